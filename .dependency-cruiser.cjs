@@ -1,0 +1,32 @@
+/** Package boundaries from DESIGN.md, checked by a tool rather than by memory. */
+module.exports = {
+  forbidden: [
+    {
+      name: 'protocol-is-pure',
+      comment: 'protocol holds no sockets, files, processes or loggers (DESIGN.md).',
+      severity: 'error',
+      from: { path: '^packages/protocol/src' },
+      to: { path: '^(ws|pino|rxjs|node:(fs|net|http|https|tls|child_process|dgram))$|node_modules/(ws|pino|rxjs)/', dependencyTypes: ['npm', 'core'] },
+    },
+    {
+      name: 'daemons-do-not-import-each-other',
+      comment: 'master, minion and cli depend on protocol only, never on each other.',
+      severity: 'error',
+      from: { path: '^packages/(master|minion|cli)/src' },
+      to: { path: '^packages/(master|minion|cli)/src', pathNot: '^packages/$1/src' },
+    },
+    {
+      name: 'master-core-has-no-io',
+      comment: 'master/src/core is pure RxJS: no sockets, files, HTTP or SQLite.',
+      severity: 'error',
+      from: { path: '^packages/master/src/core', pathNot: '\\.test\\.ts$' },
+      to: { path: '^(ws|better-sqlite3|fastify|node:(fs|net|http|https|tls|child_process))$|^packages/master/src/(transport|http|store)|node_modules/(ws|better-sqlite3|fastify)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.base.json' },
+    tsPreCompilationDeps: true,
+    exclude: { path: 'dist' },
+  },
+};

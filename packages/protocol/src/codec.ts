@@ -1,0 +1,77 @@
+import { Packr } from 'msgpackr';
+import { ErrorCode, type WireError } from './errors.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  frameSchema,
+  isFrameType,
+  type Frame,
+  type FrameInput,
+} from './frames.js';
+
+// Plain maps, no records: every frame stands alone, so a peer needs no shared structure state.
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+
+/** The result of {@link decodeFrame}: never an exception. */
+export type DecodeResult = { ok: true; frame: Frame } | { ok: false; error: WireError };
+
+/** Options for {@link decodeFrame}. */
+export interface DecodeOptions {
+  /** Largest frame accepted. @default DEFAULT_MAX_FRAME_BYTES (1 MiB) */
+  maxFrameBytes?: number;
+}
+
+/** Encodes a frame to msgpack bytes, stamping the protocol version. */
+export function encodeFrame(frame: FrameInput): Buffer {
+  return packr.pack({ v: PROTOCOL_VERSION, ...frame });
+}
+
+/** Encodes any plain value to msgpack (used for signed job specs). */
+export function encodeValue(value: unknown): Buffer {
+  return packr.pack(value);
+}
+
+/** Decodes msgpack bytes to a value; returns a coded error instead of throwing. */
+export function decodeValue(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false; error: WireError } {
+  try {
+    return { ok: true, value: packr.unpack(bytes) };
+  } catch (err) {
+    return fail(ErrorCode.FRAME_MALFORMED, `not one msgpack value: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Decodes one frame: size, msgpack, version, type and schema are checked in that order, and the
+ * first failure is returned as `{ok: false, error: {code}}`. Never throws.
+ */
+export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): DecodeResult {
+  const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  if (bytes.byteLength > max) {
+    return fail(ErrorCode.FRAME_TOO_LARGE, `frame of ${bytes.byteLength} bytes exceeds ${max}`);
+  }
+  const raw = decodeValue(bytes);
+  if (!raw.ok) return raw;
+  const value = raw.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
+    return fail(ErrorCode.FRAME_MALFORMED, 'a frame is a map');
+  }
+  const record = value as Record<string, unknown>;
+  if (record['v'] !== PROTOCOL_VERSION) {
+    return fail(ErrorCode.FRAME_VERSION, `protocol version ${String(record['v'])} is not ${PROTOCOL_VERSION}`);
+  }
+  const type = record['type'];
+  if (!isFrameType(type)) {
+    return fail(ErrorCode.FRAME_UNKNOWN_TYPE, 'unknown frame type');
+  }
+  const parsed = frameSchema(type).safeParse(record);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? issue.path.join('.') : '';
+    return fail(ErrorCode.FRAME_SCHEMA, `${type}: ${where} ${issue?.message ?? 'invalid'}`.trim());
+  }
+  return { ok: true, frame: { ...(parsed.data as object), v: PROTOCOL_VERSION, type } as Frame };
+}
+
+function fail(code: string, message: string): { ok: false; error: WireError } {
+  return { ok: false, error: { code, message } };
+}

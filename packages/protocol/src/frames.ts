@@ -1,0 +1,164 @@
+import { z } from 'zod';
+
+/** The protocol version this code speaks; a frame with another `v` is refused. */
+export const PROTOCOL_VERSION = 1;
+
+/** Default largest frame either side accepts, in bytes. */
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+
+const bytes = z.instanceof(Uint8Array);
+const jid = z.string().regex(/^\d{20}$/);
+const minionId = z.string().min(1).max(255);
+/** Plain JSON-like data: args, returns and grains. Checked for depth and keys by the codec. */
+const data = z.unknown();
+const grains = z.record(z.string(), z.unknown());
+
+/** The outcomes a targeted minion can end a job with; exactly one per minion per job. */
+export const Outcome = {
+  returned: 'returned',
+  timedOut: 'timed_out',
+  offline: 'offline',
+  noAck: 'no_ack',
+  cancelled: 'cancelled',
+  interrupted: 'interrupted',
+} as const;
+export type OutcomeValue = (typeof Outcome)[keyof typeof Outcome];
+
+/** Target types, as in Salt's `-E -L -G -P -S -N -C` flags; `glob` is the default. */
+export const TargetType = {
+  glob: 'glob',
+  list: 'list',
+  pcre: 'pcre',
+  grain: 'grain',
+  grainPcre: 'grain_pcre',
+  ipcidr: 'ipcidr',
+  nodegroup: 'nodegroup',
+  compound: 'compound',
+} as const;
+export type TargetTypeValue = (typeof TargetType)[keyof typeof TargetType];
+const targetType = z.enum(Object.values(TargetType) as [TargetTypeValue, ...TargetTypeValue[]]);
+
+/**
+ * What the master signs for a job: everything a minion needs to decide whether to run it.
+ * `tgt` is the target as the minion evaluates it (nodegroups already expanded by the master).
+ */
+export const jobSpecSchema = z.object({
+  jid,
+  fun: z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/i),
+  args: z.array(data),
+  kwargs: z.record(z.string(), data),
+  tgt: z.union([z.string(), z.array(z.string())]),
+  tgtType: targetType,
+  /** Milliseconds since the epoch after which the minion must not start the job. */
+  expiresAt: z.number().int().nonnegative(),
+  /** How long the job may run on the minion, in milliseconds. */
+  timeoutMs: z.number().int().positive(),
+  /** Send output as `job.progress` frames while the job runs. */
+  stream: z.boolean(),
+  /** The master's public key fingerprint: the audience check for the signature. */
+  master: z.string(),
+});
+export type JobSpec = z.infer<typeof jobSpecSchema>;
+
+const frameSchemas = {
+  /** Minion → master, first frame: who I am and my key, with a fresh nonce for the master. */
+  hello: z.object({
+    id: minionId,
+    pub: bytes,
+    nonce: bytes,
+    version: z.string().max(64),
+  }),
+  /** Master → minion: the master's key, a nonce to sign, and its signature over the transcript. */
+  challenge: z.object({ masterPub: bytes, nonce: bytes, certFp: z.string().max(128), sig: bytes }),
+  /** Minion → master: proof of possession, plus what the master should know at connect. */
+  auth: z.object({
+    sig: bytes,
+    grains,
+    /** Jobs still running on this minion, so the master keeps them alive across a reconnect. */
+    running: z.array(jid).max(10_000),
+    enrollToken: z.string().max(256).optional(),
+  }),
+  /** Master → minion: authenticated and accepted. */
+  welcome: z.object({ heartbeatMs: z.number().int().positive() }),
+  /** Master → minion: not admitted now; `retryAfterMs` says when to try again. */
+  'auth.refused': z.object({ code: z.string(), message: z.string(), retryAfterMs: z.number() }),
+  /** Master → minion: a signed job. `spec` is the msgpack of a {@link JobSpec}; `sig` covers it. */
+  'job.publish': z.object({ spec: bytes, sig: bytes }),
+  /** Minion → master: the job was received; `started`, or refused with a code. */
+  'job.ack': z.object({
+    jid,
+    state: z.enum(['started', 'duplicate', 'refused']),
+    code: z.string().max(64).optional(),
+  }),
+  /** Minion → master: live output of a running job. */
+  'job.progress': z.object({
+    jid,
+    seq: z.number().int().nonnegative(),
+    stream: z.enum(['stdout', 'stderr']),
+    data: z.string(),
+  }),
+  /** Minion → master: the job's result. `outcome` is `returned` or `interrupted`. */
+  'job.return': z.object({
+    jid,
+    fun: z.string().max(128),
+    outcome: z.enum(['returned', 'interrupted', 'cancelled', 'timed_out']),
+    ret: data,
+    retcode: z.number().int(),
+    success: z.boolean(),
+    startedAt: z.number(),
+    endedAt: z.number(),
+  }),
+  /** Master → minion: these returns are stored durably; drop them from the outbox. */
+  'ret.ack': z.object({ jids: z.array(jid).max(100_000) }),
+  /** Master → minion: stop the job and kill its processes. */
+  'job.cancel': z.object({ jid }),
+  /** Minion → master: a minion-fired event; the master files it under `brine/minion/<id>/`. */
+  event: z.object({ tag: z.string().min(1).max(256), data }),
+  /** Minion → master: fresh grains after a refresh or `grains.setval`. */
+  'grains.update': z.object({ grains }),
+  /** Minion → master: ask for a file from the master's file roots. */
+  'file.request': z.object({
+    reqId: z.number().int().nonnegative(),
+    path: z.string().max(4096),
+    offset: z.number().int().nonnegative(),
+  }),
+  /** Master → minion: one chunk of a requested file, or an error. */
+  'file.chunk': z.object({
+    reqId: z.number().int().nonnegative(),
+    data: bytes,
+    size: z.number().int().nonnegative(),
+    sha256: z.string(),
+    eof: z.boolean(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  }),
+  /** Minion → master: list the files under the master's file roots. */
+  'file.list': z.object({ reqId: z.number().int().nonnegative(), prefix: z.string().max(4096) }),
+  /** Master → minion: the list asked for. */
+  'file.listing': z.object({ reqId: z.number().int().nonnegative(), paths: z.array(z.string()) }),
+  /** Either side, before closing: why. */
+  error: z.object({ code: z.string(), message: z.string() }),
+} as const;
+
+/** Every frame type of the protocol. */
+export type FrameType = keyof typeof frameSchemas;
+/** The frame of a given type, with its `type` and `v` fields. */
+export type Frame<T extends FrameType = FrameType> = {
+  [K in T]: { v: number; type: K } & z.infer<(typeof frameSchemas)[K]>;
+}[T];
+/** A frame as a caller builds it: `v` is filled in by the codec. */
+export type FrameInput<T extends FrameType = FrameType> = {
+  [K in T]: { type: K } & z.input<(typeof frameSchemas)[K]>;
+}[T];
+
+/** The names of all frame types, for tables and tests. */
+export const FRAME_TYPES = Object.keys(frameSchemas) as FrameType[];
+
+/** The schema for one frame type's body (without `v` and `type`). */
+export function frameSchema(type: FrameType): z.ZodType {
+  return frameSchemas[type];
+}
+
+/** Whether `type` names a frame type of this protocol. */
+export function isFrameType(type: unknown): type is FrameType {
+  return typeof type === 'string' && Object.hasOwn(frameSchemas, type);
+}
