@@ -36,7 +36,9 @@ export function decodeValue(bytes: Uint8Array): { ok: true; value: unknown } | {
   try {
     return { ok: true, value: packr.unpack(bytes) };
   } catch (err) {
-    return fail(ErrorCode.FRAME_MALFORMED, `not one msgpack value: ${(err as Error).message}`);
+    // msgpackr's message can quote the decoded value; keep peer bytes out of messages and logs.
+    const truncated = (err as { incomplete?: unknown } | null)?.incomplete === true;
+    return fail(ErrorCode.FRAME_MALFORMED, truncated ? 'truncated msgpack value' : 'not one msgpack value');
   }
 }
 
@@ -56,8 +58,11 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Dec
     return fail(ErrorCode.FRAME_MALFORMED, 'a frame is a map');
   }
   const record = value as Record<string, unknown>;
-  if (record['v'] !== PROTOCOL_VERSION) {
-    return fail(ErrorCode.FRAME_VERSION, `protocol version ${String(record['v'])} is not ${PROTOCOL_VERSION}`);
+  const version = record['v'];
+  if (version !== PROTOCOL_VERSION) {
+    // Only a number is quoted: String() throws for a map like {toString: 1} (found by fuzzing).
+    const shown = typeof version === 'number' ? String(version) : typeof version;
+    return fail(ErrorCode.FRAME_VERSION, `protocol version ${shown} is not ${PROTOCOL_VERSION}`);
   }
   const type = record['type'];
   if (!isFrameType(type)) {

@@ -70,3 +70,19 @@ export class ProtocolError extends Error {
     return { code: this.code, message: this.message };
   }
 }
+
+/** A target expression that does not compile; `position` is a 0-based offset into it. */
+export class TargetSyntaxError extends ProtocolError {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
+    super(ErrorCode.TARGET_SYNTAX, message);
+    this.name = 'TargetSyntaxError';
+  }
+
+  /** An error reading `<what> at position <n><suffix>`, e.g. `expected ')' at position 17`. */
+  static at(what: string, position: number, suffix = ''): TargetSyntaxError {
+    return new TargetSyntaxError(`${what} at position ${position}${suffix}`, position);
+  }
+}

@@ -6,7 +6,7 @@ export const PROTOCOL_VERSION = 1;
 /** Default largest frame either side accepts, in bytes. */
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 
-const bytes = z.instanceof(Uint8Array);
+const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected bytes' });
 const jid = z.string().regex(/^\d{20}$/);
 const minionId = z.string().min(1).max(255);
 /** Plain JSON-like data: args, returns and grains. Checked for depth and keys by the codec. */
@@ -44,6 +44,8 @@ const targetType = z.enum(Object.values(TargetType) as [TargetTypeValue, ...Targ
  */
 export const jobSpecSchema = z.object({
   jid,
+  /** 0 for the first run; an execution retry is the same jid with the next attempt. */
+  attempt: z.number().int().nonnegative().max(100),
   fun: z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/i),
   args: z.array(data),
   kwargs: z.record(z.string(), data),
@@ -87,6 +89,7 @@ const frameSchemas = {
   /** Minion → master: the job was received; `started`, or refused with a code. */
   'job.ack': z.object({
     jid,
+    attempt: z.number().int().nonnegative(),
     state: z.enum(['started', 'duplicate', 'refused']),
     code: z.string().max(64).optional(),
   }),
@@ -100,6 +103,7 @@ const frameSchemas = {
   /** Minion → master: the job's result. `outcome` is `returned` or `interrupted`. */
   'job.return': z.object({
     jid,
+    attempt: z.number().int().nonnegative(),
     fun: z.string().max(128),
     outcome: z.enum(['returned', 'interrupted', 'cancelled', 'timed_out']),
     ret: data,
@@ -109,7 +113,7 @@ const frameSchemas = {
     endedAt: z.number(),
   }),
   /** Master → minion: these returns are stored durably; drop them from the outbox. */
-  'ret.ack': z.object({ jids: z.array(jid).max(100_000) }),
+  'ret.ack': z.object({ items: z.array(z.tuple([jid, z.number().int().nonnegative()])).max(100_000) }),
   /** Master → minion: stop the job and kill its processes. */
   'job.cancel': z.object({ jid }),
   /** Minion → master: a minion-fired event; the master files it under `brine/minion/<id>/`. */

@@ -1,4 +1,4 @@
-export { ErrorCode, ProtocolError, type ErrorCodeValue, type WireError } from './errors.js';
+export { ErrorCode, ProtocolError, TargetSyntaxError, type ErrorCodeValue, type WireError } from './errors.js';
 export {
   DEFAULT_MAX_FRAME_BYTES,
   FRAME_TYPES,
@@ -28,16 +28,19 @@ export {
   type KeyPair,
 } from './signatures.js';
 export { MAX_MINION_ID_LENGTH, createJidGenerator, jidTimeMs, validateMinionId } from './ids.js';
-export { globMatch, globToRegExp, isGlob } from './glob.js';
-export {
-  compileTarget,
-  grainAt,
-  ipv4ToInt,
-  type CompiledTarget,
-  type TargetError,
-  type TargetFacts,
-  type TargetOptions,
-} from './targeting.js';
+export { compileGlob, globMatch, globToRegExp, isGlob, type GlobOptions } from './glob.js';
+export { compileTarget, expandNodegroups, type ExpandedTarget } from './targeting.js';
+export { MAX_TARGET_DEPTH, MAX_TARGET_TERMS } from './compound-parser.js';
+export { grainAt } from './grain-matchers.js';
+export { ipv4ToInt } from './target-matchers.js';
+export type {
+  CompiledTarget,
+  NodegroupDefinition,
+  TargetError,
+  TargetFacts,
+  TargetMatcher,
+  TargetOptions,
+} from './target-types.js';
 export { signJob, verifyJob, type VerifiedJob } from './jobs.js';
 export {
   ApiErrorCode,

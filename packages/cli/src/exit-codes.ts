@@ -1,0 +1,71 @@
+import { ApiErrorCode, type JobSummary, type MinionResult } from '@brine/protocol';
+
+/**
+ * Exit codes of `brine`, for scripts and CI. Salt exits 0 when a minion does not answer
+ * (saltstack/salt#30148, #37802, #61505, #66274); Brine never does. Codes 64 and up are the
+ * BSD `sysexits.h` ones.
+ */
+export const ExitCode = {
+  /** Every targeted minion returned, and every function succeeded. */
+  OK: 0,
+  /** At least one minion returned a failure (a non-zero retcode or `success: false`). Wins over 2. */
+  JOB_FAILED: 1,
+  /** No minion failed, but at least one did not return (offline, no ack, timed out, cancelled, ...). */
+  NOT_RETURNED: 2,
+  /** The target matched no minion, so no job was published (`ERR_NO_MINIONS_MATCHED`). */
+  NO_MATCH: 3,
+  /** Bad flags, arguments or target syntax: the command line needs fixing (`EX_USAGE`). */
+  USAGE: 64,
+  /** The master could not be reached, or the connection broke mid-job (`EX_UNAVAILABLE`). */
+  UNREACHABLE: 69,
+  /** A bug or an unexpected error in Brine itself (`EX_SOFTWARE`). */
+  INTERNAL: 70,
+  /** Not authenticated, or not allowed to run this function on these targets (`EX_NOPERM`). */
+  AUTH: 77,
+  /** The user pressed Ctrl-C before the job finished (128 + SIGINT, as shells report it). */
+  INTERRUPTED: 130,
+} as const;
+/** One of the {@link ExitCode} values. */
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * A cancellation the user asked for by design: `--first N` cancels the minions still running once
+ * N have succeeded, and that is not a failure of the job.
+ */
+const EXPECTED_CANCEL_REASONS: ReadonlySet<string> = new Set(['first_reached']);
+
+/**
+ * The exit code for a finished job. A definite failure (1) wins over a missing answer (2), so a
+ * `--failhard` job whose other minions were cancelled exits 1, like Salt's failhard. The results
+ * are checked as well as the totals, so a summary that claims success while a result says
+ * otherwise (or results are missing) never yields 0.
+ */
+export function exitCodeForSummary(summary: JobSummary, results: readonly MinionResult[]): ExitCodeValue {
+  if (summary.targeted === 0) return ExitCode.NO_MATCH;
+  let failed = summary.failed > 0;
+  let missing = results.length < summary.targeted;
+  for (const r of results) {
+    if (r.outcome === 'returned') failed ||= !r.success;
+    else if (!(r.outcome === 'cancelled' && r.reason !== undefined && EXPECTED_CANCEL_REASONS.has(r.reason)))
+      missing = true;
+  }
+  if (failed) return ExitCode.JOB_FAILED;
+  if (missing) return ExitCode.NOT_RETURNED;
+  return ExitCode.OK;
+}
+
+const API_ERROR_EXIT: Readonly<Record<string, ExitCodeValue>> = {
+  [ApiErrorCode.unauthenticated]: ExitCode.AUTH,
+  [ApiErrorCode.forbidden]: ExitCode.AUTH,
+  [ApiErrorCode.badRequest]: ExitCode.USAGE,
+  [ApiErrorCode.targetSyntax]: ExitCode.USAGE,
+  [ApiErrorCode.noMinions]: ExitCode.NO_MATCH,
+  [ApiErrorCode.notFound]: ExitCode.USAGE,
+  [ApiErrorCode.internal]: ExitCode.INTERNAL,
+  ERR_CLI_USAGE: ExitCode.USAGE,
+};
+
+/** The exit code for an error with a stable `code` (an API error body or a CLI error); unknown codes are INTERNAL. */
+export function exitCodeForError(code: string): ExitCodeValue {
+  return Object.hasOwn(API_ERROR_EXIT, code) ? API_ERROR_EXIT[code]! : ExitCode.INTERNAL;
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { loadMasterConfig } from '../config.js';
+import { MasterError } from '../errors.js';
+import { createRootLogger } from '../logger.js';
+import { startMaster } from '../main.js';
+
+const int = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`${flag} takes a port number, got '${v}'`);
+  return n;
+};
+
+const program = new Command('brine-master')
+  .description('The Brine master: holds minion connections, publishes jobs, gathers returns, serves the REST API.')
+  .option('-c, --config <file>', 'YAML config file (see docs/config-master.md)')
+  .option('--interface <host>', 'address the minion listener binds')
+  .option('--port <port>', 'minion listener port', int('--port'))
+  .option('--api-host <host>', 'address the REST API binds')
+  .option('--api-port <port>', 'REST API port', int('--api-port'))
+  .option('--state-dir <dir>', 'where keys, the job cache and the local admin credential live')
+  .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+  .option('--insecure-plain-ws', 'plain WebSocket instead of TLS (loopback interface only)')
+  .option('--check-config', 'validate the config and exit')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  brine-master -c /etc/brine/master.yaml\n  brine-master --state-dir ./state --port 4506 --api-port 4507\n',
+  )
+  .action(async (opts) => {
+    let config;
+    try {
+      config = loadMasterConfig(opts.config, {
+        interface: opts.interface,
+        port: opts.port,
+        'api.host': opts.apiHost,
+        'api.port': opts.apiPort,
+        state_dir: opts.stateDir,
+        log_level: opts.logLevel,
+        insecure_plain_ws: opts.insecurePlainWs,
+      });
+    } catch (err) {
+      process.stderr.write(`brine-master: ${(err as Error).message}\n`);
+      process.exit(78);
+    }
+    if (opts.checkConfig) {
+      process.stdout.write(JSON.stringify(config, null, 2) + '\n');
+      return;
+    }
+    const log = await createRootLogger(config.log_level, 'brine-master');
+    let master;
+    try {
+      master = await startMaster(config, log);
+    } catch (err) {
+      const code = err instanceof MasterError ? err.code : 'ERR_MASTER_START';
+      log.fatal({ code, err: (err as Error).message }, 'master failed to start');
+      process.stderr.write(`brine-master: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+    const stop = (signal: string) => {
+      log.info({ signal }, 'signal received');
+      void master.stop().then(() => process.exit(0));
+      setTimeout(() => process.exit(1), 10_000).unref();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+
+await program.parseAsync();

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const nodegroup = z.union([z.string(), z.array(z.string())]);
+
+/** The master's configuration: every option with its default. See docs/config-master.md. */
+export const masterConfigSchema = z
+  .object({
+    /** Address the minion listener binds. */
+    interface: z.string().default('0.0.0.0'),
+    /** Minion listener port. */
+    port: z.number().int().min(0).max(65535).default(4506),
+    api: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(4507),
+      })
+      .prefault({}),
+    /** Keys, job cache and local credentials live here. */
+    state_dir: z.string().default('/var/lib/brine/master'),
+    /** TLS on the minion port. Off only with `insecure_plain_ws: true` on a loopback interface. */
+    insecure_plain_ws: z.boolean().default(false),
+    /** Extra names and addresses for the master's TLS certificate. */
+    tls_names: z.array(z.string()).default([]),
+    heartbeat_ms: z.number().int().positive().default(15_000),
+    auth_timeout_ms: z.number().int().positive().default(10_000),
+    ack_timeout_ms: z.number().int().positive().default(10_000),
+    /** Wait after a job's timeout for the minion's own timed-out return. */
+    job_grace_ms: z.number().int().nonnegative().default(2_000),
+    max_frame_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
+    /** A minion whose unsent bytes exceed this is cut off as a slow reader. */
+    max_buffered_bytes: z
+      .number()
+      .int()
+      .min(65536)
+      .default(8 * 1024 * 1024),
+    /** Handshakes admitted per second, with bursts of `handshake_burst`. */
+    handshake_rate: z.number().positive().default(3000),
+    handshake_burst: z.number().int().positive().default(1000),
+    max_authenticating: z.number().int().positive().default(2000),
+    /** Retry delay told to pending and refused minions, in ms (jittered). */
+    pending_retry_ms: z.number().int().positive().default(10_000),
+    /** How long the job cache keeps jobs, in hours (Salt's keep_jobs). */
+    keep_jobs_hours: z.number().positive().default(24),
+    autosign: z
+      .object({
+        ids: z.array(z.string()).default([]),
+        grains: z.record(z.string(), z.array(z.string())).default({}),
+      })
+      .prefault({}),
+    nodegroups: z.record(z.string(), nodegroup).default({}),
+    /** Directories served to minions as `brine://`. */
+    file_roots: z.array(z.string()).default([]),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+/** A validated master configuration. */
+export type MasterConfig = z.infer<typeof masterConfigSchema>;
+
+/** Reads a YAML config file (optional) and applies overrides on top; throws ConfigError. */
+export function loadMasterConfig(file: string | undefined, overrides: Record<string, unknown>): MasterConfig {
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+    }
+    const parsed: unknown = parseYaml(text) ?? {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${file}: expected a mapping`);
+    raw = parsed as Record<string, unknown>;
+  }
+  const merged = { ...raw };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    if (key.startsWith('api.')) merged['api'] = { ...(merged['api'] as object), [key.slice(4)]: value };
+    else merged[key] = value;
+  }
+  const result = masterConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(`${file ?? 'flags'}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const config = result.data;
+  if (config.insecure_plain_ws && !isLoopback(config.interface)) {
+    throw new ConfigError('insecure_plain_ws is allowed only on a loopback interface (127.0.0.0/8 or ::1)');
+  }
+  return config;
+}
+
+/** Whether an address is loopback. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}

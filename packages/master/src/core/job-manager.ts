@@ -1,0 +1,293 @@
+import {
+  ApiErrorCode,
+  compileTarget,
+  type JobRequest,
+  type JobSpec,
+  type MinionResult,
+  type TargetOptions,
+} from '@brine/protocol';
+import { Observable, ReplaySubject, Subject, type SchedulerLike, type Subscription, interval } from 'rxjs';
+import type { FrameRouter } from './frame-router.js';
+import type { EventBus } from './event-bus.js';
+import type { JobStore, ResultWrite } from './job-store.js';
+import type { MinionRegistry } from './registry.js';
+import { runJob$, type JobEvent, type JobPlan } from './run-job.js';
+
+/** Everything the job manager needs, injected by main.ts. */
+export interface JobManagerDeps {
+  registry: MinionRegistry;
+  router: FrameRouter;
+  bus: EventBus;
+  store: JobStore;
+  scheduler: SchedulerLike;
+  now(): number;
+  newJid(): string;
+  /** Signs a job spec and encodes the `job.publish` frame, once for all minions. */
+  publishFrame(spec: JobSpec): Uint8Array;
+  /** Encodes a `job.cancel` frame. */
+  cancelFrame(jid: string): Uint8Array;
+  /** The master's key fingerprint: the audience of every job it signs. */
+  masterFingerprint: string;
+  targetOptions: TargetOptions;
+  ackTimeoutMs: number;
+  /** Extra wait after a job timeout for the minion's own timed-out return. */
+  graceMs: number;
+}
+
+/** A started job: its jid, the minions it targets, and its live events (replayed from the start). */
+export interface StartedJob {
+  jid: string;
+  minions: string[];
+  events$: Observable<JobEvent>;
+}
+
+/** Why a job was not started. */
+export interface StartRefusal {
+  code: string;
+  message: string;
+  position?: number;
+}
+
+interface ActiveJob {
+  jid: string;
+  fun: string;
+  user: string;
+  startedAt: number;
+  minions: string[];
+  cancel$: Subject<void>;
+  events$: ReplaySubject<JobEvent>;
+  subscription: Subscription;
+}
+
+/**
+ * Starts jobs and keeps the active ones: resolves the target, records the job, signs it once,
+ * runs the fan-out pipeline, persists non-returned outcomes in batches, and publishes events.
+ */
+export class JobManager {
+  readonly #deps: JobManagerDeps;
+  readonly #active = new Map<string, ActiveJob>();
+
+  constructor(deps: JobManagerDeps) {
+    this.#deps = deps;
+  }
+
+  /** The minions a target selects, without publishing anything. */
+  preview(
+    target: JobRequest['target'],
+    targetType: JobRequest['targetType'],
+  ): { ok: true; minions: string[] } | { ok: false; error: StartRefusal } {
+    const compiled = compileTarget(target, targetType, this.#deps.targetOptions);
+    if (!compiled.ok) return { ok: false, error: compiled.error };
+    return { ok: true, minions: this.#deps.registry.select(compiled.match) };
+  }
+
+  /**
+   * Starts a job. Nothing is published, and no jid is assigned, for a target that does not
+   * parse or selects no minion.
+   */
+  start(
+    request: JobRequest,
+    user: string,
+    allowed?: (ids: string[]) => StartRefusal | undefined,
+  ): { ok: true; job: StartedJob } | { ok: false; error: StartRefusal } {
+    const d = this.#deps;
+    const selected = this.preview(request.target, request.targetType);
+    if (!selected.ok) return selected;
+    const minions = selected.minions;
+    if (minions.length === 0) {
+      return {
+        ok: false,
+        error: {
+          code: ApiErrorCode.noMinions,
+          message: 'No minions matched the target. No command was sent, no jid was assigned.',
+        },
+      };
+    }
+    const refusal = allowed?.(minions);
+    if (refusal) return { ok: false, error: refusal };
+    const jid = d.newJid();
+    const startedAt = d.now();
+    d.store.createJob({
+      jid,
+      fun: request.fun,
+      args: request.args,
+      kwargs: request.kwargs,
+      target: request.target,
+      targetType: request.targetType,
+      user,
+      startedAt,
+      minions,
+    });
+    const ackTimeoutMs = request.ackTimeoutMs ?? d.ackTimeoutMs;
+    const frames = new Map<number, Uint8Array>();
+    const minionTarget = this.#minionTarget(request, minions);
+    const frameFor = (attempt: number) => {
+      let bytes = frames.get(attempt);
+      if (!bytes) {
+        bytes = d.publishFrame({
+          jid,
+          attempt,
+          fun: request.fun,
+          args: request.args,
+          kwargs: request.kwargs,
+          ...minionTarget,
+          // The minion refuses to start the job after this: a captured frame cannot be replayed later.
+          expiresAt:
+            d.now() +
+            ackTimeoutMs +
+            (request.retries ?? 0) * (request.timeoutMs + (request.retryDelayMs ?? 0)) +
+            60_000,
+          timeoutMs: request.timeoutMs,
+          stream: request.stream,
+          master: d.masterFingerprint,
+        });
+        frames.set(attempt, bytes);
+      }
+      return bytes;
+    };
+    const plan: JobPlan = {
+      jid,
+      fun: request.fun,
+      minions,
+      frameFor,
+      ackTimeoutMs,
+      jobTimeoutMs: request.timeoutMs,
+      batchSize: batchSize(request.batch, minions.length),
+      batchWaitMs: request.batchWaitMs,
+      failhard: request.failhard,
+      first: request.first,
+      retries: request.retries,
+      retryDelayMs: request.retryDelayMs,
+      graceMs: d.graceMs,
+    };
+    const cancel$ = new Subject<void>();
+    const events$ = new ReplaySubject<JobEvent>();
+    d.bus.publish(`brine/job/${jid}/new`, {
+      jid,
+      fun: request.fun,
+      target: request.target,
+      targetType: request.targetType,
+      user,
+      minions: minions.length,
+    });
+    const job$ = runJob$(
+      plan,
+      {
+        scheduler: d.scheduler,
+        now: d.now,
+        frames: (j, id) => d.router.frames$(j, id),
+        reconnected: (id) => d.registry.reconnected$(id),
+        isConnected: (id) => d.registry.isConnected(id),
+        send: (id, bytes) => d.registry.link(id)?.send(bytes) ?? false,
+        cancel: (id, j) => void d.registry.link(id)?.send(d.cancelFrame(j)),
+      },
+      cancel$,
+    );
+    const active: ActiveJob = {
+      jid,
+      fun: request.fun,
+      user,
+      startedAt,
+      minions,
+      cancel$,
+      events$,
+      subscription: undefined!,
+    };
+    this.#active.set(jid, active);
+    active.subscription = this.#persist(jid, job$).subscribe(events$);
+    return { ok: true, job: { jid, minions, events$: events$.asObservable() } };
+  }
+
+  /** Cancels an active job; false when no such job is running. */
+  cancel(jid: string): boolean {
+    const job = this.#active.get(jid);
+    if (!job) return false;
+    job.cancel$.next();
+    return true;
+  }
+
+  /** The live events of an active job, replayed from its start; undefined once it finished. */
+  events$(jid: string): Observable<JobEvent> | undefined {
+    return this.#active.get(jid)?.events$.asObservable();
+  }
+
+  /** The active jobs. */
+  active(): { jid: string; fun: string; user: string; startedAt: number; minions: number }[] {
+    return [...this.#active.values()].map((j) => ({
+      jid: j.jid,
+      fun: j.fun,
+      user: j.user,
+      startedAt: j.startedAt,
+      minions: j.minions.length,
+    }));
+  }
+
+  /** Cancels every active job (shutdown). */
+  cancelAll(): void {
+    for (const job of this.#active.values()) job.cancel$.next();
+  }
+
+  /** How minions should evaluate the target: nodegroups are expanded to the ids the master resolved. */
+  #minionTarget(request: JobRequest, minions: string[]): Pick<JobSpec, 'tgt' | 'tgtType'> {
+    const usesNodegroup =
+      request.targetType === 'nodegroup' ||
+      (request.targetType === 'compound' && /(^|[\s(])N@/.test(String(request.target)));
+    if (usesNodegroup) return { tgt: minions, tgtType: 'list' };
+    return { tgt: request.target, tgtType: request.targetType };
+  }
+
+  /**
+   * Persists what the pipeline decided (non-returns; returns are stored by the ingest before
+   * they reach the pipeline), publishes bus events, and finishes the job in the store.
+   */
+  #persist(jid: string, job$: Observable<JobEvent>): Observable<JobEvent> {
+    const d = this.#deps;
+    return new Observable<JobEvent>((subscriber) => {
+      let pending: ResultWrite[] = [];
+      const flush = () => {
+        if (pending.length === 0) return;
+        const rows = pending;
+        pending = [];
+        d.store.writeResults(rows);
+      };
+      const tick = interval(100, d.scheduler).subscribe(flush);
+      const sub = job$.subscribe({
+        next: (e) => {
+          if (e.type === 'result') {
+            if (!e.fromMinion) pending.push(toWrite(jid, e.result));
+            if (pending.length >= 1000) flush();
+            d.bus.publish(`brine/job/${jid}/ret/${e.result.id}`, e.result);
+          } else if (e.type === 'progress') {
+            d.bus.publish(`brine/job/${jid}/progress/${e.id}`, { stream: e.stream, data: e.data });
+          } else {
+            flush();
+            d.store.finishJob(jid, d.now(), e.summary);
+            d.bus.publish(`brine/job/${jid}/done`, e.summary);
+          }
+          subscriber.next(e);
+        },
+        complete: () => {
+          tick.unsubscribe();
+          this.#active.delete(jid);
+          subscriber.complete();
+        },
+      });
+      return () => {
+        tick.unsubscribe();
+        sub.unsubscribe();
+      };
+    });
+  }
+}
+
+function toWrite(jid: string, r: MinionResult): ResultWrite {
+  return { ...r, jid };
+}
+
+/** Resolves `-b 10` or `-b 25%` against the number of targets; undefined means no batching. */
+export function batchSize(batch: number | string | undefined, targets: number): number | undefined {
+  if (batch === undefined) return undefined;
+  if (typeof batch === 'number') return batch;
+  const pct = Number(batch.slice(0, -1));
+  return Math.max(1, Math.ceil((targets * pct) / 100));
+}

@@ -1,0 +1,190 @@
+/**
+ * The master's composition root. Lifecycle:
+ * 1. take a validated config (bin/brine-master.ts reads the YAML file and flags)
+ * 2. load or make the master's keys and TLS certificate; refuse keys readable by others
+ * 3. open the key store, the job cache and the minion cache
+ * 4. build the core: registry, event bus, frame router, return ingest, job manager
+ * 5. listen for minions (WebSocket over TLS)
+ * 6. serve the REST API and write the local admin credential for the CLI
+ * 7. purge old jobs on a timer
+ * 8. on stop: refuse new work, flush the ingest, close sockets, close the store
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { asyncScheduler } from 'rxjs';
+import { createJidGenerator, encodeFrame, signJob } from '@brine/protocol';
+import type { MasterConfig } from './config.js';
+import { EventBus } from './core/event-bus.js';
+import { FrameRouter } from './core/frame-router.js';
+import { JobManager } from './core/job-manager.js';
+import { MinionRegistry } from './core/registry.js';
+import { ReturnIngest } from './core/return-ingest.js';
+import { buildApi } from './http/app.js';
+import { TokenStore, newToken } from './http/auth.js';
+import { Metrics } from './http/metrics.js';
+import { jobRoutes } from './http/routes-jobs.js';
+import { miscRoutes } from './http/routes-misc.js';
+import { KeyStore } from './keys/key-store.js';
+import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
+import { MinionCache } from './store/minion-cache.js';
+import { openSqliteJobStore } from './store/sqlite-job-store.js';
+import { Admission } from './transport/admission.js';
+import { startMinionServer } from './transport/ws-server.js';
+import { dispatchMinionFrame } from './transport/dispatch.js';
+
+/** A running master. */
+export interface RunningMaster {
+  minionPort: number;
+  apiPort: number;
+  apiUrl: string;
+  fingerprint: string;
+  /** Stops gracefully: no new work, pending returns flushed, sockets and store closed. */
+  stop(): Promise<void>;
+}
+
+/** Starts a master from a validated config. */
+export async function startMaster(config: MasterConfig, log: Logger): Promise<RunningMaster> {
+  const now = () => Date.now();
+  const stateDir = config.state_dir;
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const pkiDir = join(stateDir, 'pki');
+  const identity = await loadOrCreateMasterIdentity(pkiDir, ['localhost', '127.0.0.1', ...config.tls_names]);
+  log.info({ fingerprint: identity.fingerprint }, 'master key loaded');
+
+  const bus = new EventBus(now);
+  const registry = new MinionRegistry(now);
+  const cache = new MinionCache(join(stateDir, 'minions'));
+  const keys = new KeyStore(pkiDir, {
+    autosign: { ids: config.autosign.ids, grains: config.autosign.grains },
+    onChange: (c) => {
+      bus.publish(`brine/key/${c.id}/${c.to ?? 'deleted'}`, c);
+      if (c.to === undefined || c.to === 'rejected' || c.to === 'denied') {
+        registry.forget(c.id, c.to === undefined ? 'key_deleted' : 'key_rejected');
+        if (c.to === undefined) cache.remove(c.id);
+      }
+    },
+  });
+  for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
+  for (const k of keys.list('accepted')) if (!registry.get(k.id)) registry.remember(k.id, {}, 0);
+
+  const store = openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite') });
+  const metrics = new Metrics();
+  const router = new FrameRouter();
+  const ingest = new ReturnIngest({
+    store,
+    scheduler: asyncScheduler,
+    sink: {
+      ack: (id, items) => registry.link(id)?.send(encodeFrame({ type: 'ret.ack', items })),
+      deliver: (frame) => {
+        metrics.returnsStored++;
+        router.route(frame);
+      },
+      failed: (err, rows) =>
+        log.error({ err: (err as Error).message, rows }, 'job cache write failed; returns stay in minion outboxes'),
+    },
+  });
+  const newJid = createJidGenerator();
+  const manager = new JobManager({
+    registry,
+    router,
+    bus,
+    store,
+    scheduler: asyncScheduler,
+    now,
+    newJid: () => newJid(now()),
+    publishFrame: (spec) => encodeFrame({ type: 'job.publish', ...signJob(identity.privateKey, spec) }),
+    cancelFrame: (jid) => encodeFrame({ type: 'job.cancel', jid }),
+    masterFingerprint: identity.fingerprint,
+    targetOptions: { nodegroups: config.nodegroups },
+    ackTimeoutMs: config.ack_timeout_ms,
+    graceMs: config.job_grace_ms,
+  });
+
+  const minionServer = await startMinionServer({
+    host: config.interface,
+    port: config.port,
+    ...(config.insecure_plain_ws ? {} : { tls: identity.tls }),
+    deps: {
+      identity,
+      certFingerprint: config.insecure_plain_ws ? '' : identity.tls.certFingerprint,
+      admission: new Admission({
+        ratePerSec: config.handshake_rate,
+        burst: config.handshake_burst,
+        maxAuthenticating: config.max_authenticating,
+        now,
+        random: Math.random,
+      }),
+      log: log.child({ component: 'transport' }),
+      admitKey: (id, pub, grains) => keys.admit(id, pub, grains),
+      onAuthenticated: (link, hello, auth, address) => {
+        registry.attach(link, auth.grains, address);
+        cache.save(link.id, auth.grains, now());
+        bus.publish(`brine/minion/${link.id}/connected`, {
+          id: link.id,
+          address,
+          running: auth.running,
+          version: hello.version,
+        });
+      },
+      onFrame: (link, frame) => dispatchMinionFrame(link, frame, { router, ingest, bus, registry, cache, now }),
+      onClosed: (link) => {
+        registry.detach(link);
+        bus.publish(`brine/minion/${link.id}/disconnected`, { id: link.id });
+      },
+      maxFrameBytes: config.max_frame_bytes,
+      maxBufferedBytes: config.max_buffered_bytes,
+      authTimeoutMs: config.auth_timeout_ms,
+      heartbeatMs: config.heartbeat_ms,
+      pendingRetryMs: config.pending_retry_ms,
+      random: Math.random,
+    },
+  });
+  log.info(
+    { host: config.interface, port: minionServer.port, tls: !config.insecure_plain_ws },
+    'listening for minions',
+  );
+
+  const tokens = new TokenStore(now);
+  const adminToken = newToken();
+  tokens.add(adminToken, 'root');
+  const api = buildApi(
+    { manager, registry, store, keys, bus, tokens, metrics, log: log.child({ component: 'api' }), now },
+    [jobRoutes, miscRoutes],
+  );
+  await api.listen({ host: config.api.host, port: config.api.port });
+  const apiPort = (api.server.address() as { port: number }).port;
+  const apiHost = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
+  const apiUrl = `http://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${apiPort}`;
+  // The local admin credential: readable by the master's user only, so `brine` works on this host.
+  writeFileSync(join(stateDir, 'cli.json'), JSON.stringify({ url: apiUrl, token: adminToken }) + '\n', { mode: 0o600 });
+  log.info({ url: apiUrl }, 'REST API listening');
+
+  const purge = setInterval(() => {
+    const removed = store.purgeBefore(now() - config.keep_jobs_hours * 3_600_000);
+    if (removed) log.info({ removed }, 'old jobs purged');
+  }, 3_600_000);
+  purge.unref();
+  store.purgeBefore(now() - config.keep_jobs_hours * 3_600_000);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    minionPort: minionServer.port,
+    apiPort,
+    apiUrl,
+    fingerprint: identity.fingerprint,
+    stop: () =>
+      (stopped ??= (async () => {
+        log.info('stopping');
+        clearInterval(purge);
+        await api.close();
+        manager.cancelAll();
+        ingest.close();
+        await minionServer.close();
+        registry.close('shutdown');
+        bus.close();
+        store.close();
+        log.info('stopped');
+      })()),
+  };
+}

@@ -1,0 +1,88 @@
+import type { Frame } from '@brine/protocol';
+import type { EventBus } from '../core/event-bus.js';
+import type { FrameRouter } from '../core/frame-router.js';
+import type { MinionLink } from '../core/minion-link.js';
+import type { MinionRegistry } from '../core/registry.js';
+import type { ReturnIngest } from '../core/return-ingest.js';
+import type { MinionCache } from '../store/minion-cache.js';
+
+/** What frame dispatch reaches. */
+export interface DispatchDeps {
+  router: FrameRouter;
+  ingest: ReturnIngest;
+  bus: EventBus;
+  registry: MinionRegistry;
+  cache: MinionCache;
+  now(): number;
+}
+
+/**
+ * Handles a frame from an authenticated minion. The sender is always the link's own id: no frame
+ * field can make a minion speak for another, and minion events land under `brine/minion/<id>/`.
+ */
+export function dispatchMinionFrame(link: MinionLink, frame: Frame, d: DispatchDeps): void {
+  const minionId = link.id;
+  switch (frame.type) {
+    case 'job.ack':
+      d.bus.publish(`brine/job/${frame.jid}/ack/${minionId}`, {
+        state: frame.state,
+        attempt: frame.attempt,
+        code: frame.code,
+      });
+      d.router.route({
+        kind: 'ack',
+        minionId,
+        jid: frame.jid,
+        attempt: frame.attempt,
+        state: frame.state,
+        ...(frame.code ? { code: frame.code } : {}),
+      });
+      return;
+    case 'job.progress':
+      d.router.route({ kind: 'progress', minionId, jid: frame.jid, stream: frame.stream, data: frame.data });
+      return;
+    case 'job.return':
+      d.ingest.submit({
+        kind: 'return',
+        minionId,
+        jid: frame.jid,
+        attempt: frame.attempt,
+        outcome: frame.outcome,
+        ret: frame.ret,
+        retcode: frame.retcode,
+        success: frame.success,
+        durationMs: Math.max(0, frame.endedAt - frame.startedAt),
+      });
+      return;
+    case 'event': {
+      const tag = frame.tag.replace(/^\/+/, '');
+      if (tag.split('/').some((seg) => seg === '..' || seg === '')) return;
+      d.bus.publish(`brine/minion/${minionId}/${tag}`, frame.data);
+      return;
+    }
+    case 'grains.update':
+      d.registry.updateGrains(minionId, frame.grains);
+      d.cache.save(minionId, frame.grains, d.now());
+      return;
+    case 'file.request':
+      link.send(encodeFileError(frame.reqId));
+      return;
+    case 'file.list':
+      return;
+    default:
+      return;
+  }
+}
+
+import { encodeFrame } from '@brine/protocol';
+function encodeFileError(reqId: number): Uint8Array {
+  return encodeFrame({
+    type: 'file.chunk',
+    reqId,
+    data: new Uint8Array(0),
+    size: 0,
+    sha256: '',
+    eof: true,
+    error: { code: 'ERR_FILE_SERVER_OFF', message: 'no file roots configured' },
+  });
+}

@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import {
+  ErrorCode,
+  SignContext,
+  decodeFrame,
+  encodeFrame,
+  signBytes,
+  transcript,
+  validateMinionId,
+  verifyBytes,
+  type Frame,
+  type FrameInput,
+} from '@brine/protocol';
+import type { MinionLink } from '../core/minion-link.js';
+import type { Admission } from './admission.js';
+import { mayReceive } from './handlers.js';
+import type { MasterIdentity } from '../keys/master-identity.js';
+import type { KeyStateValue } from '../keys/key-store.js';
+
+/** What a connection needs from the master; injected by the server. */
+export interface ConnectionDeps {
+  identity: MasterIdentity;
+  /** TLS certificate fingerprint the minion must see, or '' on plain ws. */
+  certFingerprint: string;
+  admission: Admission;
+  log: Logger;
+  /** Decides the key's state, recording new keys. */
+  admitKey(id: string, pub: Uint8Array, grains: Record<string, unknown>, enrollToken?: string): KeyStateValue;
+  /** Called once the minion is authenticated and accepted. */
+  onAuthenticated(link: MinionLink, hello: Frame<'hello'>, auth: Frame<'auth'>, address: string): void;
+  /** Called for every frame an authenticated minion sends, after decoding and sender checks. */
+  onFrame(link: MinionLink, frame: Frame): void;
+  onClosed(link: MinionLink): void;
+  maxFrameBytes: number;
+  maxBufferedBytes: number;
+  authTimeoutMs: number;
+  heartbeatMs: number;
+  /** Retry delay told to pending minions, in ms. */
+  pendingRetryMs: number;
+  random(): number;
+}
+
+/** WebSocket close codes used by the master. */
+export const CloseCode = { normal: 1000, goingAway: 1001, policy: 1008, tooBig: 1009, tryAgain: 1013 } as const;
+
+/**
+ * Runs one minion connection: the handshake (hello → challenge → auth → welcome), then frame
+ * dispatch. A bad frame, a failed proof or a missed deadline closes only this connection.
+ */
+export function handleMinionSocket(ws: WebSocket, address: string, deps: ConnectionDeps): void {
+  let state: 'hello' | 'auth' | 'ready' | 'closed' = 'hello';
+  let hello: Frame<'hello'> | undefined;
+  let nonce: Buffer | undefined;
+  let link: (MinionLink & { alive: boolean }) | undefined;
+  let admitted = false;
+  let log = deps.log;
+
+  const send = (frame: FrameInput) => {
+    if (ws.readyState === ws.OPEN) ws.send(encodeFrame(frame));
+  };
+  const closeWith = (code: string, message: string, wsCode: number = CloseCode.policy) => {
+    if (state === 'closed') return;
+    send({ type: 'error', code, message });
+    ws.close(wsCode, code.slice(0, 100));
+    // A peer that ignores the close handshake is cut off.
+    setTimeout(() => ws.terminate(), 1000).unref();
+    finish();
+  };
+  const finish = () => {
+    if (state === 'closed') return;
+    state = 'closed';
+    clearTimeout(authTimer);
+    if (admitted) deps.admission.leave();
+    admitted = false;
+  };
+
+  const entry = deps.admission.enter();
+  if (!entry.ok) {
+    send({
+      type: 'auth.refused',
+      code: ErrorCode.AUTH_BUSY,
+      message: 'master busy; retry later',
+      retryAfterMs: entry.retryAfterMs,
+    });
+    ws.close(CloseCode.tryAgain, ErrorCode.AUTH_BUSY);
+    state = 'closed';
+    return;
+  }
+  admitted = true;
+  const authTimer = setTimeout(
+    () => closeWith(ErrorCode.AUTH_TIMEOUT, 'authentication did not complete in time'),
+    deps.authTimeoutMs,
+  );
+
+  ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
+  ws.on('close', () => {
+    finish();
+    if (link) deps.onClosed(link);
+  });
+  ws.on('pong', () => {
+    if (link) link.alive = true;
+  });
+  ws.on('message', (data, isBinary) => {
+    if (state === 'closed') return;
+    if (!isBinary) return closeWith(ErrorCode.FRAME_MALFORMED, 'frames are binary');
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const decoded = decodeFrame(bytes, { maxFrameBytes: deps.maxFrameBytes });
+    if (!decoded.ok)
+      return closeWith(
+        decoded.error.code,
+        decoded.error.message,
+        decoded.error.code === ErrorCode.FRAME_TOO_LARGE ? CloseCode.tooBig : CloseCode.policy,
+      );
+    const frame = decoded.frame;
+    if (!mayReceive(frame.type, state)) return closeWith(ErrorCode.FRAME_NOT_ALLOWED, `${frame.type} not allowed now`);
+    if (frame.type === 'error') return closeWith(frame.code.slice(0, 64), 'peer error', CloseCode.normal);
+    if (state === 'ready') return deps.onFrame(link!, frame);
+    if (frame.type === 'hello') return onHello(frame);
+    if (frame.type === 'auth') return onAuth(frame);
+  });
+
+  function onHello(frame: Frame<'hello'>): void {
+    const valid = validateMinionId(frame.id);
+    if (!valid.ok) return closeWith(valid.error.code, valid.error.message);
+    if (frame.pub.byteLength !== 32 || frame.nonce.byteLength < 16)
+      return closeWith(ErrorCode.FRAME_SCHEMA, 'bad key or nonce');
+    hello = frame;
+    log = deps.log.child({ minionId: frame.id });
+    nonce = randomBytes(32);
+    const sig = signBytes(
+      deps.identity.privateKey,
+      transcript(SignContext.masterChallenge, [frame.id, frame.nonce, nonce, deps.certFingerprint, frame.pub]),
+    );
+    state = 'auth';
+    send({ type: 'challenge', masterPub: deps.identity.publicRaw, nonce, certFp: deps.certFingerprint, sig });
+  }
+
+  function onAuth(frame: Frame<'auth'>): void {
+    const h = hello!;
+    const signed = transcript(SignContext.minionAuth, [
+      h.id,
+      nonce!,
+      h.nonce,
+      deps.identity.publicRaw,
+      deps.certFingerprint,
+    ]);
+    if (!verifyBytes(h.pub, signed, frame.sig))
+      return closeWith(ErrorCode.SIGNATURE_INVALID, 'proof of key possession failed');
+    const keyState = deps.admitKey(h.id, h.pub, frame.grains, frame.enrollToken);
+    if (keyState !== 'accepted') {
+      const code =
+        keyState === 'pending'
+          ? ErrorCode.KEY_PENDING
+          : keyState === 'rejected'
+            ? ErrorCode.KEY_REJECTED
+            : ErrorCode.KEY_DENIED;
+      log.info({ keyState }, 'minion not admitted');
+      const retryAfterMs = Math.round(deps.pendingRetryMs * (0.5 + deps.random()));
+      send({ type: 'auth.refused', code, message: `minion key is ${keyState}`, retryAfterMs });
+      ws.close(CloseCode.policy, code);
+      finish();
+      return;
+    }
+    clearTimeout(authTimer);
+    deps.admission.leave();
+    admitted = false;
+    state = 'ready';
+    link = {
+      id: h.id,
+      alive: true,
+      send: (bytes) => {
+        if (ws.readyState !== ws.OPEN) return false;
+        if (ws.bufferedAmount > deps.maxBufferedBytes) {
+          log.warn({ bufferedBytes: ws.bufferedAmount }, 'slow reader cut off');
+          ws.terminate();
+          return false;
+        }
+        ws.send(bytes);
+        return true;
+      },
+      close: (reason) => {
+        send({ type: 'error', code: reason, message: reason });
+        ws.close(CloseCode.policy, reason.slice(0, 100));
+        setTimeout(() => ws.terminate(), 1000).unref();
+      },
+    };
+    heartbeats.set(ws, link);
+    send({ type: 'welcome', heartbeatMs: deps.heartbeatMs });
+    deps.onAuthenticated(link, h, frame, address);
+  }
+}
+
+/** Authenticated sockets and their links, for the heartbeat sweep. */
+export const heartbeats = new WeakMap<WebSocket, { alive: boolean }>();

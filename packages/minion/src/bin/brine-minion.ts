@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+import { tmpdir } from 'node:os';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadMinionConfig } from '../config.js';
+import { MinionError } from '../errors.js';
+import { createRootLogger } from '../logger.js';
+import { startMinion } from '../main.js';
+import { startSwarm } from '../swarm.js';
+
+const positiveInt = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} takes a whole number, got '${v}'`);
+  return n;
+};
+
+const program = new Command('brine-minion')
+  .description('The Brine minion daemon: connects to the master and runs the jobs it is sent.')
+  .option('-c, --config <file>', 'YAML config file (see docs/config-minion.md)')
+  .option('--master <url>', 'master endpoint, e.g. wss://master.example:4506')
+  .option('--id <id>', 'minion id (default: host name)')
+  .option('--state-dir <dir>', 'keys, outbox and jid log live here')
+  .option('--master-fingerprint <fp>', "pin the master's key fingerprint")
+  .option('--splay <ms>', 'random delay before the first connect', positiveInt('--splay'))
+  .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+  .option('--insecure-plain-ws', 'allow a ws:// master on loopback')
+  .option('--check-config', 'validate the config and exit')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  brine-minion -c /etc/brine/minion.yaml\n  brine-minion --master wss://10.0.0.5:4506 --id web1\n  brine-minion swarm --count 1000 --id-prefix swarm- --master wss://127.0.0.1:4506\n',
+  )
+  .action(async (opts) => {
+    let config;
+    try {
+      config = loadMinionConfig(opts.config, {
+        master: opts.master,
+        id: opts.id,
+        state_dir: opts.stateDir,
+        master_fingerprint: opts.masterFingerprint,
+        startup_splay_ms: opts.splay,
+        log_level: opts.logLevel,
+        insecure_plain_ws: opts.insecurePlainWs,
+      });
+    } catch (err) {
+      process.stderr.write(`brine-minion: ${(err as Error).message}\n`);
+      process.exit(78);
+    }
+    if (opts.checkConfig) {
+      process.stdout.write(JSON.stringify(config, null, 2) + '\n');
+      return;
+    }
+    const log = await createRootLogger(config.log_level, 'brine-minion');
+    let minion;
+    try {
+      minion = await startMinion(config, log);
+    } catch (err) {
+      log.fatal(
+        { code: err instanceof MinionError ? err.code : 'ERR_MINION_START', err: (err as Error).message },
+        'minion failed to start',
+      );
+      process.stderr.write(`brine-minion: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+    const stop = () => void minion.stop().then(() => process.exit(0));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+
+program
+  .command('swarm')
+  .description('Run many virtual minions in one process, for load and fault tests.')
+  .requiredOption('--count <n>', 'number of minions', positiveInt('--count'))
+  .option('--id-prefix <prefix>', 'id prefix; ids are prefix + a zero-padded index', 'swarm-')
+  .option('--master <url>', 'master endpoint', 'wss://127.0.0.1:4506')
+  .option('--master-fingerprint <fp>', "pin the master's key fingerprint")
+  .option(
+    '--source-addresses <n>',
+    'spread connections over 127.0.0.1..127.0.0.n',
+    positiveInt('--source-addresses'),
+    1,
+  )
+  .option('--splay <ms>', 'spread first connects over this many ms', positiveInt('--splay'), 0)
+  .option('--reconnect-base <ms>', 'backoff base', positiveInt('--reconnect-base'), 1000)
+  .option('--reconnect-cap <ms>', 'backoff cap', positiveInt('--reconnect-cap'), 30000)
+  .option('--status-every <ms>', 'print {"connected": n} every so often', positiveInt('--status-every'), 1000)
+  .option('--log-level <level>', 'log level', 'warn')
+  .action(async (opts) => {
+    const log = await createRootLogger(opts.logLevel, 'brine-swarm');
+    const addresses = Array.from({ length: opts.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`);
+    const swarm = await startSwarm({
+      count: opts.count,
+      idPrefix: opts.idPrefix,
+      url: opts.master,
+      ...(opts.masterFingerprint ? { masterFingerprint: opts.masterFingerprint } : {}),
+      log,
+      localAddresses: opts.sourceAddresses > 1 ? addresses : [],
+      splayMs: opts.splay,
+      cacheDir: tmpdir(),
+      reconnectBaseMs: opts.reconnectBase,
+      reconnectCapMs: opts.reconnectCap,
+    });
+    const status = setInterval(
+      () =>
+        process.stdout.write(JSON.stringify({ connected: swarm.connected(), rss: process.memoryUsage().rss }) + '\n'),
+      opts.statusEvery,
+    );
+    const stop = () => {
+      clearInterval(status);
+      swarm.stop();
+      setTimeout(() => process.exit(0), 200);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+
+await program.parseAsync();

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { MinionError } from './errors.js';
+
+/** The minion's configuration: every option with its default. See docs/config-minion.md. */
+export const minionConfigSchema = z
+  .object({
+    /** The master's minion endpoint. */
+    master: z.string().default('wss://127.0.0.1:4506'),
+    /** This minion's id; defaults to the host name. */
+    id: z.string().optional(),
+    state_dir: z.string().default('/var/lib/brine/minion'),
+    /** The master's key fingerprint to pin; without it the first master seen is pinned (TOFU). */
+    master_fingerprint: z.string().optional(),
+    /** Allow `ws://` (no TLS) to a loopback master. */
+    insecure_plain_ws: z.boolean().default(false),
+    max_concurrent_jobs: z.number().int().positive().default(8),
+    max_queued_jobs: z.number().int().nonnegative().default(1000),
+    /** Per stream (stdout, stderr) and per process; more is dropped and flagged `truncated`. */
+    max_output_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(10 * 1024 * 1024),
+    max_frame_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(16 * 1024 * 1024),
+    /** Random delay before the first connect, so a fleet started together does not arrive together. */
+    startup_splay_ms: z.number().int().nonnegative().default(1000),
+    reconnect_base_ms: z.number().int().positive().default(1000),
+    reconnect_cap_ms: z.number().int().positive().default(60_000),
+    /** Custom grains, merged over the collected ones. */
+    grains: z.record(z.string(), z.unknown()).default({}),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+/** A validated minion configuration (id resolved). */
+export type MinionConfig = z.infer<typeof minionConfigSchema> & { id: string };
+
+/** Reads a YAML config file (optional) with overrides on top; throws a coded MinionError. */
+export function loadMinionConfig(file: string | undefined, overrides: Record<string, unknown>): MinionConfig {
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(readFileSync(file, 'utf8')) ?? {};
+    } catch (err) {
+      throw new MinionError('ERR_MINION_CONFIG', `cannot read ${file}: ${(err as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new MinionError('ERR_MINION_CONFIG', `${file}: expected a mapping`);
+    raw = parsed as Record<string, unknown>;
+  }
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) raw[k] = v;
+  const r = minionConfigSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new MinionError(
+      'ERR_MINION_CONFIG',
+      `${file ?? 'flags'}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+  }
+  const url = new URL(r.data.master);
+  if (url.protocol === 'ws:') {
+    const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\./.test(url.hostname);
+    if (!r.data.insecure_plain_ws || !loopback) {
+      throw new MinionError(
+        'ERR_MINION_CONFIG',
+        'a ws:// master needs insecure_plain_ws: true and a loopback address; use wss://',
+      );
+    }
+  } else if (url.protocol !== 'wss:') {
+    throw new MinionError('ERR_MINION_CONFIG', `master must be a wss:// URL, got ${url.protocol}`);
+  }
+  return { ...r.data, id: r.data.id ?? hostname() };
+}

@@ -1,0 +1,209 @@
+import type { Logger } from 'pino';
+import { ErrorCode, compileTarget, type Frame, type JobSpec } from '@brine/protocol';
+import { MinionError } from '../errors.js';
+import type { GrainsAccess, MasterFiles, ModuleFunction, RunningJob } from '../modules/types.js';
+import { prepareCall } from '../modules/registry.js';
+import type { JidLog } from '../outbox/jid-log.js';
+import type { Outbox, ReturnRecord } from '../outbox/outbox.js';
+import type { Session } from '../connection/connection.js';
+import type { JobVerifier } from './job-verifier.js';
+
+/** Everything the executor needs; built by the daemon or the swarm. */
+export interface ExecutorOptions {
+  id: string;
+  registry: ReadonlyMap<string, ModuleFunction>;
+  outbox: Outbox;
+  jidLog: JidLog;
+  grains: GrainsAccess;
+  files: MasterFiles;
+  log: Logger;
+  verifier: JobVerifier;
+  /** Jobs running at once; more wait in a queue. @default 8 */
+  maxConcurrent: number;
+  /** Jobs waiting beyond the running ones before new ones are refused. @default 1000 */
+  maxQueued: number;
+  maxOutputBytes: number;
+  cacheDir: string;
+  now(): number;
+}
+
+interface Run {
+  spec: JobSpec;
+  controller: AbortController;
+  startedAt: number;
+  why?: 'cancelled' | 'timed_out';
+}
+
+/**
+ * Runs signed jobs on this minion: verifies each (signature, audience, expiry, target), runs it
+ * at most once per (jid, attempt) across restarts, under a concurrency limit, a deadline and a
+ * cancel signal; writes its return to the outbox before sending it.
+ */
+export class Executor {
+  readonly #o: ExecutorOptions;
+  readonly #running = new Map<string, Run>();
+  readonly #queue: (() => void)[] = [];
+  #active = 0;
+  #session: Session | undefined;
+
+  constructor(options: ExecutorOptions) {
+    this.#o = options;
+    // A run accepted before a restart and never finished: report it interrupted, never re-run it.
+    for (const run of options.jidLog.unfinished()) {
+      if (!options.outbox.get(run.jid, run.attempt)) {
+        const t = options.now();
+        options.outbox.put({
+          jid: run.jid,
+          attempt: run.attempt,
+          fun: run.fun,
+          outcome: 'interrupted',
+          ret: { code: 'ERR_MINION_RESTARTED', message: 'the minion restarted while the job ran' },
+          retcode: 1,
+          success: false,
+          startedAt: t,
+          endedAt: t,
+        });
+      }
+      options.jidLog.done(run.jid, run.attempt);
+    }
+  }
+
+  /** A new session: re-send every return the master has not acknowledged. */
+  attach(session: Session): void {
+    this.#session = session;
+    for (const ret of this.#o.outbox.pending()) session.send({ type: 'job.return', ...ret });
+  }
+
+  detach(): void {
+    this.#session = undefined;
+  }
+
+  /** Jids of the jobs running now. */
+  runningJids(): string[] {
+    return [...new Set([...this.#running.values()].map((r) => r.spec.jid))];
+  }
+
+  running(): RunningJob[] {
+    return [...this.#running.values()].map((r) => ({ jid: r.spec.jid, fun: r.spec.fun, startedAt: r.startedAt }));
+  }
+
+  /** Cancels every run of a job; false when none is running. */
+  kill(jid: string, why: 'cancelled' | 'timed_out' = 'cancelled'): boolean {
+    let found = false;
+    for (const run of this.#running.values()) {
+      if (run.spec.jid !== jid) continue;
+      found = true;
+      run.why ??= why;
+      run.controller.abort(why);
+    }
+    return found;
+  }
+
+  /** Handles frames from the master that concern jobs. */
+  onFrame(frame: Frame, session: Session): void {
+    if (frame.type === 'job.publish') this.#onPublish(frame, session);
+    else if (frame.type === 'job.cancel') this.kill(frame.jid);
+    else if (frame.type === 'ret.ack') for (const [jid, attempt] of frame.items) this.#o.outbox.ack(jid, attempt);
+  }
+
+  #onPublish(frame: Frame<'job.publish'>, session: Session): void {
+    const o = this.#o;
+    const verified = o.verifier.verify(session.masterPub, session.masterFingerprint, frame.spec, frame.sig);
+    if (!verified.ok) {
+      // Nothing trustworthy to ack against: a frame that fails its signature gets no answer at all.
+      o.log.warn({ code: verified.error.code }, 'job refused: bad signature or spec');
+      return;
+    }
+    const spec = verified.spec;
+    const refuse = (code: string): void => {
+      session.send({ type: 'job.ack', jid: spec.jid, attempt: spec.attempt, state: 'refused', code });
+    };
+    if (spec.expiresAt <= o.now()) return refuse(ErrorCode.JOB_EXPIRED);
+    const target = compileTarget(spec.tgt, spec.tgtType);
+    if (!target.ok || !target.match({ id: o.id, grains: o.grains.all() })) return refuse(ErrorCode.JOB_NOT_TARGETED);
+    if (!o.jidLog.accept({ jid: spec.jid, attempt: spec.attempt, fun: spec.fun, expiresAt: spec.expiresAt })) {
+      session.send({ type: 'job.ack', jid: spec.jid, attempt: spec.attempt, state: 'duplicate' });
+      const done = o.outbox.get(spec.jid, spec.attempt);
+      if (done) session.send({ type: 'job.return', ...done });
+      return;
+    }
+    if (this.#queue.length >= o.maxQueued) {
+      o.jidLog.done(spec.jid, spec.attempt);
+      return refuse(ErrorCode.EXECUTOR_BUSY);
+    }
+    session.send({ type: 'job.ack', jid: spec.jid, attempt: spec.attempt, state: 'started' });
+    this.#queue.push(() => void this.#run(spec));
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#active < this.#o.maxConcurrent && this.#queue.length > 0) {
+      this.#active++;
+      this.#queue.shift()!();
+    }
+  }
+
+  async #run(spec: JobSpec): Promise<void> {
+    const o = this.#o;
+    const key = `${spec.jid}-${spec.attempt}`;
+    const run: Run = { spec, controller: new AbortController(), startedAt: o.now() };
+    this.#running.set(key, run);
+    const timer = setTimeout(() => {
+      run.why ??= 'timed_out';
+      run.controller.abort('timed_out');
+    }, spec.timeoutMs);
+    let seq = 0;
+    let result: Pick<ReturnRecord, 'ret' | 'retcode' | 'success' | 'outcome'>;
+    try {
+      const call = prepareCall(o.registry, spec.fun, spec.args, spec.kwargs);
+      if (!call.ok) {
+        result = { outcome: 'returned', ret: call.error, retcode: 254, success: false };
+      } else {
+        const out = await call.fn.run(call.input, {
+          jid: spec.jid,
+          log: o.log.child({ jid: spec.jid }),
+          signal: run.controller.signal,
+          timeoutMs: spec.timeoutMs,
+          grains: o.grains,
+          files: o.files,
+          jobs: { running: () => this.running(), kill: (jid) => this.kill(jid) },
+          registry: o.registry,
+          emit: (stream, data) => {
+            if (spec.stream) this.#session?.send({ type: 'job.progress', jid: spec.jid, seq: seq++, stream, data });
+          },
+          maxOutputBytes: o.maxOutputBytes,
+          cacheDir: o.cacheDir,
+        });
+        const retcode = out.retcode ?? 0;
+        result = { outcome: 'returned', ret: out.ret, retcode, success: out.success ?? retcode === 0 };
+      }
+    } catch (err) {
+      const wire =
+        err instanceof MinionError
+          ? err.toWire()
+          : { code: 'ERR_MINION_FUNCTION', message: (err as Error).message ?? String(err) };
+      result = { outcome: 'returned', ret: wire, retcode: 1, success: false };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (run.why) result = { ...result, outcome: run.why, success: false };
+    const record: ReturnRecord = {
+      jid: spec.jid,
+      attempt: spec.attempt,
+      fun: spec.fun,
+      ...result,
+      startedAt: run.startedAt,
+      endedAt: o.now(),
+    };
+    try {
+      o.outbox.put(record);
+    } catch (err) {
+      o.log.error({ err: (err as Error).message, jid: spec.jid }, 'outbox write failed; sending the return anyway');
+    }
+    o.jidLog.done(spec.jid, spec.attempt);
+    this.#running.delete(key);
+    this.#active--;
+    this.#session?.send({ type: 'job.return', ...record });
+    this.#pump();
+  }
+}

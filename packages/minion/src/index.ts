@@ -1,0 +1,5 @@
+export { startMinion, type RunningMinion } from './main.js';
+export { loadMinionConfig, minionConfigSchema, type MinionConfig } from './config.js';
+export { startSwarm, type Swarm, type SwarmOptions } from './swarm.js';
+export { createRegistry, prepareCall } from './modules/registry.js';
+export type { ModuleContext, ModuleFunction, ModuleResult } from './modules/types.js';

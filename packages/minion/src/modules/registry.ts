@@ -1,0 +1,95 @@
+import { ErrorCode, type WireError } from '@brine/protocol';
+import { z } from 'zod';
+import { cmdFunctions } from './cmd.js';
+import { cpFunctions } from './cp.js';
+import { fileFunctions } from './file.js';
+import { grainsFunctions } from './grains.js';
+import { networkFunctions } from './network.js';
+import { pkgFunctions } from './pkg.js';
+import { saltutilFunctions } from './saltutil.js';
+import { serviceFunctions } from './service.js';
+import { statusFunctions } from './status.js';
+import { sysFunctions } from './sys.js';
+import { testFunctions } from './test.js';
+import type { ModuleFunction } from './types.js';
+
+/** A call ready to run (`input` is the schema's parsed output), or why it cannot run. */
+export type PreparedCall = { ok: true; fn: ModuleFunction; input: unknown } | { ok: false; error: WireError };
+
+/** Builds the registry of every minion function, keyed by `module.function`. Throws on a duplicate name. */
+export function createRegistry(): Map<string, ModuleFunction> {
+  const registry = new Map<string, ModuleFunction>();
+  const all = [
+    ...testFunctions,
+    ...cmdFunctions,
+    ...fileFunctions,
+    ...grainsFunctions,
+    ...pkgFunctions,
+    ...serviceFunctions,
+    ...cpFunctions,
+    ...statusFunctions,
+    ...networkFunctions,
+    ...sysFunctions,
+    ...saltutilFunctions,
+  ];
+  for (const fn of all) {
+    if (registry.has(fn.name)) throw new Error(`duplicate minion function ${fn.name}`);
+    registry.set(fn.name, fn);
+  }
+  return registry;
+}
+
+/**
+ * Turns a job's `fun`, positional `args` and `kwargs` into a validated input, as Salt does:
+ * positional arguments fill `params` in order and the extras go to `rest` (an error without one);
+ * keyword arguments go by name, and a name the schema does not know is refused. Never throws:
+ * unknown functions give ERR_FUNCTION_UNKNOWN, bad arguments ERR_ARGS_INVALID naming the argument.
+ */
+export function prepareCall(
+  registry: ReadonlyMap<string, ModuleFunction>,
+  fun: string,
+  args: readonly unknown[],
+  kwargs: Readonly<Record<string, unknown>>,
+): PreparedCall {
+  const fn = registry.get(fun);
+  if (fn === undefined) {
+    return { ok: false, error: { code: ErrorCode.FUNCTION_UNKNOWN, message: `'${fun}' is not available` } };
+  }
+  const fields = new Map<string, unknown>();
+  fn.params.forEach((name, i) => {
+    if (i < args.length) fields.set(name, args[i]);
+  });
+  if (args.length > fn.params.length) {
+    if (fn.rest === undefined) {
+      return invalid(`${fun} takes at most ${fn.params.length} positional argument(s), got ${args.length}`);
+    }
+    fields.set(fn.rest, args.slice(fn.params.length));
+  }
+  const known = knownKeys(fn.schema);
+  for (const [key, value] of Object.entries(kwargs)) {
+    if (fields.has(key)) return invalid(`${fun} got more than one value for argument '${key}'`);
+    if (known !== undefined && !known.has(key)) {
+      return invalid(`${fun} has no argument '${key}' (it takes: ${[...known].join(', ') || 'none'})`);
+    }
+    fields.set(key, value);
+  }
+  // fromEntries defines own properties, so a `__proto__` key cannot reach the prototype.
+  const parsed = fn.schema.safeParse(Object.fromEntries(fields));
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`);
+    return invalid(`${fun}: ${issues.join('; ')}`);
+  }
+  return { ok: true, fn, input: parsed.data };
+}
+
+/** The argument names an object schema accepts, or undefined when it takes any (a loose object). */
+function knownKeys(schema: z.ZodType): Set<string> | undefined {
+  if (!(schema instanceof z.ZodObject)) return undefined;
+  const catchall = (schema as z.ZodObject).def.catchall;
+  if (catchall !== undefined && !(catchall instanceof z.ZodNever)) return undefined;
+  return new Set(Object.keys((schema as z.ZodObject).shape));
+}
+
+function invalid(message: string): PreparedCall {
+  return { ok: false, error: { code: ErrorCode.ARGS_INVALID, message } };
+}

@@ -1,0 +1,108 @@
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { decodeValue, encodeValue, type FrameInput } from '@brine/protocol';
+
+/** A job's return as the minion keeps it until the master acknowledges it. */
+export type ReturnRecord = Omit<FrameInput<'job.return'>, 'type'>;
+
+/**
+ * The return spool: a return is stored before it is sent, sent again after every reconnect, and
+ * dropped only when the master says it is stored durably.
+ *
+ * An implementation owes: `put` is durable when it returns; `pending` lists every return put and
+ * not yet acked, in the order they were put; `ack` of an unknown pair is a no-op.
+ */
+export interface Outbox {
+  put(ret: ReturnRecord): void;
+  ack(jid: string, attempt: number): void;
+  get(jid: string, attempt: number): ReturnRecord | undefined;
+  pending(): ReturnRecord[];
+}
+
+function key(jid: string, attempt: number): string {
+  return `${jid}-${attempt}`;
+}
+
+/** An outbox of one file per return, fsynced (file and directory) before `put` returns. */
+export class FileOutbox implements Outbox {
+  readonly #dir: string;
+  readonly #items = new Map<string, ReturnRecord>();
+
+  constructor(dir: string) {
+    this.#dir = dir;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const names = readdirSync(dir)
+      .filter((n) => n.endsWith('.ret'))
+      .sort();
+    for (const name of names) {
+      const decoded = decodeValue(readFileSync(join(dir, name)));
+      // A torn write never got renamed into place; anything unreadable here is skipped, not fatal.
+      if (decoded.ok && typeof decoded.value === 'object' && decoded.value !== null) {
+        const rec = decoded.value as ReturnRecord;
+        this.#items.set(key(rec.jid, rec.attempt), rec);
+      }
+    }
+  }
+
+  put(ret: ReturnRecord): void {
+    const k = key(ret.jid, ret.attempt);
+    const file = join(this.#dir, `${k}.ret`);
+    const tmp = `${file}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, encodeValue(ret));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+    const dirFd = openSync(this.#dir, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+    this.#items.set(k, ret);
+  }
+
+  ack(jid: string, attempt: number): void {
+    const k = key(jid, attempt);
+    if (!this.#items.delete(k)) return;
+    rmSync(join(this.#dir, `${k}.ret`), { force: true });
+  }
+
+  get(jid: string, attempt: number): ReturnRecord | undefined {
+    return this.#items.get(key(jid, attempt));
+  }
+
+  pending(): ReturnRecord[] {
+    return [...this.#items.values()];
+  }
+}
+
+/** An outbox in memory, for swarm minions (one process standing in for many hosts). */
+export class MemoryOutbox implements Outbox {
+  readonly #items = new Map<string, ReturnRecord>();
+  put(ret: ReturnRecord): void {
+    this.#items.set(key(ret.jid, ret.attempt), ret);
+  }
+  ack(jid: string, attempt: number): void {
+    this.#items.delete(key(jid, attempt));
+  }
+  get(jid: string, attempt: number): ReturnRecord | undefined {
+    return this.#items.get(key(jid, attempt));
+  }
+  pending(): ReturnRecord[] {
+    return [...this.#items.values()];
+  }
+}

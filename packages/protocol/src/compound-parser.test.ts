@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_TARGET_DEPTH } from './compound-parser.js';
+import { errorOf, select } from './target-fleet.fixture.js';
+
+describe('compound targets', () => {
+  it('reads an untagged word as a glob on the id', () => {
+    expect(select('web*')).toEqual(['web1', 'web2']);
+    expect(select('mail')).toEqual(['mail']);
+  });
+
+  it('supports every prefix', () => {
+    expect(select('G@os:Debian')).toEqual(['web1', 'db1']);
+    expect(select('P@os:(ubuntu|centos)')).toEqual(['web2', 'db2.example.com']);
+    expect(select('E@db\\d+')).toEqual(['db1', 'db2.example.com']);
+    expect(select('L@web2,mail')).toEqual(['web2', 'mail']);
+    expect(select('S@10.0.1.0/24')).toEqual(['web1', 'web2']);
+    expect(select('N@dbs', 'compound', { nodegroups: { dbs: 'db*' } })).toEqual(['db1', 'db2.example.com']);
+  });
+
+  it('binds and tighter than or, as Salt (a Python boolean expression)', () => {
+    expect(select('web* and G@os:Debian or E@db\\d+')).toEqual(['web1', 'db1', 'db2.example.com']);
+    expect(select('E@db\\d+ or web* and G@os:Debian')).toEqual(['web1', 'db1', 'db2.example.com']);
+    expect(select('mail or web* and G@os:Ubuntu or db1')).toEqual(['web2', 'db1', 'mail']);
+  });
+
+  it('binds not tighter than and', () => {
+    expect(select('not web* and G@os:Debian')).toEqual(['db1']);
+    expect(select('G@os:Debian and not web*')).toEqual(['db1']);
+    expect(select('not ( web* and G@os:Debian )')).toEqual(['web2', 'db1', 'db2.example.com', 'mail']);
+  });
+
+  it('groups with parentheses, with or without spaces around them', () => {
+    expect(select('( db* or web* ) and G@os:Debian')).toEqual(['web1', 'db1']);
+    expect(select('(db* or web*) and G@os:Debian')).toEqual(['web1', 'db1']);
+    expect(select('((db1)) or (not (web* or db*))')).toEqual(['db1', 'mail']);
+  });
+
+  it('keeps parentheses that belong to a regex or a grain value', () => {
+    expect(select('E@web(1|2)')).toEqual(['web1', 'web2']);
+    expect(select('(E@web(1|2)) and G@os:Debian')).toEqual(['web1']);
+    expect(select('(G@cpu_model:Intel(R)*)')).toEqual(['web1']);
+    expect(select('(E@web\\(1 or web1)')).toEqual(['web1']);
+  });
+
+  it('accepts a leading not, and not not', () => {
+    expect(select('not web*')).toEqual(['db1', 'db2.example.com', 'mail']);
+    expect(select('not not web*')).toEqual(['web1', 'web2']);
+  });
+
+  it('reads a not right after a target as and not, as Salt does', () => {
+    expect(select('web* not G@os:Debian')).toEqual(['web2']);
+  });
+
+  it('joins an array of words with spaces', () => {
+    expect(select(['web*', 'and', 'G@os:Debian'])).toEqual(['web1']);
+  });
+});
+
+describe('comparisons on grains', () => {
+  it('compares numbers numerically', () => {
+    expect(select('G@num_cpus>=8')).toEqual(['web1', 'db1']);
+    expect(select('G@num_cpus>8')).toEqual(['db1']);
+    expect(select('G@num_cpus<=4')).toEqual(['web2', 'db2.example.com']);
+    expect(select('G@num_cpus<4')).toEqual(['web2']);
+    expect(select('G@num_cpus==16')).toEqual(['db1']);
+    expect(select('G@mem_total<8192')).toEqual(['web2']);
+    expect(select('G@mem_total>=1e4')).toEqual(['web1', 'db1']);
+  });
+
+  it('compares numeric strings as numbers', () => {
+    expect(select('G@num_cpus==4.0')).toEqual(['db2.example.com']);
+    expect(select('G@osrelease>7.10')).toEqual(['db2.example.com']);
+  });
+
+  it('compares other values as exact strings with == and !=', () => {
+    expect(select('G@os==Debian')).toEqual(['web1', 'db1']);
+    expect(select('G@os==debian')).toEqual([]);
+    expect(select('G@os!=Debian')).toEqual(['web2', 'db2.example.com']);
+    expect(select('G@virtual==true')).toEqual(['web1']);
+  });
+
+  it('never orders strings', () => {
+    expect(select('G@os>A')).toEqual([]);
+    expect(select('G@os<=zzz')).toEqual([]);
+  });
+
+  it('matches a list if any element compares, and != only if none is equal', () => {
+    expect(select('G@roles==cache')).toEqual(['web1']);
+    expect(select('G@roles!=web')).toEqual(['db1']);
+  });
+
+  it('matches no comparison on a missing grain, != included', () => {
+    expect(select('G@nope!=1 or G@nope<1 or G@nope==1')).toEqual([]);
+    expect(select('not G@num_cpus>0')).toEqual(['mail']);
+  });
+
+  it('follows nested keys and combines with the rest of the grammar', () => {
+    expect(select('G@num_cpus>=4 and not G@os:CentOS or L@mail')).toEqual(['web1', 'db1', 'mail']);
+  });
+
+  it('compares in a -G target too', () => {
+    expect(select('num_cpus>=16', 'grain')).toEqual(['db1']);
+  });
+});
+
+describe('compound syntax errors', () => {
+  it.each([
+    ['( web* or db*', 13, "expected ')' at position 13"],
+    ['(web* or db* and', 16, 'expected a target at position 16'],
+    ['(web* db*)', 6, "expected ')' at position 6, found 'db*'"],
+    ['web* and', 8, 'expected a target at position 8'],
+    ['and web*', 0, "expected a target at position 0, found 'and'"],
+    ['web* or or db*', 8, "expected a target at position 8, found 'or'"],
+    ['web* db*', 5, "expected 'and' or 'or' at position 5, found 'db*'"],
+    ['web* )', 5, "unexpected ')' at position 5"],
+    ['()', 1, "expected a target at position 1, found ')'"],
+    ['', 0, 'expected a target at position 0'],
+    ['not', 3, 'expected a target at position 3'],
+    ['not X@foo', 4, "unknown prefix 'X@' at position 4"],
+    ['G@os:Debian and I@role:web', 16, "unknown prefix 'I@' at position 16"],
+    ['G@', 2, "expected a pattern after 'G@' at position 2"],
+    ['web* and E@web(', 11, 'invalid regular expression at position 11'],
+    ['P@os:a:(', 5, 'invalid regular expression at position 5'],
+    ['G@os', 4, "expected ':' or a comparison operator after the grain name at position 4"],
+    ['G@num_cpus>=', 12, "expected a value after '>=' at position 12"],
+    ['G@>=4', 2, "expected a grain name before '>=' at position 2"],
+    ['S@10.0.0', 2, "expected an IPv4 address or CIDR at position 2, found '10.0.0'"],
+    ['N@', 2, 'expected a nodegroup name at position 2'],
+  ])('rejects %j at position %i', (tgt, position, message) => {
+    const error = errorOf(tgt);
+    expect(error.position).toBe(position);
+    expect(error.message.startsWith(message)).toBe(true);
+  });
+
+  it('rejects nesting deeper than the limit instead of overflowing the stack', () => {
+    const deep = '('.repeat(MAX_TARGET_DEPTH + 1) + 'web1' + ')'.repeat(MAX_TARGET_DEPTH + 1);
+    expect(errorOf(deep).position).toBe(MAX_TARGET_DEPTH);
+    const ok = '('.repeat(MAX_TARGET_DEPTH) + 'web1' + ')'.repeat(MAX_TARGET_DEPTH);
+    expect(select(ok)).toEqual(['web1']);
+    expect(select(`${'not '.repeat(100_001)}web1`)).toEqual(['web2', 'db1', 'db2.example.com', 'mail']);
+  });
+
+  it('matches a long chain of or without deep recursion', () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => `host${i}`);
+    expect(select([...ids, 'db1'].join(' or '))).toEqual(['db1']);
+  });
+});
