@@ -6,7 +6,10 @@ module.exports = {
       comment: 'protocol holds no sockets, files, processes or loggers (DESIGN.md).',
       severity: 'error',
       from: { path: '^packages/protocol/src' },
-      to: { path: '^(ws|pino|rxjs|node:(fs|net|http|https|tls|child_process|dgram))$|node_modules/(ws|pino|rxjs)/', dependencyTypes: ['npm', 'core'] },
+      to: {
+        path: '^(ws|pino|rxjs|node:(fs|net|http|https|tls|child_process|dgram))$|node_modules/(ws|pino|rxjs)/',
+        dependencyTypes: ['npm', 'core'],
+      },
     },
     {
       name: 'daemons-do-not-import-each-other',
@@ -20,7 +23,9 @@ module.exports = {
       comment: 'master/src/core is pure RxJS: no sockets, files, HTTP or SQLite.',
       severity: 'error',
       from: { path: '^packages/master/src/core', pathNot: '\\.test\\.ts$' },
-      to: { path: '^(ws|better-sqlite3|fastify|node:(fs|net|http|https|tls|child_process))$|^packages/master/src/(transport|http|store)|node_modules/(ws|better-sqlite3|fastify)/' },
+      to: {
+        path: '^(ws|better-sqlite3|fastify|node:(fs|net|http|https|tls|child_process))$|^packages/master/src/(transport|http|store)|node_modules/(ws|better-sqlite3|fastify)/',
+      },
     },
   ],
   options: {

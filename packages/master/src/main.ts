@@ -158,6 +158,17 @@ export async function startMaster(config: MasterConfig, log: Logger): Promise<Ru
   const apiUrl = `http://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${apiPort}`;
   // The local admin credential: readable by the master's user only, so `brine` works on this host.
   writeFileSync(join(stateDir, 'cli.json'), JSON.stringify({ url: apiUrl, token: adminToken }) + '\n', { mode: 0o600 });
+  // Public facts for operators and scripts: where to connect, and the fingerprint minions should pin.
+  writeFileSync(
+    join(stateDir, 'endpoints.json'),
+    JSON.stringify({
+      api: apiUrl,
+      minionPort: minionServer.port,
+      tls: !config.insecure_plain_ws,
+      fingerprint: identity.fingerprint,
+    }) + '\n',
+    { mode: 0o644 },
+  );
   log.info({ url: apiUrl }, 'REST API listening');
 
   const purge = setInterval(() => {

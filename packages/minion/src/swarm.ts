@@ -53,8 +53,8 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
     const key = loadKeyPair(generateKeyPair().privatePem);
     let grains: Record<string, unknown> = { ...base, id, swarm: true };
     // Assigned below; closures built before it (grains, files) reach it through this binding.
-  // eslint-disable-next-line prefer-const
-  let connection: MasterConnection | undefined;
+    // eslint-disable-next-line prefer-const
+    let connection: MasterConnection | undefined;
     const grainsAccess: GrainsAccess = {
       all: () => grains,
       setValue: async (k, v) => {

@@ -12,6 +12,7 @@ export interface GlobOptions {
 }
 
 const regExpCache = new Map<string, RegExp>();
+const predicateCache = new Map<string, (value: string) => boolean>();
 
 /**
  * Compiles a shell-style glob (`*`, `?`, `[abc]`, `[!abc]`, `[a-z]`) into a predicate, with
@@ -57,9 +58,15 @@ export function globToRegExp(glob: string): RegExp {
   return re;
 }
 
-/** Whether `value` matches the glob `pattern`. */
+/** Whether `value` matches the glob `pattern`; compiled predicates are cached. */
 export function globMatch(pattern: string, value: string): boolean {
-  return globToRegExp(pattern).test(value);
+  let test = predicateCache.get(pattern);
+  if (!test) {
+    test = compileGlob(pattern);
+    if (predicateCache.size > 10_000) predicateCache.clear();
+    predicateCache.set(pattern, test);
+  }
+  return test(value);
 }
 
 /** Whether a pattern holds any glob metacharacter. */

@@ -4,6 +4,7 @@ import { stripControl } from './ansi.js';
 /** Short words for each non-return reason identifier the master sends; `{after}` becomes " after 5 s". */
 const REASON_TEXT: Readonly<Record<string, string>> = {
   not_connected: 'offline',
+  unknown_minion: 'offline, unknown minion',
   ack_timeout: 'no ack',
   disconnected_before_ack: 'disconnected before ack',
   job_timeout_running: 'timed out{after}, still running',

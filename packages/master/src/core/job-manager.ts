@@ -1,6 +1,7 @@
 import {
   ApiErrorCode,
   compileTarget,
+  expandNodegroups,
   type JobRequest,
   type JobSpec,
   type MinionResult,
@@ -78,7 +79,13 @@ export class JobManager {
   ): { ok: true; minions: string[] } | { ok: false; error: StartRefusal } {
     const compiled = compileTarget(target, targetType, this.#deps.targetOptions);
     if (!compiled.ok) return { ok: false, error: compiled.error };
-    return { ok: true, minions: this.#deps.registry.select(compiled.match) };
+    const minions = this.#deps.registry.select(compiled.match);
+    if (targetType !== 'list') return { ok: true, minions };
+    // A list names minions outright: one the master does not know is still targeted, and is
+    // reported (offline, unknown_minion) instead of silently dropped.
+    const listed = typeof target === 'string' ? target.split(/[,\s]+/).filter(Boolean) : target;
+    const known = new Set(minions);
+    return { ok: true, minions: [...minions, ...listed.filter((id) => !known.has(id))] };
   }
 
   /**
@@ -178,6 +185,7 @@ export class JobManager {
         frames: (j, id) => d.router.frames$(j, id),
         reconnected: (id) => d.registry.reconnected$(id),
         isConnected: (id) => d.registry.isConnected(id),
+        isKnown: (id) => d.registry.get(id) !== undefined,
         send: (id, bytes) => d.registry.link(id)?.send(bytes) ?? false,
         cancel: (id, j) => void d.registry.link(id)?.send(d.cancelFrame(j)),
       },
@@ -227,13 +235,12 @@ export class JobManager {
     for (const job of this.#active.values()) job.cancel$.next();
   }
 
-  /** How minions should evaluate the target: nodegroups are expanded to the ids the master resolved. */
+  /** How minions should evaluate the target: nodegroups are inlined, since minions do not know them. */
   #minionTarget(request: JobRequest, minions: string[]): Pick<JobSpec, 'tgt' | 'tgtType'> {
-    const usesNodegroup =
-      request.targetType === 'nodegroup' ||
-      (request.targetType === 'compound' && /(^|[\s(])N@/.test(String(request.target)));
-    if (usesNodegroup) return { tgt: minions, tgtType: 'list' };
-    return { tgt: request.target, tgtType: request.targetType };
+    const expanded = expandNodegroups(request.target, request.targetType, this.#deps.targetOptions);
+    // The target compiled a moment ago with the same options, so this cannot fail; fall back to ids.
+    if (!expanded.ok) return { tgt: minions, tgtType: 'list' };
+    return { tgt: expanded.tgt, tgtType: expanded.tgtType };
   }
 
   /**

@@ -33,6 +33,8 @@ export interface MinionRunDeps {
   /** Emits each time the minion (re)connects and is authenticated. */
   reconnected(id: string): Observable<unknown>;
   isConnected(id: string): boolean;
+  /** Whether the master knows the minion at all (an accepted key); unknown ones are `unknown_minion`. */
+  isKnown?(id: string): boolean;
   /** Sends the job's frame bytes to the minion; false when it could not be queued. */
   send(id: string, bytes: Uint8Array): boolean;
 }
@@ -65,7 +67,10 @@ export function runOnMinion$(options: MinionRunOptions, deps: MinionRunDeps): Ob
   const { jid, id, attempt, bytes, ackTimeoutMs, jobTimeoutMs } = options;
   const graceMs = options.graceMs ?? 2000;
   return defer(() => {
-    if (!deps.isConnected(id)) return of(result(nonReturn(id, 'offline', Reason.notConnected), false));
+    if (!deps.isConnected(id)) {
+      const reason = deps.isKnown?.(id) === false ? Reason.unknownMinion : Reason.notConnected;
+      return of(result(nonReturn(id, 'offline', reason), false));
+    }
     const frames$ = deps.frames(jid, id).pipe(
       filter((f) => f.kind === 'progress' || f.attempt === attempt),
       share(),
@@ -91,9 +96,14 @@ export function runOnMinion$(options: MinionRunOptions, deps: MinionRunDeps): Ob
         if (!('kind' in a)) return of(a);
         if (a.state === 'refused') return of(nonReturn(id, 'no_ack', a.code ?? 'refused'));
         return timer(jobTimeoutMs + graceMs, deps.scheduler).pipe(
-          map(() =>
-            nonReturn(id, 'timed_out', deps.isConnected(id) ? Reason.jobTimeoutRunning : Reason.jobTimeoutDisconnected),
-          ),
+          map(() => ({
+            ...nonReturn(
+              id,
+              'timed_out',
+              deps.isConnected(id) ? Reason.jobTimeoutRunning : Reason.jobTimeoutDisconnected,
+            ),
+            durationMs: jobTimeoutMs,
+          })),
         );
       }),
     );

@@ -3,6 +3,7 @@ import type { MinionResult, OutcomeValue } from '@brine/protocol';
 /** Reasons a minion did not return, as identifiers (the CLI turns them into words). */
 export const Reason = {
   notConnected: 'not_connected',
+  unknownMinion: 'unknown_minion',
   ackTimeout: 'ack_timeout',
   disconnectedBeforeAck: 'disconnected_before_ack',
   jobTimeoutRunning: 'job_timeout_running',

@@ -68,12 +68,10 @@ export function buildApi(services: ApiServices, routes: ((s: ApiServices) => Rou
         .send({ code: err.code, message: err.message, ...(err.data === undefined ? {} : { data: err.data }) });
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) services.log.error({ err: err.message }, 'request failed');
-    return reply
-      .status(status)
-      .send({
-        code: status === 500 ? ApiErrorCode.internal : ApiErrorCode.badRequest,
-        message: status === 500 ? 'internal error' : err.message,
-      });
+    return reply.status(status).send({
+      code: status === 500 ? ApiErrorCode.internal : ApiErrorCode.badRequest,
+      message: status === 500 ? 'internal error' : err.message,
+    });
   });
   app.setNotFoundHandler((_req, reply) =>
     reply.status(404).send({ code: ApiErrorCode.notFound, message: 'no such route' }),

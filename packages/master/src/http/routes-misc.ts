@@ -39,14 +39,12 @@ export function miscRoutes(s: ApiServices): RouteSpec[] {
       permission: Permission.minions,
       handler: async (req) => {
         const q = req.query as { connected?: string };
-        let minions = s.registry
-          .list()
-          .map(({ id, connected, lastSeen, address }) => ({
-            id,
-            connected,
-            lastSeen,
-            ...(address ? { address } : {}),
-          }));
+        let minions = s.registry.list().map(({ id, connected, lastSeen, address }) => ({
+          id,
+          connected,
+          lastSeen,
+          ...(address ? { address } : {}),
+        }));
         if (q.connected === 'true') minions = minions.filter((m) => m.connected);
         if (q.connected === 'false') minions = minions.filter((m) => !m.connected);
         return { minions };

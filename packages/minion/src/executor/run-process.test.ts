@@ -137,6 +137,15 @@ describe('runProcess', () => {
     expect(r.stdout).toBe('one\ntwo\ntail');
   });
 
+  it('returns soon after the program exits even when a background child holds the pipes', async () => {
+    const started = Date.now();
+    const r = await runProcess({ argv: ['/bin/sh', '-c', 'sleep 30 & echo done'], maxOutputBytes: MiB });
+    expect(r).toMatchObject({ stdout: 'done\n', retcode: 0, timedOut: false });
+    expect(Date.now() - started).toBeLessThan(5000);
+    process.kill(-r.pid, 'SIGKILL');
+    await expectGroupGone(r.pid);
+  });
+
   it('decodes a UTF-8 character split across chunks', async () => {
     const r = await runProcess({
       argv: ['/bin/sh', '-c', "printf '\\303'; sleep 0.2; printf '\\251\\n'"],

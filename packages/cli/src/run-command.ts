@@ -1,0 +1,136 @@
+import { Command, Option } from 'commander';
+import { parseFunctionArgs, UsageError } from './args.js';
+import { ApiClient } from './client.js';
+import { resolveCredentials } from './credentials.js';
+import { commonOptions, runMain, type Io } from './common.js';
+import { ExitCode } from './exit-codes.js';
+import { createPalette } from './output/ansi.js';
+import { shouldColor } from './output/color.js';
+import { renderNested } from './output/nested.js';
+
+type Runner = (client: ApiClient, args: unknown[], kwargs: Record<string, unknown>) => Promise<unknown>;
+
+interface MinionRow {
+  id: string;
+  connected: boolean;
+  lastSeen: number;
+}
+
+const str = (v: unknown) => (v === undefined ? undefined : String(v));
+
+/** The runner functions, Salt's `salt-run jobs.*` and `manage.*`, over the REST API. */
+const RUNNERS: Record<string, { doc: string; run: Runner }> = {
+  'jobs.list': {
+    doc: 'recent jobs; filters fun=GLOB user=NAME target=TEXT since=MS until=MS limit=N offset=N',
+    run: async (c, _a, kw) => {
+      const q = new URLSearchParams();
+      for (const k of ['fun', 'user', 'target', 'since', 'until', 'limit', 'offset'])
+        if (kw[k] !== undefined) q.set(k, String(kw[k]));
+      const { jobs } = await c.json<{ jobs: { jid: string }[] }>('GET', `/api/v1/jobs?${q}`);
+      return Object.fromEntries(jobs.map((j) => [j.jid, j]));
+    },
+  },
+  'jobs.lookup': {
+    doc: 'every targeted minion of a job, with those that never returned: jobs.lookup <jid>',
+    run: async (c, a, kw) => {
+      const jid = str(a[0] ?? kw['jid']);
+      if (!jid) throw new UsageError('jobs.lookup needs a jid');
+      const { minions } = await c.json<{
+        minions: { id: string; outcome: string | null; ret?: unknown; reason?: string }[];
+      }>('GET', `/api/v1/jobs/${encodeURIComponent(jid)}`);
+      return Object.fromEntries(
+        minions.map((m) => [
+          m.id,
+          m.outcome === 'returned'
+            ? m.ret
+            : `Minion did not return. [${m.outcome ?? 'pending'}${m.reason ? `: ${m.reason}` : ''}]`,
+        ]),
+      );
+    },
+  },
+  'jobs.active': {
+    doc: 'jobs still running',
+    run: async (c) => (await c.json<{ jobs: unknown[] }>('GET', '/api/v1/jobs-active')).jobs,
+  },
+  'jobs.kill': {
+    doc: 'cancel a running job; its minions kill its processes: jobs.kill <jid>',
+    run: async (c, a, kw) => {
+      const jid = str(a[0] ?? kw['jid']);
+      if (!jid) throw new UsageError('jobs.kill needs a jid');
+      return c.json('DELETE', `/api/v1/jobs/${encodeURIComponent(jid)}`);
+    },
+  },
+  'manage.up': {
+    doc: 'minions connected now',
+    run: async (c) => (await minions(c)).filter((m) => m.connected).map((m) => m.id),
+  },
+  'manage.down': {
+    doc: 'accepted minions not connected',
+    run: async (c) => (await minions(c)).filter((m) => !m.connected).map((m) => m.id),
+  },
+  'manage.status': {
+    doc: 'up and down minions',
+    run: async (c) => {
+      const all = await minions(c);
+      return {
+        up: all.filter((m) => m.connected).map((m) => m.id),
+        down: all.filter((m) => !m.connected).map((m) => m.id),
+      };
+    },
+  },
+  'manage.present': {
+    doc: 'minions the master knows (accepted keys)',
+    run: async (c) => (await minions(c)).map((m) => m.id),
+  },
+};
+
+async function minions(c: ApiClient): Promise<MinionRow[]> {
+  return (await c.json<{ minions: MinionRow[] }>('GET', '/api/v1/minions')).minions;
+}
+
+/** Builds `brine-run`: master-side functions (jobs and minion management). */
+export function runProgram(io: Io): Command {
+  const program = new Command('brine-run')
+    .description("Run a master-side function (Salt's salt-run).")
+    .argument('<function>', Object.keys(RUNNERS).join(', '))
+    .argument('[args...]', "arguments; 'key=value' words are keyword arguments")
+    .addOption(new Option('--out <format>', 'output format').choices(['nested', 'json']).default('nested'))
+    .option('--no-color', 'no colours')
+    .option('--force-color', 'colours even when not on a terminal');
+  commonOptions(program);
+  program.addHelpText(
+    'after',
+    `\nFunctions:\n${Object.entries(RUNNERS)
+      .map(([n, r]) => `  ${n.padEnd(15)} ${r.doc}`)
+      .join(
+        '\n',
+      )}\n\nExamples:\n  brine-run jobs.list fun='cmd.*' limit=10\n  brine-run jobs.lookup 20261125120000000001\n  brine-run manage.down\n`,
+  );
+  program.action(async (fun: string, words: string[], opts: Record<string, unknown>) => {
+    const runner = RUNNERS[fun];
+    if (!runner || !Object.hasOwn(RUNNERS, fun))
+      throw new UsageError(`unknown runner function "${fun}"; expected one of ${Object.keys(RUNNERS).join(', ')}`);
+    const client = new ApiClient(
+      resolveCredentials({ url: opts['url'] as string, token: opts['token'] as string }, io.env),
+    );
+    const { args, kwargs } = parseFunctionArgs(words);
+    const result = await runner.run(client, args, kwargs);
+    if (opts['out'] === 'json') io.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else {
+      const color = shouldColor({
+        isTTY: io.stdout.isTTY === true,
+        env: io.env,
+        noColor: opts['color'] === false,
+        forceColor: opts['forceColor'] === true,
+      });
+      io.stdout.write(renderNested(result, 0, { palette: createPalette(color), failed: false }).join('\n') + '\n');
+    }
+    io.exitCode = ExitCode.OK;
+  });
+  return program;
+}
+
+/** Runs `brine-run` with an argv and returns the exit code. */
+export function runRun(argv: string[], io: Io): Promise<number> {
+  return runMain(runProgram(io), argv, io);
+}

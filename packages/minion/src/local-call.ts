@@ -1,0 +1,83 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { MinionError } from './errors.js';
+import { createGrainsAccess } from './grains/grains-access.js';
+import { createRegistry, prepareCall } from './modules/registry.js';
+import type { MasterFiles } from './modules/types.js';
+
+/** A function's result as `brine-call --local` prints it. */
+export interface LocalResult {
+  id: string;
+  ret: unknown;
+  retcode: number;
+  success: boolean;
+  durationMs: number;
+}
+
+const noMaster: MasterFiles = {
+  getFile: async () => {
+    throw new MinionError('ERR_MINION_NO_MASTER', 'brine-call --local has no master to fetch brine:// files from');
+  },
+  list: async () => {
+    throw new MinionError('ERR_MINION_NO_MASTER', 'brine-call --local has no master to list brine:// files from');
+  },
+};
+
+/**
+ * Runs one function on this host without a master (`brine-call --local`): the same registry,
+ * argument checks and error-to-result mapping as a job, with Ctrl-C as the cancel signal.
+ */
+export async function callLocal(
+  options: { id: string; stateDir: string; grains: Record<string, unknown>; timeoutMs: number; log: Logger },
+  fun: string,
+  args: unknown[],
+  kwargs: Record<string, unknown>,
+  emit: (stream: 'stdout' | 'stderr', data: string) => void,
+): Promise<LocalResult> {
+  const started = Date.now();
+  const registry = createRegistry();
+  const cacheDir = join(options.stateDir, 'cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const grains = await createGrainsAccess({
+    id: options.id,
+    configured: options.grains,
+    file: join(options.stateDir, 'grains.json'),
+    onChange: () => {},
+  });
+  const call = prepareCall(registry, fun, args, kwargs);
+  const done = (ret: unknown, retcode: number, success: boolean): LocalResult => ({
+    id: options.id,
+    ret,
+    retcode,
+    success,
+    durationMs: Date.now() - started,
+  });
+  if (!call.ok) return done(call.error, 254, false);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort('timed_out'), options.timeoutMs);
+  process.once('SIGINT', () => controller.abort('cancelled'));
+  try {
+    const out = await call.fn.run(call.input, {
+      jid: 'local',
+      log: options.log,
+      signal: controller.signal,
+      timeoutMs: options.timeoutMs,
+      grains,
+      files: noMaster,
+      jobs: { running: () => [], kill: () => false },
+      registry,
+      emit,
+      maxOutputBytes: 10 * 1024 * 1024,
+      cacheDir,
+    });
+    const retcode = out.retcode ?? 0;
+    return done(out.ret, retcode, out.success ?? retcode === 0);
+  } catch (err) {
+    const wire =
+      err instanceof MinionError ? err.toWire() : { code: 'ERR_MINION_FUNCTION', message: (err as Error).message };
+    return done(wire, 1, false);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,1 @@
+export { BIN, Cluster, REPO_ROOT, startCluster, waitFor, type ClusterOptions, type CliRun } from './cluster.js';

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Installs the workspace and builds it. Needs only Node 20+ and npm: pnpm 10 is used from PATH
+// when present, otherwise fetched once with npx (corepack cannot fetch it on machines whose
+// registry carries no signatures).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 20) {
+  console.error(`Brine needs Node 20 or newer; this is ${process.version}`);
+  process.exit(1);
+}
+
+function pnpmCommand() {
+  const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
+  if (probe.status === 0 && probe.stdout.startsWith('10.')) return ['pnpm'];
+  return ['npx', '--yes', 'pnpm@10'];
+}
+
+const [cmd, ...pre] = pnpmCommand();
+const quiet = process.argv.includes('--quiet');
+const run = (args) =>
+  execFileSync(cmd, [...pre, ...args], { cwd: root, stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
+console.error('> installing dependencies (pnpm install --frozen-lockfile)');
+run(['install', '--frozen-lockfile', '--reporter=silent']);
+console.error('> building (tsc -b)');
+run(['exec', 'tsc', '-b']);
