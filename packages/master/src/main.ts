@@ -28,6 +28,7 @@ import { miscRoutes } from './http/routes-misc.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
 import { MinionCache } from './store/minion-cache.js';
+import { FileServer } from './files/file-server.js';
 import { openSqliteJobStore } from './store/sqlite-job-store.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
@@ -101,6 +102,7 @@ export async function startMaster(config: MasterConfig, log: Logger): Promise<Ru
     graceMs: config.job_grace_ms,
   });
 
+  const files = new FileServer(config.file_roots);
   const minionServer = await startMinionServer({
     host: config.interface,
     port: config.port,
@@ -127,7 +129,7 @@ export async function startMaster(config: MasterConfig, log: Logger): Promise<Ru
           version: hello.version,
         });
       },
-      onFrame: (link, frame) => dispatchMinionFrame(link, frame, { router, ingest, bus, registry, cache, now }),
+      onFrame: (link, frame) => dispatchMinionFrame(link, frame, { router, ingest, bus, registry, cache, files, now }),
       onClosed: (link) => {
         registry.detach(link);
         bus.publish(`brine/minion/${link.id}/disconnected`, { id: link.id });

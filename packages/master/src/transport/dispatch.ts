@@ -1,10 +1,11 @@
-import type { Frame } from '@brine/protocol';
+import { encodeFrame, type Frame } from '@brine/protocol';
 import type { EventBus } from '../core/event-bus.js';
 import type { FrameRouter } from '../core/frame-router.js';
 import type { MinionLink } from '../core/minion-link.js';
 import type { MinionRegistry } from '../core/registry.js';
 import type { ReturnIngest } from '../core/return-ingest.js';
 import type { MinionCache } from '../store/minion-cache.js';
+import type { FileServer } from '../files/file-server.js';
 
 /** What frame dispatch reaches. */
 export interface DispatchDeps {
@@ -13,6 +14,7 @@ export interface DispatchDeps {
   bus: EventBus;
   registry: MinionRegistry;
   cache: MinionCache;
+  files: FileServer;
   now(): number;
 }
 
@@ -64,25 +66,37 @@ export function dispatchMinionFrame(link: MinionLink, frame: Frame, d: DispatchD
       d.registry.updateGrains(minionId, frame.grains);
       d.cache.save(minionId, frame.grains, d.now());
       return;
-    case 'file.request':
-      link.send(encodeFileError(frame.reqId));
+    case 'file.request': {
+      // Only authenticated, accepted minions reach here (FRAME_SENDERS): pending ones get no file.
+      const chunk = d.files.read(frame.path, frame.offset);
+      link.send(
+        encodeFrame(
+          chunk.ok
+            ? {
+                type: 'file.chunk',
+                reqId: frame.reqId,
+                data: chunk.data,
+                size: chunk.size,
+                sha256: chunk.sha256,
+                eof: chunk.eof,
+              }
+            : {
+                type: 'file.chunk',
+                reqId: frame.reqId,
+                data: new Uint8Array(0),
+                size: 0,
+                sha256: '',
+                eof: true,
+                error: { code: chunk.code, message: chunk.message },
+              },
+        ),
+      );
       return;
+    }
     case 'file.list':
+      link.send(encodeFrame({ type: 'file.listing', reqId: frame.reqId, paths: d.files.list(frame.prefix) }));
       return;
     default:
       return;
   }
-}
-
-import { encodeFrame } from '@brine/protocol';
-function encodeFileError(reqId: number): Uint8Array {
-  return encodeFrame({
-    type: 'file.chunk',
-    reqId,
-    data: new Uint8Array(0),
-    size: 0,
-    sha256: '',
-    eof: true,
-    error: { code: 'ERR_FILE_SERVER_OFF', message: 'no file roots configured' },
-  });
 }
