@@ -33,6 +33,9 @@ import { openSqliteJobStore } from './store/sqlite-job-store.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
+import { FaultPoint, faultsFromEnv, type Faults } from './faults.js';
+import type { JobStore } from './core/job-store.js';
+import type { MinionLink } from './core/minion-link.js';
 
 /** A running master. */
 export interface RunningMaster {
@@ -45,7 +48,11 @@ export interface RunningMaster {
 }
 
 /** Starts a master from a validated config. */
-export async function startMaster(config: MasterConfig, log: Logger): Promise<RunningMaster> {
+export async function startMaster(
+  config: MasterConfig,
+  log: Logger,
+  faults: Faults = faultsFromEnv(undefined, () => {}),
+): Promise<RunningMaster> {
   const now = () => Date.now();
   const stateDir = config.state_dir;
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -69,7 +76,16 @@ export async function startMaster(config: MasterConfig, log: Logger): Promise<Ru
   for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
   for (const k of keys.list('accepted')) if (!registry.get(k.id)) registry.remember(k.id, {}, 0);
 
-  const store = openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite') });
+  const realStore = openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite') });
+  const store: JobStore = {
+    ...realStore,
+    writeResults: (rows) => {
+      faults.hit(FaultPoint.write);
+      const stored = realStore.writeResults(rows);
+      faults.hit(FaultPoint.afterWrite);
+      return stored;
+    },
+  };
   const metrics = new Metrics();
   const router = new FrameRouter();
   const ingest = new ReturnIngest({
@@ -86,6 +102,7 @@ export async function startMaster(config: MasterConfig, log: Logger): Promise<Ru
     },
   });
   const newJid = createJidGenerator();
+  const publishFrames = new WeakSet<Uint8Array>();
   const manager = new JobManager({
     registry,
     router,
@@ -94,7 +111,11 @@ export async function startMaster(config: MasterConfig, log: Logger): Promise<Ru
     scheduler: asyncScheduler,
     now,
     newJid: () => newJid(now()),
-    publishFrame: (spec) => encodeFrame({ type: 'job.publish', ...signJob(identity.privateKey, spec) }),
+    publishFrame: (spec) => {
+      const bytes = encodeFrame({ type: 'job.publish', ...signJob(identity.privateKey, spec) });
+      publishFrames.add(bytes);
+      return bytes;
+    },
     cancelFrame: (jid) => encodeFrame({ type: 'job.cancel', jid }),
     masterFingerprint: identity.fingerprint,
     targetOptions: { nodegroups: config.nodegroups },
@@ -119,7 +140,15 @@ export async function startMaster(config: MasterConfig, log: Logger): Promise<Ru
       }),
       log: log.child({ component: 'transport' }),
       admitKey: (id, pub, grains) => keys.admit(id, pub, grains),
-      onAuthenticated: (link, hello, auth, address) => {
+      onAuthenticated: (plainLink, hello, auth, address) => {
+        const link: MinionLink = {
+          id: plainLink.id,
+          close: (reason) => plainLink.close(reason),
+          send: (bytes) => {
+            if (publishFrames.has(bytes)) faults.hit(FaultPoint.publish);
+            return plainLink.send(bytes);
+          },
+        };
         registry.attach(link, auth.grains, address);
         cache.save(link.id, auth.grains, now());
         bus.publish(`brine/minion/${link.id}/connected`, {
@@ -129,7 +158,10 @@ export async function startMaster(config: MasterConfig, log: Logger): Promise<Ru
           version: hello.version,
         });
       },
-      onFrame: (link, frame) => dispatchMinionFrame(link, frame, { router, ingest, bus, registry, cache, files, now }),
+      onFrame: (link, frame) => {
+        if (frame.type === 'job.return') faults.hit(FaultPoint.ingest);
+        dispatchMinionFrame(link, frame, { router, ingest, bus, registry, cache, files, now });
+      },
       onClosed: (link) => {
         registry.detach(link);
         bus.publish(`brine/minion/${link.id}/disconnected`, { id: link.id });

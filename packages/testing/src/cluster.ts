@@ -91,7 +91,7 @@ export class Cluster {
   }
 
   /** Starts (or restarts) the master and waits until its API answers. Keeps the same ports on restart. */
-  async startMaster(): Promise<void> {
+  async startMaster(options: { env?: NodeJS.ProcessEnv } = {}): Promise<void> {
     const first = this.endpoints === undefined;
     const config: Record<string, unknown> = {
       interface: '127.0.0.1',
@@ -110,7 +110,7 @@ export class Cluster {
     writeFileSync(join(this.dir, 'master.yaml'), yamlOf(config));
     const endpointsFile = join(this.masterDir, 'endpoints.json');
     rmSync(endpointsFile, { force: true });
-    this.master = this.#spawn('master', BIN.master, ['--config', join(this.dir, 'master.yaml')]);
+    this.master = this.#spawn('master', BIN.master, ['--config', join(this.dir, 'master.yaml')], options.env);
     const exited = new Promise<never>((_, reject) =>
       this.master!.once('exit', (code) =>
         reject(new Error(`master exited with ${code}; see ${join(this.dir, 'master.log')}`)),
@@ -253,11 +253,11 @@ export class Cluster {
     if (this.#owned && !process.env['BRINE_KEEP_TEST_DIRS']) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  #spawn(name: string, bin: string, args: string[]): ChildProcess {
+  #spawn(name: string, bin: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
     const logs = this.#options.logs ?? 'file';
     const child = spawn(process.execPath, [bin, ...args], {
       stdio: logs === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, BRINE_LOG_FORMAT: 'json' },
+      env: { ...process.env, BRINE_LOG_FORMAT: 'json', ...env },
     });
     if (logs === 'file') {
       const log = join(this.dir, `${name}.log`);

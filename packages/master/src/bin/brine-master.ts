@@ -4,6 +4,7 @@ import { loadMasterConfig } from '../config.js';
 import { MasterError } from '../errors.js';
 import { createRootLogger } from '../logger.js';
 import { startMaster } from '../main.js';
+import { faultsFromEnv } from '../faults.js';
 
 const int = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -50,7 +51,9 @@ const program = new Command('brine-master')
     const log = await createRootLogger(config.log_level, 'brine-master');
     let master;
     try {
-      master = await startMaster(config, log);
+      // BRINE_FAULT crashes the master at a chosen point, for the fault-injection suite only.
+      const faults = faultsFromEnv(process.env['BRINE_FAULT'], () => process.kill(process.pid, 'SIGKILL'));
+      master = await startMaster(config, log, faults);
     } catch (err) {
       const code = err instanceof MasterError ? err.code : 'ERR_MASTER_START';
       log.fatal({ code, err: (err as Error).message }, 'master failed to start');

@@ -132,6 +132,7 @@ export class Executor {
       return refuse(ErrorCode.EXECUTOR_BUSY);
     }
     session.send({ type: 'job.ack', jid: spec.jid, attempt: spec.attempt, state: 'started' });
+    o.log.info({ jid: spec.jid, attempt: spec.attempt, fun: spec.fun }, 'job accepted');
     this.#queue.push(() => void this.#run(spec));
     this.#pump();
   }
@@ -201,6 +202,7 @@ export class Executor {
       o.log.error({ err: (err as Error).message, jid: spec.jid }, 'outbox write failed; sending the return anyway');
     }
     o.jidLog.done(spec.jid, spec.attempt);
+    o.log.info({ jid: spec.jid, attempt: spec.attempt, outcome: record.outcome, retcode: record.retcode }, 'job finished');
     this.#running.delete(key);
     this.#active--;
     this.#session?.send({ type: 'job.return', ...record });
