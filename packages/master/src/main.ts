@@ -103,6 +103,8 @@ export async function startMaster(
   });
   const newJid = createJidGenerator();
   const publishFrames = new WeakSet<Uint8Array>();
+  // The registry holds the fault-counting wrapper of each link; closes arrive with the plain one.
+  const wrapped = new WeakMap<MinionLink, MinionLink>();
   const manager = new JobManager({
     registry,
     router,
@@ -149,6 +151,7 @@ export async function startMaster(
             return plainLink.send(bytes);
           },
         };
+        wrapped.set(plainLink, link);
         registry.attach(link, auth.grains, address);
         cache.save(link.id, auth.grains, now());
         bus.publish(`brine/minion/${link.id}/connected`, {
@@ -163,7 +166,7 @@ export async function startMaster(
         dispatchMinionFrame(link, frame, { router, ingest, bus, registry, cache, files, now });
       },
       onClosed: (link) => {
-        registry.detach(link);
+        registry.detach(wrapped.get(link) ?? link);
         bus.publish(`brine/minion/${link.id}/disconnected`, { id: link.id });
       },
       maxFrameBytes: config.max_frame_bytes,

@@ -21,6 +21,8 @@ export interface JobRecord {
 /** One minion's stored row for a job: its result, or `outcome: null` while none is known. */
 export interface StoredMinionRow extends Omit<MinionResult, 'outcome'> {
   outcome: OutcomeValue | null;
+  /** The execution-retry attempt that produced this result; absent for the first run (0). */
+  attempt?: number;
 }
 
 /** A job with one row for each targeted minion, including those that never returned. */
@@ -29,9 +31,23 @@ export interface JobLookup {
   minions: StoredMinionRow[];
 }
 
+/**
+ * A job as {@link JobStore.listJobs} lists it: the record without its minion list, which can be
+ * tens of thousands of ids, and with how many distinct minions it targeted instead.
+ */
+export type JobListing = Omit<JobRecord, 'minions'> & {
+  /** Distinct minions in `createJob`'s `minions`: the number of rows `lookupJob` lists. */
+  targeted: number;
+};
+
 /** A result to write: which job, which minion, what happened. */
 export interface ResultWrite extends MinionResult {
   jid: string;
+  /**
+   * The execution-retry attempt that produced it (the `attempt` of the minion's frame).
+   * @default 0
+   */
+  attempt?: number;
 }
 
 /** Filters for {@link JobStore.listJobs}. All optional; results are newest first. */
@@ -58,12 +74,23 @@ export interface JobFilter {
  *
  * An implementation owes:
  * - durability: when a write method returns, the data survives a kill -9 of the process;
- * - exactly-once results: `writeResults` stores a `returned` result for a (jid, minion) at most
- *   once (later duplicates are ignored and reported as such); a `returned` result replaces an
- *   earlier non-returned outcome (a late return is real data); a non-returned outcome never
- *   replaces a `returned` one;
+ * - results only for targeted minions: `writeResults` only ever updates the pending row
+ *   `createJob` made for a (jid, minion). A result for a pair with no row (an unknown jid, or a
+ *   minion the job did not target) is refused and stores nothing: the jid in a return frame is
+ *   the minion's word, and a minion must not write into jobs it was never sent (Salt's
+ *   CVE-2025-22242 was a minion-controlled jid);
+ * - exactly-once results per attempt: a `returned` row is replaced only by a `returned` result
+ *   with a higher `attempt` (an execution retry of a failed run); one with the same or a lower
+ *   attempt is a duplicate. A `returned` result replaces a pending row or a non-returned outcome
+ *   whatever its attempt (a late return is real data). A non-returned outcome replaces a pending
+ *   row or an earlier non-returned outcome, never a `returned` one;
  * - batch writes in one transaction: `writeResults` is called with hundreds of rows at a time;
- * - one row per targeted minion: `lookupJob` lists every minion in `createJob`'s `minions`;
+ * - one row per targeted minion: `lookupJob` lists every minion in `createJob`'s `minions`, in
+ *   that order, a repeated id once;
+ * - cheap listing: `listJobs` never reads minion lists or rows, so a page of 1,000 jobs costs
+ *   the same whatever the jobs' sizes;
+ * - idempotent finishing: `finishJob` on a finished job (or an unknown jid) changes nothing, so
+ *   a recovery pass and the live pipeline may both finish a job;
  * - retention: `purgeBefore` deletes jobs that started before a time, with their rows.
  *
  * Methods are synchronous: the embedded SQLite store answers without a round trip, and the
@@ -74,18 +101,24 @@ export interface JobStore {
   createJob(job: JobRecord): void;
   /**
    * Writes a batch of results in one transaction. Returns, for each input row, whether it was
-   * stored (`true`) or was a duplicate of a `returned` result already stored (`false`).
+   * stored (`true`), or refused (`false`): a duplicate, an outcome that may not replace the
+   * stored one, or a (jid, minion) the store has no row for.
    */
   writeResults(rows: readonly ResultWrite[]): boolean[];
-  /** Marks a job finished with its summary. */
+  /** Marks a job finished with its summary; the first call wins and later calls change nothing. */
   finishJob(jid: string, endedAt: number, summary: JobSummary): void;
   /** One job with a row per targeted minion, or undefined for an unknown jid. */
   lookupJob(jid: string): JobLookup | undefined;
-  /** Jobs matching a filter, newest first, without their minion rows. */
-  listJobs(filter?: JobFilter): JobRecord[];
+  /** Jobs matching a filter, newest first, without their minion lists or rows. */
+  listJobs(filter?: JobFilter): JobListing[];
+  /**
+   * Every job with no end time, whatever its age, oldest first: after a restart, the jobs that
+   * were running when the previous process stopped.
+   */
+  unfinishedJobs(): JobListing[];
   /** Whether a `returned` result for (jid, minion) is stored. */
   hasReturn(jid: string, minionId: string): boolean;
-  /** Deletes jobs that started before `beforeMs`; returns how many. */
+  /** Deletes jobs that started before `beforeMs`, with their rows; returns how many jobs. */
   purgeBefore(beforeMs: number): number;
   /** Flushes and closes; the store is unusable afterwards. */
   close(): void;

@@ -81,6 +81,7 @@ function toWrite(f: ReturnFrame): ResultWrite {
   return {
     jid: f.jid,
     id: f.minionId,
+    attempt: f.attempt,
     outcome: f.outcome,
     success: returned && f.success,
     retcode: f.retcode,

@@ -102,7 +102,7 @@ export function jobRoutes(s: ApiServices): RouteSpec[] {
           ...(q.limit === undefined ? {} : { limit: q.limit }),
           ...(q.offset === undefined ? {} : { offset: q.offset }),
         });
-        return { jobs: jobs.map(({ minions, ...j }) => ({ ...j, targeted: minions.length })) };
+        return { jobs };
       },
     },
     {

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobRecord, JobStore, ResultWrite } from '../core/job-store.js';
 import { JobStoreErrorCode } from './job-store-error.js';
 import { describeListingContract } from './job-store-listing.contract.js';
+import { describeResultsContract } from './job-store-results.contract.js';
 
 /** Start of the test clock: 2025-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2025, 0, 1);
@@ -45,102 +46,7 @@ export function describeJobStoreContract(name: string, open: () => JobStore): vo
     });
     afterEach(() => store.close());
 
-    describe('results', () => {
-      it('stores a returned result once and reports the duplicate', () => {
-        const job = jobAt(T0);
-        store.createJob(job);
-        expect(store.writeResults([returned(job.jid, 'db1', 'first')])).toEqual([true]);
-        expect(store.writeResults([returned(job.jid, 'db1', 'second')])).toEqual([false]);
-        expect(store.hasReturn(job.jid, 'db1')).toBe(true);
-        expect(store.lookupJob(job.jid)?.minions[1]).toMatchObject({ id: 'db1', ret: 'first' });
-      });
-
-      it('reports a duplicate within one batch', () => {
-        const job = jobAt(T0);
-        store.createJob(job);
-        const rows = [returned(job.jid, 'web1', 1), returned(job.jid, 'web2'), returned(job.jid, 'web1', 2)];
-        expect(store.writeResults(rows)).toEqual([true, true, false]);
-        expect(store.lookupJob(job.jid)?.minions[2]).toMatchObject({ id: 'web1', ret: 1 });
-      });
-
-      it.each(['no_ack', 'timed_out', 'offline'] as const)('lets a late return replace %s', (outcome) => {
-        const job = jobAt(T0);
-        store.createJob(job);
-        const early: ResultWrite = { jid: job.jid, id: 'web1', outcome, success: false, reason: 'ack_timeout' };
-        expect(store.writeResults([early])).toEqual([true]);
-        expect(store.hasReturn(job.jid, 'web1')).toBe(false);
-        expect(store.writeResults([returned(job.jid, 'web1', 'late')])).toEqual([true]);
-        expect(store.lookupJob(job.jid)?.minions[2]).toStrictEqual({
-          id: 'web1',
-          outcome: 'returned',
-          success: true,
-          retcode: 0,
-          ret: 'late',
-          durationMs: 12.5,
-        });
-      });
-
-      it('never lets a non-returned outcome replace a return', () => {
-        const job = jobAt(T0);
-        store.createJob(job);
-        store.writeResults([returned(job.jid, 'web1')]);
-        const late: ResultWrite = { jid: job.jid, id: 'web1', outcome: 'timed_out', success: false };
-        expect(store.writeResults([late])).toEqual([false]);
-        expect(store.lookupJob(job.jid)?.minions[2]?.outcome).toBe('returned');
-      });
-
-      it('lets a later non-returned outcome replace an earlier one', () => {
-        const job = jobAt(T0);
-        store.createJob(job);
-        store.writeResults([{ jid: job.jid, id: 'db1', outcome: 'no_ack', success: false, reason: 'a' }]);
-        const later: ResultWrite = { jid: job.jid, id: 'db1', outcome: 'interrupted', success: false, reason: 'b' };
-        expect(store.writeResults([later])).toEqual([true]);
-        expect(store.lookupJob(job.jid)?.minions[1]).toStrictEqual({
-          id: 'db1',
-          outcome: 'interrupted',
-          success: false,
-          reason: 'b',
-        });
-      });
-
-      it('round-trips ret values and keeps absent fields absent', () => {
-        const job = jobAt(T0);
-        store.createJob(job);
-        const ret = { nested: { list: [1, 'two', null], flag: false }, n: -3.25 };
-        store.writeResults([
-          { jid: job.jid, id: 'web2', outcome: 'returned', success: false, retcode: 2, ret, durationMs: 0.5 },
-          { jid: job.jid, id: 'db1', outcome: 'returned', success: true, ret: null },
-        ]);
-        const [web2, db1] = store.lookupJob(job.jid)?.minions ?? [];
-        expect(web2).toStrictEqual({
-          id: 'web2',
-          outcome: 'returned',
-          success: false,
-          retcode: 2,
-          ret,
-          durationMs: 0.5,
-        });
-        expect(db1).toStrictEqual({ id: 'db1', outcome: 'returned', success: true, ret: null });
-      });
-
-      it('stores a result for a job it does not know, and shows it once the job is recorded', () => {
-        const job = jobAt(T0);
-        expect(store.writeResults([returned(job.jid, 'web1')])).toEqual([true]);
-        expect(store.hasReturn(job.jid, 'web1')).toBe(true);
-        expect(store.lookupJob(job.jid)).toBeUndefined();
-        store.createJob(job);
-        const minions = store.lookupJob(job.jid)?.minions.map((m) => [m.id, m.outcome]);
-        expect(minions).toEqual([
-          ['web2', null],
-          ['db1', null],
-          ['web1', 'returned'],
-        ]);
-      });
-
-      it('answers an empty batch with an empty array', () => {
-        expect(store.writeResults([])).toEqual([]);
-      });
-    });
+    describeResultsContract(() => store);
 
     describe('lookup', () => {
       it('lists every targeted minion in createJob order, pending ones with outcome null', () => {
@@ -157,11 +63,12 @@ export function describeJobStoreContract(name: string, open: () => JobStore): vo
         });
       });
 
-      it('lists a result from a minion the job did not target after the targeted ones', () => {
-        const job = jobAt(T0);
+      it('keeps one row for a minion listed twice, at its first position', () => {
+        const job = jobAt(T0, { minions: ['web1', 'db1', 'web1'] });
         store.createJob(job);
-        store.writeResults([returned(job.jid, 'zz'), returned(job.jid, 'aa')]);
-        expect(store.lookupJob(job.jid)?.minions.map((m) => m.id)).toEqual(['web2', 'db1', 'web1', 'aa', 'zz']);
+        expect(store.lookupJob(job.jid)?.minions.map((m) => m.id)).toEqual(['web1', 'db1']);
+        expect(store.lookupJob(job.jid)?.job.minions).toEqual(['web1', 'db1', 'web1']);
+        expect(store.listJobs()[0]?.targeted).toBe(2);
       });
 
       it('answers undefined for an unknown jid', () => {
@@ -199,6 +106,34 @@ export function describeJobStoreContract(name: string, open: () => JobStore): vo
         first.minions[0]!.outcome = 'returned';
         expect(store.lookupJob(job.jid)?.job.minions).toEqual(['web2', 'db1', 'web1']);
         expect(store.hasReturn(job.jid, 'web2')).toBe(false);
+      });
+    });
+
+    describe('finishing', () => {
+      it('keeps the first finish and ignores later ones and unknown jids', () => {
+        const job = jobAt(T0);
+        store.createJob(job);
+        store.finishJob(job.jid, T0 + 40, summaryOf(job.jid));
+        store.finishJob(job.jid, T0 + 99, { ...summaryOf(job.jid), success: false });
+        const unknown = jobAt(T0 + 9).jid;
+        store.finishJob(unknown, T0, summaryOf(unknown));
+        expect(store.lookupJob(job.jid)?.job).toMatchObject({ endedAt: T0 + 40, summary: summaryOf(job.jid) });
+        expect(store.lookupJob(unknown)).toBeUndefined();
+        expect(store.unfinishedJobs()).toEqual([]);
+      });
+
+      it('lists unfinished jobs of any age, oldest first, as listings', () => {
+        const ancient = jobAt(T0 - 365 * 86_400_000);
+        const done = jobAt(T0);
+        const running = jobAt(T0 + 1, { minions: ['a', 'b'] });
+        for (const job of [running, done, ancient]) store.createJob(job);
+        store.finishJob(done.jid, T0 + 40, summaryOf(done.jid));
+        const { minions: _, ...rest } = running;
+        expect(store.unfinishedJobs().map((j) => j.jid)).toEqual([ancient.jid, running.jid]);
+        expect(store.unfinishedJobs()[1]).toStrictEqual({ ...rest, targeted: 2 });
+        store.finishJob(ancient.jid, T0 + 2, summaryOf(ancient.jid));
+        store.finishJob(running.jid, T0 + 2, summaryOf(running.jid));
+        expect(store.unfinishedJobs()).toEqual([]);
       });
     });
 

@@ -1,30 +1,34 @@
-import { createJidGenerator, globMatch, type JobSummary } from '@brine/protocol';
-import type { JobFilter, JobLookup, JobRecord, JobStore, ResultWrite, StoredMinionRow } from '../core/job-store.js';
+import { globMatch, type JobSummary } from '@brine/protocol';
+import type {
+  JobFilter,
+  JobListing,
+  JobLookup,
+  JobRecord,
+  JobStore,
+  ResultWrite,
+  StoredMinionRow,
+} from '../core/job-store.js';
 import { JobStoreError, JobStoreErrorCode } from './job-store-error.js';
 import { pageOf, targetText } from './list-query.js';
 
-interface Entry {
-  /** Position in createJob's minions list; undefined for a minion it did not list. */
-  ordinal?: number;
-  row: StoredMinionRow;
-}
-
 /**
  * Makes a job store that keeps everything in the process, with the same semantics as the SQLite
- * store (exactly-once returns, pending rows, filters, purge), for core tests. Not durable.
+ * store (results only for targeted minions, exactly-once returns per attempt, pending rows,
+ * filters, purge), for core tests. Not durable.
  */
 export function openMemoryJobStore(): JobStore {
   const jobs = new Map<string, JobRecord>();
-  const rows = new Map<string, Map<string, Entry>>();
+  // Per job, its rows in createJob order: a Map keeps insertion order, and set() on a key it
+  // already holds keeps that key's place.
+  const rows = new Map<string, Map<string, StoredMinionRow>>();
   let closed = false;
 
   const live = () => {
     if (closed) throw new Error('job store is closed');
   };
-  const rowsOf = (jid: string) => {
-    let byId = rows.get(jid);
-    if (byId === undefined) rows.set(jid, (byId = new Map()));
-    return byId;
+  const listingOf = (job: JobRecord): JobListing => {
+    const { minions: _, ...rest } = job;
+    return { ...structuredClone(rest), targeted: rows.get(job.jid)?.size ?? 0 };
   };
 
   return {
@@ -34,21 +38,18 @@ export function openMemoryJobStore(): JobStore {
         throw new JobStoreError(JobStoreErrorCode.jidExists, `job ${job.jid} is already stored`);
       }
       jobs.set(job.jid, structuredClone(job));
-      const byId = rowsOf(job.jid);
-      job.minions.forEach((id, ordinal) => {
-        const entry = byId.get(id);
-        if (entry === undefined) byId.set(id, { ordinal, row: { id, outcome: null, success: false } });
-        else entry.ordinal ??= ordinal;
-      });
+      const byId = new Map<string, StoredMinionRow>();
+      for (const id of job.minions) if (!byId.has(id)) byId.set(id, { id, outcome: null, success: false });
+      rows.set(job.jid, byId);
     },
     writeResults(batch) {
       live();
-      return batch.map((result) => writeOne(rowsOf(result.jid), result));
+      return batch.map((result) => writeOne(rows.get(result.jid), result));
     },
     finishJob(jid: string, endedAt: number, summary: JobSummary) {
       live();
       const job = jobs.get(jid);
-      if (job === undefined) return;
+      if (job === undefined || job.endedAt !== undefined) return;
       job.endedAt = endedAt;
       job.summary = structuredClone(summary);
     },
@@ -56,18 +57,22 @@ export function openMemoryJobStore(): JobStore {
       live();
       const job = jobs.get(jid);
       if (job === undefined) return undefined;
-      const entries = [...(rows.get(jid)?.values() ?? [])].sort(byOrdinalThenId);
-      return structuredClone({ job, minions: entries.map((e) => e.row) });
+      return structuredClone({ job, minions: [...(rows.get(jid)?.values() ?? [])] });
     },
     listJobs(filter: JobFilter = {}) {
       live();
       const { limit, offset } = pageOf(filter);
       const matching = [...jobs.values()].filter((job) => matches(job, filter)).sort(newestFirst);
-      return structuredClone(matching.slice(offset, offset + limit));
+      return matching.slice(offset, offset + limit).map(listingOf);
+    },
+    unfinishedJobs() {
+      live();
+      const unfinished = [...jobs.values()].filter((job) => job.endedAt === undefined);
+      return unfinished.sort((a, b) => newestFirst(b, a)).map(listingOf);
     },
     hasReturn(jid, minionId) {
       live();
-      return rows.get(jid)?.get(minionId)?.row.outcome === 'returned';
+      return rows.get(jid)?.get(minionId)?.outcome === 'returned';
     },
     purgeBefore(beforeMs) {
       live();
@@ -78,9 +83,6 @@ export function openMemoryJobStore(): JobStore {
         rows.delete(job.jid);
         purged++;
       }
-      // As the SQLite store: results for unrecorded jobs go once their jid is older than the cut.
-      const cut = createJidGenerator()(beforeMs);
-      for (const jid of rows.keys()) if (jid < cut && !jobs.has(jid)) rows.delete(jid);
       return purged;
     },
     close() {
@@ -91,17 +93,23 @@ export function openMemoryJobStore(): JobStore {
   };
 }
 
-/** Applies the exactly-once rule: nothing replaces a `returned` row; a result replaces anything else. */
-function writeOne(byId: Map<string, Entry>, result: ResultWrite): boolean {
-  const entry = byId.get(result.id);
-  if (entry?.row.outcome === 'returned') return false;
+/**
+ * Applies the write rules: only a row createJob made takes a result; nothing replaces a
+ * `returned` row but a `returned` from a later attempt; a result replaces anything else.
+ */
+function writeOne(byId: Map<string, StoredMinionRow> | undefined, result: ResultWrite): boolean {
+  const stored = byId?.get(result.id);
+  if (byId === undefined || stored === undefined) return false;
+  const attempt = result.attempt ?? 0;
+  const replaces = stored.outcome !== 'returned' || (result.outcome === 'returned' && attempt > (stored.attempt ?? 0));
+  if (!replaces) return false;
   const row: StoredMinionRow = { id: result.id, outcome: result.outcome, success: result.success };
   if (result.retcode !== undefined) row.retcode = result.retcode;
   if (result.ret !== undefined) row.ret = structuredClone(result.ret);
   if (result.reason !== undefined) row.reason = result.reason;
   if (result.durationMs !== undefined) row.durationMs = result.durationMs;
-  if (entry === undefined) byId.set(result.id, { row });
-  else entry.row = row;
+  if (attempt !== 0) row.attempt = attempt;
+  byId.set(result.id, row);
   return true;
 }
 
@@ -118,11 +126,4 @@ function matches(job: JobRecord, filter: JobFilter): boolean {
 
 function newestFirst(a: JobRecord, b: JobRecord): number {
   return b.startedAt - a.startedAt || (a.jid < b.jid ? 1 : a.jid > b.jid ? -1 : 0);
-}
-
-function byOrdinalThenId(a: Entry, b: Entry): number {
-  if (a.ordinal !== undefined && b.ordinal !== undefined) return a.ordinal - b.ordinal;
-  if (a.ordinal !== undefined) return -1;
-  if (b.ordinal !== undefined) return 1;
-  return a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0;
 }

@@ -55,6 +55,19 @@ describe.skipIf(!process.env['BRINE_SLOW'])('sqlite store at 1,000,000 returns',
     for (let i = 1; i < jobs.length; i++) expect(jobs[i - 1]!.startedAt).toBeGreaterThan(jobs[i]!.startedAt);
   });
 
+  it('lists a page of 1,000 jobs well under 50 ms, without their minion lists', () => {
+    const ms = bestMs(() => store.listJobs({ limit: 1000 }));
+    const jobs = store.listJobs({ limit: 1000 });
+    expect(jobs.every((j) => j.targeted === 1000 && !('minions' in j))).toBe(true);
+    expect(ms).toBeLessThan(50);
+  });
+
+  it('finds unfinished jobs through the partial index', () => {
+    const ms = bestMs(() => store.unfinishedJobs());
+    console.info(`unfinishedJobs: ${store.unfinishedJobs().length} jobs in ${ms.toFixed(2)} ms`);
+    expect(store.unfinishedJobs()).toEqual([]);
+  });
+
   it('looks up a job of 1,000 minions', () => {
     const jid = fill.jids[500]!;
     const ms = bestMs(() => store.lookupJob(jid));

@@ -1,16 +1,19 @@
 import Database from 'better-sqlite3';
-import { createJidGenerator, encodeValue, globMatch } from '@brine/protocol';
+import { encodeValue, globMatch } from '@brine/protocol';
 import type { JobFilter, JobLookup, JobRecord, JobStore, ResultWrite } from '../core/job-store.js';
 import { JobStoreError, JobStoreErrorCode } from './job-store-error.js';
 import { GLOB_FUNCTION, buildListQuery } from './list-query.js';
 import { applyPragmas, migrateJobStore } from './sqlite-schema.js';
 import {
   JOB_COLUMNS,
+  LISTING_COLUMNS,
   jobFromRow,
   jobParams,
+  listingFromRow,
   minionFromRow,
   resultParams,
   type JobRow,
+  type ListingRow,
   type MinionRow,
 } from './sqlite-rows.js';
 
@@ -21,30 +24,31 @@ export interface SqliteJobStoreOptions {
 }
 
 const SQL = {
-  insertJob: `INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertJob: `INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   // All pending rows in one statement from a JSON array: 4x faster than a row per run() at 10,000
-  // minions. A result may have arrived before the job was recorded: keep it, at its first position.
-  // (`WHERE true` keeps the upsert's ON from parsing as a join constraint.)
+  // minions. A repeated id keeps its first position. (`WHERE true` keeps the upsert's ON from
+  // parsing as a join constraint.)
   insertPending: `INSERT INTO job_minions (jid, minion_id, ordinal) SELECT ?, value, key FROM json_each(?) WHERE true
-    ON CONFLICT (jid, minion_id) DO UPDATE SET ordinal = coalesce(ordinal, excluded.ordinal)`,
-  // Exactly-once: nothing replaces a `returned` row; anything else (pending, or an earlier
-  // non-return) is replaced, so a late return is kept. `changes` is 0 when the WHERE refuses.
-  upsertResult: `INSERT INTO job_minions (jid, minion_id, outcome, success, retcode, ret, reason, duration_ms)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (jid, minion_id) DO UPDATE SET outcome = excluded.outcome, success = excluded.success,
-      retcode = excluded.retcode, ret = excluded.ret, reason = excluded.reason, duration_ms = excluded.duration_ms
-    WHERE outcome IS NOT 'returned'`,
-  finishJob: 'UPDATE jobs SET ended_at = ?, summary = ? WHERE jid = ?',
+    ON CONFLICT (jid, minion_id) DO NOTHING`,
+  // An UPDATE, never an insert: only a row createJob made can take a result, so a return frame
+  // naming another job's jid, or a minion the job did not target, changes nothing (cf. Salt
+  // CVE-2025-22242). Nothing replaces a `returned` row but a `returned` from a later attempt.
+  // `changes` is 0 when there is no row or the WHERE refuses.
+  updateResult: `UPDATE job_minions SET outcome = @outcome, success = @success, retcode = @retcode, ret = @ret,
+      reason = @reason, duration_ms = @durationMs, attempt = @attempt
+    WHERE jid = @jid AND minion_id = @id
+      AND (outcome IS NOT 'returned' OR (@outcome = 'returned' AND attempt < @attempt))`,
+  // First finish wins: a recovery pass and the live pipeline may both finish a job.
+  finishJob: 'UPDATE jobs SET ended_at = ?, summary = ? WHERE jid = ? AND ended_at IS NULL',
   selectJob: `SELECT ${JOB_COLUMNS} FROM jobs WHERE jid = ?`,
   hasJob: 'SELECT 1 FROM jobs WHERE jid = ?',
-  selectMinions: `SELECT minion_id, outcome, success, retcode, ret, reason, duration_ms FROM job_minions
-    WHERE jid = ? ORDER BY ordinal IS NULL, ordinal, minion_id`,
+  selectMinions: `SELECT minion_id, outcome, success, retcode, ret, reason, duration_ms, attempt FROM job_minions
+    WHERE jid = ? ORDER BY ordinal`,
+  // Spelled as the partial index jobs_active is, so it reads only unfinished jobs.
+  selectUnfinished: `SELECT ${LISTING_COLUMNS} FROM jobs WHERE ended_at IS NULL ORDER BY started_at, jid`,
   hasReturn: `SELECT 1 FROM job_minions WHERE jid = ? AND minion_id = ? AND outcome = 'returned'`,
   purgeMinions: 'DELETE FROM job_minions WHERE jid IN (SELECT jid FROM jobs WHERE started_at < ?)',
   purgeJobs: 'DELETE FROM jobs WHERE started_at < ?',
-  // Results for jobs this store never recorded: jids sort by time, so drop those older than the cut.
-  purgeOrphans: `DELETE FROM job_minions WHERE jid < ?
-    AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.jid = job_minions.jid)`,
 } as const;
 
 /**
@@ -74,11 +78,11 @@ function storeOn(db: Database.Database): JobStore {
     if (stmt.hasJob.get(job.jid) !== undefined) {
       throw new JobStoreError(JobStoreErrorCode.jidExists, `job ${job.jid} is already stored`);
     }
-    stmt.insertJob.run(jobParams(job));
-    stmt.insertPending.run(job.jid, JSON.stringify(job.minions));
+    const targeted = stmt.insertPending.run(job.jid, JSON.stringify(job.minions)).changes;
+    stmt.insertJob.run(jobParams(job, targeted));
   });
   const writeTx = db.transaction((rows: readonly ResultWrite[]) =>
-    rows.map((row) => stmt.upsertResult.run(resultParams(row)).changes > 0),
+    rows.map((row) => stmt.updateResult.run(resultParams(row)).changes > 0),
   );
   // One read transaction, so the job and its rows are one snapshot.
   const lookupTx = db.transaction((jid: string): JobLookup | undefined => {
@@ -89,9 +93,7 @@ function storeOn(db: Database.Database): JobStore {
   });
   const purgeTx = db.transaction((beforeMs: number) => {
     stmt.purgeMinions.run(beforeMs);
-    const purged = stmt.purgeJobs.run(beforeMs).changes;
-    stmt.purgeOrphans.run(createJidGenerator()(beforeMs));
-    return purged;
+    return stmt.purgeJobs.run(beforeMs).changes;
   });
 
   return {
@@ -102,14 +104,15 @@ function storeOn(db: Database.Database): JobStore {
     },
     lookupJob: (jid) => lookupTx(jid),
     listJobs: (filter: JobFilter = {}) => {
-      const query = buildListQuery(JOB_COLUMNS, filter);
+      const query = buildListQuery(LISTING_COLUMNS, filter);
       let statement = listStatements.get(query.sql);
       if (statement === undefined) {
         statement = db.prepare(query.sql);
         listStatements.set(query.sql, statement);
       }
-      return (statement.all(query.params) as JobRow[]).map(jobFromRow);
+      return (statement.all(query.params) as ListingRow[]).map(listingFromRow);
     },
+    unfinishedJobs: () => (stmt.selectUnfinished.all() as ListingRow[]).map(listingFromRow),
     hasReturn: (jid, minionId) => stmt.hasReturn.get(jid, minionId) !== undefined,
     purgeBefore: (beforeMs) => purgeTx(beforeMs),
     close: () => {
@@ -124,14 +127,14 @@ function prepareAll(db: Database.Database) {
   return {
     insertJob: db.prepare(SQL.insertJob),
     insertPending: db.prepare(SQL.insertPending),
-    upsertResult: db.prepare(SQL.upsertResult),
+    updateResult: db.prepare(SQL.updateResult),
     finishJob: db.prepare(SQL.finishJob),
     selectJob: db.prepare(SQL.selectJob),
     hasJob: db.prepare(SQL.hasJob).pluck(),
     selectMinions: db.prepare(SQL.selectMinions),
+    selectUnfinished: db.prepare(SQL.selectUnfinished),
     hasReturn: db.prepare(SQL.hasReturn).pluck(),
     purgeMinions: db.prepare(SQL.purgeMinions),
     purgeJobs: db.prepare(SQL.purgeJobs),
-    purgeOrphans: db.prepare(SQL.purgeOrphans),
   };
 }

@@ -1,14 +1,17 @@
 import { decodeValue, encodeValue, type JobSummary, type OutcomeValue, type TargetTypeValue } from '@brine/protocol';
-import type { JobRecord, ResultWrite, StoredMinionRow } from '../core/job-store.js';
+import type { JobListing, JobRecord, ResultWrite, StoredMinionRow } from '../core/job-store.js';
 import { JobStoreError, JobStoreErrorCode } from './job-store-error.js';
 import { targetText } from './list-query.js';
 
-/** The `jobs` columns {@link jobFromRow} reads, in the order of {@link JobRow}. */
-export const JOB_COLUMNS =
-  'jid, fun, target, target_type, user, started_at, ended_at, summary, target_list, args, kwargs, minions';
+/** The `jobs` columns {@link listingFromRow} reads, in the order of {@link ListingRow}. */
+export const LISTING_COLUMNS =
+  'jid, fun, target, target_type, user, started_at, ended_at, targeted, summary, target_list, args, kwargs';
 
-/** A `jobs` row as better-sqlite3 returns it. */
-export interface JobRow {
+/** The `jobs` columns {@link jobFromRow} reads, in the order of {@link JobRow}: the listing and the minions. */
+export const JOB_COLUMNS = `${LISTING_COLUMNS}, minions`;
+
+/** A `jobs` row without its minion list, as better-sqlite3 returns it. */
+export interface ListingRow {
   jid: string;
   fun: string;
   target: string;
@@ -16,10 +19,15 @@ export interface JobRow {
   user: string;
   started_at: number;
   ended_at: number | null;
+  targeted: number;
   summary: Buffer | null;
   target_list: Buffer | null;
   args: Buffer;
   kwargs: Buffer;
+}
+
+/** A whole `jobs` row as better-sqlite3 returns it. */
+export interface JobRow extends ListingRow {
   minions: Buffer;
 }
 
@@ -32,6 +40,7 @@ export interface MinionRow {
   ret: Buffer | null;
   reason: string | null;
   duration_ms: number | null;
+  attempt: number;
 }
 
 /** Decodes a stored msgpack value; a value that does not decode is `ERR_STORE_CORRUPT`. */
@@ -41,8 +50,11 @@ export function unpack(bytes: Uint8Array): unknown {
   return decoded.value;
 }
 
-/** The parameters of the `jobs` insert, in {@link JOB_COLUMNS} order. */
-export function jobParams(job: JobRecord): unknown[] {
+/**
+ * The parameters of the `jobs` insert, in {@link JOB_COLUMNS} order. `targeted` is the number of
+ * pending rows `createJob` inserted, which a repeated id does not count twice.
+ */
+export function jobParams(job: JobRecord, targeted: number): unknown[] {
   return [
     job.jid,
     job.fun,
@@ -51,6 +63,7 @@ export function jobParams(job: JobRecord): unknown[] {
     job.user,
     job.startedAt,
     job.endedAt ?? null,
+    targeted,
     job.summary === undefined ? null : encodeValue(job.summary),
     Array.isArray(job.target) ? encodeValue(job.target) : null,
     encodeValue(job.args),
@@ -59,9 +72,9 @@ export function jobParams(job: JobRecord): unknown[] {
   ];
 }
 
-/** Turns a `jobs` row back into the record `createJob` was given. */
-export function jobFromRow(row: JobRow): JobRecord {
-  const job: JobRecord = {
+/** The fields a listing and a record share, from a `jobs` row. */
+function commonFromRow(row: ListingRow): Omit<JobRecord, 'minions'> {
+  const job: Omit<JobRecord, 'minions'> = {
     jid: row.jid,
     fun: row.fun,
     args: unpack(row.args) as unknown[],
@@ -70,11 +83,20 @@ export function jobFromRow(row: JobRow): JobRecord {
     targetType: row.target_type as TargetTypeValue,
     user: row.user,
     startedAt: row.started_at,
-    minions: unpack(row.minions) as string[],
   };
   if (row.ended_at !== null) job.endedAt = row.ended_at;
   if (row.summary !== null) job.summary = unpack(row.summary) as JobSummary;
   return job;
+}
+
+/** Turns a `jobs` row without its minions into a listing. */
+export function listingFromRow(row: ListingRow): JobListing {
+  return { ...commonFromRow(row), targeted: row.targeted };
+}
+
+/** Turns a `jobs` row back into the record `createJob` was given. */
+export function jobFromRow(row: JobRow): JobRecord {
+  return { ...commonFromRow(row), minions: unpack(row.minions) as string[] };
 }
 
 /** Turns a `job_minions` row into a stored minion row; absent fields stay absent. */
@@ -88,20 +110,22 @@ export function minionFromRow(row: MinionRow): StoredMinionRow {
   if (row.ret !== null) out.ret = unpack(row.ret);
   if (row.reason !== null) out.reason = row.reason;
   if (row.duration_ms !== null) out.durationMs = row.duration_ms;
+  if (row.attempt !== 0) out.attempt = row.attempt;
   return out;
 }
 
-/** The parameters of the result upsert: jid, minion, outcome, success, retcode, ret, reason, duration. */
-export function resultParams(row: ResultWrite): unknown[] {
-  return [
-    row.jid,
-    row.id,
-    row.outcome,
-    row.success ? 1 : 0,
-    row.retcode ?? null,
+/** The named parameters of the result update. */
+export function resultParams(row: ResultWrite): Record<string, unknown> {
+  return {
+    jid: row.jid,
+    id: row.id,
+    outcome: row.outcome,
+    success: row.success ? 1 : 0,
+    retcode: row.retcode ?? null,
     // `ret: null` is a value and is stored; only an absent ret is SQL NULL.
-    row.ret === undefined ? null : encodeValue(row.ret),
-    row.reason ?? null,
-    row.durationMs ?? null,
-  ];
+    ret: row.ret === undefined ? null : encodeValue(row.ret),
+    reason: row.reason ?? null,
+    durationMs: row.durationMs ?? null,
+    attempt: row.attempt ?? 0,
+  };
 }

@@ -3,9 +3,10 @@ import { JobStoreError, JobStoreErrorCode } from './job-store-error.js';
 
 /**
  * Each entry moves the schema from version `index` to `index + 1`. Append only: a released
- * migration is never edited, so every database walks the same path.
+ * migration is never edited, so every database walks the same path. Exported for the migration
+ * tests, which build a database at an older version.
  */
-const migrations: readonly string[] = [
+export const migrations: readonly string[] = [
   `
   CREATE TABLE jobs (
     jid TEXT PRIMARY KEY,
@@ -47,6 +48,46 @@ const migrations: readonly string[] = [
     duration_ms REAL,
     PRIMARY KEY (jid, minion_id)
   ) STRICT, WITHOUT ROWID;
+  `,
+  // v2: results only for targeted minions, attempts, and a targeted count for listings.
+  `
+  -- Results from minions a job did not target, or for jobs never recorded, are no longer kept
+  -- (a minion-controlled jid must not write into other jobs; cf. Salt CVE-2025-22242), and
+  -- nothing would ever purge them: they are exactly the rows without an ordinal.
+  DELETE FROM job_minions WHERE ordinal IS NULL;
+  ALTER TABLE job_minions ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+
+  -- Rebuilt rather than altered: ADD COLUMN would put targeted after the minions blob, and
+  -- every listed row would then walk that blob's overflow pages (35 of them at 10,000 minions).
+  -- The back-fill rewrites every row anyway, so the rebuild costs no more.
+  CREATE TABLE jobs_v2 (
+    jid TEXT PRIMARY KEY,
+    fun TEXT NOT NULL,
+    target TEXT NOT NULL,
+    target_type TEXT NOT NULL,
+    user TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    -- Distinct targeted minions: the job's job_minions rows.
+    targeted INTEGER NOT NULL,
+    summary BLOB,
+    target_list BLOB,
+    args BLOB NOT NULL,
+    kwargs BLOB NOT NULL,
+    minions BLOB NOT NULL
+  ) STRICT;
+  INSERT INTO jobs_v2
+    SELECT jid, fun, target, target_type, user, started_at, ended_at,
+      (SELECT count(*) FROM job_minions m WHERE m.jid = jobs.jid),
+      summary, target_list, args, kwargs, minions
+    FROM jobs;
+  DROP TABLE jobs;
+  ALTER TABLE jobs_v2 RENAME TO jobs;
+  CREATE INDEX jobs_started ON jobs (started_at, jid);
+  CREATE INDEX jobs_fun ON jobs (fun, started_at, jid);
+  CREATE INDEX jobs_user ON jobs (user, started_at, jid);
+  CREATE INDEX jobs_target ON jobs (target, started_at, jid);
+  CREATE INDEX jobs_active ON jobs (started_at, jid) WHERE ended_at IS NULL;
   `,
 ];
 
