@@ -27,6 +27,8 @@ export const masterConfigSchema = z
     heartbeat_ms: z.number().int().positive().default(15_000),
     auth_timeout_ms: z.number().int().positive().default(10_000),
     ack_timeout_ms: z.number().int().positive().default(10_000),
+    /** After a restart, wait this long for minions to deliver returns of unfinished jobs before marking the rest interrupted. */
+    restart_recovery_ms: z.number().int().nonnegative().default(60_000),
     /** Wait after a job's timeout for the minion's own timed-out return. */
     job_grace_ms: z.number().int().nonnegative().default(2_000),
     max_frame_bytes: z

@@ -126,6 +126,7 @@ export async function startMaster(
   });
 
   const files = new FileServer(config.file_roots);
+  manager.recoverUnfinished(config.restart_recovery_ms);
   const minionServer = await startMinionServer({
     host: config.interface,
     port: config.port,

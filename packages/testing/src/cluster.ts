@@ -102,6 +102,7 @@ export class Cluster {
       pending_retry_ms: 300,
       ack_timeout_ms: 3000,
       job_grace_ms: 1000,
+      restart_recovery_ms: 3000,
       log_level: 'info',
       ...(this.#options.autosign === false ? {} : { autosign: { ids: ['*'] } }),
       ...this.#options.master,
@@ -143,6 +144,31 @@ export class Cluster {
     writeFileSync(file, yamlOf(config));
     const child = this.#spawn(`minion-${id}`, BIN.minion, ['--config', file]);
     this.minions.set(id, child);
+    return child;
+  }
+
+  /** Starts a swarm process of `count` virtual minions named `<prefix><index>` (needs autosign). */
+  startSwarm(count: number, prefix: string, extraArgs: string[] = []): ChildProcess {
+    const url = `${this.endpoints.tls ? 'wss' : 'ws'}://127.0.0.1:${this.endpoints.minionPort}`;
+    const child = this.#spawn(`swarm-${prefix}`, BIN.minion, [
+      'swarm',
+      '--count',
+      String(count),
+      '--id-prefix',
+      prefix,
+      '--master',
+      url,
+      '--master-fingerprint',
+      this.endpoints.fingerprint,
+      '--reconnect-base',
+      '200',
+      '--reconnect-cap',
+      '2000',
+      '--status-every',
+      '60000',
+      ...extraArgs,
+    ]);
+    this.minions.set(`swarm:${prefix}`, child);
     return child;
   }
 

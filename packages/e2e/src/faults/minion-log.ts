@@ -24,6 +24,16 @@ export function finishedRuns(dir: string): LoggedRun[] {
   return runs;
 }
 
+/** Number of `job accepted` lines in a cluster's minion logs. */
+export function acceptedCount(dir: string): number {
+  let n = 0;
+  for (const name of readdirSync(dir)) {
+    if (!/^minion-.+\.log$/.test(name)) continue;
+    for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) if (line.includes('"job accepted"')) n++;
+  }
+  return n;
+}
+
 /** Number of returns still waiting in a minion's outbox. */
 export function outboxSize(dir: string, minion: string): number {
   const outbox = join(dir, 'minions', minion, 'outbox');

@@ -7,7 +7,9 @@ import {
   type MinionResult,
   type TargetOptions,
 } from '@brine/protocol';
-import { Observable, ReplaySubject, Subject, type SchedulerLike, type Subscription, interval } from 'rxjs';
+import { Observable, ReplaySubject, Subject, type SchedulerLike, type Subscription, interval, timer } from 'rxjs';
+import { Reason } from './results.js';
+import { summarize } from './summary.js';
 import type { FrameRouter } from './frame-router.js';
 import type { EventBus } from './event-bus.js';
 import type { JobStore, ResultWrite } from './job-store.js';
@@ -228,6 +230,39 @@ export class JobManager {
       startedAt: j.startedAt,
       minions: j.minions.length,
     }));
+  }
+
+  /**
+   * Finishes jobs that were running when the master stopped (they have no end time in the
+   * cache). Minions deliver what they still hold once they reconnect, so this waits `waitMs`
+   * first; then every minion still without an outcome is `interrupted` (`master_restarted`), and
+   * the job gets its summary. A return that arrives even later still replaces that outcome.
+   */
+  recoverUnfinished(waitMs: number): void {
+    const d = this.#deps;
+    const jobs = d.store.unfinishedJobs().filter((j) => !this.#active.has(j.jid));
+    if (jobs.length === 0) return;
+    timer(waitMs, d.scheduler).subscribe(() => {
+      for (const listing of jobs) {
+        const found = d.store.lookupJob(listing.jid);
+        if (!found || this.#active.has(listing.jid)) continue;
+        const missing = found.minions.filter((m) => m.outcome === null);
+        d.store.writeResults(
+          missing.map((m) => ({
+            jid: listing.jid,
+            id: m.id,
+            outcome: 'interrupted',
+            success: false,
+            reason: Reason.masterRestarted,
+          })),
+        );
+        const after = d.store.lookupJob(listing.jid)!;
+        const results = after.minions.map((m) => ({ ...m, outcome: m.outcome ?? 'interrupted' }) as MinionResult);
+        const summary = summarize(listing.jid, listing.fun, results, d.now() - listing.startedAt);
+        d.store.finishJob(listing.jid, d.now(), summary);
+        d.bus.publish(`brine/job/${listing.jid}/done`, summary);
+      }
+    });
   }
 
   /** Cancels every active job (shutdown). */

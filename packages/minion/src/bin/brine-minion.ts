@@ -15,6 +15,9 @@ const positiveInt = (flag: string) => (v: string) => {
 };
 
 const program = new Command('brine-minion')
+  // The daemon's options and the subcommands' share names (--master, --log-level): parse each
+  // only where it stands, or `swarm --master X` would set the daemon's option instead.
+  .enablePositionalOptions()
   .description('The Brine minion daemon: connects to the master and runs the jobs it is sent.')
   .option('-c, --config <file>', 'YAML config file (see docs/config-minion.md)')
   .option('--master <url>', 'master endpoint, e.g. wss://master.example:4506')

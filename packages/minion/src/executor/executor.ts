@@ -31,6 +31,9 @@ interface Run {
   spec: JobSpec;
   controller: AbortController;
   startedAt: number;
+  /** Waiting for a free slot; its deadline already runs. */
+  queued: boolean;
+  timer?: NodeJS.Timeout;
   why?: 'cancelled' | 'timed_out';
 }
 
@@ -42,7 +45,7 @@ interface Run {
 export class Executor {
   readonly #o: ExecutorOptions;
   readonly #running = new Map<string, Run>();
-  readonly #queue: (() => void)[] = [];
+  readonly #queue: Run[] = [];
   #active = 0;
   #session: Session | undefined;
 
@@ -133,26 +136,54 @@ export class Executor {
     }
     session.send({ type: 'job.ack', jid: spec.jid, attempt: spec.attempt, state: 'started' });
     o.log.info({ jid: spec.jid, attempt: spec.attempt, fun: spec.fun }, 'job accepted');
-    this.#queue.push(() => void this.#run(spec));
+    this.#enqueue(spec);
+  }
+
+  /**
+   * Queues a job. Its deadline counts from here, not from when a slot frees up: a job that waits
+   * past its timeout, or is cancelled while waiting, ends without running.
+   */
+  #enqueue(spec: JobSpec): void {
+    const o = this.#o;
+    const run: Run = { spec, controller: new AbortController(), startedAt: o.now(), queued: true };
+    this.#running.set(`${spec.jid}-${spec.attempt}`, run);
+    run.timer = setTimeout(() => {
+      run.why ??= 'timed_out';
+      run.controller.abort('timed_out');
+    }, spec.timeoutMs);
+    run.controller.signal.addEventListener(
+      'abort',
+      () => {
+        if (!run.queued) return;
+        this.#queue.splice(this.#queue.indexOf(run), 1);
+        const ret = {
+          code: 'ERR_MINION_NOT_STARTED',
+          message: `the job was ${run.why === 'timed_out' ? 'timed out' : 'cancelled'} before a slot was free`,
+        };
+        this.#finish(run, { outcome: 'returned', ret, retcode: 1, success: false });
+      },
+      { once: true },
+    );
+    this.#queue.push(run);
     this.#pump();
   }
 
   #pump(): void {
     while (this.#active < this.#o.maxConcurrent && this.#queue.length > 0) {
+      const run = this.#queue.shift()!;
+      run.queued = false;
       this.#active++;
-      this.#queue.shift()!();
+      void this.#execute(run).finally(() => {
+        this.#active--;
+        this.#pump();
+      });
     }
   }
 
-  async #run(spec: JobSpec): Promise<void> {
+  async #execute(run: Run): Promise<void> {
     const o = this.#o;
-    const key = `${spec.jid}-${spec.attempt}`;
-    const run: Run = { spec, controller: new AbortController(), startedAt: o.now() };
-    this.#running.set(key, run);
-    const timer = setTimeout(() => {
-      run.why ??= 'timed_out';
-      run.controller.abort('timed_out');
-    }, spec.timeoutMs);
+    const spec = run.spec;
+    run.startedAt = o.now();
     let seq = 0;
     let result: Pick<ReturnRecord, 'ret' | 'retcode' | 'success' | 'outcome'>;
     try {
@@ -184,9 +215,16 @@ export class Executor {
           ? err.toWire()
           : { code: 'ERR_MINION_FUNCTION', message: (err as Error).message ?? String(err) };
       result = { outcome: 'returned', ret: wire, retcode: 1, success: false };
-    } finally {
-      clearTimeout(timer);
     }
+    this.#finish(run, result);
+  }
+
+  /** Records a run's return: outbox first (durable), then the jid log, then the master. */
+  #finish(run: Run, outcome: Pick<ReturnRecord, 'ret' | 'retcode' | 'success' | 'outcome'>): void {
+    const o = this.#o;
+    const spec = run.spec;
+    clearTimeout(run.timer);
+    let result = outcome;
     if (run.why) result = { ...result, outcome: run.why, success: false };
     const record: ReturnRecord = {
       jid: spec.jid,
@@ -202,10 +240,11 @@ export class Executor {
       o.log.error({ err: (err as Error).message, jid: spec.jid }, 'outbox write failed; sending the return anyway');
     }
     o.jidLog.done(spec.jid, spec.attempt);
-    o.log.info({ jid: spec.jid, attempt: spec.attempt, outcome: record.outcome, retcode: record.retcode }, 'job finished');
-    this.#running.delete(key);
-    this.#active--;
+    o.log.info(
+      { jid: spec.jid, attempt: spec.attempt, outcome: record.outcome, retcode: record.retcode },
+      'job finished',
+    );
+    this.#running.delete(`${spec.jid}-${spec.attempt}`);
     this.#session?.send({ type: 'job.return', ...record });
-    this.#pump();
   }
 }

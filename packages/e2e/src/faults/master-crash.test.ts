@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { Cluster, waitFor } from '@brine/testing';
+import { acceptedCount, finishedRuns, outboxSize } from './minion-log.js';
+
+const MINIONS = Array.from({ length: 10 }, (_, i) => `crash-${i}`);
+const JOBS = 100;
+
+interface Lookup {
+  minions: { id: string; outcome: string | null }[];
+}
+
+/**
+ * Publishes 100 jobs to 10 minions while the master is SIGKILLed at one point of a job's life,
+ * restarts it, and checks that every return the minions produced is in the job cache and that no
+ * minion ran a job twice.
+ */
+async function crashAt(point: string | undefined): Promise<void> {
+  const cluster = new Cluster({ minions: MINIONS, minion: { max_concurrent_jobs: 200 } });
+  try {
+    await cluster.startMaster(point ? { env: { BRINE_FAULT: point } } : {});
+    for (const id of MINIONS) cluster.startMinion(id);
+    await cluster.waitConnected(MINIONS);
+    // All 100 jobs at once, so they are all published before the first returns come back.
+    const posts = await Promise.allSettled(
+      Array.from({ length: JOBS }, () =>
+        cluster.api<{ jid: string }>('POST', '/api/v1/jobs', {
+          target: 'crash-*',
+          fun: 'test.sleep',
+          args: [4],
+          timeoutMs: 30_000,
+        }),
+      ),
+    );
+    // A job whose request failed (the master died first) was never accepted.
+    const jids = posts.flatMap((p) => (p.status === 'fulfilled' && p.value.status === 202 ? [p.value.body.jid] : []));
+    if (point)
+      await waitFor(
+        () => cluster.master!.exitCode !== null || cluster.master!.signalCode !== null,
+        20_000,
+        'the fault to kill the master',
+      );
+    else {
+      await waitFor(() => MINIONS.every((id) => outboxSize(cluster.dir, id) === 0), 20_000, 'idle');
+      await cluster.killMaster('SIGKILL');
+    }
+    await cluster.startMaster();
+    await cluster.waitConnected(MINIONS, 20_000);
+    // Every job a minion accepted finishes, and every minion re-sends what the master has not
+    // acked: wait until all accepted runs finished and every outbox drained.
+    await waitFor(
+      () => acceptedCount(cluster.dir) === finishedRuns(cluster.dir).length,
+      30_000,
+      'accepted jobs to finish',
+    );
+    await waitFor(() => MINIONS.every((id) => outboxSize(cluster.dir, id) === 0), 30_000, 'outboxes to drain');
+    expect(finishedRuns(cluster.dir).length).toBeGreaterThan(0);
+
+    const runs = finishedRuns(cluster.dir);
+    const keys = runs.map((r) => `${r.jid}/${r.minion}/${r.attempt}`);
+    expect(new Set(keys).size).toBe(keys.length); // no minion ran a job twice
+    const byJid = new Map<string, Set<string>>();
+    for (const r of runs) (byJid.get(r.jid) ?? byJid.set(r.jid, new Set()).get(r.jid)!).add(r.minion);
+    let stored = 0;
+    for (const [jid, ran] of byJid) {
+      const { body } = await cluster.api<Lookup>('GET', `/api/v1/jobs/${jid}`);
+      const returned = new Set(body.minions.filter((m) => m.outcome === 'returned').map((m) => m.id));
+      expect([...ran].sort()).toEqual([...returned].sort());
+      stored += returned.size;
+    }
+    expect(stored).toBe(runs.length);
+    if (!point || point.startsWith('ingest') || point.startsWith('write') || point.startsWith('after_write')) {
+      // Every job was published before the crash: all 1,000 returns are there.
+      expect(jids.length).toBe(JOBS);
+      expect(stored).toBe(JOBS * MINIONS.length);
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
+
+describe('the master killed with SIGKILL, 10 minions x 100 jobs in flight', () => {
+  it.each([
+    ['during publish', 'publish:505'],
+    ['during return ingest', 'ingest:400'],
+    ['during the job-cache write', 'write:4'],
+    ['between the write and the ack', 'after_write:4'],
+    ['while idle', undefined],
+  ])(
+    'stores every return exactly once when killed %s',
+    async (_name, point) => {
+      await crashAt(point);
+    },
+    120_000,
+  );
+});
