@@ -18,6 +18,8 @@ export type FaultMode =
 interface Pair {
   client: Socket;
   upstream: Socket;
+  /** One side closed while partitioned: the other side must not hear of it until the partition heals. */
+  halfDead?: boolean;
 }
 
 /**
@@ -55,6 +57,9 @@ export class FaultProxy {
       else if (mode === 'pause') {
         pair.client.pause();
         pair.upstream.pause();
+      } else if (mode === 'pass' && pair.halfDead) {
+        // The partition healed: the survivor learns that its peer is gone, as TCP would say with RST.
+        this.#close(pair, true);
       } else {
         pair.client.resume();
         pair.upstream.resume();
@@ -93,10 +98,14 @@ export class FaultProxy {
       });
     forward(client, upstream);
     forward(upstream, client);
-    const end = () => this.#close(pair, false);
+    // While partitioned, a close on one side must not reach the other (no FIN, no RST crosses).
+    const end = (reset: boolean) => {
+      if (this.#mode === 'blackhole' || this.#mode === 'pause') pair.halfDead = true;
+      else this.#close(pair, reset);
+    };
     for (const s of [client, upstream]) {
-      s.on('error', () => this.#close(pair, true));
-      s.on('close', end);
+      s.on('error', () => end(true));
+      s.on('close', () => end(false));
     }
     if (this.#mode === 'pause') {
       client.pause();
