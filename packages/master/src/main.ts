@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { asyncScheduler } from 'rxjs';
-import { createJidGenerator, encodeFrame, signJob } from '@brine/protocol';
+import { createJidGenerator, encodeFrame, globMatch, signJob } from '@brine/protocol';
 import type { MasterConfig } from './config.js';
 import { EventBus } from './core/event-bus.js';
 import { FrameRouter } from './core/frame-router.js';
@@ -27,6 +27,7 @@ import { jobRoutes } from './http/routes-jobs.js';
 import { miscRoutes } from './http/routes-misc.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
+import { EnrollmentTokens } from './keys/enrollment.js';
 import { MinionCache } from './store/minion-cache.js';
 import { FileServer } from './files/file-server.js';
 import { openSqliteJobStore } from './store/sqlite-job-store.js';
@@ -73,6 +74,7 @@ export async function startMaster(
       }
     },
   });
+  const enrollment = new EnrollmentTokens(join(pkiDir, 'enroll_tokens.json'));
   for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
   for (const k of keys.list('accepted')) if (!registry.get(k.id)) registry.remember(k.id, {}, 0);
 
@@ -142,7 +144,15 @@ export async function startMaster(
         random: Math.random,
       }),
       log: log.child({ component: 'transport' }),
-      admitKey: (id, pub, grains) => keys.admit(id, pub, grains),
+      admitKey: (id, pub, grains, enrollToken) => {
+        // A token is spent only on an id the master has never seen.
+        const enrolled =
+          enrollToken !== undefined &&
+          keys.state(id) === undefined &&
+          enrollment.consume(enrollToken, id, now(), globMatch);
+        if (enrolled) log.info({ minionId: id }, 'minion enrolled with a one-time token');
+        return keys.admit(id, pub, grains, enrolled);
+      },
       onAuthenticated: (plainLink, hello, auth, address) => {
         const link: MinionLink = {
           id: plainLink.id,

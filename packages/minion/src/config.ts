@@ -14,6 +14,8 @@ export const minionConfigSchema = z
     state_dir: z.string().default('/var/lib/brine/minion'),
     /** The master's key fingerprint to pin; without it the first master seen is pinned (TOFU). */
     master_fingerprint: z.string().optional(),
+    /** A one-time enrollment token from `brine-key --gen-token`: accepted without an operator on first contact. */
+    enroll_token: z.string().max(256).optional(),
     /** Allow `ws://` (no TLS) to a loopback master. */
     insecure_plain_ws: z.boolean().default(false),
     max_concurrent_jobs: z.number().int().positive().default(8),

@@ -94,6 +94,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     },
     backoff: { baseMs: config.reconnect_base_ms, capMs: config.reconnect_cap_ms },
     maxFrameBytes: config.max_frame_bytes,
+    ...(config.enroll_token ? { enrollToken: config.enroll_token } : {}),
   });
   connection.start(config.startup_splay_ms);
   log.info({ id: config.id, master: config.master }, 'minion started');

@@ -69,16 +69,17 @@ export class KeyStore {
 
   /**
    * Decides what a connecting minion's key is, recording a new id as pending (or accepted when
-   * the autosign policy says so) and a known id with another key as denied.
+   * it presented a valid enrollment token or the autosign policy says so) and a known id with
+   * another key as denied. A token never overrides a known key.
    */
-  admit(id: string, pub: Uint8Array, grains: Record<string, unknown>): KeyStateValue {
+  admit(id: string, pub: Uint8Array, grains: Record<string, unknown>, enrolled = false): KeyStateValue {
     const known = this.#keys.get(id);
     if (known) {
       if (Buffer.compare(known.pub, Buffer.from(pub)) === 0) return known.state;
       this.#write('denied', id, Buffer.from(pub));
       return 'denied';
     }
-    const state = this.#autosigned(id, grains) ? 'accepted' : 'pending';
+    const state = enrolled || this.#autosigned(id, grains) ? 'accepted' : 'pending';
     this.#set(id, state, Buffer.from(pub));
     return state;
   }

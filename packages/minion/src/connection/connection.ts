@@ -39,6 +39,8 @@ export interface ConnectionOptions {
   backoff: BackoffOptions;
   /** Largest frame accepted from the master. */
   maxFrameBytes: number;
+  /** A one-time enrollment token, sent with the authentication. */
+  enrollToken?: string;
   /** Source address for the TCP connection (a swarm spreads over 127.x addresses). */
   localAddress?: string;
   random?: () => number;
@@ -187,7 +189,15 @@ export class MasterConnection {
           transcript(SignContext.minionAuth, [o.id, frame.nonce, nonce, frame.masterPub, certFp]),
         );
         o.masterKey = { pub: frame.masterPub, fingerprint: fingerprint(frame.masterPub) };
-        ws.send(encodeFrame({ type: 'auth', sig, grains: o.grains(), running: o.running() }));
+        ws.send(
+          encodeFrame({
+            type: 'auth',
+            sig,
+            grains: o.grains(),
+            running: o.running(),
+            ...(o.enrollToken ? { enrollToken: o.enrollToken } : {}),
+          }),
+        );
         state = 'welcome';
         return;
       }

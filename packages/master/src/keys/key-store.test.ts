@@ -1,0 +1,76 @@
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateKeyPair, globMatch } from '@brine/protocol';
+import { EnrollmentTokens } from './enrollment.js';
+import { KeyStore, type KeyChange } from './key-store.js';
+
+const pub = () => generateKeyPair().publicRaw;
+const pki = () => mkdtempSync(join(tmpdir(), 'brine-pki-'));
+
+describe('KeyStore', () => {
+  it('records a new minion as pending, in a 0600 file under minions_pre', () => {
+    const dir = pki();
+    const store = new KeyStore(dir);
+    expect(store.admit('web1', pub(), {})).toBe('pending');
+    expect(readdirSync(join(dir, 'minions_pre'))).toEqual(['web1']);
+    expect(statSync(join(dir, 'minions_pre', 'web1')).mode & 0o777).toBe(0o600);
+  });
+
+  it('accepts, rejects and deletes by glob, and reports each change', () => {
+    const changes: KeyChange[] = [];
+    const store = new KeyStore(pki(), { onChange: (c) => changes.push(c) });
+    const k = pub();
+    store.admit('web1', k, {});
+    store.admit('web2', pub(), {});
+    store.admit('db1', pub(), {});
+    expect(store.accept('web*')).toEqual(['web1', 'web2']);
+    expect(store.admit('web1', k, {})).toBe('accepted');
+    expect(store.reject('web2')).toEqual(['web2']);
+    expect(store.delete('db*')).toEqual(['db1']);
+    expect(store.list().map((e) => [e.id, e.state])).toEqual([
+      ['web1', 'accepted'],
+      ['web2', 'rejected'],
+    ]);
+    expect(changes.at(-1)).toEqual({ id: 'db1', from: 'pending', to: undefined });
+  });
+
+  it('denies a known id that comes back with a different key, and keeps the real key', () => {
+    const dir = pki();
+    const store = new KeyStore(dir);
+    const real = pub();
+    store.admit('web1', real, {});
+    store.accept('web1');
+    expect(store.admit('web1', pub(), {})).toBe('denied');
+    expect(store.admit('web1', real, {})).toBe('accepted');
+    expect(new KeyStore(dir).state('web1')).toBe('accepted');
+  });
+
+  it('autosigns by grains only when ALL listed grains match (Salt #62831)', () => {
+    const store = new KeyStore(pki(), { autosign: { grains: { os: ['Debian'], role: ['web*'] } } });
+    expect(store.admit('a', pub(), { os: 'Debian', role: 'db' })).toBe('pending');
+    expect(store.admit('b', pub(), { os: 'Debian' })).toBe('pending');
+    expect(store.admit('c', pub(), { os: 'Debian', role: 'web-front' })).toBe('accepted');
+  });
+
+  it('accepts nothing automatically by default', () => {
+    expect(new KeyStore(pki()).admit('x', pub(), { os: 'Debian' })).toBe('pending');
+  });
+});
+
+describe('EnrollmentTokens', () => {
+  it('accepts a token once, before its expiry, for a matching id, and stores only its hash', () => {
+    const file = join(pki(), 'tokens.json');
+    const tokens = new EnrollmentTokens(file);
+    const t = tokens.create(1000, 'web*');
+    expect(tokens.consume(t, 'db1', 10, globMatch)).toBe(false);
+    expect(tokens.consume(t, 'web1', 1000, globMatch)).toBe(false);
+    expect(tokens.consume(t, 'web1', 999, globMatch)).toBe(true);
+    expect(tokens.consume(t, 'web2', 10, globMatch)).toBe(false);
+    expect(new EnrollmentTokens(file).list(0)).toEqual([]);
+    const u = tokens.create(5000);
+    expect(JSON.stringify(new EnrollmentTokens(file).list(0))).not.toContain(u);
+    expect(new EnrollmentTokens(file).consume(u, 'any', 10, globMatch)).toBe(true);
+  });
+});
