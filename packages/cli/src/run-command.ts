@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { MinionResult } from '@brine/protocol';
 import { parseFunctionArgs, UsageError } from './args.js';
 import { ApiClient } from './client.js';
 import { resolveCredentials } from './credentials.js';
@@ -6,6 +7,7 @@ import { commonOptions, runMain, type Io } from './common.js';
 import { ExitCode } from './exit-codes.js';
 import { createPalette } from './output/ansi.js';
 import { shouldColor } from './output/color.js';
+import { didNotReturnLine } from './output/describe.js';
 import { renderNested } from './output/nested.js';
 
 type Runner = (client: ApiClient, args: unknown[], kwargs: Record<string, unknown>) => Promise<unknown>;
@@ -36,21 +38,39 @@ const RUNNERS: Record<string, { doc: string; run: Runner }> = {
       const jid = str(a[0] ?? kw['jid']);
       if (!jid) throw new UsageError('jobs.lookup needs a jid');
       const { minions } = await c.json<{
-        minions: { id: string; outcome: string | null; ret?: unknown; reason?: string }[];
+        minions: {
+          id: string;
+          outcome: MinionResult['outcome'] | null;
+          ret?: unknown;
+          reason?: string | null;
+          durationMs?: number | null;
+        }[];
       }>('GET', `/api/v1/jobs/${encodeURIComponent(jid)}`);
+      // The same words `brine` prints for a non-return, e.g. `[offline, unknown minion]`.
       return Object.fromEntries(
-        minions.map((m) => [
-          m.id,
-          m.outcome === 'returned'
-            ? m.ret
-            : `Minion did not return. [${m.outcome ?? 'pending'}${m.reason ? `: ${m.reason}` : ''}]`,
+        minions.map(({ id, outcome, ret, reason, durationMs }) => [
+          id,
+          outcome === 'returned'
+            ? ret
+            : outcome === null
+              ? 'Minion did not return. [pending]'
+              : didNotReturnLine(
+                  {
+                    id,
+                    outcome,
+                    success: false,
+                    ...(reason == null ? {} : { reason }),
+                    ...(durationMs == null ? {} : { durationMs }),
+                  },
+                  { verbose: false },
+                ),
         ]),
       );
     },
   },
   'jobs.active': {
     doc: 'jobs still running',
-    run: async (c) => (await c.json<{ jobs: unknown[] }>('GET', '/api/v1/jobs-active')).jobs,
+    run: async (c) => (await c.json<{ jobs: unknown[] }>('GET', '/api/v1/jobs/active')).jobs,
   },
   'jobs.kill': {
     doc: 'cancel a running job; its minions kill its processes: jobs.kill <jid>',
@@ -83,6 +103,9 @@ const RUNNERS: Record<string, { doc: string; run: Runner }> = {
     run: async (c) => (await minions(c)).map((m) => m.id),
   },
 };
+
+/** The function names `brine-run` accepts, in the order its help lists them. */
+export const RUNNER_FUNCTIONS: readonly string[] = Object.keys(RUNNERS);
 
 async function minions(c: ApiClient): Promise<MinionRow[]> {
   return (await c.json<{ minions: MinionRow[] }>('GET', '/api/v1/minions')).minions;

@@ -79,7 +79,7 @@ describe('one job end to end, through the brine binary', () => {
     const job = cluster.cli(BIN.brine, ['*', 'cmd.run', 'sleep 2; echo done', '-t', '4', '--out', 'json']);
     // Kill e2e-c once the job runs there.
     await waitFor(async () => {
-      const active = await cluster.api<{ jobs: { jid: string }[] }>('GET', '/api/v1/jobs-active');
+      const active = await cluster.api<{ jobs: { jid: string }[] }>('GET', '/api/v1/jobs/active');
       return active.body.jobs.length > 0;
     });
     await new Promise((r) => setTimeout(r, 500));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { apiAuthShape, authConfigShape } from './config-auth.js';
 import { ConfigError } from './errors.js';
 
 const nodegroup = z.union([z.string(), z.array(z.string())]);
@@ -16,6 +17,7 @@ export const masterConfigSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(4507),
+        ...apiAuthShape,
       })
       .prefault({}),
     /** Keys, job cache and local credentials live here. */
@@ -60,6 +62,8 @@ export const masterConfigSchema = z
     /** Directories served to minions as `brine://`. */
     file_roots: z.array(z.string()).default([]),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** REST API users, ACLs and webhooks (docs/api.md). */
+    ...authConfigShape,
   })
   .strict();
 

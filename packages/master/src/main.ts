@@ -20,11 +20,9 @@ import { FrameRouter } from './core/frame-router.js';
 import { JobManager } from './core/job-manager.js';
 import { MinionRegistry } from './core/registry.js';
 import { ReturnIngest } from './core/return-ingest.js';
+import { API_ROUTES, authFromConfig } from './http/api.js';
 import { buildApi } from './http/app.js';
-import { TokenStore, newToken } from './http/auth.js';
 import { Metrics } from './http/metrics.js';
-import { jobRoutes } from './http/routes-jobs.js';
-import { miscRoutes } from './http/routes-misc.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
 import { EnrollmentTokens } from './keys/enrollment.js';
@@ -193,12 +191,11 @@ export async function startMaster(
     'listening for minions',
   );
 
-  const tokens = new TokenStore(now);
-  const adminToken = newToken();
-  tokens.add(adminToken, 'root');
+  // Users, ACLs, hooks and the hashed token file; the admin token lives only in memory and cli.json.
+  const { adminToken, ...auth } = authFromConfig(config, now);
   const api = buildApi(
-    { manager, registry, store, keys, bus, tokens, metrics, log: log.child({ component: 'api' }), now },
-    [jobRoutes, miscRoutes],
+    { manager, registry, store, keys, bus, metrics, log: log.child({ component: 'api' }), now, ...auth },
+    API_ROUTES,
   );
   await api.listen({ host: config.api.host, port: config.api.port });
   const apiPort = (api.server.address() as { port: number }).port;

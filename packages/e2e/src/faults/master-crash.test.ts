@@ -40,7 +40,14 @@ async function crashAt(point: string | undefined): Promise<void> {
         'the fault to kill the master',
       );
     else {
-      await waitFor(() => MINIONS.every((id) => outboxSize(cluster.dir, id) === 0), 20_000, 'idle');
+      // Idle: every job ran everywhere and every return was acked.
+      await waitFor(
+        () =>
+          finishedRuns(cluster.dir).length === JOBS * MINIONS.length &&
+          MINIONS.every((id) => outboxSize(cluster.dir, id) === 0),
+        30_000,
+        'idle',
+      );
       await cluster.killMaster('SIGKILL');
     }
     await cluster.startMaster();

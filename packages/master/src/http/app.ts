@@ -1,114 +1,95 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
-import { ApiErrorCode } from '@brine/protocol';
-import type { EventBus } from '../core/event-bus.js';
-import type { JobManager } from '../core/job-manager.js';
-import type { JobStore } from '../core/job-store.js';
-import type { MinionRegistry } from '../core/registry.js';
-import type { KeyStore } from '../keys/key-store.js';
-import { Permission, tokenFromHeaders, type PermissionValue, type Principal, type TokenStore } from './auth.js';
-import type { Metrics } from './metrics.js';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { ApiErrorCode, type JobSummary } from '@brine/protocol';
+import { z } from 'zod';
+import { installAudit } from './audit.js';
+import { ANONYMOUS, authenticate } from './auth.js';
+import { installBodyParsers } from './body-parsers.js';
+import { BadRequestError, HttpError } from './errors.js';
+import type { ApiServices, RouteFactory, RouteSpec } from './route.js';
 
-/** What the API serves; built by main.ts. */
-export interface ApiServices {
-  manager: JobManager;
-  registry: MinionRegistry;
-  store: JobStore;
-  keys: KeyStore;
-  bus: EventBus;
-  tokens: TokenStore;
-  metrics: Metrics;
-  log: Logger;
-  now(): number;
-}
-
-/** One registered route, as the auth-matrix test enumerates them. */
-export interface RouteSpec {
-  method: 'GET' | 'POST' | 'DELETE';
-  url: string;
-  permission: PermissionValue;
-  handler(req: FastifyRequest, reply: FastifyReply, principal: Principal): Promise<unknown>;
-}
+export { HttpError } from './errors.js';
+export type { ApiServices, RouteSpec } from './route.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Every route with its declared permission. */
+    /** Every route with its declared permission and schemas. */
     brineRoutes: RouteSpec[];
+    /** Every `method url` fastify registered, whoever registered it: the auth matrix compares the two. */
+    registeredRoutes: string[];
   }
 }
 
-/** An error answered as `{code, message}` with an HTTP status. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly data?: unknown,
-  ) {
-    super(message);
+/** Parses a body, query or params with a schema, answering 400 with the first issue's path. */
+export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what = 'body'): z.output<S> {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new BadRequestError(`${[what, ...issue.path].join('.')}: ${issue.message}`);
   }
+  return r.data;
 }
 
 /**
- * Builds the REST API. Every route declares a permission; all but `public` ones need a valid
- * token, checked before the handler runs. Errors are `{code, message}` JSON.
+ * Builds the REST API. Every route declares a permission; all but `public` and `hook` ones need
+ * a valid token, checked before the body is even validated. Errors are `{code, message}` JSON;
+ * every request leaves one audit line.
  */
-export function buildApi(services: ApiServices, routes: ((s: ApiServices) => RouteSpec[])[]): FastifyInstance {
+export function buildApi(s: ApiServices, factories: readonly RouteFactory[]): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: 4 * 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: true,
+    exposeHeadRoutes: false,
   });
   app.decorate('brineRoutes', [] as RouteSpec[]);
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
-    if (err instanceof HttpError)
-      return reply
-        .status(err.status)
-        .send({ code: err.code, message: err.message, ...(err.data === undefined ? {} : { data: err.data }) });
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) services.log.error({ err: err.message }, 'request failed');
-    return reply.status(status).send({
-      code: status === 500 ? ApiErrorCode.internal : ApiErrorCode.badRequest,
-      message: status === 500 ? 'internal error' : err.message,
-    });
+  app.decorate('registeredRoutes', [] as string[]);
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) app.registeredRoutes.push(`${m} ${r.url}`);
   });
-  app.setNotFoundHandler((_req, reply) =>
-    reply.status(404).send({ code: ApiErrorCode.notFound, message: 'no such route' }),
-  );
-  for (const make of routes) {
-    for (const spec of make(services)) {
-      app.brineRoutes.push(spec);
-      app.route({
-        method: spec.method,
-        url: spec.url,
-        handler: async (req, reply) => {
-          const principal = authenticate(req, spec.permission, services);
-          const out = await spec.handler(req, reply, principal);
-          services.log.info(
-            { audit: true, user: principal.user, method: spec.method, route: spec.url, status: reply.statusCode },
-            'api request',
-          );
-          return out;
-        },
-      });
+  installBodyParsers(app);
+  installAudit(app, s);
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof HttpError) {
+      req.audit.code = err.code;
+      const data = err.data === undefined ? {} : { data: err.data };
+      return reply.status(err.status).send({ code: err.code, message: err.message, ...data });
     }
-  }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) s.log.error({ err: err.message }, 'request failed');
+    const code = status === 500 ? ApiErrorCode.internal : ApiErrorCode.badRequest;
+    req.audit.code = code;
+    return reply.status(status).send({ code, message: status === 500 ? 'internal error' : err.message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    req.audit.code = ApiErrorCode.notFound;
+    return reply.status(404).send({ code: ApiErrorCode.notFound, message: 'no such route' });
+  });
+  for (const make of factories) for (const spec of make(s)) register(app, s, spec);
+  // The job duration histogram, fed from the bus so jobs started by hooks and salt-api count too.
+  const done = s.bus.events$(['brine/job/*/done']).subscribe((e) => {
+    s.metrics.observeJobSeconds((e.data as JobSummary).durationMs / 1000);
+  });
+  app.addHook('onClose', async () => done.unsubscribe());
   return app;
 }
 
-function authenticate(req: FastifyRequest, permission: PermissionValue, services: ApiServices): Principal {
-  if (permission === Permission.public) return { user: 'anonymous', can: () => false };
-  const user = services.tokens.verify(tokenFromHeaders(req.headers) ?? tokenFromQuery(req));
-  if (!user) throw new HttpError(401, ApiErrorCode.unauthenticated, 'a valid token is required');
-  // Accounts and ACLs (issue 7) narrow this; the local admin credential may do everything.
-  const principal: Principal = { user, can: () => true };
-  if (!principal.can(permission)) throw new HttpError(403, ApiErrorCode.forbidden, `missing permission ${permission}`);
-  return principal;
-}
-
-function tokenFromQuery(req: FastifyRequest): string | undefined {
-  // EventSource cannot set headers; salt-api accepts the token as a query parameter on /events.
-  const q = req.query as Record<string, unknown> | undefined;
-  return typeof q?.['token'] === 'string' ? q['token'] : undefined;
+function register(app: FastifyInstance, s: ApiServices, spec: RouteSpec): void {
+  app.brineRoutes.push(spec);
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    handler: async (req: FastifyRequest, reply) => {
+      const principal = authenticate(req, spec.permission, s, spec.queryToken);
+      if (principal !== ANONYMOUS) {
+        req.audit.user = principal.user;
+        if (principal.tokenId !== undefined) req.audit.tokenId = principal.tokenId;
+      }
+      const params = spec.params ? parseOr400(spec.params, req.params, 'params') : req.params;
+      const query = spec.query ? parseOr400(spec.query, req.query, 'query') : req.query;
+      const body = spec.body ? parseOr400(spec.body, req.body, 'body') : req.body;
+      if (spec.status !== undefined) reply.status(spec.status);
+      return spec.handler({ req, reply, principal, body, query, params });
+    },
+  });
 }

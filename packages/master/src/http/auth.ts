@@ -1,76 +1,116 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { ADMIN_GRANTS, Area, NO_GRANTS, type Grants } from './acl.js';
+import type { Accounts } from './accounts.js';
+import type { Acl } from './acl.js';
+import { ForbiddenError, UnauthenticatedError } from './errors.js';
+import type { TokenStore } from './tokens.js';
 
-/** Permissions a route may require. `@jobs`-style grants follow Salt's external_auth. */
+/**
+ * What a route requires. Every route declares one; the auth-matrix test checks each.
+ * - `public`: nothing (health, the OpenAPI document, logins); the list is pinned in the test.
+ * - `hook`: an HMAC signature of the body, checked by the hook handler.
+ * - `token`: any valid token (log out, who am I); the handler checks what the request asks for.
+ * - `run`: a token whose ACL grants some function; each job's target x function is checked.
+ * - `jobs`: `@jobs` for every job, or a function grant for the caller's own jobs.
+ * - `events`: any grant; the stream carries only what the grants may see.
+ * - an area (`@keys`, `@minions`, ...): that area.
+ */
 export const Permission = {
   public: 'public',
+  hook: 'hook',
+  token: 'token',
   run: 'run',
-  jobs: '@jobs',
-  keys: '@keys',
-  minions: '@minions',
-  events: '@events',
-  metrics: '@metrics',
+  jobs: 'jobs',
+  events: 'events',
+  keys: Area.keys,
+  minions: Area.minions,
+  metrics: Area.metrics,
+  tokens: Area.tokens,
+  hooks: Area.hooks,
 } as const;
+/** One of the {@link Permission} values. */
 export type PermissionValue = (typeof Permission)[keyof typeof Permission];
 
-/** Who a request is, once its token checked out. */
+/** Who a request is, once its credential checked out. */
 export interface Principal {
   user: string;
-  /** Whether this principal may use a permission (ACL checks on targets come on top). */
-  can(permission: PermissionValue): boolean;
+  /** The id of the token used, for audit lines; absent for anonymous and inline-credential calls. */
+  tokenId?: string;
+  grants: Grants;
 }
 
-/** A stored token: only its SHA-256 is kept. */
-interface TokenRecord {
-  hash: Buffer;
-  user: string;
-  expiresAt: number;
-  revoked: boolean;
+/** The principal of requests to `public` and `hook` routes. */
+export const ANONYMOUS: Principal = { user: 'anonymous', grants: NO_GRANTS };
+
+/** What authentication needs: the token store and who the users are. */
+export interface AuthServices {
+  tokens: TokenStore;
+  accounts: Accounts;
+  acl: Acl;
 }
 
-/** Makes a new random API token (32 bytes, base64url). */
-export function newToken(): string {
-  return randomBytes(32).toString('base64url');
+/** The user the local admin credential acts as. */
+export const ADMIN_USER = 'root';
+
+/** The principal of a user name, or undefined when the user is no longer configured or disabled. */
+export function principalOf(s: AuthServices, user: string, tokenId?: string): Principal | undefined {
+  const grants = user === ADMIN_USER ? ADMIN_GRANTS : undefined;
+  const account = grants ? undefined : s.accounts.get(user);
+  if (!grants && !account) return undefined;
+  return {
+    user,
+    ...(tokenId === undefined ? {} : { tokenId }),
+    grants: grants ?? s.acl.grantsFor(user, account!.groups),
+  };
 }
 
-function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+/** The principal a token stands for, or undefined when the token or its user is not valid. */
+export function principalOfToken(s: AuthServices, token: string | undefined): Principal | undefined {
+  const info = s.tokens.verify(token);
+  if (!info) return undefined;
+  // The admin token is the only one that may act as root; a stored token never does.
+  if (info.user === ADMIN_USER && info.kind !== 'admin') return undefined;
+  return principalOf(s, info.user, info.id);
+}
+
+/** Whether a principal meets a route's permission (the route's handler may check more). */
+export function permits(p: Principal, permission: PermissionValue): boolean {
+  const g = p.grants;
+  if (g.admin) return true;
+  switch (permission) {
+    case Permission.public:
+    case Permission.hook:
+    case Permission.token:
+      return true;
+    case Permission.run:
+      return g.runsFunctions;
+    case Permission.jobs:
+      return g.can(Area.jobs) || g.runsFunctions;
+    case Permission.events:
+      return g.can(Area.events) || g.can(Area.jobs) || g.can(Area.keys) || g.runsFunctions;
+    default:
+      return g.can(permission);
+  }
 }
 
 /**
- * The master's API tokens. Tokens are kept hashed; lookup is by hash, and the final comparison is
- * constant-time. A token at or past its expiry instant, or revoked, is refused.
+ * Authenticates a request for a permission: 401 without a valid token, 403 when the token's
+ * grants do not meet it. `queryToken` also reads `?token=` (and salt-api's `?salt_token=`), for
+ * EventSource, which cannot set headers; other routes never read tokens from URLs, which end up
+ * in proxy logs and shell history.
  */
-export class TokenStore {
-  readonly #byHash = new Map<string, TokenRecord>();
-  readonly #now: () => number;
-
-  constructor(now: () => number) {
-    this.#now = now;
-  }
-
-  /** Registers a token for a user until `expiresAt` (ms since epoch; Infinity for no expiry). */
-  add(token: string, user: string, expiresAt = Number.POSITIVE_INFINITY): void {
-    const hash = hashToken(token);
-    this.#byHash.set(hash.toString('hex'), { hash, user, expiresAt, revoked: false });
-  }
-
-  /** Revokes a token; false when unknown. */
-  revoke(token: string): boolean {
-    const rec = this.#byHash.get(hashToken(token).toString('hex'));
-    if (!rec) return false;
-    rec.revoked = true;
-    return true;
-  }
-
-  /** The user a token belongs to, or undefined when it is unknown, malformed, expired or revoked. */
-  verify(token: string | undefined): string | undefined {
-    if (!token || token.length > 512) return undefined;
-    const hash = hashToken(token);
-    const rec = this.#byHash.get(hash.toString('hex'));
-    if (!rec || !timingSafeEqual(rec.hash, hash)) return undefined;
-    if (rec.revoked || this.#now() >= rec.expiresAt) return undefined;
-    return rec.user;
-  }
+export function authenticate(
+  req: FastifyRequest,
+  permission: PermissionValue,
+  s: AuthServices,
+  queryToken = false,
+): Principal {
+  if (permission === Permission.public || permission === Permission.hook) return ANONYMOUS;
+  const token = tokenFromHeaders(req.headers) ?? (queryToken ? tokenFromQuery(req) : undefined);
+  const principal = principalOfToken(s, token);
+  if (!principal) throw new UnauthenticatedError();
+  if (!permits(principal, permission)) throw new ForbiddenError(`this token lacks the ${permission} permission`);
+  return principal;
 }
 
 /** Reads a bearer token from `Authorization: Bearer …` or salt-api's `X-Auth-Token`. */
@@ -82,4 +122,10 @@ export function tokenFromHeaders(headers: Record<string, string | string[] | und
   }
   const x = headers['x-auth-token'];
   return typeof x === 'string' ? x : undefined;
+}
+
+function tokenFromQuery(req: FastifyRequest): string | undefined {
+  const q = req.query as Record<string, unknown> | undefined;
+  const t = q?.['token'] ?? q?.['salt_token'];
+  return typeof t === 'string' ? t : undefined;
 }

@@ -1,49 +1,118 @@
-/** Counters and a latency histogram for `/metrics`, in Prometheus text format. */
+/** Escapes a label value for the Prometheus text format. */
+function label(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function labels(pairs: readonly (readonly [string, string])[]): string {
+  return pairs.length === 0 ? '' : `{${pairs.map(([k, v]) => `${k}="${label(v)}"`).join(',')}}`;
+}
+
+/** A Prometheus histogram with optional labels, rendered as cumulative `_bucket`, `_sum` and `_count`. */
+export class Histogram {
+  readonly #series = new Map<string, { pairs: [string, string][]; counts: number[]; sum: number; count: number }>();
+
+  /** Makes a histogram; `buckets` are upper bounds in seconds, ascending. */
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[],
+    readonly labelNames: readonly string[] = [],
+  ) {}
+
+  /** Records one observation for a label set (values in `labelNames` order). */
+  observe(value: number, labelValues: readonly string[] = []): void {
+    const key = labelValues.join('\0');
+    let s = this.#series.get(key);
+    if (!s) {
+      const pairs = this.labelNames.map((n, i) => [n, labelValues[i] ?? ''] as [string, string]);
+      this.#series.set(key, (s = { pairs, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 }));
+    }
+    const i = this.buckets.findIndex((b) => value <= b);
+    if (i !== -1) s.counts[i]!++;
+    s.sum += value;
+    s.count++;
+  }
+
+  /** The histogram's lines, HELP and TYPE first. */
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    const series = this.#series.size > 0 || this.labelNames.length > 0 ? [...this.#series.values()] : [empty(this)];
+    for (const s of series) {
+      let cum = 0;
+      this.buckets.forEach((b, i) => {
+        cum += s.counts[i]!;
+        lines.push(`${this.name}_bucket${labels([...s.pairs, ['le', String(b)]])} ${cum}`);
+      });
+      lines.push(`${this.name}_bucket${labels([...s.pairs, ['le', '+Inf']])} ${s.count}`);
+      lines.push(`${this.name}_sum${labels(s.pairs)} ${s.sum}`, `${this.name}_count${labels(s.pairs)} ${s.count}`);
+    }
+    return lines;
+  }
+}
+
+function empty(h: Histogram) {
+  return { pairs: [] as [string, string][], counts: h.buckets.map(() => 0), sum: 0, count: 0 };
+}
+
+/** Live values the master reads at scrape time. */
+export interface Gauges {
+  connectedMinions: number;
+  knownMinions: number;
+  activeJobs: number;
+}
+
+/** Counters and latency histograms for `/metrics`, in the Prometheus text exposition format 0.0.4. */
 export class Metrics {
   jobsStarted = 0;
   returnsStored = 0;
   framesRejected = 0;
-  readonly #buckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-  readonly #counts = new Array<number>(this.#buckets.length + 1).fill(0);
-  #sum = 0;
-  #count = 0;
+  hooksReceived = 0;
+  readonly #authFailures = new Map<string, number>();
+  readonly #jobSeconds = new Histogram(
+    'brine_job_duration_seconds',
+    'Time from publish to the last outcome.',
+    [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  );
+  readonly #httpSeconds = new Histogram(
+    'brine_http_request_duration_seconds',
+    'REST API latency by route pattern, until the response closes (streams included).',
+    [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+    ['method', 'route', 'code'],
+  );
 
   /** Records one finished job's duration. */
   observeJobSeconds(seconds: number): void {
-    const i = this.#buckets.findIndex((b) => seconds <= b);
-    this.#counts[i === -1 ? this.#buckets.length : i]!++;
-    this.#sum += seconds;
-    this.#count++;
+    this.#jobSeconds.observe(seconds);
   }
 
-  /** The metrics as Prometheus exposition text. */
-  render(gauges: { connectedMinions: number; knownMinions: number; activeJobs: number }): string {
-    const lines = [
-      '# HELP brine_minions_connected Minions with a live connection.',
-      '# TYPE brine_minions_connected gauge',
-      `brine_minions_connected ${gauges.connectedMinions}`,
-      '# HELP brine_minions_known Accepted minions, connected or not.',
-      '# TYPE brine_minions_known gauge',
-      `brine_minions_known ${gauges.knownMinions}`,
-      '# HELP brine_jobs_active Jobs still running.',
-      '# TYPE brine_jobs_active gauge',
-      `brine_jobs_active ${gauges.activeJobs}`,
-      '# HELP brine_jobs_started_total Jobs started.',
-      '# TYPE brine_jobs_started_total counter',
-      `brine_jobs_started_total ${this.jobsStarted}`,
-      '# HELP brine_returns_stored_total Minion returns written to the job cache.',
-      '# TYPE brine_returns_stored_total counter',
-      `brine_returns_stored_total ${this.returnsStored}`,
-      '# HELP brine_job_duration_seconds Time from publish to the last outcome.',
-      '# TYPE brine_job_duration_seconds histogram',
-    ];
-    let cum = 0;
-    this.#buckets.forEach((b, i) => {
-      cum += this.#counts[i]!;
-      lines.push(`brine_job_duration_seconds_bucket{le="${b}"} ${cum}`);
-    });
-    lines.push(`brine_job_duration_seconds_bucket{le="+Inf"} ${this.#count}`);
-    lines.push(`brine_job_duration_seconds_sum ${this.#sum}`, `brine_job_duration_seconds_count ${this.#count}`);
+  /** Records one API request; `route` is the pattern (`/api/v1/jobs/:jid`), never the raw URL. */
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    this.#httpSeconds.observe(seconds, [method, route, String(status)]);
+    if (status === 401 || status === 403) {
+      const reason = status === 401 ? 'unauthenticated' : 'forbidden';
+      this.#authFailures.set(reason, (this.#authFailures.get(reason) ?? 0) + 1);
+    }
+  }
+
+  /** The metrics as Prometheus exposition text (`text/plain; version=0.0.4`). */
+  render(gauges: Gauges): string {
+    const lines: string[] = [];
+    const one = (name: string, type: 'gauge' | 'counter', help: string, value: number) =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
+    one('brine_minions_connected', 'gauge', 'Minions with a live connection.', gauges.connectedMinions);
+    one('brine_minions_known', 'gauge', 'Accepted minions, connected or not.', gauges.knownMinions);
+    one('brine_jobs_active', 'gauge', 'Jobs still running.', gauges.activeJobs);
+    one('brine_jobs_started_total', 'counter', 'Jobs started.', this.jobsStarted);
+    one('brine_returns_stored_total', 'counter', 'Minion returns written to the job cache.', this.returnsStored);
+    one('brine_frames_rejected_total', 'counter', 'Minion frames refused by the decoder.', this.framesRejected);
+    one('brine_hooks_received_total', 'counter', 'Webhook requests whose signature verified.', this.hooksReceived);
+    lines.push(
+      '# HELP brine_api_auth_failures_total API requests refused with 401 or 403.',
+      '# TYPE brine_api_auth_failures_total counter',
+    );
+    for (const reason of ['unauthenticated', 'forbidden'])
+      lines.push(`brine_api_auth_failures_total${labels([['reason', reason]])} ${this.#authFailures.get(reason) ?? 0}`);
+    lines.push(...this.#jobSeconds.render(), ...this.#httpSeconds.render());
     return lines.join('\n') + '\n';
   }
 }

@@ -1,30 +1,28 @@
-import { ApiErrorCode, jobRequestSchema, type JobStreamEvent, type MinionResult } from '@brine/protocol';
+import { jobRequestSchema, type JobStreamEvent, type MinionResult } from '@brine/protocol';
 import { filter } from 'rxjs';
 import { z } from 'zod';
 import type { JobEvent } from '../core/run-job.js';
-import { HttpError, type ApiServices, type RouteSpec } from './app.js';
+import { Area } from './acl.js';
 import { Permission } from './auth.js';
+import { ForbiddenError, NotFoundError } from './errors.js';
+import { activeJobUser, maySeeJob, previewJob, startJob } from './job-access.js';
+import { route, type ApiServices, type RouteSpec } from './route.js';
+import { openSse } from './sse.js';
 
+const flag = z.enum(['true', 'false']).optional();
+const runQuery = z.object({ wait: flag, preview: flag, stream: z.enum(['ndjson']).optional() });
 const listQuery = z.object({
   fun: z.string().optional(),
   target: z.string().optional(),
   user: z.string().optional(),
   since: z.coerce.number().optional(),
   until: z.coerce.number().optional(),
-  active: z.enum(['true', 'false']).optional(),
+  active: flag,
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   offset: z.coerce.number().int().min(0).optional(),
 });
-
-/** Parses a body or query with a schema, answering 400 with the first issue. */
-export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new HttpError(400, ApiErrorCode.badRequest, `${issue.path.join('.') || 'body'}: ${issue.message}`);
-  }
-  return r.data;
-}
+/** A jid: 20 digits, checked before it reaches the store (CVE-2025-22242 was a crafted jid). */
+export const jidParams = z.object({ jid: z.string().regex(/^\d{20}$/, 'a jid is 20 digits') });
 
 /** Turns a pipeline event into the API's stream event. */
 function toStreamEvent(jid: string, e: JobEvent): JobStreamEvent {
@@ -33,29 +31,35 @@ function toStreamEvent(jid: string, e: JobEvent): JobStreamEvent {
   return { type: 'job.done', jid, summary: e.summary };
 }
 
-/** `/api/v1/jobs`: run, list, look up and cancel jobs. */
+/** `/api/v1/jobs`: run, list, look up, watch and cancel jobs. */
 export function jobRoutes(s: ApiServices): RouteSpec[] {
+  const seeOrThrow = (
+    principal: Parameters<typeof maySeeJob>[0],
+    user: string | undefined,
+    jid: string,
+    active = true,
+  ) => {
+    if (user === undefined) throw new NotFoundError(`no ${active ? 'active ' : ''}job ${jid}`);
+    if (!maySeeJob(principal, user)) throw new ForbiddenError(`job ${jid} is not yours and this token lacks @jobs`);
+  };
   return [
-    {
+    route({
       method: 'POST',
       url: '/api/v1/jobs',
       permission: Permission.run,
-      handler: async (req, reply, principal) => {
-        const request = parseOr400(jobRequestSchema, req.body);
-        const q = req.query as Record<string, string | undefined>;
-        if (q['preview'] === 'true') {
-          const p = s.manager.preview(request.target, request.targetType);
-          if (!p.ok) throw new HttpError(400, p.error.code, p.error.message, p.error);
-          return { minions: p.minions };
+      tag: 'jobs',
+      summary:
+        'Run a job: 202 {jid, minions}; ?wait=true for the results; ?stream=ndjson for events; ?preview=true for the targets',
+      status: 202,
+      body: jobRequestSchema,
+      query: runQuery,
+      handler: async ({ req, reply, principal, body, query }) => {
+        if (query.preview === 'true') {
+          reply.status(200);
+          return { minions: previewJob(s, principal, body) };
         }
-        const started = s.manager.start(request, principal.user);
-        if (!started.ok) {
-          const status = started.error.code === ApiErrorCode.noMinions ? 404 : 400;
-          throw new HttpError(status, started.error.code, started.error.message, started.error);
-        }
-        s.metrics.jobsStarted++;
-        const { jid, minions, events$ } = started.job;
-        if (q['stream'] === 'ndjson') {
+        const { jid, minions, events$ } = startJob(s, principal, body, req);
+        if (query.stream === 'ndjson') {
           reply.hijack();
           const res = reply.raw;
           res.writeHead(200, {
@@ -63,9 +67,8 @@ export function jobRoutes(s: ApiServices): RouteSpec[] {
             'cache-control': 'no-store',
             'x-brine-jid': jid,
           });
-          res.write(
-            JSON.stringify({ type: 'job.started', jid, fun: request.fun, minions } satisfies JobStreamEvent) + '\n',
-          );
+          const started: JobStreamEvent = { type: 'job.started', jid, fun: body.fun, minions };
+          res.write(JSON.stringify(started) + '\n');
           const sub = events$.subscribe({
             next: (e) => res.write(JSON.stringify(toStreamEvent(jid, e)) + '\n'),
             complete: () => res.end(),
@@ -73,7 +76,8 @@ export function jobRoutes(s: ApiServices): RouteSpec[] {
           res.on('close', () => sub.unsubscribe());
           return reply;
         }
-        if (q['wait'] === 'true') {
+        if (query.wait === 'true') {
+          reply.status(200);
           const results: Record<string, MinionResult> = {};
           return await new Promise((resolve) => {
             events$.pipe(filter((e) => e.type !== 'progress')).subscribe((e) => {
@@ -83,19 +87,22 @@ export function jobRoutes(s: ApiServices): RouteSpec[] {
             });
           });
         }
-        return reply.status(202).send({ jid, minions });
+        return { jid, minions };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/v1/jobs',
       permission: Permission.jobs,
-      handler: async (req) => {
-        const q = parseOr400(listQuery, req.query);
+      tag: 'jobs',
+      summary: 'List jobs, newest first (without @jobs: only your own)',
+      query: listQuery,
+      handler: async ({ principal, query: q }) => {
+        const own = !principal.grants.admin && !principal.grants.can(Area.jobs);
         const jobs = s.store.listJobs({
           ...(q.fun === undefined ? {} : { fun: q.fun }),
           ...(q.target === undefined ? {} : { target: q.target }),
-          ...(q.user === undefined ? {} : { user: q.user }),
+          ...(own ? { user: principal.user } : q.user === undefined ? {} : { user: q.user }),
           ...(q.since === undefined ? {} : { since: q.since }),
           ...(q.until === undefined ? {} : { until: q.until }),
           ...(q.active === undefined ? {} : { active: q.active === 'true' }),
@@ -104,47 +111,63 @@ export function jobRoutes(s: ApiServices): RouteSpec[] {
         });
         return { jobs };
       },
-    },
-    {
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/jobs/active',
+      permission: Permission.jobs,
+      tag: 'jobs',
+      summary: 'Jobs running now (without @jobs: only your own)',
+      handler: async ({ principal }) => ({ jobs: s.manager.active().filter((j) => maySeeJob(principal, j.user)) }),
+    }),
+    route({
       method: 'GET',
       url: '/api/v1/jobs/:jid',
       permission: Permission.jobs,
-      handler: async (req) => {
-        const { jid } = req.params as { jid: string };
+      tag: 'jobs',
+      summary: 'One job with a row for every targeted minion, including those that never returned',
+      params: jidParams,
+      handler: async ({ principal, params: { jid } }) => {
         const found = s.store.lookupJob(jid);
-        if (!found) throw new HttpError(404, ApiErrorCode.notFound, `no job ${jid}`);
-        return { job: found.job, minions: found.minions, active: s.manager.events$(jid) !== undefined };
+        seeOrThrow(principal, found?.job.user, jid, false);
+        return { job: found!.job, minions: found!.minions, active: s.manager.events$(jid) !== undefined };
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/v1/jobs/:jid',
       permission: Permission.jobs,
-      handler: async (req) => {
-        const { jid } = req.params as { jid: string };
-        if (!s.manager.cancel(jid)) throw new HttpError(404, ApiErrorCode.notFound, `no active job ${jid}`);
+      tag: 'jobs',
+      summary: 'Cancel an active job; its minions kill its processes',
+      params: jidParams,
+      handler: async ({ req, principal, params: { jid } }) => {
+        req.audit.jid = jid;
+        seeOrThrow(principal, activeJobUser(s, jid), jid);
+        s.manager.cancel(jid);
         return { jid, cancelled: true };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/v1/jobs/:jid/events',
       permission: Permission.jobs,
-      handler: async (req, reply) => {
-        const { jid } = req.params as { jid: string };
+      tag: 'jobs',
+      summary: "An active job's events as Server-Sent Events, replayed from its start",
+      produces: 'text/event-stream',
+      queryToken: true,
+      params: jidParams,
+      handler: async ({ reply, principal, params: { jid } }) => {
+        seeOrThrow(principal, activeJobUser(s, jid), jid);
         const events$ = s.manager.events$(jid);
-        if (!events$) throw new HttpError(404, ApiErrorCode.notFound, `no active job ${jid}`);
-        reply.hijack();
-        const res = reply.raw;
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+        if (!events$) throw new NotFoundError(`no active job ${jid}`);
+        const sse = openSse(reply);
         const sub = events$.subscribe({
-          next: (e) =>
-            res.write(`event: ${toStreamEvent(jid, e).type}\ndata: ${JSON.stringify(toStreamEvent(jid, e))}\n\n`),
-          complete: () => res.end(),
+          next: (e) => sse.send(JSON.stringify(toStreamEvent(jid, e)), toStreamEvent(jid, e).type),
+          complete: () => sse.end(),
         });
-        res.on('close', () => sub.unsubscribe());
+        sse.onClose(() => sub.unsubscribe());
         return reply;
       },
-    },
+    }),
   ];
 }

@@ -1,0 +1,176 @@
+import { compileTarget, globMatch, type TargetFacts, type TargetOptions } from '@brine/protocol';
+import type { AclConfig, AclEntryConfig, ArgSpecConfig, FunEntryConfig } from '../config-auth.js';
+import { AuthConfigError } from './errors.js';
+import { callAllowed, type Call, type FunGrant } from './acl-call.js';
+
+export type { Call } from './acl-call.js';
+
+/** Areas of the API a grant opens, beside running functions (Salt's `@jobs`, `@wheel`, ...). */
+export const Area = {
+  jobs: '@jobs',
+  keys: '@keys',
+  events: '@events',
+  minions: '@minions',
+  metrics: '@metrics',
+  tokens: '@tokens',
+  hooks: '@hooks',
+} as const;
+/** One of the {@link Area} values. */
+export type AreaValue = (typeof Area)[keyof typeof Area];
+
+/** Salt's names for areas: `@runner` covers jobs and manage runners, `@wheel` the key wheel. */
+const ALIASES: Readonly<Record<string, readonly AreaValue[]>> = {
+  '@runner': [Area.jobs, Area.minions],
+  '@wheel': [Area.keys],
+  '@manage': [Area.minions],
+  '@key': [Area.keys],
+};
+const RUNNER_MODULES = new Set(['jobs', 'manage']);
+
+/** What one principal may do, from the ACL entries that apply to it. */
+export interface Grants {
+  /** The local admin credential: everything, no ACL consulted. */
+  readonly admin: boolean;
+  /** The config entries that apply, as salt-api's login answer lists them in `perms`. */
+  readonly perms: readonly AclEntryConfig[];
+  /** Whether a function grant exists at all (then own jobs are visible). */
+  readonly runsFunctions: boolean;
+  /** Whether an area (`@jobs`, `@keys`, ...) is granted. */
+  can(area: AreaValue): boolean;
+  /** Ids of the minions a call is NOT allowed on; empty means allowed on every one given. */
+  denied(call: Call, minions: readonly TargetFacts[]): string[];
+  /** Whether a call is allowed on every minion, whatever the target (a bare function grant). */
+  allowsEverywhere(call: Call): boolean;
+  /** salt-api runner (`jobs.*`, `manage.*`) and wheel (`key.*`) functions, by area or by `{'@runner': [glob]}`. */
+  special(kind: 'runner' | 'wheel', fun: string): boolean;
+}
+
+/** The grants of the local admin credential. */
+export const ADMIN_GRANTS: Grants = {
+  admin: true,
+  perms: ['.*', '@runner', '@wheel', '@jobs', '@events', '@tokens'],
+  runsFunctions: true,
+  can: () => true,
+  denied: () => [],
+  allowsEverywhere: () => true,
+  special: () => true,
+};
+
+/** The grants of an anonymous request: nothing. */
+export const NO_GRANTS: Grants = {
+  admin: false,
+  perms: [],
+  runsFunctions: false,
+  can: () => false,
+  denied: (_call, minions) => minions.map((m) => m.id),
+  allowsEverywhere: () => false,
+  special: () => false,
+};
+
+interface Compiled {
+  raw: AclEntryConfig[];
+  areas: Set<AreaValue>;
+  funs: FunGrant[];
+  runner: string[];
+  wheel: string[];
+}
+
+/**
+ * A compiled ACL in Salt's external_auth shape. Default deny: a user with no entry may do
+ * nothing but log in and out. Entries apply to a user by exact name or glob, to `group%` members,
+ * and `*` to users no named entry matched (Salt's rule). Targets are compound expressions;
+ * function and argument patterns are globs (Salt uses regexes: see docs/api.md).
+ */
+export class Acl {
+  readonly #entries: [string, Compiled][] = [];
+  readonly #cache = new Map<string, Grants>();
+
+  /** Compiles every entry; throws {@link AuthConfigError} naming the first that does not. */
+  constructor(config: AclConfig, targetOptions: TargetOptions = {}) {
+    for (const [who, list] of Object.entries(config)) {
+      const c: Compiled = { raw: list, areas: new Set(), funs: [], runner: [], wheel: [] };
+      list.forEach((entry, i) => compileEntry(entry, c, `acl.${who}[${i}]`, targetOptions));
+      this.#entries.push([who, c]);
+    }
+  }
+
+  /** The grants of a user in some groups (cached per user: both come from the config). */
+  grantsFor(user: string, groups: readonly string[]): Grants {
+    const key = `${user}\0${groups.join('\0')}`;
+    let g = this.#cache.get(key);
+    if (!g) this.#cache.set(key, (g = this.#merge(user, groups)));
+    return g;
+  }
+
+  #merge(user: string, groups: readonly string[]): Grants {
+    const named = this.#entries.filter(([who]) => who !== '*' && !who.endsWith('%') && globMatch(who, user));
+    const grouped = this.#entries.filter(([who]) => who.endsWith('%') && groups.includes(who.slice(0, -1)));
+    const star = named.length === 0 ? this.#entries.filter(([who]) => who === '*') : [];
+    const all = [...named, ...grouped, ...star].map(([, c]) => c);
+    const areas = new Set(all.flatMap((c) => [...c.areas]));
+    const funs = all.flatMap((c) => c.funs);
+    const runner = all.flatMap((c) => c.runner);
+    const wheel = all.flatMap((c) => c.wheel);
+    return {
+      admin: false,
+      perms: all.flatMap((c) => c.raw),
+      runsFunctions: funs.length > 0,
+      can: (area) => areas.has(area),
+      denied: (call, minions) =>
+        minions.filter((m) => !funs.some((g) => (!g.target || g.target(m)) && callAllowed(g, call))).map((m) => m.id),
+      allowsEverywhere: (call) => funs.some((g) => !g.target && callAllowed(g, call)),
+      special: (kind, fun) => {
+        const area = kind === 'wheel' ? Area.keys : fun.startsWith('manage.') ? Area.minions : Area.jobs;
+        return areas.has(area) || (kind === 'wheel' ? wheel : runner).some((p) => globMatch(p, fun));
+      },
+    };
+  }
+}
+
+function compileEntry(entry: AclEntryConfig, c: Compiled, where: string, options: TargetOptions): void {
+  if (typeof entry === 'string') {
+    if (entry.startsWith('@')) for (const a of areasOf(entry, where)) c.areas.add(a);
+    else c.funs.push({ fun: entry });
+    return;
+  }
+  for (const [key, funs] of Object.entries(entry)) {
+    if (key.startsWith('@')) compileSpecial(key, funs, c, where);
+    else {
+      const compiled = compileTarget(key, 'compound', options);
+      if (!compiled.ok) throw new AuthConfigError(`${where}: target '${key}': ${compiled.error.message}`);
+      for (const f of funs) c.funs.push(...funGrants(f, compiled.match));
+    }
+  }
+}
+
+function areasOf(name: string, where: string): readonly AreaValue[] {
+  if ((Object.values(Area) as string[]).includes(name)) return [name as AreaValue];
+  const alias = ALIASES[name];
+  if (!alias)
+    throw new AuthConfigError(
+      `${where}: unknown grant '${name}'; expected one of ${Object.values(Area).join(', ')}, @runner or @wheel`,
+    );
+  return alias;
+}
+
+function compileSpecial(key: string, funs: FunEntryConfig[], c: Compiled, where: string): void {
+  const module = key.slice(1);
+  const patterns = funs.map((f) => {
+    if (typeof f !== 'string') throw new AuthConfigError(`${where}: '${key}' takes function globs only`);
+    return f;
+  });
+  if (key === '@runner') c.runner.push(...patterns);
+  else if (key === '@wheel') c.wheel.push(...patterns);
+  else if (RUNNER_MODULES.has(module)) c.runner.push(...patterns.map((p) => `${module}.${p}`));
+  else if (module === 'key') c.wheel.push(...patterns.map((p) => `key.${p}`));
+  else throw new AuthConfigError(`${where}: unknown grant '${key}'; expected @runner, @wheel, @jobs, @manage or @key`);
+}
+
+function funGrants(f: FunEntryConfig, target: FunGrant['target']): FunGrant[] {
+  if (typeof f === 'string') return [{ fun: f, target }];
+  return Object.entries(f).map(([fun, spec]) => ({
+    fun,
+    target,
+    args: (Array.isArray(spec) ? spec : [spec]) as ArgSpecConfig[],
+  }));
+}

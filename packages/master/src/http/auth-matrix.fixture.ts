@@ -1,0 +1,168 @@
+import { createHmac } from 'node:crypto';
+import type { ApiFixture, FixtureOptions } from './api.fixture.js';
+import { call, type CallOptions } from './api-call.fixture.js';
+
+/** The users of the matrix: the admin, one with nothing, and one per grant. */
+export const MATRIX_USERS = [
+  'root',
+  'nobody',
+  'u-run',
+  'u-jobs',
+  'u-keys',
+  'u-events',
+  'u-minions',
+  'u-metrics',
+  'u-tokens',
+  'u-hooks',
+] as const;
+/** One of {@link MATRIX_USERS}. */
+export type MatrixUser = (typeof MATRIX_USERS)[number];
+
+/** The fixture config the matrix runs against. */
+export const MATRIX_FIXTURE: FixtureOptions = {
+  minions: { 'ms-0': { os: 'Debian' }, 'ms-1': { os: 'Debian' } },
+  users: Object.fromEntries(MATRIX_USERS.filter((u) => u !== 'root').map((u) => [u, { password: `pw-${u}` }])),
+  acl: {
+    'u-run': [{ '*': ['test.*'] }],
+    'u-jobs': ['@jobs'],
+    'u-keys': ['@keys'],
+    'u-events': ['@events'],
+    'u-minions': ['@minions'],
+    'u-metrics': ['@metrics'],
+    'u-tokens': ['@tokens'],
+    'u-hooks': ['@hooks'],
+  },
+  keys: { 'k-acc': 'accepted', 'k-pend': 'pending' },
+  hooks: { deploy: { secret: 'matrix-hook-secret-0123' } },
+};
+
+/** How a row presents its credential. */
+export type Credential = 'header' | 'query' | 'inline' | 'signature' | 'public';
+
+/** A request of a row, built fresh for each call (a route may consume what it acts on). */
+export type RowRequest = Omit<CallOptions, 'token'> & { url: string; freshToken?: boolean };
+
+/** One route of the matrix: how to call it, and who besides root gets a 2xx. */
+export interface MatrixRow {
+  route: string;
+  credential?: Credential;
+  allowed: readonly MatrixUser[] | 'all';
+  request(
+    fx: ApiFixture,
+    ctx: { token: (u: MatrixUser) => string; jid: () => Promise<string> },
+  ): Promise<RowRequest> | RowRequest;
+}
+
+/** Starts a job as root that never ends (test.sleep), for routes that act on an active job. */
+export async function activeJob(fx: ApiFixture): Promise<string> {
+  const res = await call(fx.app, 'POST', '/api/v1/jobs', {
+    token: fx.adminToken,
+    body: { target: 'ms-0', fun: 'test.sleep' },
+  });
+  return res.json.jid as string;
+}
+
+/** Signs a body for the matrix hook. */
+export function sign(body: string, secret = 'matrix-hook-secret-0123'): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+const ping = { target: '*', fun: 'test.ping' };
+const low = [{ client: 'local', tgt: '*', fun: 'test.ping' }];
+const get = (url: string) => () => ({ url });
+
+/** Every route the API serves. A route without a row fails the matrix test. */
+export const MATRIX_ROWS: readonly MatrixRow[] = [
+  { route: 'GET /healthz', credential: 'public', allowed: 'all', request: get('/healthz') },
+  { route: 'GET /openapi.json', credential: 'public', allowed: 'all', request: get('/openapi.json') },
+  { route: 'GET /', credential: 'public', allowed: 'all', request: get('/') },
+  {
+    route: 'POST /api/v1/login',
+    credential: 'public',
+    allowed: 'all',
+    request: () => ({ url: '/api/v1/login', body: { username: 'u-run', password: 'pw-u-run' } }),
+  },
+  {
+    route: 'POST /login',
+    credential: 'public',
+    allowed: 'all',
+    request: () => ({ url: '/login', form: { username: 'u-run', password: 'pw-u-run', eauth: 'pam' } }),
+  },
+  { route: 'POST /run', credential: 'inline', allowed: ['u-run'], request: () => ({ url: '/run', body: low }) },
+  {
+    route: 'POST /hooks/:name',
+    credential: 'signature',
+    allowed: 'all',
+    request: () => ({ url: '/hooks/deploy', raw: '{"ref":"main"}' }),
+  },
+  { route: 'GET /metrics', allowed: ['u-metrics'], request: get('/metrics') },
+  { route: 'POST /api/v1/jobs', allowed: ['u-run'], request: () => ({ url: '/api/v1/jobs', body: ping }) },
+  { route: 'GET /api/v1/jobs', allowed: ['u-run', 'u-jobs'], request: get('/api/v1/jobs') },
+  { route: 'GET /api/v1/jobs/active', allowed: ['u-run', 'u-jobs'], request: get('/api/v1/jobs/active') },
+  {
+    route: 'GET /api/v1/jobs/:jid',
+    allowed: ['u-jobs'],
+    request: async (_fx, c) => ({ url: `/api/v1/jobs/${await c.jid()}` }),
+  },
+  {
+    route: 'DELETE /api/v1/jobs/:jid',
+    allowed: ['u-jobs'],
+    request: async (fx) => ({ url: `/api/v1/jobs/${await activeJob(fx)}` }),
+  },
+  {
+    route: 'GET /api/v1/jobs/:jid/events',
+    credential: 'query',
+    allowed: ['u-jobs'],
+    request: async (_fx, c) => ({ url: `/api/v1/jobs/${await c.jid()}/events` }),
+  },
+  { route: 'GET /api/v1/minions', allowed: ['u-minions'], request: get('/api/v1/minions') },
+  { route: 'GET /api/v1/minions/:id', allowed: ['u-minions'], request: get('/api/v1/minions/ms-0') },
+  { route: 'GET /api/v1/keys', allowed: ['u-keys'], request: get('/api/v1/keys') },
+  { route: 'GET /api/v1/keys/:id', allowed: ['u-keys'], request: get('/api/v1/keys/k-acc') },
+  {
+    route: 'POST /api/v1/keys/:id/accept',
+    allowed: ['u-keys'],
+    request: () => ({ url: '/api/v1/keys/k-pend/accept', body: {} }),
+  },
+  { route: 'POST /api/v1/keys/:id/reject', allowed: ['u-keys'], request: get('/api/v1/keys/nomatch/reject') },
+  { route: 'DELETE /api/v1/keys/:id', allowed: ['u-keys'], request: get('/api/v1/keys/nomatch') },
+  {
+    route: 'GET /api/v1/events',
+    credential: 'query',
+    allowed: ['u-run', 'u-jobs', 'u-keys', 'u-events'],
+    request: get('/api/v1/events'),
+  },
+  { route: 'POST /api/v1/logout', allowed: 'all', request: () => ({ url: '/api/v1/logout', freshToken: true }) },
+  { route: 'GET /api/v1/whoami', allowed: 'all', request: get('/api/v1/whoami') },
+  {
+    route: 'POST /api/v1/tokens',
+    allowed: ['u-tokens'],
+    request: () => ({ url: '/api/v1/tokens', body: { user: 'u-run', ttlSeconds: 60 } }),
+  },
+  { route: 'GET /api/v1/tokens', allowed: ['u-tokens'], request: get('/api/v1/tokens') },
+  {
+    route: 'DELETE /api/v1/tokens/:id',
+    allowed: ['u-tokens'],
+    request: (fx) => ({ url: `/api/v1/tokens/${fx.tokenFor('u-run').split('.')[0]}` }),
+  },
+  { route: 'POST /', allowed: ['u-run'], request: () => ({ url: '/', body: low }) },
+  {
+    route: 'POST /minions',
+    allowed: ['u-run'],
+    request: () => ({ url: '/minions', form: { tgt: '*', fun: 'test.ping' } }),
+  },
+  { route: 'GET /minions', allowed: ['u-minions'], request: get('/minions') },
+  { route: 'GET /minions/:mid', allowed: ['u-minions'], request: get('/minions/ms-0') },
+  { route: 'GET /jobs', allowed: ['u-run', 'u-jobs'], request: get('/jobs') },
+  { route: 'GET /jobs/:jid', allowed: ['u-jobs'], request: async (_fx, c) => ({ url: `/jobs/${await c.jid()}` }) },
+  { route: 'GET /keys', allowed: ['u-keys'], request: get('/keys') },
+  { route: 'GET /keys/:mid', allowed: ['u-keys'], request: get('/keys/k-acc') },
+  {
+    route: 'GET /events',
+    credential: 'query',
+    allowed: ['u-run', 'u-jobs', 'u-keys', 'u-events'],
+    request: get('/events'),
+  },
+  { route: 'POST /hook/*', allowed: ['u-hooks'], request: () => ({ url: '/hook/ci/build', body: { ok: true } }) },
+  { route: 'POST /logout', allowed: 'all', request: () => ({ url: '/logout', freshToken: true }) },
+];

@@ -1,0 +1,72 @@
+import { ApiErrorCode } from '@brine/protocol';
+import { MasterError } from '../errors.js';
+
+/** Codes of the HTTP layer that are not API answers: config and token-file failures at start. */
+export const HttpErrorCode = {
+  /** `acl:`, `users:` or `hooks:` in the master config do not compile. */
+  authConfig: 'ERR_MASTER_AUTH_CONFIG',
+  /** The token file in the state directory cannot be read or parsed. */
+  tokenFile: 'ERR_MASTER_TOKEN_FILE',
+} as const;
+
+/** An error answered as `{code, message}` with an HTTP status; stacks never cross the wire. */
+export class HttpError extends Error {
+  /** Makes an answer with a status, a stable code, a message for people and optional data. */
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** 400: the body, query or path does not validate. */
+export class BadRequestError extends HttpError {
+  /** Makes a 400 answer with `ERR_REQUEST_INVALID` (or a more precise code). */
+  constructor(message: string, code: string = ApiErrorCode.badRequest, data?: unknown) {
+    super(400, code, message, data);
+  }
+}
+
+/** 401: no credential, or one that is malformed, unknown, expired or revoked. */
+export class UnauthenticatedError extends HttpError {
+  /** Makes a 401 answer with `ERR_AUTH_REQUIRED`; the message never says which check failed. */
+  constructor(message = 'a valid token is required') {
+    super(401, ApiErrorCode.unauthenticated, message);
+  }
+}
+
+/** 403: a valid credential whose ACL does not allow this. */
+export class ForbiddenError extends HttpError {
+  /** Makes a 403 answer with `ERR_AUTH_FORBIDDEN`. */
+  constructor(message: string) {
+    super(403, ApiErrorCode.forbidden, message);
+  }
+}
+
+/** 404: no such job, minion, key, token or route. */
+export class NotFoundError extends HttpError {
+  /** Makes a 404 answer with `ERR_NOT_FOUND`. */
+  constructor(message: string) {
+    super(404, ApiErrorCode.notFound, message);
+  }
+}
+
+/** The `users`, `acl` or `hooks` config does not compile; the master refuses to start. */
+export class AuthConfigError extends MasterError {
+  /** Makes an error naming the config path that is wrong. */
+  constructor(message: string) {
+    super(HttpErrorCode.authConfig, message);
+  }
+}
+
+/** The token file cannot be read or parsed; the master refuses to start rather than drop tokens. */
+export class TokenFileError extends MasterError {
+  /** Makes an error naming the file and what is wrong with it. */
+  constructor(file: string, reason: string) {
+    super(HttpErrorCode.tokenFile, `${file}: ${reason}`);
+  }
+}

@@ -1,0 +1,84 @@
+import type { FastifyRequest } from 'fastify';
+import { ApiErrorCode, type JobRequest, type TargetFacts } from '@brine/protocol';
+import type { StartedJob, StartRefusal } from '../core/job-manager.js';
+import { Area } from './acl.js';
+import { auditTarget } from './audit.js';
+import type { Principal } from './auth.js';
+import { ForbiddenError, HttpError } from './errors.js';
+import type { ApiServices } from './route.js';
+
+const FORBIDDEN_TARGET =
+  'not allowed to run this function on every minion the target selects (or the target selects none you may use). No command was sent, no jid was assigned.';
+
+/** The facts of a targeted minion for the ACL; a listed id the master does not know has no grains. */
+function factsOf(s: ApiServices, id: string): TargetFacts {
+  return s.registry.get(id) ?? { id, grains: {} };
+}
+
+/**
+ * Checks a job against the principal's ACL without starting it: 403 when the target selects a
+ * minion the function (with these arguments) is not allowed on, or selects none at all (an empty
+ * match must never mean "allowed", CVE-2022-22941, and telling "none" from "not yours" would show
+ * which minions exist). Returns the selected minions.
+ */
+export function checkJob(s: ApiServices, p: Principal, request: JobRequest): string[] {
+  const preview = s.manager.preview(request.target, request.targetType);
+  if (!preview.ok) throw new HttpError(400, preview.error.code, preview.error.message, preview.error);
+  const call = { fun: request.fun, args: request.args, kwargs: request.kwargs };
+  if (preview.minions.length === 0 && !p.grants.allowsEverywhere(call)) throw new ForbiddenError(FORBIDDEN_TARGET);
+  if (
+    p.grants.denied(
+      call,
+      preview.minions.map((id) => factsOf(s, id)),
+    ).length > 0
+  )
+    throw new ForbiddenError(FORBIDDEN_TARGET);
+  return preview.minions;
+}
+
+/** The minions a job would target, after the same checks as starting it (none for the admin). */
+export function previewJob(s: ApiServices, p: Principal, request: JobRequest): string[] {
+  if (!p.grants.admin) return checkJob(s, p, request);
+  const preview = s.manager.preview(request.target, request.targetType);
+  if (!preview.ok) throw new HttpError(400, preview.error.code, preview.error.message, preview.error);
+  return preview.minions;
+}
+
+/**
+ * Starts a job for a principal. The target is resolved first and every selected minion must be
+ * allowed (see {@link checkJob}); JobManager re-checks the minions it actually selects through its
+ * `allowed` callback, so nothing is published for a refused job. Fills in the request's audit line.
+ */
+export function startJob(s: ApiServices, p: Principal, request: JobRequest, req: FastifyRequest): StartedJob {
+  req.audit.fun = request.fun;
+  req.audit.target = auditTarget(request.target);
+  if (!p.grants.admin) checkJob(s, p, request);
+  const call = { fun: request.fun, args: request.args, kwargs: request.kwargs };
+  const allowed = (ids: string[]): StartRefusal | undefined =>
+    p.grants.denied(
+      call,
+      ids.map((id) => factsOf(s, id)),
+    ).length === 0
+      ? undefined
+      : { code: ApiErrorCode.forbidden, message: FORBIDDEN_TARGET };
+  const started = s.manager.start(request, p.user, allowed);
+  if (!started.ok) {
+    const e = started.error;
+    const status = e.code === ApiErrorCode.noMinions ? 404 : e.code === ApiErrorCode.forbidden ? 403 : 400;
+    throw new HttpError(status, e.code, e.message, status === 400 ? e : undefined);
+  }
+  s.metrics.jobsStarted++;
+  req.audit.jid = started.job.jid;
+  req.audit.minions = started.job.minions.length;
+  return started.job;
+}
+
+/** Whether a principal may see a job: with `@jobs` every job, otherwise the ones it started. */
+export function maySeeJob(p: Principal, jobUser: string): boolean {
+  return p.grants.admin || p.grants.can(Area.jobs) || jobUser === p.user;
+}
+
+/** The user of an active job, or undefined when no such job runs. */
+export function activeJobUser(s: ApiServices, jid: string): string | undefined {
+  return s.manager.active().find((j) => j.jid === jid)?.user;
+}

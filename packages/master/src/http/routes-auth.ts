@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { ACCOUNT_NAME_PATTERN } from '../config-auth.js';
+import { ADMIN_USER, Permission, principalOf, type Principal } from './auth.js';
+import { BadRequestError, NotFoundError, UnauthenticatedError } from './errors.js';
+import { route, type ApiServices, type RouteSpec } from './route.js';
+import { TokenKind, type TokenInfo } from './tokens.js';
+
+const credentials = z.object({ username: z.string().min(1).max(256), password: z.string().max(1024) });
+const loginBody = credentials.extend({ eauth: z.string().optional() });
+const createBody = z.object({
+  user: z.string().regex(ACCOUNT_NAME_PATTERN),
+  ttlSeconds: z.number().int().positive(),
+  description: z
+    .string()
+    .max(200)
+    .regex(/^[^\p{Cc}]*$/u, 'no control characters')
+    .optional(),
+});
+const idParams = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'a token id is 16 hex digits') });
+
+/** A successful login: the token (shown once) and who it is for. */
+export interface LoginResult {
+  token: string;
+  info: TokenInfo;
+  principal: Principal;
+}
+
+/**
+ * Checks a username and password against the configured users and makes a session token that
+ * expires after `api.token_expire_s`. Throws 401 for a wrong, unknown or disabled user alike.
+ */
+export async function login(s: ApiServices, username: string, password: string): Promise<LoginResult> {
+  const account = await s.accounts.login(username, password);
+  const principal = account && principalOf(s, account.name);
+  if (!account || !principal) throw new UnauthenticatedError('invalid username or password');
+  const { token, info } = s.tokens.issue({ user: account.name, kind: TokenKind.session, ttlMs: s.sessionTtlMs });
+  return { token, info, principal: { ...principal, tokenId: info.id } };
+}
+
+/** `/api/v1/login`, `/logout`, `/whoami` and `/tokens`: sessions and long-lived CI tokens. */
+export function authRoutes(s: ApiServices): RouteSpec[] {
+  return [
+    route({
+      method: 'POST',
+      url: '/api/v1/login',
+      permission: Permission.public,
+      tag: 'auth',
+      summary: 'Log in with a configured user: a token that expires after api.token_expire_s',
+      body: loginBody,
+      handler: async ({ req, body }) => {
+        const { token, info, principal } = await login(s, body.username, body.password);
+        req.audit.user = info.user;
+        req.audit.tokenId = info.id;
+        return { token, id: info.id, user: info.user, expiresAt: info.expiresAt, perms: principal.grants.perms };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/v1/logout',
+      permission: Permission.token,
+      tag: 'auth',
+      summary: 'Revoke the token this request carries',
+      handler: async ({ principal }) => {
+        if (principal.tokenId !== undefined) s.tokens.revoke(principal.tokenId);
+        return { revoked: principal.tokenId ?? null };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/whoami',
+      permission: Permission.token,
+      tag: 'auth',
+      summary: "The token's user and the ACL entries that apply to it",
+      handler: async ({ principal: p }) => ({
+        user: p.user,
+        tokenId: p.tokenId ?? null,
+        admin: p.grants.admin,
+        perms: p.grants.perms,
+      }),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      permission: Permission.tokens,
+      tag: 'auth',
+      summary: 'Make a long-lived API token for a configured user (brine-token create); the token is shown once',
+      status: 201,
+      body: createBody,
+      handler: async ({ req, principal, body }) => {
+        if (body.user === ADMIN_USER || !s.accounts.get(body.user))
+          throw new BadRequestError(`no enabled user ${body.user} in the master config`);
+        if (body.ttlSeconds * 1000 > s.maxTokenTtlMs)
+          throw new BadRequestError(`ttlSeconds: at most ${s.maxTokenTtlMs / 1000} (api.max_token_ttl_s)`);
+        const { token, info } = s.tokens.issue({
+          user: body.user,
+          kind: TokenKind.api,
+          ttlMs: body.ttlSeconds * 1000,
+          createdBy: principal.user,
+          ...(body.description === undefined ? {} : { description: body.description }),
+        });
+        req.audit.detail = `token ${info.id} for ${info.user}`;
+        return { token, ...info };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/tokens',
+      permission: Permission.tokens,
+      tag: 'auth',
+      summary: 'Session and API tokens that have not expired (ids and owners, never the tokens)',
+      handler: async () => ({ tokens: s.tokens.list() }),
+    }),
+    route({
+      method: 'DELETE',
+      url: '/api/v1/tokens/:id',
+      permission: Permission.tokens,
+      tag: 'auth',
+      summary: 'Revoke a token by id (brine-token revoke)',
+      params: idParams,
+      handler: async ({ req, params: { id } }) => {
+        req.audit.detail = `token ${id}`;
+        const info = s.tokens.revoke(id);
+        if (!info) throw new NotFoundError(`no token ${id}`);
+        return { id, revoked: true, user: info.user };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,109 @@
+import { fingerprint, globMatch } from '@brine/protocol';
+import { z } from 'zod';
+import { KeyState, type KeyEntry, type KeyStateValue } from '../keys/key-store.js';
+import { Permission } from './auth.js';
+import { NotFoundError } from './errors.js';
+import { route, type ApiServices, type RouteSpec } from './route.js';
+
+/** A minion id or id glob in a path: what `validateMinionId` accepts, plus glob characters. */
+const idParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[^/\\\0]+$/, 'no slashes or NUL'),
+});
+const keyStates = Object.values(KeyState) as [KeyStateValue, ...KeyStateValue[]];
+
+/** One key by exact id, without fingerprinting every key of the store. */
+export function keyEntry(s: ApiServices, id: string): KeyEntry | undefined {
+  const state = s.keys.state(id);
+  const pub = s.keys.publicKey(id);
+  return state && pub ? { id, state, fingerprint: fingerprint(pub) } : undefined;
+}
+
+/** `/api/v1/minions` and `/api/v1/keys`: the registry and the key store. */
+export function minionRoutes(s: ApiServices): RouteSpec[] {
+  const keyAction = (action: 'accept' | 'reject' | 'delete') =>
+    route({
+      method: action === 'delete' ? 'DELETE' : 'POST',
+      url: action === 'delete' ? '/api/v1/keys/:id' : `/api/v1/keys/:id/${action}`,
+      permission: Permission.keys,
+      tag: 'keys',
+      summary: `${action[0]!.toUpperCase()}${action.slice(1)} the keys whose id matches a glob`,
+      params: idParams,
+      ...(action === 'accept' ? { body: z.object({ includeRejected: z.boolean().optional() }).optional() } : {}),
+      handler: async ({ req, params: { id }, body }) => {
+        req.audit.detail = `${action} ${id}`.slice(0, 200);
+        const include = (body as { includeRejected?: boolean } | undefined)?.includeRejected === true;
+        const ids =
+          action === 'accept'
+            ? s.keys.accept(id, include)
+            : action === 'reject'
+              ? s.keys.reject(id)
+              : s.keys.delete(id);
+        return { [action === 'accept' ? 'accepted' : action === 'reject' ? 'rejected' : 'deleted']: ids };
+      },
+    });
+  return [
+    route({
+      method: 'GET',
+      url: '/api/v1/minions',
+      permission: Permission.minions,
+      tag: 'minions',
+      summary: 'Accepted minions, connected or not (?connected=true|false)',
+      query: z.object({ connected: z.enum(['true', 'false']).optional() }),
+      handler: async ({ query }) => {
+        let minions = s.registry.list().map(({ id, connected, lastSeen, address }) => ({
+          id,
+          connected,
+          lastSeen,
+          ...(address ? { address } : {}),
+        }));
+        if (query.connected !== undefined)
+          minions = minions.filter((m) => m.connected === (query.connected === 'true'));
+        return { minions };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/minions/:id',
+      permission: Permission.minions,
+      tag: 'minions',
+      summary: 'One minion with its grains',
+      params: idParams,
+      handler: async ({ params: { id } }) => {
+        const m = s.registry.get(id);
+        if (!m) throw new NotFoundError(`no minion ${id}`);
+        return { minion: m };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/keys',
+      permission: Permission.keys,
+      tag: 'keys',
+      summary: 'Minion keys with their states and fingerprints (?state=, ?match=glob)',
+      query: z.object({ state: z.enum(keyStates).optional(), match: z.string().max(255).optional() }),
+      handler: async ({ query: q }) => ({
+        keys: s.keys.list(q.state).filter((k) => q.match === undefined || globMatch(q.match, k.id)),
+      }),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/keys/:id',
+      permission: Permission.keys,
+      tag: 'keys',
+      summary: 'One minion key: its state and fingerprint (salt-key -f)',
+      params: idParams,
+      handler: async ({ params: { id } }) => {
+        const key = keyEntry(s, id);
+        if (!key) throw new NotFoundError(`no key ${id}`);
+        return { key };
+      },
+    }),
+    keyAction('accept'),
+    keyAction('reject'),
+    keyAction('delete'),
+  ];
+}

@@ -1,0 +1,95 @@
+import type { JobLookup, JobListing, StoredMinionRow } from '../core/job-store.js';
+import type { KeyEntry, KeyStateValue } from '../keys/key-store.js';
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** A time as Salt's job cache prints it, in UTC: `2012, Nov 30 10:46:33.606931`. */
+export function saltStartTime(ms: number): string {
+  const d = new Date(ms);
+  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  return `${d.getUTCFullYear()}, ${MONTHS[d.getUTCMonth()]} ${pad(d.getUTCDate())} ${time}.${pad(d.getUTCMilliseconds(), 3)}000`;
+}
+
+/** Salt's `Arguments`: the positional arguments, then the keyword ones marked `__kwarg__`. */
+export function saltArguments(args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): unknown[] {
+  return Object.keys(kwargs).length === 0 ? [...args] : [...args, { ...kwargs, __kwarg__: true }];
+}
+
+type JobFacts = Pick<JobListing, 'fun' | 'args' | 'kwargs' | 'target' | 'targetType' | 'user' | 'startedAt'>;
+
+/** One job as salt-api's `GET /jobs` (runner `jobs.list_jobs`) lists it. */
+export function saltJobEntry(job: JobFacts): Record<string, unknown> {
+  return {
+    Function: job.fun,
+    Arguments: saltArguments(job.args, job.kwargs),
+    Target: job.target,
+    'Target-type': job.targetType,
+    User: job.user,
+    StartTime: saltStartTime(job.startedAt),
+  };
+}
+
+/** What each minion that returned returned, as Salt's `jobs.lookup_jid`: minions that did not are left out. */
+export function saltReturns(rows: readonly StoredMinionRow[]): Record<string, unknown> {
+  return Object.fromEntries(rows.filter((r) => r.outcome === 'returned').map((r) => [r.id, r.ret ?? null]));
+}
+
+/** One job as salt-api's `GET /jobs/<jid>` (runner `jobs.list_job`) shows it. */
+export function saltJobInfo(found: JobLookup): Record<string, unknown> {
+  const returned = found.minions.filter((r) => r.outcome === 'returned');
+  return {
+    jid: found.job.jid,
+    ...saltJobEntry(found.job),
+    Minions: found.minions.map((r) => r.id),
+    Result: Object.fromEntries(
+      returned.map((r) => [r.id, { return: r.ret ?? null, retcode: r.retcode ?? 0, success: r.success }]),
+    ),
+  };
+}
+
+/** Salt's key directory names for each key state. */
+export const SALT_KEY_DIRS: Readonly<Record<KeyStateValue, string>> = {
+  accepted: 'minions',
+  pending: 'minions_pre',
+  rejected: 'minions_rejected',
+  denied: 'minions_denied',
+};
+
+/** Keys grouped as wheel `key.list_all` answers: ids by state. */
+export function saltKeyLists(keys: readonly KeyEntry[]): Record<string, string[]> {
+  const out: Record<string, string[]> = { minions: [], minions_pre: [], minions_rejected: [], minions_denied: [] };
+  for (const k of keys) out[SALT_KEY_DIRS[k.state]]!.push(k.id);
+  return out;
+}
+
+/** Fingerprints grouped as wheel `key.finger` answers, with only the states that have keys. */
+export function saltKeyFingers(keys: readonly KeyEntry[]): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const k of keys) (out[SALT_KEY_DIRS[k.state]] ??= {})[k.id] = k.fingerprint;
+  return out;
+}
+
+/** A wheel result in salt-api's envelope: `{tag, data: {fun, jid, tag, user, _stamp, return, success}}`. */
+export function wheelEnvelope(spec: {
+  fun: string;
+  jid: string;
+  user: string;
+  ret: unknown;
+  now: number;
+}): Record<string, unknown> {
+  const tag = `brine/wheel/${spec.jid}`;
+  const stamp = new Date(spec.now).toISOString().replace('T', '_').replace('Z', '');
+  return {
+    tag,
+    data: {
+      fun: `wheel.${spec.fun}`,
+      jid: spec.jid,
+      tag,
+      user: spec.user,
+      _stamp: stamp,
+      return: spec.ret,
+      success: true,
+    },
+  };
+}
