@@ -184,8 +184,8 @@ export class JobManager {
       {
         scheduler: d.scheduler,
         now: d.now,
-        frames: (j, id) => d.router.frames$(j, id),
-        reconnected: (id) => d.registry.reconnected$(id),
+        frames: (j) => d.router.frames$(j),
+        connections$: d.registry.changes$,
         isConnected: (id) => d.registry.isConnected(id),
         isKnown: (id) => d.registry.get(id) !== undefined,
         send: (id, bytes) => d.registry.link(id)?.send(bytes) ?? false,
