@@ -69,6 +69,8 @@ Examples:
   brine -C 'web* and G@num_cpus>=4' cmd.run 'systemctl restart nginx' -b 25% --failhard
   brine -L web1,web2 cmd.run 'sleep 5; echo done' --stream -t 30
   brine '*' test.ping --out json | jq .summary.success
+  brine events 'brine/job/*'            (stream the event bus; see brine events --help)
+  source <(brine completion bash)       (Tab completion for bash; zsh too)
 
 Exit codes: 0 all succeeded; 1 a minion failed; 2 a minion did not return; 3 no minion matched;
 64 usage error; 69 master unreachable; 77 authentication or authorization; 70 internal error.`,

@@ -42,10 +42,10 @@ export async function runMain(program: Command, argv: string[], io: Io): Promise
       return ExitCode.USAGE;
     }
     if (err instanceof ApiCallError || err instanceof CliError) {
-      const where =
-        err instanceof ApiCallError && (err.data as { position?: number } | undefined)?.position !== undefined
-          ? ` (at position ${(err.data as { position: number }).position})`
-          : '';
+      const position =
+        err instanceof ApiCallError ? (err.data as { position?: number } | undefined)?.position : undefined;
+      // The master's target-syntax messages already say "at position N"; add it only when they do not.
+      const where = position !== undefined && !err.message.includes('position') ? ` (at position ${position})` : '';
       io.stderr.write(`${name}: ${err.message}${where}\n`);
       if (err.code === 'ERR_CLI_UNREACHABLE') return ExitCode.UNREACHABLE;
       return exitCodeForError(err.code);

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { UsageError } from './args.js';
 import { ApiClient } from './client.js';
 import { resolveCredentials } from './credentials.js';
 import { commonOptions, runMain, type Io } from './common.js';
@@ -11,7 +12,12 @@ export function eventsProgram(io: Io): Command {
     .description("Stream the master's event bus (Salt's state.event).")
     .argument('[globs...]', "tag globs, e.g. 'brine/job/*' (default: everything you may see)")
     .option('--json', 'one JSON object per line')
-    .option('--count <n>', 'stop after this many events', (v) => Number(v))
+    .option('--count <n>', 'stop after this many events', (v) => {
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < 1)
+        throw new UsageError(`--count: expected a whole number above 0, got "${v}"`);
+      return n;
+    })
     .option('--no-color', 'no colours')
     .option('--force-color', 'colours even when not on a terminal');
   commonOptions(program);

@@ -1,4 +1,4 @@
-import { ApiErrorCode, type JobSummary, type MinionResult } from '@brine/protocol';
+import type { ApiErrorCode, JobSummary, MinionResult } from '@brine/protocol';
 
 /**
  * Exit codes of `brine`, for scripts and CI. Salt exits 0 when a minion does not answer
@@ -54,18 +54,25 @@ export function exitCodeForSummary(summary: JobSummary, results: readonly Minion
   return ExitCode.OK;
 }
 
-const API_ERROR_EXIT: Readonly<Record<string, ExitCodeValue>> = {
-  [ApiErrorCode.unauthenticated]: ExitCode.AUTH,
-  [ApiErrorCode.forbidden]: ExitCode.AUTH,
-  [ApiErrorCode.badRequest]: ExitCode.USAGE,
-  [ApiErrorCode.targetSyntax]: ExitCode.USAGE,
-  [ApiErrorCode.noMinions]: ExitCode.NO_MATCH,
-  [ApiErrorCode.notFound]: ExitCode.USAGE,
-  [ApiErrorCode.internal]: ExitCode.INTERNAL,
+/**
+ * Every API error code, and the CLI's own usage code, with its exit code. The codes are spelled
+ * out rather than read from `ApiErrorCode` at run time, so `brine` does not load the protocol
+ * package (and zod) on each start; the `Record` type makes the compiler check the list is whole.
+ */
+const API_ERROR_EXIT: Readonly<
+  Record<(typeof ApiErrorCode)[keyof typeof ApiErrorCode] | 'ERR_CLI_USAGE', ExitCodeValue>
+> = {
+  ERR_AUTH_REQUIRED: ExitCode.AUTH,
+  ERR_AUTH_FORBIDDEN: ExitCode.AUTH,
+  ERR_REQUEST_INVALID: ExitCode.USAGE,
+  ERR_TARGET_SYNTAX: ExitCode.USAGE,
+  ERR_NO_MINIONS_MATCHED: ExitCode.NO_MATCH,
+  ERR_NOT_FOUND: ExitCode.USAGE,
+  ERR_INTERNAL: ExitCode.INTERNAL,
   ERR_CLI_USAGE: ExitCode.USAGE,
 };
 
 /** The exit code for an error with a stable `code` (an API error body or a CLI error); unknown codes are INTERNAL. */
 export function exitCodeForError(code: string): ExitCodeValue {
-  return Object.hasOwn(API_ERROR_EXIT, code) ? API_ERROR_EXIT[code]! : ExitCode.INTERNAL;
+  return Object.hasOwn(API_ERROR_EXIT, code) ? API_ERROR_EXIT[code as keyof typeof API_ERROR_EXIT] : ExitCode.INTERNAL;
 }

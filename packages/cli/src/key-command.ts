@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { UsageError } from './args.js';
 import { ApiClient } from './client.js';
 import { resolveCredentials } from './credentials.js';
@@ -33,7 +33,7 @@ export function keyProgram(io: Io, confirm: (question: string) => Promise<boolea
     .option('-F, --finger-all', 'print every fingerprint')
     .option('--include-rejected', 'with -a/-A, also accept rejected keys')
     .option('-y, --yes', 'do not ask for confirmation')
-    .option('--out <format>', 'nested (default) or json', 'nested');
+    .addOption(new Option('--out <format>', 'output format').choices(['nested', 'json']).default('nested'));
   commonOptions(program);
   program.addHelpText(
     'after',
@@ -68,13 +68,18 @@ export function keyProgram(io: Io, confirm: (question: string) => Promise<boolea
         io.exitCode = 1;
         return;
       }
-      const path =
-        verb === 'delete'
-          ? `/api/v1/keys/${encodeURIComponent(glob)}`
-          : `/api/v1/keys/${encodeURIComponent(glob)}/${verb}`;
+      // One request per listed id (ids hold no glob characters), so exactly the keys the user confirmed
+      // change: `-R` must not reject accepted keys, although the master's reject also moves accepted ones.
       const body = verb === 'accept' && opts['includeRejected'] ? { includeRejected: true } : undefined;
-      const res = await client.json<Record<string, string[]>>(verb === 'delete' ? 'DELETE' : 'POST', path, body);
-      const ids = Object.values(res)[0] ?? [];
+      const ids: string[] = [];
+      for (const k of targets) {
+        const path =
+          verb === 'delete'
+            ? `/api/v1/keys/${encodeURIComponent(k.id)}`
+            : `/api/v1/keys/${encodeURIComponent(k.id)}/${verb}`;
+        const res = await client.json<Record<string, string[]>>(verb === 'delete' ? 'DELETE' : 'POST', path, body);
+        ids.push(...(Object.values(res)[0] ?? []));
+      }
       if (json) io.stdout.write(JSON.stringify({ [verb === 'delete' ? 'deleted' : `${verb}ed`]: ids }) + '\n');
       else
         io.stdout.write(
