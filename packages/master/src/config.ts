@@ -29,6 +29,10 @@ export const masterConfigSchema = z
     heartbeat_ms: z.number().int().positive().default(15_000),
     auth_timeout_ms: z.number().int().positive().default(10_000),
     ack_timeout_ms: z.number().int().positive().default(10_000),
+    /** Longest a return waits to be written with others in one job-cache transaction (one fsync). */
+    ingest_batch_ms: z.number().int().min(1).max(1000).default(10),
+    /** Acks of stored returns are gathered per minion for this long and sent as one frame. */
+    ret_ack_delay_ms: z.number().int().min(0).max(10_000).default(200),
     /** After a restart, wait this long for minions to deliver returns of unfinished jobs before marking the rest interrupted. */
     restart_recovery_ms: z.number().int().nonnegative().default(60_000),
     /** Wait after a job's timeout for the minion's own timed-out return. */

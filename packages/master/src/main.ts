@@ -28,6 +28,7 @@ import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
 import { EnrollmentTokens } from './keys/enrollment.js';
 import { MinionCache } from './store/minion-cache.js';
 import { FileServer } from './files/file-server.js';
+import { AckCoalescer } from './transport/ack-coalescer.js';
 import { openSqliteJobStore } from './store/sqlite-job-store.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
@@ -88,11 +89,17 @@ export async function startMaster(
   };
   const metrics = new Metrics();
   const router = new FrameRouter();
+  const acks = new AckCoalescer(
+    (id, items) => registry.link(id)?.send(encodeFrame({ type: 'ret.ack', items })),
+    config.ret_ack_delay_ms,
+  );
   const ingest = new ReturnIngest({
     store,
     scheduler: asyncScheduler,
+    maxDelayMs: config.ingest_batch_ms,
+    maxBatch: 5000,
     sink: {
-      ack: (id, items) => registry.link(id)?.send(encodeFrame({ type: 'ret.ack', items })),
+      ack: (id, items) => acks.add(id, items),
       deliver: (frame) => {
         metrics.returnsStored++;
         router.route(frame);
@@ -236,6 +243,7 @@ export async function startMaster(
         await api.close();
         manager.cancelAll();
         ingest.close();
+        acks.flush();
         await minionServer.close();
         registry.close('shutdown');
         bus.close();

@@ -111,6 +111,8 @@ const frameSchemas = {
     success: z.boolean(),
     startedAt: z.number(),
     endedAt: z.number(),
+    /** The job finished before its ack was due, so no `job.ack` was sent: this return is the ack too. */
+    implicitAck: z.boolean().optional(),
   }),
   /** Master → minion: these returns are stored durably; drop them from the outbox. */
   'ret.ack': z.object({ items: z.array(z.tuple([jid, z.number().int().nonnegative()])).max(100_000) }),

@@ -44,6 +44,9 @@ export function dispatchMinionFrame(link: MinionLink, frame: Frame, d: DispatchD
       d.router.route({ kind: 'progress', minionId, jid: frame.jid, stream: frame.stream, data: frame.data });
       return;
     case 'job.return':
+      // A job that finished at once sends no separate ack; its return stands for it.
+      if (frame.implicitAck)
+        d.bus.publish(`brine/job/${frame.jid}/ack/${minionId}`, { state: 'started', attempt: frame.attempt });
       d.ingest.submit({
         kind: 'return',
         minionId,
