@@ -10,7 +10,11 @@ import {
 } from './frames.js';
 
 // Plain maps, no records: every frame stands alone, so a peer needs no shared structure state.
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+// No structured-clone references either: a frame is a tree, never a cycle or a shared object.
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, structuredClone: false });
+
+/** Deepest nesting of maps and arrays a frame may hold, the frame's own map being depth 0. */
+export const MAX_FRAME_DEPTH = 64;
 
 /** The result of {@link decodeFrame}: never an exception. */
 export type DecodeResult = { ok: true; frame: Frame } | { ok: false; error: WireError };
@@ -43,8 +47,8 @@ export function decodeValue(bytes: Uint8Array): { ok: true; value: unknown } | {
 }
 
 /**
- * Decodes one frame: size, msgpack, version, type and schema are checked in that order, and the
- * first failure is returned as `{ok: false, error: {code}}`. Never throws.
+ * Decodes one frame: size, msgpack, plain data, version, type and schema are checked in that
+ * order, and the first failure is returned as `{ok: false, error: {code}}`. Never throws.
  */
 export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): DecodeResult {
   const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
@@ -54,6 +58,12 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Dec
   const raw = decodeValue(bytes);
   if (!raw.ok) return raw;
   const value = raw.value;
+  // msgpackr also decodes 64-bit integers to BigInt and extension types to typed arrays, Sets,
+  // Errors and RegExps; JSON.stringify throws on a BigInt, so one such value in grains or an
+  // event crashed the master. Frames carry JSON-like data only.
+  if (!isPlainData(value, 0)) {
+    return fail(ErrorCode.FRAME_MALFORMED, `a frame holds plain data nested at most ${MAX_FRAME_DEPTH} deep`);
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
     return fail(ErrorCode.FRAME_MALFORMED, 'a frame is a map');
   }
@@ -75,6 +85,31 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Dec
     return fail(ErrorCode.FRAME_SCHEMA, `${type}: ${where} ${issue?.message ?? 'invalid'}`.trim());
   }
   return { ok: true, frame: { ...(parsed.data as object), v: PROTOCOL_VERSION, type } as Frame };
+}
+
+/**
+ * Whether a decoded value is JSON-like: null, undefined, booleans, numbers, strings, dates and
+ * bytes, in plain arrays and maps, at most {@link MAX_FRAME_DEPTH} deep.
+ */
+function isPlainData(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null || value instanceof Date) return true;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (value instanceof Uint8Array) return proto === Uint8Array.prototype || proto === Buffer.prototype;
+  if (depth >= MAX_FRAME_DEPTH) return false;
+  if (proto !== Array.prototype && proto !== Object.prototype) return false;
+  for (const child of Object.values(value)) if (!isPlainData(child, depth + 1)) return false;
+  return true;
 }
 
 function fail(code: string, message: string): { ok: false; error: WireError } {

@@ -15,7 +15,15 @@ export {
   type OutcomeValue,
   type TargetTypeValue,
 } from './frames.js';
-export { decodeFrame, decodeValue, encodeFrame, encodeValue, type DecodeOptions, type DecodeResult } from './codec.js';
+export {
+  MAX_FRAME_DEPTH,
+  decodeFrame,
+  decodeValue,
+  encodeFrame,
+  encodeValue,
+  type DecodeOptions,
+  type DecodeResult,
+} from './codec.js';
 export {
   SignContext,
   fingerprint,

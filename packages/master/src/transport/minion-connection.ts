@@ -46,6 +46,15 @@ export interface ConnectionDeps {
 export const CloseCode = { normal: 1000, goingAway: 1001, policy: 1008, tooBig: 1009, tryAgain: 1013 } as const;
 
 /**
+ * A close reason for `ws.close`: the code when it is a short ASCII identifier, else empty. ws
+ * throws for a reason over 123 bytes, and a peer's `error` frame chose the code: 64 multibyte
+ * characters crashed the master.
+ */
+export function closeReason(code: string): string {
+  return /^[\x21-\x7e]{1,123}$/.test(code) ? code : '';
+}
+
+/**
  * Runs one minion connection: the handshake (hello → challenge → auth → welcome), then frame
  * dispatch. A bad frame, a failed proof or a missed deadline closes only this connection.
  */
@@ -57,13 +66,16 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
   let admitted = false;
   let log = deps.log;
 
+  // First, before any path can return: a socket without an 'error' listener takes the process
+  // down on a protocol error from its peer (refused sockets used to have none).
+  ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
   const send = (frame: FrameInput) => {
     if (ws.readyState === ws.OPEN) ws.send(encodeFrame(frame));
   };
   const closeWith = (code: string, message: string, wsCode: number = CloseCode.policy) => {
     if (state === 'closed') return;
     send({ type: 'error', code, message });
-    ws.close(wsCode, code.slice(0, 100));
+    ws.close(wsCode, closeReason(code));
     // A peer that ignores the close handshake is cut off.
     setTimeout(() => ws.terminate(), 1000).unref();
     finish();
@@ -94,7 +106,6 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
     deps.authTimeoutMs,
   );
 
-  ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
   ws.on('close', () => {
     finish();
     if (link) deps.onClosed(link);
@@ -182,7 +193,7 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
       },
       close: (reason) => {
         send({ type: 'error', code: reason, message: reason });
-        ws.close(CloseCode.policy, reason.slice(0, 100));
+        ws.close(CloseCode.policy, closeReason(reason));
         setTimeout(() => ws.terminate(), 1000).unref();
       },
     };
