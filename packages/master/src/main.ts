@@ -10,6 +10,7 @@
  * 8. on stop: refuse new work, flush the ingest, close sockets, close the store
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { asyncScheduler } from 'rxjs';
@@ -88,6 +89,18 @@ export async function startMaster(
     },
   };
   const metrics = new Metrics();
+  // Event-loop delay for /metrics: what a reconnect storm or a large fan-out does to everyone else.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  metrics.process = () => {
+    const figures = {
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      loopDelayMaxMs: loopDelay.max / 1e6,
+      rssBytes: process.memoryUsage.rss(),
+    };
+    loopDelay.reset();
+    return figures;
+  };
   const router = new FrameRouter();
   const acks = new AckCoalescer(
     (id, items) => registry.link(id)?.send(encodeFrame({ type: 'ret.ack', items })),
@@ -178,6 +191,14 @@ export async function startMaster(
         });
       },
       onFrame: (link, frame) => {
+        if (frame.type === 'job.return' && !manager.attemptPublished(frame.jid, frame.attempt)) {
+          log.warn(
+            { minionId: link.id, jid: frame.jid, attempt: frame.attempt },
+            'return for an attempt never published; dropped',
+          );
+          acks.add(link.id, [[frame.jid, frame.attempt]]);
+          return;
+        }
         if (frame.type === 'job.return') faults.hit(FaultPoint.ingest);
         dispatchMinionFrame(link, frame, { router, ingest, bus, registry, cache, files, now });
       },
@@ -240,6 +261,7 @@ export async function startMaster(
       (stopped ??= (async () => {
         log.info('stopping');
         clearInterval(purge);
+        loopDelay.disable();
         await api.close();
         manager.cancelAll();
         ingest.close();

@@ -59,6 +59,8 @@ interface ActiveJob {
   minions: string[];
   cancel$: Subject<void>;
   events$: ReplaySubject<JobEvent>;
+  /** The highest execution-retry attempt published for this job. */
+  maxAttempt: number;
   subscription: Subscription;
 }
 
@@ -131,6 +133,7 @@ export class JobManager {
     const frames = new Map<number, Uint8Array>();
     const minionTarget = this.#minionTarget(request, minions);
     const frameFor = (attempt: number) => {
+      active.maxAttempt = Math.max(active.maxAttempt, attempt);
       let bytes = frames.get(attempt);
       if (!bytes) {
         bytes = d.publishFrame({
@@ -201,11 +204,21 @@ export class JobManager {
       minions,
       cancel$,
       events$,
+      maxAttempt: 0,
       subscription: undefined!,
     };
     this.#active.set(jid, active);
     active.subscription = this.#persist(jid, job$).subscribe(events$);
     return { ok: true, job: { jid, minions, events$: events$.asObservable() } };
+  }
+
+  /**
+   * Whether a return for `attempt` of `jid` answers a job frame this master published: attempt 0
+   * always; a retry attempt only while its job runs and after it was sent. A minion cannot make
+   * up a later attempt to overwrite its stored result.
+   */
+  attemptPublished(jid: string, attempt: number): boolean {
+    return attempt === 0 || attempt <= (this.#active.get(jid)?.maxAttempt ?? 0);
   }
 
   /** Cancels an active job; false when no such job is running. */

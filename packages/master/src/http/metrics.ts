@@ -63,6 +63,8 @@ export interface Gauges {
 
 /** Counters and latency histograms for `/metrics`, in the Prometheus text exposition format 0.0.4. */
 export class Metrics {
+  /** The process's own figures (event-loop delay, memory), set by main.ts. */
+  process: (() => { loopDelayP99Ms: number; loopDelayMaxMs: number; rssBytes: number }) | undefined;
   jobsStarted = 0;
   returnsStored = 0;
   framesRejected = 0;
@@ -112,6 +114,22 @@ export class Metrics {
     );
     for (const reason of ['unauthenticated', 'forbidden'])
       lines.push(`brine_api_auth_failures_total${labels([['reason', reason]])} ${this.#authFailures.get(reason) ?? 0}`);
+    const proc = this.process?.();
+    if (proc) {
+      one(
+        'brine_event_loop_delay_p99_seconds',
+        'gauge',
+        'Event-loop delay, 99th percentile since the previous scrape.',
+        proc.loopDelayP99Ms / 1000,
+      );
+      one(
+        'brine_event_loop_delay_max_seconds',
+        'gauge',
+        'Event-loop delay, maximum since the previous scrape.',
+        proc.loopDelayMaxMs / 1000,
+      );
+      one('brine_process_resident_memory_bytes', 'gauge', 'Resident set size of the master process.', proc.rssBytes);
+    }
     lines.push(...this.#jobSeconds.render(), ...this.#httpSeconds.render());
     return lines.join('\n') + '\n';
   }

@@ -97,6 +97,8 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
       retryAfterMs: entry.retryAfterMs,
     });
     ws.close(CloseCode.tryAgain, ErrorCode.AUTH_BUSY);
+    // A peer that ignores the close handshake is cut off, not kept for ws's 30 s default.
+    setTimeout(() => ws.terminate(), 1000).unref();
     state = 'closed';
     return;
   }
@@ -171,6 +173,7 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
       const retryAfterMs = Math.round(deps.pendingRetryMs * (0.5 + deps.random()));
       send({ type: 'auth.refused', code, message: `minion key is ${keyState}`, retryAfterMs });
       ws.close(CloseCode.policy, code);
+      setTimeout(() => ws.terminate(), 1000).unref();
       finish();
       return;
     }

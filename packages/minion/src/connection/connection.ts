@@ -158,7 +158,10 @@ export class MasterConnection {
         return;
       }
       if (frame.type === 'auth.refused') {
-        this.#retryAfterMs = Math.max(100, Math.min(frame.retryAfterMs, 600_000));
+        // Before the master proved its key (the challenge), it is a stranger: it may slow the next
+        // attempt only as much as ordinary backoff would, or an impostor could park the minion.
+        const ceiling = state === 'challenge' ? o.backoff.capMs : 600_000;
+        this.#retryAfterMs = Math.max(100, Math.min(frame.retryAfterMs, ceiling));
         log.warn({ code: frame.code, retryAfterMs: this.#retryAfterMs }, 'master refused authentication');
         ws.close();
         return;
