@@ -9,8 +9,10 @@ import { collectGrains } from './grains/collect.js';
 import { createRegistry } from './modules/registry.js';
 import type { GrainsAccess } from './modules/types.js';
 import { BRINE_VERSION } from './modules/version.js';
-import { MemoryJidLog } from './outbox/jid-log.js';
-import { MemoryOutbox } from './outbox/outbox.js';
+import { join } from 'node:path';
+import { loadOrCreateMinionKey } from './identity.js';
+import { FileJidLog, MemoryJidLog } from './outbox/jid-log.js';
+import { FileOutbox, MemoryOutbox } from './outbox/outbox.js';
 
 /** Options for {@link startSwarm}. */
 export interface SwarmOptions {
@@ -26,6 +28,13 @@ export interface SwarmOptions {
   cacheDir: string;
   reconnectBaseMs: number;
   reconnectCapMs: number;
+  /**
+   * Keep each virtual minion's key, outbox and jid log under `<stateDir>/<id>/`, so a swarm
+   * killed and restarted comes back as the same minions with their unacked returns and their
+   * record of jobs run (without fsync: they survive a kill, not a power loss). In memory when
+   * absent.
+   */
+  stateDir?: string;
 }
 
 /** A running swarm. */
@@ -50,7 +59,8 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   const width = String(options.count - 1).length;
   for (let i = 0; i < options.count; i++) {
     const id = `${options.idPrefix}${String(i).padStart(width, '0')}`;
-    const key = loadKeyPair(generateKeyPair().privatePem);
+    const own = options.stateDir ? join(options.stateDir, id) : undefined;
+    const key = own ? loadOrCreateMinionKey(join(own, 'pki')) : loadKeyPair(generateKeyPair().privatePem);
     let grains: Record<string, unknown> = { ...base, id, swarm: true };
     // Assigned below; closures built before it (grains, files) reach it through this binding.
     // eslint-disable-next-line prefer-const
@@ -68,8 +78,8 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
     const executor = new Executor({
       id,
       registry,
-      outbox: new MemoryOutbox(),
-      jidLog: new MemoryJidLog(),
+      outbox: own ? new FileOutbox(join(own, 'outbox'), false) : new MemoryOutbox(),
+      jidLog: own ? new FileJidLog(join(own, 'jids.log'), Date.now(), false) : new MemoryJidLog(),
       grains: grainsAccess,
       files,
       log,

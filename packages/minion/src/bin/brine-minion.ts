@@ -87,6 +87,7 @@ program
   .option('--reconnect-cap <ms>', 'backoff cap', positiveInt('--reconnect-cap'), 30000)
   .option('--status-every <ms>', 'print {"connected": n} every so often', positiveInt('--status-every'), 1000)
   .option('--log-level <level>', 'log level', 'warn')
+  .option('--state-dir <dir>', "keep each minion's key, outbox and jid log under <dir>/<id> (survives a restart)")
   .action(async (opts) => {
     const log = await createRootLogger(opts.logLevel, 'brine-swarm');
     const addresses = Array.from({ length: opts.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`);
@@ -101,6 +102,7 @@ program
       cacheDir: tmpdir(),
       reconnectBaseMs: opts.reconnectBase,
       reconnectCapMs: opts.reconnectCap,
+      ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
     });
     const status = setInterval(
       () =>

@@ -67,7 +67,12 @@ export class MemoryJidLog implements JidLog {
 export class FileJidLog extends MemoryJidLog {
   readonly #file: string;
 
-  constructor(file: string, nowMs: number) {
+  /** @param sync fsync each accepted jid (see FileOutbox). @default true */
+  constructor(
+    file: string,
+    nowMs: number,
+    private readonly sync = true,
+  ) {
     super();
     this.#file = file;
     if (existsSync(file)) {
@@ -98,7 +103,7 @@ export class FileJidLog extends MemoryJidLog {
     const fd = openSync(this.#file, 'a', 0o600);
     try {
       appendFileSync(fd, `A ${run.jid} ${run.attempt} ${run.expiresAt} ${run.fun}\n`);
-      fsyncSync(fd);
+      if (this.sync) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
