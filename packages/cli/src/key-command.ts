@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
-import { UsageError } from './args.js';
+import { UsageError, parseDuration } from './args.js';
 import { ApiClient } from './client.js';
 import { resolveCredentials } from './credentials.js';
 import { commonOptions, runMain, type Io } from './common.js';
@@ -33,16 +33,43 @@ export function keyProgram(io: Io, confirm: (question: string) => Promise<boolea
     .option('-F, --finger-all', 'print every fingerprint')
     .option('--include-rejected', 'with -a/-A, also accept rejected keys')
     .option('-y, --yes', 'do not ask for confirmation')
+    .option(
+      '--gen-token',
+      'make a one-time enrollment token: a new minion configured with it is accepted on first contact',
+    )
+    .option(
+      '--ttl <duration>',
+      'with --gen-token: how long the token is valid (e.g. 30m, 2h)',
+      (v) => parseDuration(v, { flag: '--ttl' }),
+      3_600_000,
+    )
+    .option('--token-id-glob <glob>', 'with --gen-token: only minion ids matching this glob may use it')
     .addOption(new Option('--out <format>', 'output format').choices(['nested', 'json']).default('nested'));
   commonOptions(program);
   program.addHelpText(
     'after',
-    "\nExamples:\n  brine-key -L\n  brine-key -a 'web*' -y\n  brine-key -d web3 -y\n  brine-key -F --out json\n",
+    "\nExamples:\n  brine-key -L\n  brine-key -a 'web*' -y\n  brine-key -d web3 -y\n  brine-key -F --out json\n  brine-key --gen-token --ttl 2h --token-id-glob 'web*'\n",
   );
   program.action(async (opts: Record<string, unknown>) => {
     const client = new ApiClient(
       resolveCredentials({ url: opts['url'] as string, token: opts['token'] as string }, io.env),
     );
+    if (opts['genToken']) {
+      const ttlSeconds = Math.max(1, Math.round((opts['ttl'] as number) / 1000));
+      const body = { ttlSeconds, ...(opts['tokenIdGlob'] ? { idGlob: opts['tokenIdGlob'] as string } : {}) };
+      const res = await client.json<{ token: string; expiresAt: number; idGlob?: string }>(
+        'POST',
+        '/api/v1/keys/enroll-tokens',
+        body,
+      );
+      if (opts['out'] === 'json') io.stdout.write(JSON.stringify(res) + '\n');
+      else
+        io.stdout.write(
+          `${res.token}\nvalid until ${new Date(res.expiresAt).toISOString()}${res.idGlob ? ` for ids matching ${res.idGlob}` : ''}; ` +
+            'put it in the minion config as enroll_token (used once)\n',
+        );
+      return;
+    }
     const json = opts['out'] === 'json';
     const list = async (match?: string) =>
       (

@@ -222,7 +222,7 @@ export async function startMaster(
   // Users, ACLs, hooks and the hashed token file; the admin token lives only in memory and cli.json.
   const { adminToken, ...auth } = authFromConfig(config, now);
   const api = buildApi(
-    { manager, registry, store, keys, bus, metrics, log: log.child({ component: 'api' }), now, ...auth },
+    { manager, registry, store, keys, enrollment, bus, metrics, log: log.child({ component: 'api' }), now, ...auth },
     API_ROUTES,
   );
   await api.listen({ host: config.api.host, port: config.api.port });

@@ -13,6 +13,7 @@ import { JobManager } from '../core/job-manager.js';
 import type { MinionLink } from '../core/minion-link.js';
 import { MinionRegistry } from '../core/registry.js';
 import { KeyStore } from '../keys/key-store.js';
+import { EnrollmentTokens } from '../keys/enrollment.js';
 import { openMemoryJobStore } from '../store/memory-job-store.js';
 import { Accounts, hashPassword } from './accounts.js';
 import { Acl } from './acl.js';
@@ -156,6 +157,7 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     };
   }
   const keys = new KeyStore(join(dir, 'pki'));
+  const enrollment = new EnrollmentTokens(join(dir, 'pki', 'enroll_tokens.json'));
   for (const [id, state] of Object.entries(options.keys ?? {})) {
     keys.admit(id, Buffer.from(id.padEnd(32, '.')), {});
     if (state === 'accepted') keys.accept(id);
@@ -167,6 +169,7 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     registry,
     store,
     keys,
+    enrollment,
     bus,
     metrics: new Metrics(),
     log,

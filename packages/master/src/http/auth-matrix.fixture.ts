@@ -127,6 +127,11 @@ export const MATRIX_ROWS: readonly MatrixRow[] = [
   { route: 'POST /api/v1/keys/:id/reject', allowed: ['u-keys'], request: get('/api/v1/keys/nomatch/reject') },
   { route: 'DELETE /api/v1/keys/:id', allowed: ['u-keys'], request: get('/api/v1/keys/nomatch') },
   {
+    route: 'POST /api/v1/keys/enroll-tokens',
+    allowed: ['u-keys'],
+    request: () => ({ url: '/api/v1/keys/enroll-tokens', body: { ttlSeconds: 60 } }),
+  },
+  {
     route: 'GET /api/v1/events',
     credential: 'query',
     allowed: ['u-run', 'u-jobs', 'u-keys', 'u-events'],

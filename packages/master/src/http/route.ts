@@ -9,6 +9,7 @@ import type { KeyStore } from '../keys/key-store.js';
 import type { AuthServices, PermissionValue, Principal } from './auth.js';
 import type { HookTable } from './hooks.js';
 import type { Metrics } from './metrics.js';
+import type { EnrollmentTokens } from '../keys/enrollment.js';
 
 /** What the API serves; built by main.ts (or a test fixture). */
 export interface ApiServices extends AuthServices {
@@ -16,6 +17,8 @@ export interface ApiServices extends AuthServices {
   registry: MinionRegistry;
   store: JobStore;
   keys: KeyStore;
+  /** One-time enrollment tokens (`brine-key --gen-token`). */
+  enrollment: EnrollmentTokens;
   bus: EventBus;
   hooks: HookTable;
   metrics: Metrics;

@@ -105,5 +105,28 @@ export function minionRoutes(s: ApiServices): RouteSpec[] {
     keyAction('accept'),
     keyAction('reject'),
     keyAction('delete'),
+    route({
+      method: 'POST',
+      url: '/api/v1/keys/enroll-tokens',
+      permission: Permission.keys,
+      tag: 'keys',
+      summary: 'Make a one-time enrollment token: a new minion that presents it is accepted on first contact',
+      body: z.object({
+        ttlSeconds: z
+          .number()
+          .int()
+          .positive()
+          .max(30 * 86_400)
+          .default(3600),
+        idGlob: z.string().min(1).max(255).optional(),
+      }),
+      handler: async ({ body, reply }) => {
+        const expiresAt = s.now() + body.ttlSeconds * 1000;
+        const token = s.enrollment.create(expiresAt, body.idGlob);
+        s.log.info({ audit: true, expiresAt, idGlob: body.idGlob }, 'enrollment token created');
+        reply.status(201);
+        return { token, expiresAt, ...(body.idGlob ? { idGlob: body.idGlob } : {}) };
+      },
+    }),
   ];
 }
