@@ -4,13 +4,13 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
  && npm install -g pnpm@10
 WORKDIR /src
 COPY . .
-RUN pnpm install --frozen-lockfile && pnpm exec tsc -b && pnpm prune --prod --config.ignore-scripts=true
+RUN pnpm install --frozen-lockfile && pnpm exec tsc -b && node scripts/bundle.mjs && pnpm prune --prod --config.ignore-scripts=true
 
 FROM node:20-bookworm-slim
 WORKDIR /opt/brine
 COPY --from=build /src /opt/brine
 RUN ln -s /opt/brine/packages/master/dist/bin/brine-master.js /usr/local/bin/brine-master \
- && ln -s /opt/brine/packages/minion/dist/bin/brine-minion.js /usr/local/bin/brine-minion \
+ && ln -s /opt/brine/packages/minion/dist/brine-minion.mjs /usr/local/bin/brine-minion \
  && for b in brine brine-key brine-run brine-call; do ln -s /opt/brine/packages/cli/dist/bin/$b.js /usr/local/bin/$b; done \
- && chmod +x packages/*/dist/bin/*.js
+ && chmod +x packages/*/dist/bin/*.js packages/minion/dist/brine-minion.mjs
 ENV BRINE_LOG_FORMAT=json

@@ -25,5 +25,6 @@ const run = (args) =>
   execFileSync(cmd, [...pre, ...args], { cwd: root, stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
 console.error('> installing dependencies (pnpm install --frozen-lockfile)');
 run(['install', '--frozen-lockfile', '--reporter=silent']);
-console.error('> building (tsc -b)');
+console.error('> building (tsc -b, then the minion bundle)');
 run(['exec', 'tsc', '-b']);
+run(['exec', 'node', 'scripts/bundle.mjs']);
