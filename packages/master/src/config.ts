@@ -32,7 +32,7 @@ export const masterConfigSchema = z
     /** Longest a return waits to be written with others in one job-cache transaction (one fsync). */
     ingest_batch_ms: z.number().int().min(1).max(1000).default(10),
     /** Acks of stored returns are gathered per minion for this long and sent as one frame. */
-    ret_ack_delay_ms: z.number().int().min(0).max(10_000).default(200),
+    ret_ack_delay_ms: z.number().int().min(0).max(10_000).default(1000),
     /** After a restart, wait this long for minions to deliver returns of unfinished jobs before marking the rest interrupted. */
     restart_recovery_ms: z.number().int().nonnegative().default(60_000),
     /** Wait after a job's timeout for the minion's own timed-out return. */

@@ -269,6 +269,7 @@ export async function startMaster(
         await minionServer.close();
         registry.close('shutdown');
         bus.close();
+        cache.flushSync();
         store.close();
         log.info('stopped');
       })()),

@@ -168,6 +168,8 @@ describe('hostile keys', () => {
   });
 
   it('read back from the grains cache after a master restart pollute nothing', async () => {
+    // The grains cache is written a second after a change (MinionCache.save); let it land.
+    await new Promise((r) => setTimeout(r, 1500));
     await cluster.killMaster('SIGKILL');
     await withProbe(() => cluster.startMaster());
     await cluster.waitConnected(['pp-m1']);

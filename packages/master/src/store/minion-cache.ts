@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateMinionId } from '@brine/protocol';
 
@@ -16,6 +17,8 @@ export interface CachedMinion {
 export class MinionCache {
   readonly #dir: string;
   readonly #last = new Map<string, string>();
+  #dirty = new Map<string, string>();
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -41,14 +44,47 @@ export class MinionCache {
     return out;
   }
 
-  /** Saves a minion's grains when they changed since the last save. */
+  /**
+   * Saves a minion's grains when they changed since the last save. The write happens off the hot
+   * path, a second later and batched with others: ten thousand minions reconnecting after a
+   * restart must not mean ten thousand synchronous file writes in the handshake. A lost write only
+   * costs a stale grains cache for an offline minion, refreshed at its next connect.
+   */
   save(id: string, grains: Record<string, unknown>, lastSeen: number): void {
     const text = JSON.stringify(grains);
     if (this.#last.get(id) === text) return;
     this.#last.set(id, text);
-    const file = join(this.#dir, `${id}.json`);
-    writeFileSync(file + '.tmp', JSON.stringify({ grains, lastSeen }), { mode: 0o600 });
-    renameSync(file + '.tmp', file);
+    this.#dirty.set(id, JSON.stringify({ grains, lastSeen }));
+    this.#timer ??= setTimeout(() => void this.flush(), 1000);
+  }
+
+  /** Writes the grains saved since the last flush (each file atomically, by rename). */
+  async flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const dirty = this.#dirty;
+    this.#dirty = new Map();
+    for (const [id, text] of dirty) {
+      const file = join(this.#dir, `${id}.json`);
+      try {
+        await writeFile(file + '.tmp', text, { mode: 0o600 });
+        await rename(file + '.tmp', file);
+      } catch {
+        // The cache is advisory: the next connect rewrites it.
+      }
+    }
+  }
+
+  /** Writes what is pending synchronously (shutdown). */
+  flushSync(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const [id, text] of this.#dirty) {
+      const file = join(this.#dir, `${id}.json`);
+      writeFileSync(file + '.tmp', text, { mode: 0o600 });
+      renameSync(file + '.tmp', file);
+    }
+    this.#dirty.clear();
   }
 
   /** Forgets a minion (its key was deleted). */

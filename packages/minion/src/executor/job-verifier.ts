@@ -14,17 +14,19 @@ export const directVerifier: JobVerifier = { verify: verifyJob };
  * cannot differ. Only the last few entries are kept.
  */
 export function memoizingVerifier(size = 64): JobVerifier {
-  const cache = new Map<string, VerifiedJob>();
+  // Keyed by the signature; the spec bytes and key are compared in full on a hit, so a valid
+  // signature replayed with other bytes is verified afresh (and fails).
+  const cache = new Map<string, { pub: Uint8Array; fp: string; spec: Uint8Array; result: VerifiedJob }>();
   return {
     verify(masterPub, fp, spec, sig) {
-      const k = `${Buffer.from(masterPub).toString('base64')}|${fp}|${Buffer.from(sig).toString('base64')}|${Buffer.from(spec).toString('base64')}`;
-      let v = cache.get(k);
-      if (!v) {
-        v = verifyJob(masterPub, fp, spec, sig);
-        if (cache.size >= size) cache.delete(cache.keys().next().value!);
-        cache.set(k, v);
-      }
-      return v;
+      const k = Buffer.from(sig.buffer, sig.byteOffset, sig.byteLength).toString('base64');
+      const hit = cache.get(k);
+      if (hit && hit.fp === fp && Buffer.compare(hit.spec, spec) === 0 && Buffer.compare(hit.pub, masterPub) === 0)
+        return hit.result;
+      const result = verifyJob(masterPub, fp, spec, sig);
+      if (cache.size >= size) cache.delete(cache.keys().next().value!);
+      cache.set(k, { pub: Buffer.from(masterPub), fp, spec: Buffer.from(spec), result });
+      return result;
     },
   };
 }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { createJidGenerator, fingerprint, generateKeyPair, loadKeyPair, signJob, type JobSpec } from '@brine/protocol';
+import { memoizingVerifier } from './job-verifier.js';
+
+const master = loadKeyPair(generateKeyPair().privatePem);
+const fp = fingerprint(master.publicRaw);
+const spec = (fun: string): JobSpec => ({
+  jid: createJidGenerator()(Date.now()),
+  attempt: 0,
+  fun,
+  args: [],
+  kwargs: {},
+  tgt: '*',
+  tgtType: 'glob',
+  expiresAt: Date.now() + 60_000,
+  timeoutMs: 1000,
+  stream: false,
+  master: fp,
+});
+
+describe('memoizingVerifier', () => {
+  it('answers the same signed bytes from its cache', () => {
+    const v = memoizingVerifier();
+    const signed = signJob(master.privateKey, spec('test.ping'));
+    const first = v.verify(master.publicRaw, fp, signed.spec, signed.sig);
+    expect(first.ok).toBe(true);
+    expect(v.verify(master.publicRaw, fp, Buffer.from(signed.spec), Buffer.from(signed.sig))).toBe(first);
+  });
+
+  it('refuses a cached signature replayed with other spec bytes', () => {
+    const v = memoizingVerifier();
+    const good = signJob(master.privateKey, spec('test.ping'));
+    const evil = signJob(master.privateKey, spec('cmd.run'));
+    expect(v.verify(master.publicRaw, fp, good.spec, good.sig).ok).toBe(true);
+    expect(v.verify(master.publicRaw, fp, evil.spec, good.sig).ok).toBe(false);
+  });
+});
