@@ -9,7 +9,7 @@
  * 7. purge old jobs on a timer
  * 8. on stop: refuse new work, flush the ingest, close sockets, close the store
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -230,9 +230,10 @@ export async function startMaster(
   const apiHost = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
   const apiUrl = `http://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${apiPort}`;
   // The local admin credential: readable by the master's user only, so `brine` works on this host.
-  writeFileSync(join(stateDir, 'cli.json'), JSON.stringify({ url: apiUrl, token: adminToken }) + '\n', { mode: 0o600 });
+  // Both files are written whole or not at all (rename): a reader never sees half a file.
+  writeAtomic(join(stateDir, 'cli.json'), JSON.stringify({ url: apiUrl, token: adminToken }) + '\n', 0o600);
   // Public facts for operators and scripts: where to connect, and the fingerprint minions should pin.
-  writeFileSync(
+  writeAtomic(
     join(stateDir, 'endpoints.json'),
     JSON.stringify({
       api: apiUrl,
@@ -240,7 +241,7 @@ export async function startMaster(
       tls: !config.insecure_plain_ws,
       fingerprint: identity.fingerprint,
     }) + '\n',
-    { mode: 0o644 },
+    0o644,
   );
   log.info({ url: apiUrl }, 'REST API listening');
 
@@ -274,4 +275,9 @@ export async function startMaster(
         log.info('stopped');
       })()),
   };
+}
+
+function writeAtomic(file: string, text: string, mode: number): void {
+  writeFileSync(`${file}.tmp`, text, { mode });
+  renameSync(`${file}.tmp`, file);
 }

@@ -26,7 +26,7 @@ async function crashAt(point: string | undefined): Promise<void> {
         cluster.api<{ jid: string }>('POST', '/api/v1/jobs', {
           target: 'crash-*',
           fun: 'test.sleep',
-          args: [4],
+          args: [6],
           timeoutMs: 30_000,
         }),
       ),

@@ -79,6 +79,8 @@ function malformedIds(count: number, seed: number): string[] {
 
 describe('minion ids in hello', () => {
   it('refuses 500 malformed ids and creates no file for any of them', async () => {
+    // The healthy minion's grains cache lands a second after it connects (MinionCache.save).
+    await waitFor(() => keyAndCacheFiles().includes('minions/hs-real.json'), 10_000, 'the grains cache');
     const before = keyAndCacheFiles();
     const ids = malformedIds(500, 42);
     expect(new Set(ids).size).toBe(500);
