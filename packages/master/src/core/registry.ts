@@ -1,4 +1,4 @@
-import { Observable, Subject, filter } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import type { TargetFacts } from '@brine/protocol';
 import type { ConnectionChange, MinionLink } from './minion-link.js';
 
@@ -112,11 +112,6 @@ export class MinionRegistry {
   /** Every connection change, as it happens. Never completes before `close`. */
   get changes$(): Observable<ConnectionChange> {
     return this.#changes.asObservable();
-  }
-
-  /** Emits each time minion `id` connects. */
-  reconnected$(id: string): Observable<ConnectionChange> {
-    return this.#changes.pipe(filter((c) => c.connected && c.id === id));
   }
 
   /** Closes every link and completes `changes$`. */
