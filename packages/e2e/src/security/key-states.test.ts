@@ -67,9 +67,14 @@ describe('minions whose key is not accepted', () => {
       expect(r.attempts).not.toContain('welcome');
       expect(new Set(r.received.map((f) => f.type))).toEqual(new Set(['challenge', 'auth.refused']));
     }
-    expect(new Set(pending.attempts)).toEqual(new Set([ErrorCode.KEY_PENDING]));
-    expect(new Set(rejected.attempts.slice(rejectedAt))).toEqual(new Set([ErrorCode.KEY_REJECTED]));
-    expect(new Set(impostor.attempts)).toEqual(new Set([ErrorCode.KEY_DENIED]));
+    // stop() may cut one attempt still in its handshake ('closed'); every other attempt was refused.
+    const refusals = (attempts: string[]) => {
+      expect(attempts.filter((a) => a === 'closed').length).toBeLessThanOrEqual(1);
+      return new Set(attempts.filter((a) => a !== 'closed'));
+    };
+    expect(refusals(pending.attempts)).toEqual(new Set([ErrorCode.KEY_PENDING]));
+    expect(refusals(rejected.attempts.slice(rejectedAt))).toEqual(new Set([ErrorCode.KEY_REJECTED]));
+    expect(refusals(impostor.attempts)).toEqual(new Set([ErrorCode.KEY_DENIED]));
     // The real keys-m1 was never displaced by its impostor.
     expect(await keyState('keys-m1')).toBe('accepted');
     const states = new Set(logRecords(masterLog(cluster), 'minion not admitted').map((r) => r['keyState']));
