@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The README's demo: a real master and three real minion processes on loopback, in a temp
 // directory; keys accepted with brine-key; two jobs run with the brine CLI; everything stopped.
-import { BIN, Cluster } from '../packages/testing/dist/index.js';
+import { BIN, Cluster, waitFor } from '../packages/testing/dist/index.js';
 
 const ids = ['minion-a', 'minion-b', 'minion-c'];
 const cluster = new Cluster({ minions: ids, autosign: false });
@@ -13,8 +13,15 @@ let failed = false;
 try {
   console.log(`Starting a master and ${ids.length} minions in ${cluster.dir} ...`);
   await cluster.start();
-  // The minions are pending until an operator accepts their keys.
-  await new Promise((r) => setTimeout(r, 800));
+  // The minions are pending until an operator accepts their keys; wait until all three knocked.
+  await waitFor(
+    async () => {
+      const { body } = await cluster.api('GET', '/api/v1/keys?state=pending');
+      return body.keys.length === ids.length;
+    },
+    15_000,
+    'three pending keys',
+  );
   show('brine-key -L', await cluster.cli(BIN.brineKey, ['-L']));
   show('brine-key -A -y', await cluster.cli(BIN.brineKey, ['-A', '-y']));
   await cluster.waitConnected(ids);
