@@ -28,6 +28,7 @@ export {
   SignContext,
   fingerprint,
   generateKeyPair,
+  generateMemoryKeyPair,
   loadKeyPair,
   publicKeyFromRaw,
   signBytes,

@@ -14,8 +14,6 @@ export interface KeyPair {
   publicRaw: Buffer;
 }
 
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
 /** Makes a new Ed25519 key pair. */
 export function generateKeyPair(): KeyPair {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -25,6 +23,15 @@ export function generateKeyPair(): KeyPair {
   };
 }
 
+/**
+ * Makes a new Ed25519 key pair that lives only in memory (no PEM round trip): for swarms of
+ * virtual minions, which make thousands at start-up.
+ */
+export function generateMemoryKeyPair(): { privateKey: KeyObject; publicRaw: Buffer } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { privateKey, publicRaw: rawPublicKey(publicKey) };
+}
+
 /** Loads a private key from PEM and derives its raw public key. Throws on a bad PEM. */
 export function loadKeyPair(privatePem: string): KeyPair & { privateKey: KeyObject } {
   const privateKey = createPrivateKey(privatePem);
@@ -32,27 +39,37 @@ export function loadKeyPair(privatePem: string): KeyPair & { privateKey: KeyObje
   return { privatePem, privateKey, publicRaw: rawPublicKey(createPublicKey(privateKey)) };
 }
 
+// Raw key bytes go in and out as JWK: OpenSSL builds the key straight from its bytes, where a
+// DER import runs its generic decoder (measured here: 8 µs against 78 µs per key).
 function rawPublicKey(key: KeyObject): Buffer {
-  const der = key.export({ format: 'der', type: 'spki' });
-  return der.subarray(der.length - 32);
+  return Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url');
 }
 
+/**
+ * The few public keys verified over and over (a minion's master, a master's own key) are kept;
+ * the master's thousands of minion keys are each verified once per connection, and made anew.
+ */
+const PUBLIC_KEY_CACHE_SIZE = 64;
 const publicKeyCache = new Map<string, KeyObject>();
 
-/** A KeyObject for 32 raw Ed25519 public-key bytes, cached; `undefined` if the bytes are not a key. */
+/** A KeyObject for 32 raw Ed25519 public-key bytes; `undefined` if the bytes are not a key. */
 export function publicKeyFromRaw(raw: Uint8Array): KeyObject | undefined {
   if (raw.byteLength !== 32) return undefined;
-  const hex = Buffer.from(raw).toString('hex');
-  let key = publicKeyCache.get(hex);
-  if (!key) {
-    try {
-      key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
-    } catch {
-      return undefined;
-    }
-    if (publicKeyCache.size > 50_000) publicKeyCache.clear();
-    publicKeyCache.set(hex, key);
+  const x = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url');
+  let key = publicKeyCache.get(x);
+  if (key) {
+    // Least recently used goes first: move a hit to the end.
+    publicKeyCache.delete(x);
+    publicKeyCache.set(x, key);
+    return key;
   }
+  try {
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
+  } catch {
+    return undefined;
+  }
+  if (publicKeyCache.size >= PUBLIC_KEY_CACHE_SIZE) publicKeyCache.delete(publicKeyCache.keys().next().value!);
+  publicKeyCache.set(x, key);
   return key;
 }
 
