@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { generateKeyPair, loadKeyPair } from '@brine/protocol';
+import { decodeFrame, generateMemoryKeyPair, type DecodeResult } from '@brine/protocol';
 import { MasterConnection } from './connection/connection.js';
 import { FileClient } from './connection/file-client.js';
 import { memoryMasterPin } from './connection/master-pin.js';
@@ -37,6 +37,26 @@ export interface SwarmOptions {
   stateDir?: string;
 }
 
+/**
+ * A decoder shared by a swarm's minions: a job published to all of them arrives as the same bytes
+ * on every connection, so the last published job's bytes and decoded frame are kept, and an equal
+ * frame is not decoded (and schema-checked) again. Decoded frames are never modified after
+ * decoding (the memoizing verifier already hands every minion the same spec object).
+ */
+export function sharedPublishDecoder(maxFrameBytes: number): (bytes: Buffer) => DecodeResult {
+  let lastBytes: Buffer | undefined;
+  let last: DecodeResult | undefined;
+  return (bytes) => {
+    if (lastBytes && bytes.length === lastBytes.length && bytes.equals(lastBytes)) return last!;
+    const result = decodeFrame(bytes, { maxFrameBytes });
+    if (result.ok && result.frame.type === 'job.publish') {
+      lastBytes = Buffer.from(bytes);
+      last = result;
+    }
+    return result;
+  };
+}
+
 /** A running swarm. */
 export interface Swarm {
   connected(): number;
@@ -55,12 +75,18 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   const verifier = memoizingVerifier();
   const base = await collectGrains({ id: `${options.idPrefix}0` });
   const pin = memoryMasterPin(options.masterFingerprint);
+  const decode = sharedPublishDecoder(16 * 1024 * 1024);
   const connections: MasterConnection[] = [];
   const width = String(options.count - 1).length;
+  const ids = Array.from({ length: options.count }, (_, i) => `${options.idPrefix}${String(i).padStart(width, '0')}`);
+  // Every key is made before the first connect, so key-making does not compete with handshakes.
+  const keys = ids.map((id) =>
+    options.stateDir ? loadOrCreateMinionKey(join(options.stateDir, id, 'pki')) : generateMemoryKeyPair(),
+  );
   for (let i = 0; i < options.count; i++) {
-    const id = `${options.idPrefix}${String(i).padStart(width, '0')}`;
+    const id = ids[i]!;
     const own = options.stateDir ? join(options.stateDir, id) : undefined;
-    const key = own ? loadOrCreateMinionKey(join(own, 'pki')) : loadKeyPair(generateKeyPair().privatePem);
+    const key = keys[i]!;
     let grains: Record<string, unknown> = { ...base, id, swarm: true };
     // Assigned below; closures built before it (grains, files) reach it through this binding.
     // eslint-disable-next-line prefer-const
@@ -109,6 +135,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
       },
       backoff: { baseMs: options.reconnectBaseMs, capMs: options.reconnectCapMs },
       maxFrameBytes: 16 * 1024 * 1024,
+      decode,
       ...(options.localAddresses.length
         ? { localAddress: options.localAddresses[i % options.localAddresses.length]! }
         : {}),

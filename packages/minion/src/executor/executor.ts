@@ -29,12 +29,35 @@ export interface ExecutorOptions {
 
 interface Run {
   spec: JobSpec;
-  controller: AbortController;
+  /** Made when the function first asks for its signal: most (test.ping, grains.get) never do. */
+  controller?: AbortController;
   startedAt: number;
   /** Waiting for a free slot; its deadline already runs. */
   queued: boolean;
   timer?: NodeJS.Timeout;
   why?: 'cancelled' | 'timed_out';
+}
+
+/** The signal a run's function sees; already aborted when the run was stopped before it asked. */
+function signalOf(run: Run): AbortSignal {
+  if (!run.controller) {
+    run.controller = new AbortController();
+    if (run.why) run.controller.abort(run.why);
+  }
+  return run.controller.signal;
+}
+
+// Checks for acks still owed, one setImmediate for all of a process's executors (a swarm runs
+// thousands): see Executor.#onPublish.
+let owedAcks: (() => void)[] = [];
+function afterThisTurn(check: () => void): void {
+  if (owedAcks.length === 0)
+    setImmediate(() => {
+      const due = owedAcks;
+      owedAcks = [];
+      for (const f of due) f();
+    });
+  owedAcks.push(check);
 }
 
 /**
@@ -98,10 +121,25 @@ export class Executor {
     for (const run of this.#running.values()) {
       if (run.spec.jid !== jid) continue;
       found = true;
-      run.why ??= why;
-      run.controller.abort(why);
+      this.#stop(run, why);
     }
     return found;
+  }
+
+  /** Stops a run: one still queued ends at once without running; a running one is signalled. */
+  #stop(run: Run, why: 'cancelled' | 'timed_out'): void {
+    if (run.why) return;
+    run.why = why;
+    if (run.queued) {
+      this.#queue.splice(this.#queue.indexOf(run), 1);
+      const ret = {
+        code: 'ERR_MINION_NOT_STARTED',
+        message: `the job was ${why === 'timed_out' ? 'timed out' : 'cancelled'} before a slot was free`,
+      };
+      this.#finish(run, { outcome: 'returned', ret, retcode: 1, success: false });
+      return;
+    }
+    run.controller?.abort(why);
   }
 
   /** Handles frames from the master that concern jobs. */
@@ -140,7 +178,7 @@ export class Executor {
     // The ack goes out on the next turn of the event loop; a job that finished by then (test.ping,
     // grains.get) sends only its return, marked as the ack too: one frame instead of two.
     const key = `${spec.jid}-${spec.attempt}`;
-    setImmediate(() => {
+    afterThisTurn(() => {
       // Still in the set: the job has not returned yet, so it needs its own ack.
       if (this.#unacked.delete(key))
         session.send({ type: 'job.ack', jid: spec.jid, attempt: spec.attempt, state: 'started' });
@@ -155,25 +193,9 @@ export class Executor {
    */
   #enqueue(spec: JobSpec): void {
     const o = this.#o;
-    const run: Run = { spec, controller: new AbortController(), startedAt: o.now(), queued: true };
+    const run: Run = { spec, startedAt: o.now(), queued: true };
     this.#running.set(`${spec.jid}-${spec.attempt}`, run);
-    run.timer = setTimeout(() => {
-      run.why ??= 'timed_out';
-      run.controller.abort('timed_out');
-    }, spec.timeoutMs);
-    run.controller.signal.addEventListener(
-      'abort',
-      () => {
-        if (!run.queued) return;
-        this.#queue.splice(this.#queue.indexOf(run), 1);
-        const ret = {
-          code: 'ERR_MINION_NOT_STARTED',
-          message: `the job was ${run.why === 'timed_out' ? 'timed out' : 'cancelled'} before a slot was free`,
-        };
-        this.#finish(run, { outcome: 'returned', ret, retcode: 1, success: false });
-      },
-      { once: true },
-    );
+    run.timer = setTimeout(() => this.#stop(run, 'timed_out'), spec.timeoutMs);
     this.#queue.push(run);
     this.#pump();
   }
@@ -208,7 +230,9 @@ export class Executor {
           get log() {
             return (childLog ??= o.log.child({ jid: spec.jid }));
           },
-          signal: run.controller.signal,
+          get signal() {
+            return signalOf(run);
+          },
           timeoutMs: spec.timeoutMs,
           grains: o.grains,
           files: o.files,

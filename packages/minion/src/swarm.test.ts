@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { createJidGenerator, encodeFrame, generateMemoryKeyPair, signJob, type JobSpec } from '@brine/protocol';
+import { sharedPublishDecoder } from './swarm.js';
+
+const master = generateMemoryKeyPair();
+const newJid = createJidGenerator();
+const spec = (jid: string): JobSpec => ({
+  jid,
+  attempt: 0,
+  fun: 'test.ping',
+  args: [],
+  kwargs: {},
+  tgt: '*',
+  tgtType: 'glob',
+  expiresAt: Date.now() + 60_000,
+  timeoutMs: 10_000,
+  stream: false,
+  master: 'aa:bb',
+});
+const publishBytes = (jid: string) => encodeFrame({ type: 'job.publish', ...signJob(master.privateKey, spec(jid)) });
+
+describe('sharedPublishDecoder', () => {
+  it('decodes a job published to every minion once, and any other frame every time', () => {
+    const decode = sharedPublishDecoder(1 << 20);
+    const bytes = publishBytes(newJid(Date.now()));
+    // Each connection receives its own copy of the same bytes.
+    const a = decode(Buffer.from(bytes));
+    const b = decode(Buffer.from(bytes));
+    expect(a.ok && a.frame.type).toBe('job.publish');
+    expect(b).toBe(a);
+    const ack = encodeFrame({ type: 'ret.ack', items: [['x', 0]] });
+    const c = decode(Buffer.from(ack));
+    expect(decode(Buffer.from(ack))).not.toBe(c);
+    expect(decode(Buffer.from(bytes))).toBe(a);
+  });
+
+  it('a different job, or bytes that differ in one place, are decoded afresh', () => {
+    const decode = sharedPublishDecoder(1 << 20);
+    const first = decode(Buffer.from(publishBytes(newJid(Date.now()))));
+    const second = decode(Buffer.from(publishBytes(newJid(Date.now()))));
+    expect(second).not.toBe(first);
+    const bad = Buffer.from(publishBytes(newJid(Date.now())));
+    decode(Buffer.from(bad));
+    bad[bad.length - 1] = bad[bad.length - 1]! ^ 0xff;
+    const tampered = decode(bad);
+    expect(tampered.ok && tampered.frame).not.toBe(first.ok && first.frame);
+  });
+
+  it('keeps refusing bad frames', () => {
+    const decode = sharedPublishDecoder(16);
+    expect(decode(Buffer.from(publishBytes(newJid(Date.now()))))).toMatchObject({ ok: false });
+  });
+});
