@@ -52,6 +52,12 @@ export const masterConfigSchema = z
     handshake_rate: z.number().positive().default(3000),
     handshake_burst: z.number().int().positive().default(1000),
     max_authenticating: z.number().int().positive().default(2000),
+    /** Connections in the TLS and Brine handshakes at once; later ones wait at accept, before TLS. */
+    max_handshaking: z.number().int().positive().default(500),
+    /** Connections allowed to wait at accept; the excess is reset (the minion backs off and retries). */
+    max_connect_queue: z.number().int().min(0).default(20_000),
+    /** A connection that waited at accept longer than this is reset instead of started. */
+    connect_queue_wait_ms: z.number().int().positive().default(8000),
     /** Retry delay told to pending and refused minions, in ms (jittered). */
     pending_retry_ms: z.number().int().positive().default(10_000),
     /** How long the job cache keeps jobs, in hours (Salt's keep_jobs). */

@@ -151,6 +151,9 @@ export async function startMaster(
     host: config.interface,
     port: config.port,
     ...(config.insecure_plain_ws ? {} : { tls: identity.tls }),
+    maxHandshaking: config.max_handshaking,
+    maxConnectQueue: config.max_connect_queue,
+    connectQueueWaitMs: config.connect_queue_wait_ms,
     deps: {
       identity,
       certFingerprint: config.insecure_plain_ws ? '' : identity.tls.certFingerprint,
@@ -176,8 +179,11 @@ export async function startMaster(
           id: plainLink.id,
           close: (reason) => plainLink.close(reason),
           send: (bytes) => {
-            if (publishFrames.has(bytes)) faults.hit(FaultPoint.publish);
-            return plainLink.send(bytes);
+            if (!publishFrames.has(bytes)) return plainLink.send(bytes);
+            faults.hit(FaultPoint.publish);
+            // Acks still waiting for this minion ride along with the job, in the same write.
+            const items = acks.take(plainLink.id);
+            return items ? plainLink.sendAll([encodeFrame({ type: 'ret.ack', items }), bytes]) : plainLink.send(bytes);
           },
         };
         wrapped.set(plainLink, link);

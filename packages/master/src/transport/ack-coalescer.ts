@@ -23,6 +23,16 @@ export class AckCoalescer {
     this.#timer ??= setTimeout(() => this.flush(), this.delayMs);
   }
 
+  /**
+   * Takes the acks queued for one minion, to send them with the next frame going its way (a
+   * published job): one write instead of two.
+   */
+  take(minionId: string): [string, number][] | undefined {
+    const items = this.#pending.get(minionId);
+    if (items) this.#pending.delete(minionId);
+    return items;
+  }
+
   /** Sends everything queued now. */
   flush(): void {
     clearTimeout(this.#timer);

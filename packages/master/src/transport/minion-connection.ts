@@ -15,9 +15,16 @@ import {
 } from '@brine/protocol';
 import type { MinionLink } from '../core/minion-link.js';
 import type { Admission } from './admission.js';
+import { binaryFrame, framed, writeFrames } from './ws-frame.js';
 import { mayReceive } from './handlers.js';
 import type { MasterIdentity } from '../keys/master-identity.js';
 import type { KeyStateValue } from '../keys/key-store.js';
+
+/** A link as the transport hands it out: it can also send several frames in one write. */
+export interface TransportLink extends MinionLink {
+  /** Queues several pre-encoded frames, in order, as one socket write (the last may be shared by many links). */
+  sendAll(frames: readonly Uint8Array[]): boolean;
+}
 
 /** What a connection needs from the master; injected by the server. */
 export interface ConnectionDeps {
@@ -29,7 +36,7 @@ export interface ConnectionDeps {
   /** Decides the key's state, recording new keys. */
   admitKey(id: string, pub: Uint8Array, grains: Record<string, unknown>, enrollToken?: string): KeyStateValue;
   /** Called once the minion is authenticated and accepted. */
-  onAuthenticated(link: MinionLink, hello: Frame<'hello'>, auth: Frame<'auth'>, address: string): void;
+  onAuthenticated(link: TransportLink, hello: Frame<'hello'>, auth: Frame<'auth'>, address: string): void;
   /** Called for every frame an authenticated minion sends, after decoding and sender checks. */
   onFrame(link: MinionLink, frame: Frame): void;
   onClosed(link: MinionLink): void;
@@ -62,7 +69,7 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
   let state: 'hello' | 'auth' | 'ready' | 'closed' = 'hello';
   let hello: Frame<'hello'> | undefined;
   let nonce: Buffer | undefined;
-  let link: (MinionLink & { alive: boolean }) | undefined;
+  let link: (TransportLink & { alive: boolean }) | undefined;
   let admitted = false;
   let log = deps.log;
 
@@ -181,17 +188,31 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
     deps.admission.leave();
     admitted = false;
     state = 'ready';
+    const writable = (): boolean => {
+      if (ws.readyState !== ws.OPEN) return false;
+      if (ws.bufferedAmount > deps.maxBufferedBytes) {
+        log.warn({ bufferedBytes: ws.bufferedAmount }, 'slow reader cut off');
+        ws.terminate();
+        return false;
+      }
+      return true;
+    };
     link = {
       id: h.id,
       alive: true,
       send: (bytes) => {
-        if (ws.readyState !== ws.OPEN) return false;
-        if (ws.bufferedAmount > deps.maxBufferedBytes) {
-          log.warn({ bufferedBytes: ws.bufferedAmount }, 'slow reader cut off');
-          ws.terminate();
-          return false;
-        }
-        ws.send(bytes);
+        if (!writable()) return false;
+        writeFrames(ws, [framed(bytes)]);
+        return true;
+      },
+      sendAll: (frames) => {
+        if (!writable()) return false;
+        // The last frame is the shared one (a published job, framed once per fan-out); the ones
+        // before it are this minion's own.
+        writeFrames(
+          ws,
+          frames.map((f, i) => (i === frames.length - 1 ? framed(f) : binaryFrame(f))),
+        );
         return true;
       },
       close: (reason) => {

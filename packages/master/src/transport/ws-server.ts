@@ -1,7 +1,8 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { ConnectGate } from './connect-gate.js';
 import { handleMinionSocket, heartbeats, type ConnectionDeps } from './minion-connection.js';
 
 /** Options for {@link startMinionServer}. */
@@ -11,6 +12,12 @@ export interface MinionServerOptions {
   /** TLS key and certificate; plain ws when absent (loopback only, checked by config). */
   tls?: { keyPem: string; certPem: string };
   deps: ConnectionDeps;
+  /** Connections in the TLS and Brine handshakes at once; more wait at accept (ConnectGate). */
+  maxHandshaking: number;
+  /** Connections waiting at accept; the excess is reset before TLS. */
+  maxConnectQueue: number;
+  /** A connection that waited longer than this at accept is reset: its minion gave up. */
+  connectQueueWaitMs: number;
 }
 
 /** The running minion listener. */
@@ -18,6 +25,8 @@ export interface MinionServer {
   port: number;
   /** Stops accepting and closes every connection. */
   close(): Promise<void>;
+  /** The accept gate, for metrics. */
+  gate: ConnectGate;
 }
 
 /**
@@ -26,10 +35,32 @@ export interface MinionServer {
  * ping/pong sweep that drops a peer which missed one heartbeat interval.
  */
 export async function startMinionServer(options: MinionServerOptions): Promise<MinionServer> {
-  const { deps } = options;
   const server: HttpServer = options.tls
     ? createHttpsServer({ key: options.tls.keyPem, cert: options.tls.certPem, minVersion: 'TLSv1.3' })
     : createHttpServer();
+  // The TCP listener is ours; the HTTP(S) server only gets what the gate lets through.
+  const gate = new ConnectGate({
+    maxHandshaking: options.maxHandshaking,
+    maxQueued: options.maxConnectQueue,
+    maxWaitMs: options.connectQueueWaitMs,
+    now: () => Date.now(),
+    handOff: (socket) => {
+      server.emit('connection', socket);
+      socket.resume();
+    },
+  });
+  const deps: ConnectionDeps = {
+    ...options.deps,
+    onAuthenticated: (...args) => {
+      gate.authenticated();
+      options.deps.onAuthenticated(...args);
+    },
+    onClosed: (link) => {
+      gate.authenticatedClosed();
+      options.deps.onClosed(link);
+    },
+  };
+  const front = createNetServer({ pauseOnConnect: true, noDelay: true }, (socket) => gate.accept(socket));
   server.on('request', (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('minion port: WebSocket only\n');
   });
@@ -60,20 +91,26 @@ export async function startMinionServer(options: MinionServerOptions): Promise<M
   }, deps.heartbeatMs);
   sweep.unref();
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: options.host, port: options.port, backlog: 4096 }, () => resolve());
+    front.once('error', reject);
+    front.listen({ host: options.host, port: options.port, backlog: 4096 }, () => resolve());
   });
   return {
-    port: (server.address() as AddressInfo).port,
+    port: (front.address() as AddressInfo).port,
+    gate,
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(sweep);
+        gate.close();
         for (const ws of wss.clients) ws.close(1001, 'shutdown');
         wss.close();
-        server.close(() => resolve());
+        let open = 2;
+        const done = () => --open === 0 && resolve();
+        front.close(done);
+        server.close(done);
         setTimeout(() => {
           for (const ws of wss.clients) ws.terminate();
           server.closeAllConnections?.();
+          gate.destroyAll();
         }, 500).unref();
       }),
   };

@@ -1,0 +1,54 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { binaryFrame, framed, writeFrames } from './ws-frame.js';
+
+const servers: WebSocketServer[] = [];
+afterEach(() => servers.splice(0).forEach((s) => s.close()));
+
+/** A ws server whose first connection gets `frames` written raw; resolves with what the ws client received. */
+async function receive(frames: Buffer[], expected: number): Promise<Buffer[]> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  servers.push(wss);
+  await once(wss, 'listening');
+  wss.on('connection', (ws) => writeFrames(ws, frames));
+  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, { perMessageDeflate: false });
+  const got: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    client.on('message', (data, isBinary) => {
+      expect(isBinary).toBe(true);
+      got.push(data as Buffer);
+      if (got.length === expected) resolve();
+    });
+    client.on('error', reject);
+  });
+  client.close();
+  return got;
+}
+
+describe('binaryFrame', () => {
+  it.each([0, 1, 125, 126, 65_535, 65_536, 300_000])('a %i-byte payload reaches a ws client intact', async (n) => {
+    const payload = Buffer.alloc(n, 7);
+    if (n > 0) payload[n - 1] = 42;
+    const [got] = await receive([binaryFrame(payload)], 1);
+    expect(got!.equals(payload)).toBe(true);
+  });
+
+  it('several frames written corked arrive as separate messages, in order', async () => {
+    const got = await receive(
+      [binaryFrame(Buffer.from('one')), binaryFrame(Buffer.from('two')), binaryFrame(Buffer.from('three'))],
+      3,
+    );
+    expect(got.map(String)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('framed() frames a payload once while it is sent again and again', () => {
+    const a = Buffer.from('job');
+    const b = Buffer.from('other');
+    expect(framed(a)).toBe(framed(a));
+    const fb = framed(b);
+    expect(fb).not.toBe(framed(a));
+    expect(framed(a).subarray(2).toString()).toBe('job');
+  });
+});

@@ -1,0 +1,59 @@
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+
+/**
+ * A complete binary WebSocket frame around a payload (RFC 6455 §5.2: FIN, opcode 2, unmasked, as
+ * a server sends it), in one buffer.
+ *
+ * `ws.send` frames each message anew and writes header and payload as two buffers (a `writev`,
+ * which TLS then copies into one record). A job published to ten thousand minions is the same
+ * frame ten thousand times, so the master frames it once and writes the one buffer to each socket:
+ * encode once, frame once, send many.
+ */
+export function binaryFrame(payload: Uint8Array): Buffer {
+  const n = payload.byteLength;
+  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(head + n);
+  out[0] = 0x82;
+  if (n < 126) {
+    out[1] = n;
+  } else if (n < 65_536) {
+    out[1] = 126;
+    out.writeUInt16BE(n, 2);
+  } else {
+    out[1] = 127;
+    out.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+    out.writeUInt32BE(n >>> 0, 6);
+  }
+  out.set(payload, head);
+  return out;
+}
+
+let lastPayload: Uint8Array | undefined;
+let lastFrame: Buffer | undefined;
+
+/** {@link binaryFrame}, remembering the last payload framed: a fan-out frames its job once. */
+export function framed(payload: Uint8Array): Buffer {
+  if (payload !== lastPayload) {
+    lastFrame = binaryFrame(payload);
+    lastPayload = payload;
+  }
+  return lastFrame!;
+}
+
+/**
+ * Writes whole frames straight to an open WebSocket's socket, corked into one write. Safe beside
+ * `ws.send` because, with permessage-deflate off and no Blob payloads, ws writes every message to
+ * the socket synchronously and keeps no queue of its own: the order of writes is the order of
+ * calls. The caller checks `readyState === OPEN` first.
+ */
+export function writeFrames(ws: WebSocket, frames: readonly Buffer[]): void {
+  const socket = (ws as unknown as { _socket: Socket })._socket;
+  if (frames.length === 1) {
+    socket.write(frames[0]!);
+    return;
+  }
+  socket.cork();
+  for (const f of frames) socket.write(f);
+  socket.uncork();
+}
