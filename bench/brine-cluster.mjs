@@ -105,7 +105,7 @@ export async function startBenchMaster({ dir, fds = 1024, nodeArgs = [], config 
  * connect probe preloaded. `connected()` is the last count the swarm printed; `waitConnected`
  * resolves with the epoch ms at which the swarm first reported all `n` connected.
  */
-export function startSwarm({ master, n, sourceAddresses, splayMs = 0, statusEveryMs = 50, logFile }) {
+export function startSwarm({ master, n, sourceAddresses, splayMs = 0, statusEveryMs = 50, logFile, nodeArgs = [] }) {
   const proc = spawnNode(
     BIN.minion,
     [
@@ -116,7 +116,7 @@ export function startSwarm({ master, n, sourceAddresses, splayMs = 0, statusEver
       ...['--source-addresses', String(sourceAddresses), '--splay', String(splayMs)],
       ...['--status-every', String(statusEveryMs), '--log-level', 'warn'],
     ],
-    { fds: n + 1024, nodeArgs: ['--import', join(here, 'swarm-probe.mjs')] },
+    { fds: n + 1024, nodeArgs: [...nodeArgs, '--import', join(here, 'swarm-probe.mjs')] },
   );
   const state = { connected: 0, rss: 0, firstConnectAt: undefined, progressAt: Date.now() };
   const waiters = [];

@@ -1,7 +1,7 @@
 // CPU profiles of a running master through the inspector protocol (the master is started with
 // `--inspect=127.0.0.1:0`), so that a profile covers exactly the measured fan-out rounds; and a
 // summary of a profile: top functions by self time and self time by package.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 
@@ -10,7 +10,7 @@ const SAMPLING_INTERVAL_US = 250;
 
 async function inspectorUrl(logFile) {
   for (let i = 0; i < 100; i++) {
-    const m = /Debugger listening on (ws:\/\/\S+)/.exec(readFileSync(logFile, 'utf8'));
+    const m = existsSync(logFile) && /Debugger listening on (ws:\/\/\S+)/.exec(readFileSync(logFile, 'utf8'));
     if (m) return m[1];
     await sleep(50);
   }
