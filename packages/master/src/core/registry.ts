@@ -1,5 +1,6 @@
 import { Observable, Subject } from 'rxjs';
 import type { TargetFacts } from '@brine/protocol';
+import { GrainsInterner } from './grains-intern.js';
 import type { ConnectionChange, MinionLink } from './minion-link.js';
 
 /** What the master knows of one accepted minion. */
@@ -15,7 +16,7 @@ export interface MinionInfo {
 
 interface Entry {
   info: MinionInfo;
-  link?: MinionLink;
+  link?: MinionLink | undefined;
 }
 
 /**
@@ -26,13 +27,15 @@ export class MinionRegistry {
   readonly #entries = new Map<string, Entry>();
   readonly #changes = new Subject<ConnectionChange>();
   readonly #now: () => number;
+  readonly #grains = new GrainsInterner();
 
   constructor(now: () => number) {
     this.#now = now;
   }
 
   /** Adds or updates a known (accepted) minion that is not connected, e.g. from the cache at start. */
-  remember(id: string, grains: Record<string, unknown>, lastSeen: number): void {
+  remember(id: string, received: Record<string, unknown>, lastSeen: number): void {
+    const grains = this.#grains.intern(received);
     const e = this.#entries.get(id);
     if (e) {
       e.info.grains = grains;
@@ -42,7 +45,8 @@ export class MinionRegistry {
   }
 
   /** Records an authenticated connection; an older link of the same minion is closed. */
-  attach(link: MinionLink, grains: Record<string, unknown>, address?: string): void {
+  attach(link: MinionLink, received: Record<string, unknown>, address?: string): void {
+    const grains = this.#grains.intern(received);
     const old = this.#entries.get(link.id);
     if (old?.link && old.link !== link) old.link.close('replaced');
     const info: MinionInfo = { id: link.id, grains, connected: true, lastSeen: this.#now() };
@@ -55,7 +59,7 @@ export class MinionRegistry {
   detach(link: MinionLink): void {
     const e = this.#entries.get(link.id);
     if (!e || e.link !== link) return;
-    delete e.link;
+    e.link = undefined;
     e.info.connected = false;
     e.info.lastSeen = this.#now();
     this.#changes.next({ id: link.id, connected: false });
@@ -64,7 +68,7 @@ export class MinionRegistry {
   /** Replaces a connected minion's grains (after a refresh). */
   updateGrains(id: string, grains: Record<string, unknown>): void {
     const e = this.#entries.get(id);
-    if (e) e.info.grains = grains;
+    if (e) e.info.grains = this.#grains.intern(grains);
   }
 
   /** Forgets a minion whose key was deleted or rejected, closing its link. */

@@ -71,11 +71,14 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
   let nonce: Buffer | undefined;
   let link: (TransportLink & { alive: boolean }) | undefined;
   let admitted = false;
-  let log = deps.log;
+  // A child logger per connection costs about half a kilobyte for the connection's life; most
+  // connections never log, so it is made on first use.
+  let childLog: Logger | undefined;
+  const log = (): Logger => (hello ? (childLog ??= deps.log.child({ minionId: hello.id })) : deps.log);
 
   // First, before any path can return: a socket without an 'error' listener takes the process
   // down on a protocol error from its peer (refused sockets used to have none).
-  ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
+  ws.on('error', (err) => log().debug({ err: err.message }, 'socket error'));
   const send = (frame: FrameInput) => {
     if (ws.readyState === ws.OPEN) ws.send(encodeFrame(frame));
   };
@@ -147,7 +150,6 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
     if (frame.pub.byteLength !== 32 || frame.nonce.byteLength < 16)
       return closeWith(ErrorCode.FRAME_SCHEMA, 'bad key or nonce');
     hello = frame;
-    log = deps.log.child({ minionId: frame.id });
     nonce = randomBytes(32);
     const sig = signBytes(
       deps.identity.privateKey,
@@ -176,7 +178,7 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
           : keyState === 'rejected'
             ? ErrorCode.KEY_REJECTED
             : ErrorCode.KEY_DENIED;
-      log.info({ keyState }, 'minion not admitted');
+      log().info({ keyState }, 'minion not admitted');
       const retryAfterMs = Math.round(deps.pendingRetryMs * (0.5 + deps.random()));
       send({ type: 'auth.refused', code, message: `minion key is ${keyState}`, retryAfterMs });
       ws.close(CloseCode.policy, code);
@@ -191,7 +193,7 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
     const writable = (): boolean => {
       if (ws.readyState !== ws.OPEN) return false;
       if (ws.bufferedAmount > deps.maxBufferedBytes) {
-        log.warn({ bufferedBytes: ws.bufferedAmount }, 'slow reader cut off');
+        log().warn({ bufferedBytes: ws.bufferedAmount }, 'slow reader cut off');
         ws.terminate();
         return false;
       }
