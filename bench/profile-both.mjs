@@ -20,6 +20,7 @@ const { values: flags } = parseArgs({
     'out-dir': { type: 'string', default: tmpdir() },
     'source-addresses': { type: 'string', default: '4' },
     connect: { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: '1' },
     'master-config': { type: 'string', default: '{}' },
     'no-profile': { type: 'boolean', default: false },
   },
@@ -75,9 +76,23 @@ try {
   const pm = flags['no-profile'] ? undefined : await startInspectorProfile(master.logFile);
   const ps = flags['no-profile'] ? undefined : await startInspectorProfile(join(dir, 'swarm.log'));
   const times = [];
-  for (let i = 0; i < Number(flags.rounds); i++) {
-    times.push(await ping());
-    await sleep(20);
+  const concurrency = Number(flags.concurrency);
+  if (concurrency > 1) {
+    // Back-to-back jobs from several requesters (the ingest benchmark's load) for `rounds` seconds.
+    const until = performance.now() + Number(flags.rounds) * 1000;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < until) times.push(await ping());
+      }),
+    );
+    console.log(
+      `${times.length} jobs of ${n} in ${flags.rounds} s: ${((times.length * n) / Number(flags.rounds)).toFixed(0)} returns/s`,
+    );
+  } else {
+    for (let i = 0; i < Number(flags.rounds); i++) {
+      times.push(await ping());
+      await sleep(20);
+    }
   }
   const stamp = Date.now();
   for (const [name, p] of [

@@ -11,7 +11,7 @@ import type { GrainsAccess } from './modules/types.js';
 import { BRINE_VERSION } from './modules/version.js';
 import { join } from 'node:path';
 import { loadOrCreateMinionKey } from './identity.js';
-import { FileJidLog, MemoryJidLog } from './outbox/jid-log.js';
+import { FileJidLog, MemoryJidLog, type JidLog } from './outbox/jid-log.js';
 import { FileOutbox, MemoryOutbox } from './outbox/outbox.js';
 
 /** Options for {@link startSwarm}. */
@@ -39,19 +39,22 @@ export interface SwarmOptions {
 
 /**
  * A decoder shared by a swarm's minions: a job published to all of them arrives as the same bytes
- * on every connection, so the last published job's bytes and decoded frame are kept, and an equal
- * frame is not decoded (and schema-checked) again. Decoded frames are never modified after
+ * on every connection, so the last few published jobs' bytes and decoded frames are kept, and an
+ * equal frame is not decoded (and schema-checked) again. Decoded frames are never modified after
  * decoding (the memoizing verifier already hands every minion the same spec object).
  */
-export function sharedPublishDecoder(maxFrameBytes: number): (bytes: Buffer) => DecodeResult {
-  let lastBytes: Buffer | undefined;
-  let last: DecodeResult | undefined;
+export function sharedPublishDecoder(maxFrameBytes: number, keep = 8): (bytes: Buffer) => DecodeResult {
+  // Newest last. Several jobs in flight at once arrive interleaved, so a few are kept.
+  const recent: { bytes: Buffer; result: DecodeResult }[] = [];
   return (bytes) => {
-    if (lastBytes && bytes.length === lastBytes.length && bytes.equals(lastBytes)) return last!;
+    for (let i = recent.length - 1; i >= 0; i--) {
+      const r = recent[i]!;
+      if (r.bytes.length === bytes.length && r.bytes.equals(bytes)) return r.result;
+    }
     const result = decodeFrame(bytes, { maxFrameBytes });
     if (result.ok && result.frame.type === 'job.publish') {
-      lastBytes = Buffer.from(bytes);
-      last = result;
+      if (recent.length >= keep) recent.shift();
+      recent.push({ bytes: Buffer.from(bytes), result });
     }
     return result;
   };
@@ -77,6 +80,13 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   const pin = memoryMasterPin(options.masterFingerprint);
   const decode = sharedPublishDecoder(16 * 1024 * 1024);
   const connections: MasterConnection[] = [];
+  const jidLogs: JidLog[] = [];
+  // As the daemon does: forget runs past their expiry, so a long run does not grow without end.
+  const pruner = setInterval(() => {
+    const now = Date.now();
+    for (const log of jidLogs) log.prune(now);
+  }, 60_000);
+  pruner.unref();
   const width = String(options.count - 1).length;
   const ids = Array.from({ length: options.count }, (_, i) => `${options.idPrefix}${String(i).padStart(width, '0')}`);
   // Every key is made before the first connect, so key-making does not compete with handshakes.
@@ -99,13 +109,15 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
       },
       refresh: async () => grains,
     };
+    const jidLog = own ? new FileJidLog(join(own, 'jids.log'), Date.now(), false) : new MemoryJidLog();
+    jidLogs.push(jidLog);
     const files = new FileClient((f) => connection?.send(f) ?? false);
     const log = options.log.child({ minionId: id });
     const executor = new Executor({
       id,
       registry,
       outbox: own ? new FileOutbox(join(own, 'outbox'), false) : new MemoryOutbox(),
-      jidLog: own ? new FileJidLog(join(own, 'jids.log'), Date.now(), false) : new MemoryJidLog(),
+      jidLog,
       grains: grainsAccess,
       files,
       log,
@@ -145,6 +157,9 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   }
   return {
     connected: () => connections.reduce((n, c) => n + (c.connected ? 1 : 0), 0),
-    stop: () => connections.forEach((c) => c.stop()),
+    stop: () => {
+      clearInterval(pruner);
+      connections.forEach((c) => c.stop());
+    },
   };
 }

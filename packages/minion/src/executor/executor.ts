@@ -3,7 +3,7 @@ import { ErrorCode, compileTarget, type CompiledTarget, type Frame, type JobSpec
 import { MinionError } from '../errors.js';
 import type { GrainsAccess, MasterFiles, ModuleFunction, RunningJob } from '../modules/types.js';
 import { prepareCall } from '../modules/registry.js';
-import type { JidLog } from '../outbox/jid-log.js';
+import { runKey, type JidLog } from '../outbox/jid-log.js';
 import type { Outbox, ReturnRecord } from '../outbox/outbox.js';
 import type { Session } from '../connection/connection.js';
 import type { JobVerifier } from './job-verifier.js';
@@ -177,7 +177,7 @@ export class Executor {
     o.log.info({ jid: spec.jid, attempt: spec.attempt, fun: spec.fun }, 'job accepted');
     // The ack goes out on the next turn of the event loop; a job that finished by then (test.ping,
     // grains.get) sends only its return, marked as the ack too: one frame instead of two.
-    const key = `${spec.jid}-${spec.attempt}`;
+    const key = runKey(spec.jid, spec.attempt);
     afterThisTurn(() => {
       // Still in the set: the job has not returned yet, so it needs its own ack.
       if (this.#unacked.delete(key))
@@ -194,7 +194,7 @@ export class Executor {
   #enqueue(spec: JobSpec): void {
     const o = this.#o;
     const run: Run = { spec, startedAt: o.now(), queued: true };
-    this.#running.set(`${spec.jid}-${spec.attempt}`, run);
+    this.#running.set(runKey(spec.jid, spec.attempt), run);
     run.timer = setTimeout(() => this.#stop(run, 'timed_out'), spec.timeoutMs);
     this.#queue.push(run);
     this.#pump();
@@ -282,8 +282,8 @@ export class Executor {
       { jid: spec.jid, attempt: spec.attempt, outcome: record.outcome, retcode: record.retcode },
       'job finished',
     );
-    this.#running.delete(`${spec.jid}-${spec.attempt}`);
-    const implicitAck = this.#unacked.delete(`${spec.jid}-${spec.attempt}`);
+    this.#running.delete(runKey(spec.jid, spec.attempt));
+    const implicitAck = this.#unacked.delete(runKey(spec.jid, spec.attempt));
     this.#session?.send({ type: 'job.return', ...record, ...(implicitAck ? { implicitAck } : {}) });
   }
 }

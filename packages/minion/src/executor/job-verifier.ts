@@ -17,16 +17,27 @@ export function memoizingVerifier(size = 64): JobVerifier {
   // Keyed by the signature; the spec bytes and key are compared in full on a hit, so a valid
   // signature replayed with other bytes is verified afresh (and fails).
   const cache = new Map<string, { pub: Uint8Array; fp: string; spec: Uint8Array; result: VerifiedJob }>();
+  // A swarm's shared decoder hands every minion the very same spec and signature objects: those
+  // are recognised by identity first, with no signature to encode and no bytes to compare.
+  const byIdentity = new WeakMap<Uint8Array, { spec: Uint8Array; pub: Uint8Array; fp: string; result: VerifiedJob }>();
   return {
     verify(masterPub, fp, spec, sig) {
-      const k = Buffer.from(sig.buffer, sig.byteOffset, sig.byteLength).toString('base64');
-      const hit = cache.get(k);
-      if (hit && hit.fp === fp && Buffer.compare(hit.spec, spec) === 0 && Buffer.compare(hit.pub, masterPub) === 0)
-        return hit.result;
-      const result = verifyJob(masterPub, fp, spec, sig);
-      if (cache.size >= size) cache.delete(cache.keys().next().value!);
-      cache.set(k, { pub: Buffer.from(masterPub), fp, spec: Buffer.from(spec), result });
+      const same = byIdentity.get(sig);
+      if (same && same.spec === spec && same.fp === fp && Buffer.compare(same.pub, masterPub) === 0) return same.result;
+      const result = verifyBytesOnce(masterPub, fp, spec, sig);
+      byIdentity.set(sig, { spec, pub: Buffer.from(masterPub), fp, result });
       return result;
     },
   };
+
+  function verifyBytesOnce(masterPub: Uint8Array, fp: string, spec: Uint8Array, sig: Uint8Array): VerifiedJob {
+    const k = Buffer.from(sig.buffer, sig.byteOffset, sig.byteLength).toString('base64');
+    const hit = cache.get(k);
+    if (hit && hit.fp === fp && Buffer.compare(hit.spec, spec) === 0 && Buffer.compare(hit.pub, masterPub) === 0)
+      return hit.result;
+    const result = verifyJob(masterPub, fp, spec, sig);
+    if (cache.size >= size) cache.delete(cache.keys().next().value!);
+    cache.set(k, { pub: Buffer.from(masterPub), fp, spec: Buffer.from(spec), result });
+    return result;
+  }
 }

@@ -36,7 +36,16 @@ export interface JidLog {
   prune(nowMs: number): void;
 }
 
-const key = (jid: string, attempt: number) => `${jid}-${attempt}`;
+/**
+ * The map key of a run. A first attempt is keyed by its jid alone: that string is shared with
+ * the decoded job and its hash is already computed, where building `jid-0` for every job cost a
+ * new string to make and hash, on each of several maps, for each of a swarm's minions. Jids are
+ * 20 digits, so `jid` and `jid-N` never collide.
+ */
+export function runKey(jid: string, attempt: number): string {
+  return attempt === 0 ? jid : `${jid}-${attempt}`;
+}
+const key = runKey;
 
 /** A jid log in memory (swarm minions, tests). */
 export class MemoryJidLog implements JidLog {
@@ -45,7 +54,10 @@ export class MemoryJidLog implements JidLog {
   accept(run: Omit<AcceptedRun, 'done'>): boolean {
     const k = key(run.jid, run.attempt);
     if (this.runs.has(k)) return false;
-    this.runs.set(k, { ...run, done: false });
+    // The caller's object is kept (and marked), not copied: a swarm accepts a job per minion.
+    const entry = run as AcceptedRun;
+    entry.done = false;
+    this.runs.set(k, entry);
     return true;
   }
   done(jid: string, attempt: number): void {

@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { decodeValue, encodeValue, type FrameInput } from '@brine/protocol';
+import { runKey } from './jid-log.js';
 
 /** A job's return as the minion keeps it until the master acknowledges it. */
 export type ReturnRecord = Omit<FrameInput<'job.return'>, 'type'>;
@@ -29,7 +30,10 @@ export interface Outbox {
   pending(): ReturnRecord[];
 }
 
-function key(jid: string, attempt: number): string {
+const key = runKey;
+
+/** A return's file name: unchanged across versions, so returns spooled before an upgrade are found. */
+function fileKey(jid: string, attempt: number): string {
   return `${jid}-${attempt}`;
 }
 
@@ -64,7 +68,7 @@ export class FileOutbox implements Outbox {
 
   put(ret: ReturnRecord): void {
     const k = key(ret.jid, ret.attempt);
-    const file = join(this.#dir, `${k}.ret`);
+    const file = join(this.#dir, `${fileKey(ret.jid, ret.attempt)}.ret`);
     const tmp = `${file}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     try {
@@ -88,9 +92,8 @@ export class FileOutbox implements Outbox {
   }
 
   ack(jid: string, attempt: number): void {
-    const k = key(jid, attempt);
-    if (!this.#items.delete(k)) return;
-    rmSync(join(this.#dir, `${k}.ret`), { force: true });
+    if (!this.#items.delete(key(jid, attempt))) return;
+    rmSync(join(this.#dir, `${fileKey(jid, attempt)}.ret`), { force: true });
   }
 
   get(jid: string, attempt: number): ReturnRecord | undefined {
