@@ -114,18 +114,21 @@ export function minionFromRow(row: MinionRow): StoredMinionRow {
   return out;
 }
 
-/** The named parameters of the result update. */
-export function resultParams(row: ResultWrite): Record<string, unknown> {
-  return {
-    jid: row.jid,
-    id: row.id,
-    outcome: row.outcome,
-    success: row.success ? 1 : 0,
-    retcode: row.retcode ?? null,
+/** The positional parameters of the result update (SQL.updateResult), in order. */
+export function resultParams(row: ResultWrite): unknown[] {
+  const attempt = row.attempt ?? 0;
+  return [
+    row.outcome,
+    row.success ? 1 : 0,
+    row.retcode ?? null,
     // `ret: null` is a value and is stored; only an absent ret is SQL NULL.
-    ret: row.ret === undefined ? null : encodeValue(row.ret),
-    reason: row.reason ?? null,
-    durationMs: row.durationMs ?? null,
-    attempt: row.attempt ?? 0,
-  };
+    row.ret === undefined ? null : encodeValue(row.ret),
+    row.reason ?? null,
+    row.durationMs ?? null,
+    attempt,
+    row.jid,
+    row.id,
+    row.outcome,
+    attempt,
+  ];
 }
