@@ -42,11 +42,25 @@ export async function runBrineFanout({ n, warmup, rounds, sourceAddresses, splay
     const rssZero = await settledRss(master.pid);
     const connectProfiler = profileFile ? await startInspectorProfile(master.logFile) : undefined;
     const spawnedAt = Date.now();
-    swarm = startSwarm({ master, n, sourceAddresses, splayMs, logFile: join(dir, 'swarm.log') });
+    const swarmLog = join(dir, 'swarm.log');
+    swarm = startSwarm({
+      master,
+      n,
+      sourceAddresses,
+      splayMs,
+      logFile: swarmLog,
+      ...(profileFile ? { nodeArgs: ['--inspect=127.0.0.1:0'] } : {}),
+    });
+    // The swarm's profile starts once its inspector is up: module loading is missed, not connects
+    // (keys are made before the first connect).
+    const swarmConnectProfiler = profileFile ? await startInspectorProfile(swarmLog) : undefined;
     const meterConnect = cpuMeter({ master: master.pid, swarm: swarm.pid });
     const allAt = await swarm.waitConnected(n, 300_000);
     const connectCpu = meterConnect();
     const connectProfile = await connectProfiler?.stop(profileFile.replace(/(\.cpuprofile)?$/, '-connect.cpuprofile'));
+    const swarmConnectProfile = await swarmConnectProfiler?.stop(
+      profileFile.replace('-master-', '-swarm-').replace(/(\.cpuprofile)?$/, '-connect.cpuprofile'),
+    );
     const connectMs = allAt - (swarm.state.firstConnectAt ?? spawnedAt);
     // The master counts a minion once `welcome` is sent; the swarm once it is received.
     const { body } = await master.request('GET', '/api/v1/minions?connected=true');
@@ -56,6 +70,7 @@ export async function runBrineFanout({ n, warmup, rounds, sourceAddresses, splay
 
     for (let i = 0; i < warmup; i++) await ping(master, n);
     const profiler = profileFile ? await startInspectorProfile(master.logFile) : undefined;
+    const swarmProfiler = profileFile ? await startInspectorProfile(swarmLog) : undefined;
     const meter = cpuMeter({ master: master.pid, swarm: swarm.pid });
     const times = [];
     for (let i = 0; i < rounds; i++) {
@@ -64,6 +79,7 @@ export async function runBrineFanout({ n, warmup, rounds, sourceAddresses, splay
     }
     const cpu = meter();
     const profile = profiler ? await profiler.stop(profileFile) : undefined;
+    const swarmProfile = await swarmProfiler?.stop(profileFile.replace('-master-', '-swarm-'));
     await sleep(1000);
     const rssAfter = await settledRss(master.pid);
     return {
@@ -82,7 +98,12 @@ export async function runBrineFanout({ n, warmup, rounds, sourceAddresses, splay
       swarmCpuUsPerReply: (cpu.cpuMs.swarm * 1000) / (n * rounds),
       foreignCores: cpu.foreignCores,
       swarmRss: swarm.state.rss,
-      profile: profile && { fanout: profile, connect: connectProfile },
+      profile: profile && {
+        fanout: profile,
+        connect: connectProfile,
+        swarmFanout: swarmProfile,
+        swarmConnect: swarmConnectProfile,
+      },
     };
   } finally {
     await swarm?.stop();

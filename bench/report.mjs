@@ -243,14 +243,16 @@ function profileTables(p) {
 function profileSection(p) {
   if (!p) return '';
   return [
-    `## Master CPU profiles at N=${int(p.n)} (inspector, 250 µs sampling)`,
+    `## CPU profiles at N=${int(p.n)}: master and swarm (inspector, 250 µs sampling)`,
     '',
-    `An extra run with the profiler attached (not used in the figures above); its round trip: median ${ms(p.rttWhileProfiled?.median)} over ${p.rttWhileProfiled?.n} rounds.`,
+    `An extra run with both processes profiled (not used in the figures above); its round trip: median ${ms(p.rttWhileProfiled?.median)} over ${p.rttWhileProfiled?.n} rounds. Self times of native functions include time the process was descheduled while in them (two busy processes share two cores), so compare shares within a profile, not across.`,
     '',
-    '### During the measured fan-out rounds',
+    '### Master, during the measured fan-out rounds',
     '',
     profileTables(p.fanout),
-    ...(p.connect ? ['### While the swarm connected and authenticated', '', profileTables(p.connect)] : []),
+    ...(p.swarmFanout ? ['### Swarm, during the same rounds', '', profileTables(p.swarmFanout)] : []),
+    ...(p.connect ? ['### Master, while the swarm connected and authenticated', '', profileTables(p.connect)] : []),
+    ...(p.swarmConnect ? ['### Swarm, while it connected and authenticated', '', profileTables(p.swarmConnect)] : []),
   ].join('\n');
 }
 
