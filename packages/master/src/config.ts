@@ -31,8 +31,11 @@ export const masterConfigSchema = z
     ack_timeout_ms: z.number().int().positive().default(10_000),
     /** Longest a return waits to be written with others in one job-cache transaction (one fsync). */
     ingest_batch_ms: z.number().int().min(1).max(1000).default(10),
-    /** Acks of stored returns are gathered per minion for this long and sent as one frame. */
-    ret_ack_delay_ms: z.number().int().min(0).max(10_000).default(1000),
+    /**
+     * Acks of stored returns are gathered per minion for at most this long and sent as one frame;
+     * a job published to the minion sooner takes them along in its own write.
+     */
+    ret_ack_delay_ms: z.number().int().min(0).max(10_000).default(5000),
     /** After a restart, wait this long for minions to deliver returns of unfinished jobs before marking the rest interrupted. */
     restart_recovery_ms: z.number().int().nonnegative().default(60_000),
     /** Wait after a job's timeout for the minion's own timed-out return. */
