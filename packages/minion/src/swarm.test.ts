@@ -20,7 +20,7 @@ const spec = (jid: string): JobSpec => ({
 const publishBytes = (jid: string) => encodeFrame({ type: 'job.publish', ...signJob(master.privateKey, spec(jid)) });
 
 describe('sharedPublishDecoder', () => {
-  it('decodes a job published to every minion once, and any other frame every time', () => {
+  it('decodes a job published to every minion once, its acks once, and any other frame every time', () => {
     const decode = sharedPublishDecoder(1 << 20);
     const bytes = publishBytes(newJid(Date.now()));
     // Each connection receives its own copy of the same bytes.
@@ -28,9 +28,14 @@ describe('sharedPublishDecoder', () => {
     const b = decode(Buffer.from(bytes));
     expect(a.ok && a.frame.type).toBe('job.publish');
     expect(b).toBe(a);
-    const ack = encodeFrame({ type: 'ret.ack', items: [['x', 0]] });
+    const ack = encodeFrame({ type: 'ret.ack', items: [[newJid(Date.now()), 0]] });
     const c = decode(Buffer.from(ack));
-    expect(decode(Buffer.from(ack))).not.toBe(c);
+    expect(c.ok && c.frame.type).toBe('ret.ack');
+    expect(decode(Buffer.from(ack))).toBe(c);
+    const cancel = encodeFrame({ type: 'job.cancel', jid: newJid(Date.now()) });
+    const d = decode(Buffer.from(cancel));
+    expect(d.ok && d.frame.type).toBe('job.cancel');
+    expect(decode(Buffer.from(cancel))).not.toBe(d);
     expect(decode(Buffer.from(bytes))).toBe(a);
   });
 
