@@ -60,7 +60,7 @@ export const masterConfigSchema = z
     /** Connections allowed to wait at accept; the excess is reset (the minion backs off and retries). */
     max_connect_queue: z.number().int().min(0).default(20_000),
     /** A connection that waited at accept longer than this is reset instead of started. */
-    connect_queue_wait_ms: z.number().int().positive().default(25_000),
+    connect_queue_wait_ms: z.number().int().positive().default(15_000),
     /** Retry delay told to pending and refused minions, in ms (jittered). */
     pending_retry_ms: z.number().int().positive().default(10_000),
     /** How long the job cache keeps jobs, in hours (Salt's keep_jobs). */

@@ -57,11 +57,12 @@ export interface ConnectionOptions {
 /**
  * How long a connect may take up to the WebSocket upgrade. A master that comes back to a whole
  * fleet holds the excess connections at accept, in order, until it has handshake capacity (its
- * `connect_queue_wait_ms`, 25 s by default, stays below this): on this 2-core machine 10,000
- * minions take about 17 s, and a minion that gave up at 10 s went to the back of the queue.
- * Salt's minion waits 60 s (`auth_timeout`).
+ * `connect_queue_wait_ms`, 15 s by default, stays below this): on this 2-core machine 10,000
+ * minions take about 15 s, and a minion that gave up at 10 s went to the back of the queue. A
+ * connect into a black hole also waits this long, so it is not longer still: after a network
+ * partition heals, a minion stuck in such an attempt reconnects within this plus its backoff.
  */
-const HANDSHAKE_TIMEOUT_MS = 30_000;
+const HANDSHAKE_TIMEOUT_MS = 20_000;
 
 let sharedContext: SecureContext | undefined;
 
