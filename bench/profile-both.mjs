@@ -23,6 +23,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '1' },
     'master-config': { type: 'string', default: '{}' },
     'no-profile': { type: 'boolean', default: false },
+    'master-node-args': { type: 'string', default: '' },
   },
 });
 const n = Number(flags.n);

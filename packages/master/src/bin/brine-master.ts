@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './heap-policy.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadMasterConfig } from '../config.js';
 import { MasterError } from '../errors.js';
