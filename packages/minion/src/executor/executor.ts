@@ -32,6 +32,8 @@ interface Run {
   /** Made when the function first asks for its signal: most (test.ping, grains.get) never do. */
   controller?: AbortController;
   startedAt: number;
+  /** When it times out, ms since epoch (from when it was queued). */
+  deadline: number;
   /** Waiting for a free slot; its deadline already runs. */
   queued: boolean;
   timer?: NodeJS.Timeout;
@@ -178,26 +180,35 @@ export class Executor {
     // The ack goes out on the next turn of the event loop; a job that finished by then (test.ping,
     // grains.get) sends only its return, marked as the ack too: one frame instead of two.
     const key = runKey(spec.jid, spec.attempt);
+    this.#unacked.add(key);
+    const run = this.#enqueue(spec);
     afterThisTurn(() => {
       // Still in the set: the job has not returned yet, so it needs its own ack.
       if (this.#unacked.delete(key))
         session.send({ type: 'job.ack', jid: spec.jid, attempt: spec.attempt, state: 'started' });
+      // Still running: now it needs its deadline timer (a job done by now never makes one).
+      if (this.#running.get(key) === run) this.#armDeadline(run);
     });
-    this.#unacked.add(key);
-    this.#enqueue(spec);
+  }
+
+  /** Arms a run's deadline: `timeoutMs` from when it was queued, whatever is left of it now. */
+  #armDeadline(run: Run): void {
+    const left = run.deadline - this.#o.now();
+    run.timer = setTimeout(() => this.#stop(run, 'timed_out'), Math.max(0, left));
   }
 
   /**
    * Queues a job. Its deadline counts from here, not from when a slot frees up: a job that waits
    * past its timeout, or is cancelled while waiting, ends without running.
    */
-  #enqueue(spec: JobSpec): void {
+  #enqueue(spec: JobSpec): Run {
     const o = this.#o;
-    const run: Run = { spec, startedAt: o.now(), queued: true };
+    const now = o.now();
+    const run: Run = { spec, startedAt: now, deadline: now + spec.timeoutMs, queued: true };
     this.#running.set(runKey(spec.jid, spec.attempt), run);
-    run.timer = setTimeout(() => this.#stop(run, 'timed_out'), spec.timeoutMs);
     this.#queue.push(run);
     this.#pump();
+    return run;
   }
 
   #pump(): void {
