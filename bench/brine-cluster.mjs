@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { BIN, nodeFlagsOf } from '../packages/testing/dist/index.js';
+import { BIN } from '../packages/testing/dist/index.js';
 import { exited, onLines, spawnNode, stopChild } from './lib/procs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -58,8 +58,7 @@ export async function startBenchMaster({ dir, fds = 1024, nodeArgs = [], config 
   const logFd = openSync(logFile, 'a');
   const proc = spawnNode(BIN.master, ['--config', file], {
     fds,
-    // The flags the binary's #! line gives it (--optimize-for-size): measure what ships.
-    nodeArgs: [...nodeFlagsOf(BIN.master), ...nodeArgs],
+    nodeArgs,
     stdio: ['ignore', logFd, logFd],
     env: { ...process.env, BRINE_LOG_FORMAT: 'json' },
   });

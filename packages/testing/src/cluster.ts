@@ -17,16 +17,6 @@ export const BIN = {
   brineCall: join(REPO_ROOT, 'packages/cli/dist/bin/brine-call.js'),
 } as const;
 
-/**
- * The node flags a program's `#!/usr/bin/env -S node …` line asks for (the master's
- * `--optimize-for-size`), so that processes started as `node <bin>` run as the shipped binary does.
- */
-export function nodeFlagsOf(bin: string): string[] {
-  const first = readFileSync(bin, 'utf8').split('\n', 1)[0] ?? '';
-  const m = /^#!\/usr\/bin\/env -S node((?: --?[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
-  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
-}
-
 /** What a CLI run printed and how it exited. */
 export interface CliRun {
   code: number;
@@ -239,7 +229,7 @@ export class Cluster {
   /** Runs a CLI program (brine, brine-key, ...) as a process against this master. */
   cli(bin: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliRun> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [...nodeFlagsOf(bin), bin, ...args], {
+      const child = spawn(process.execPath, [bin, ...args], {
         env: { ...this.env, ...options.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -291,7 +281,7 @@ export class Cluster {
 
   #spawn(name: string, bin: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
     const logs = this.#options.logs ?? 'file';
-    const child = spawn(process.execPath, [...nodeFlagsOf(bin), bin, ...args], {
+    const child = spawn(process.execPath, [bin, ...args], {
       stdio: logs === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, BRINE_LOG_FORMAT: 'json', ...env },
     });

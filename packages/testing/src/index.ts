@@ -1,11 +1,2 @@
-export {
-  BIN,
-  Cluster,
-  REPO_ROOT,
-  nodeFlagsOf,
-  startCluster,
-  waitFor,
-  type ClusterOptions,
-  type CliRun,
-} from './cluster.js';
+export { BIN, Cluster, REPO_ROOT, startCluster, waitFor, type ClusterOptions, type CliRun } from './cluster.js';
 export { FaultProxy, startFaultProxy, type FaultMode } from './fault-proxy.js';

@@ -1,12 +1,4 @@
-#!/usr/bin/env -S node --optimize-for-size
-// The node flag above is part of the master, and every launcher passes it (deploy/systemd, the
-// benchmark and the test cluster read it from this line). The master's working set grows with
-// its fleet, about 10 KB of live heap per connected minion, and V8's default policy let the old
-// generation grow to several times that before a full collection: after a few fan-outs to 5,000
-// minions, 60.7 KB of RSS per minion, a third of it garbage of finished jobs. With
-// --optimize-for-size, 39.9 KB, for about 4% more time per 10,000-minion round trip
-// (bench/memory-probe.mjs, bench/profile-both.mjs). Set at run time with v8.setFlagsFromString
-// instead, the same flag cost 40% more time per round trip: it has to be on the command line.
+#!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { loadMasterConfig } from '../config.js';
 import { MasterError } from '../errors.js';
