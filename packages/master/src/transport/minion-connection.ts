@@ -15,7 +15,7 @@ import {
 } from '@brine/protocol';
 import type { MinionLink } from '../core/minion-link.js';
 import type { Admission } from './admission.js';
-import { binaryFrame, framed, writeFrames } from './ws-frame.js';
+import { binaryFrame, framed, framedPair, writeFrames } from './ws-frame.js';
 import { mayReceive } from './handlers.js';
 import type { MasterIdentity } from '../keys/master-identity.js';
 import type { KeyStateValue } from '../keys/key-store.js';
@@ -210,11 +210,13 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
       sendAll: (frames) => {
         if (!writable()) return false;
         // The last frame is the shared one (a published job, framed once per fan-out); the ones
-        // before it are this minion's own.
-        writeFrames(
-          ws,
-          frames.map((f, i) => (i === frames.length - 1 ? framed(f) : binaryFrame(f))),
-        );
+        // before it are this minion's own (or shared too: see framedPair).
+        if (frames.length === 2) writeFrames(ws, [framedPair(frames[0]!, frames[1]!)]);
+        else
+          writeFrames(
+            ws,
+            frames.map((f, i) => (i === frames.length - 1 ? framed(f) : binaryFrame(f))),
+          );
         return true;
       },
       close: (reason) => {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { binaryFrame, framed, writeFrames } from './ws-frame.js';
+import { binaryFrame, framed, framedPair, writeFrames } from './ws-frame.js';
 
 const servers: WebSocketServer[] = [];
 afterEach(() => servers.splice(0).forEach((s) => s.close()));
@@ -50,5 +50,17 @@ describe('binaryFrame', () => {
     const fb = framed(b);
     expect(fb).not.toBe(framed(a));
     expect(framed(a).subarray(2).toString()).toBe('job');
+  });
+});
+
+describe('framedPair', () => {
+  it('joins two frames, and gives the same buffer for the same pair of payloads', async () => {
+    const ack = Buffer.from('ack');
+    const job = Buffer.from('job');
+    const joined = framedPair(ack, job);
+    expect(framedPair(ack, job)).toBe(joined);
+    expect(framedPair(Buffer.from('ack'), job)).not.toBe(joined);
+    const got = await receive([framedPair(ack, job)], 2);
+    expect(got.map(String)).toEqual(['ack', 'job']);
   });
 });
