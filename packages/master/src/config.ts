@@ -36,6 +36,8 @@ export const masterConfigSchema = z
      * a job published to the minion sooner takes them along in its own write.
      */
     ret_ack_delay_ms: z.number().int().min(0).max(10_000).default(5000),
+    /** After a job to at least 1,000 minions, a full GC once no job has run for this long (0: never). */
+    idle_gc_ms: z.number().int().min(0).default(500),
     /** After a restart, wait this long for minions to deliver returns of unfinished jobs before marking the rest interrupted. */
     restart_recovery_ms: z.number().int().nonnegative().default(60_000),
     /** Wait after a job's timeout for the minion's own timed-out return. */

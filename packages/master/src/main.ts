@@ -14,7 +14,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { asyncScheduler } from 'rxjs';
-import { createJidGenerator, encodeFrame, globMatch, signJob } from '@brine/protocol';
+import { createJidGenerator, encodeFrame, globMatch, signJob, type JobSummary } from '@brine/protocol';
 import type { MasterConfig } from './config.js';
 import { EventBus } from './core/event-bus.js';
 import { FrameRouter } from './core/frame-router.js';
@@ -34,6 +34,7 @@ import { openSqliteJobStore } from './store/sqlite-job-store.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
+import { idleCollector } from './idle-gc.js';
 import { FaultPoint, faultsFromEnv, type Faults } from './faults.js';
 import type { JobStore } from './core/job-store.js';
 import type { MinionLink } from './core/minion-link.js';
@@ -154,6 +155,11 @@ export async function startMaster(
     ackTimeoutMs: config.ack_timeout_ms,
     graceMs: config.job_grace_ms,
   });
+
+  const collector = idleCollector({ idleMs: config.idle_gc_ms, minMinions: 1000, busy: () => manager.busy });
+  const jobsDone = bus
+    .events$(['brine/job/*/done'])
+    .subscribe((e) => collector.jobEnded((e.data as JobSummary).targeted));
 
   const files = new FileServer(config.file_roots);
   manager.recoverUnfinished(config.restart_recovery_ms);
@@ -285,6 +291,8 @@ export async function startMaster(
         acks.flush();
         await minionServer.close();
         registry.close('shutdown');
+        jobsDone.unsubscribe();
+        collector.stop();
         bus.close();
         cache.flushSync();
         store.close();

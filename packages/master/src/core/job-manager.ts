@@ -217,6 +217,11 @@ export class JobManager {
    * always; a retry attempt only while its job runs and after it was sent. A minion cannot make
    * up a later attempt to overwrite its stored result.
    */
+  /** Whether any job is running. */
+  get busy(): boolean {
+    return this.#active.size > 0;
+  }
+
   attemptPublished(jid: string, attempt: number): boolean {
     return attempt === 0 || attempt <= (this.#active.get(jid)?.maxAttempt ?? 0);
   }
