@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createJidGenerator, encodeFrame, generateMemoryKeyPair, signJob, type JobSpec } from '@brine/protocol';
+import { createJidGenerator, encodeFrame, generateMemoryKeyPair, signJob } from '@brine/protocol';
+import { sampleSpec } from './executor/job-spec.fixture.js';
 import { sharedPublishDecoder } from './swarm.js';
 
 const master = generateMemoryKeyPair();
 const newJid = createJidGenerator();
-const spec = (jid: string): JobSpec => ({
-  jid,
-  attempt: 0,
-  fun: 'test.ping',
-  args: [],
-  kwargs: {},
-  tgt: '*',
-  tgtType: 'glob',
-  expiresAt: Date.now() + 60_000,
-  timeoutMs: 10_000,
-  stream: false,
-  master: 'aa:bb',
-});
-const publishBytes = (jid: string) => encodeFrame({ type: 'job.publish', ...signJob(master.privateKey, spec(jid)) });
+const publishBytes = (jid: string) =>
+  encodeFrame({ type: 'job.publish', ...signJob(master.privateKey, sampleSpec('aa:bb', { jid })) });
 
 describe('sharedPublishDecoder', () => {
   it('decodes a job published to every minion once, its acks once, and any other frame every time', () => {

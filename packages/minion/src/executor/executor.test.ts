@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  createJidGenerator,
   fingerprint,
   generateKeyPair,
   loadKeyPair,
@@ -18,12 +17,12 @@ import type { GrainsAccess, MasterFiles } from '../modules/types.js';
 import { FileJidLog } from '../outbox/jid-log.js';
 import { FileOutbox } from '../outbox/outbox.js';
 import type { Session } from '../connection/connection.js';
+import { sampleSpec } from './job-spec.fixture.js';
 import { Executor } from './executor.js';
 import { directVerifier } from './job-verifier.js';
 
 const master = loadKeyPair(generateKeyPair().privatePem);
 const masterFp = fingerprint(master.publicRaw);
-const newJid = createJidGenerator();
 const grains: GrainsAccess = {
   all: () => ({ id: 'ex-1', os: 'Debian' }),
   setValue: async () => {},
@@ -58,21 +57,7 @@ function session(): Session & { sent: FrameInput[] } {
 }
 
 function publish(spec: Partial<JobSpec>): Frame<'job.publish'> {
-  const full: JobSpec = {
-    jid: newJid(Date.now()),
-    attempt: 0,
-    fun: 'test.ping',
-    args: [],
-    kwargs: {},
-    tgt: '*',
-    tgtType: 'glob',
-    expiresAt: Date.now() + 60_000,
-    timeoutMs: 10_000,
-    stream: false,
-    master: masterFp,
-    ...spec,
-  };
-  return { v: 1, type: 'job.publish', ...signJob(master.privateKey, full) };
+  return { v: 1, type: 'job.publish', ...signJob(master.privateKey, sampleSpec(masterFp, spec)) };
 }
 
 const returns = (s: { sent: FrameInput[] }) =>
