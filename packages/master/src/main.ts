@@ -103,10 +103,7 @@ export async function startMaster(
     return figures;
   };
   const router = new FrameRouter();
-  const acks = new AckCoalescer(
-    (id, items) => registry.link(id)?.send(encodeFrame({ type: 'ret.ack', items })),
-    config.ret_ack_delay_ms,
-  );
+  const acks = new AckCoalescer((id, frame) => registry.link(id)?.send(frame), config.ret_ack_delay_ms);
   const ingest = new ReturnIngest({
     store,
     scheduler: asyncScheduler,
@@ -124,16 +121,6 @@ export async function startMaster(
   });
   const newJid = createJidGenerator();
   const publishFrames = new WeakSet<Uint8Array>();
-  // A fan-out's minions each have one ack waiting, for the same (jid, attempt): its frame is
-  // encoded once, and so the ack-and-job write is one shared buffer (framedPair).
-  let lastAck: { jid: string; attempt: number; bytes: Uint8Array } | undefined;
-  const ackFrame = (items: [string, number][]): Uint8Array => {
-    if (items.length !== 1) return encodeFrame({ type: 'ret.ack', items });
-    const [jid, attempt] = items[0]!;
-    if (lastAck?.jid !== jid || lastAck.attempt !== attempt)
-      lastAck = { jid, attempt, bytes: encodeFrame({ type: 'ret.ack', items }) };
-    return lastAck.bytes;
-  };
   // The registry holds the fault-counting wrapper of each link; closes arrive with the plain one.
   const wrapped = new WeakMap<MinionLink, MinionLink>();
   const manager = new JobManager({
@@ -198,8 +185,8 @@ export async function startMaster(
             if (!publishFrames.has(bytes)) return plainLink.send(bytes);
             faults.hit(FaultPoint.publish);
             // Acks still waiting for this minion ride along with the job, in the same write.
-            const items = acks.take(plainLink.id);
-            return items ? plainLink.sendAll([ackFrame(items), bytes]) : plainLink.send(bytes);
+            const ack = acks.take(plainLink.id);
+            return ack ? plainLink.sendPair(ack, bytes) : plainLink.send(bytes);
           },
         };
         wrapped.set(plainLink, link);

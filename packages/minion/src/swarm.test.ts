@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createJidGenerator, encodeFrame, generateMemoryKeyPair, signJob } from '@brine/protocol';
 import { sampleSpec } from './executor/job-spec.fixture.js';
-import { sharedPublishDecoder } from './swarm.js';
+import { sharedFrameDecoder } from './swarm.js';
 
 const master = generateMemoryKeyPair();
 const newJid = createJidGenerator();
 const publishBytes = (jid: string) =>
   encodeFrame({ type: 'job.publish', ...signJob(master.privateKey, sampleSpec('aa:bb', { jid })) });
 
-describe('sharedPublishDecoder', () => {
+describe('sharedFrameDecoder', () => {
   it('decodes a job published to every minion once, its acks once, and any other frame every time', () => {
-    const decode = sharedPublishDecoder(1 << 20);
+    const decode = sharedFrameDecoder(1 << 20);
     const bytes = publishBytes(newJid(Date.now()));
     // Each connection receives its own copy of the same bytes.
     const a = decode(Buffer.from(bytes));
@@ -29,7 +29,7 @@ describe('sharedPublishDecoder', () => {
   });
 
   it('a different job, or bytes that differ in one place, are decoded afresh', () => {
-    const decode = sharedPublishDecoder(1 << 20);
+    const decode = sharedFrameDecoder(1 << 20);
     const first = decode(Buffer.from(publishBytes(newJid(Date.now()))));
     const second = decode(Buffer.from(publishBytes(newJid(Date.now()))));
     expect(second).not.toBe(first);
@@ -41,7 +41,7 @@ describe('sharedPublishDecoder', () => {
   });
 
   it('keeps refusing bad frames', () => {
-    const decode = sharedPublishDecoder(16);
+    const decode = sharedFrameDecoder(16);
     expect(decode(Buffer.from(publishBytes(newJid(Date.now()))))).toMatchObject({ ok: false });
   });
 });

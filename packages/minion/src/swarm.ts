@@ -38,18 +38,18 @@ export interface SwarmOptions {
 }
 
 /**
- * A decoder shared by a swarm's minions: a job published to all of them arrives as the same bytes
- * on every connection (and so do its acks), so the last few such frames' bytes and decoded forms
- * are kept, and an equal frame is not decoded (and schema-checked) again. Decoded frames are never modified after
- * decoding (the memoizing verifier already hands every minion the same spec object).
- */
-/**
  * Frames a swarm's minions receive byte for byte alike and only read: a published job, and the
  * acks of a fan-out's returns (the same jid for every minion, sent with the next job).
  */
 const SHARED_FRAME_TYPES = new Set(['job.publish', 'ret.ack']);
 
-export function sharedPublishDecoder(maxFrameBytes: number, keep = 8): (bytes: Buffer) => DecodeResult {
+/**
+ * A decoder shared by a swarm's minions: a job published to all of them arrives as the same bytes
+ * on every connection (and so do its acks), so the last few such frames' bytes and decoded forms
+ * are kept, and an equal frame is not decoded (and schema-checked) again. Decoded frames are
+ * never modified after decoding (the memoizing verifier already hands every minion the same spec).
+ */
+export function sharedFrameDecoder(maxFrameBytes: number, keep = 8): (bytes: Buffer) => DecodeResult {
   // Newest last. Several jobs in flight at once arrive interleaved, so a few are kept.
   const recent: { bytes: Buffer; result: DecodeResult }[] = [];
   return (bytes) => {
@@ -84,7 +84,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   const verifier = memoizingVerifier();
   const base = await collectGrains({ id: `${options.idPrefix}0` });
   const pin = memoryMasterPin(options.masterFingerprint);
-  const decode = sharedPublishDecoder(16 * 1024 * 1024);
+  const decode = sharedFrameDecoder(16 * 1024 * 1024);
   const connections: MasterConnection[] = [];
   const jidLogs: JidLog[] = [];
   // As the daemon does: forget runs past their expiry, so a long run does not grow without end.

@@ -212,16 +212,16 @@ export class JobManager {
     return { ok: true, job: { jid, minions, events$: events$.asObservable() } };
   }
 
-  /**
-   * Whether a return for `attempt` of `jid` answers a job frame this master published: attempt 0
-   * always; a retry attempt only while its job runs and after it was sent. A minion cannot make
-   * up a later attempt to overwrite its stored result.
-   */
   /** Whether any job is running. */
   get busy(): boolean {
     return this.#active.size > 0;
   }
 
+  /**
+   * Whether a return for `attempt` of `jid` answers a job frame this master published: attempt 0
+   * always; a retry attempt only while its job runs and after it was sent. A minion cannot make
+   * up a later attempt to overwrite its stored result.
+   */
   attemptPublished(jid: string, attempt: number): boolean {
     return attempt === 0 || attempt <= (this.#active.get(jid)?.maxAttempt ?? 0);
   }

@@ -15,15 +15,18 @@ import {
 } from '@brine/protocol';
 import type { MinionLink } from '../core/minion-link.js';
 import type { Admission } from './admission.js';
-import { binaryFrame, framed, framedPair, writeFrames } from './ws-frame.js';
+import { framed, framedPair, writeFrame } from './ws-frame.js';
 import { mayReceive } from './handlers.js';
 import type { MasterIdentity } from '../keys/master-identity.js';
 import type { KeyStateValue } from '../keys/key-store.js';
 
-/** A link as the transport hands it out: it can also send several frames in one write. */
+/** A link as the transport hands it out: it can also send two frames in one write. */
 export interface TransportLink extends MinionLink {
-  /** Queues several pre-encoded frames, in order, as one socket write (the last may be shared by many links). */
-  sendAll(frames: readonly Uint8Array[]): boolean;
+  /**
+   * Queues two pre-encoded frames, in order, as one socket write. Both may be shared by many links
+   * (a fan-out's acks and its job): the joined buffer is then made once (framedPair).
+   */
+  sendPair(first: Uint8Array, second: Uint8Array): boolean;
 }
 
 /** What a connection needs from the master; injected by the server. */
@@ -204,19 +207,12 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
       alive: true,
       send: (bytes) => {
         if (!writable()) return false;
-        writeFrames(ws, [framed(bytes)]);
+        writeFrame(ws, framed(bytes));
         return true;
       },
-      sendAll: (frames) => {
+      sendPair: (first, second) => {
         if (!writable()) return false;
-        // The last frame is the shared one (a published job, framed once per fan-out); the ones
-        // before it are this minion's own (or shared too: see framedPair).
-        if (frames.length === 2) writeFrames(ws, [framedPair(frames[0]!, frames[1]!)]);
-        else
-          writeFrames(
-            ws,
-            frames.map((f, i) => (i === frames.length - 1 ? framed(f) : binaryFrame(f))),
-          );
+        writeFrame(ws, framedPair(first, second));
         return true;
       },
       close: (reason) => {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { binaryFrame, framed, framedPair, writeFrames } from './ws-frame.js';
+import { binaryFrame, framed, framedPair, writeFrame } from './ws-frame.js';
 
 const servers: WebSocketServer[] = [];
 afterEach(() => servers.splice(0).forEach((s) => s.close()));
@@ -12,7 +12,7 @@ async function receive(frames: Buffer[], expected: number): Promise<Buffer[]> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
   servers.push(wss);
   await once(wss, 'listening');
-  wss.on('connection', (ws) => writeFrames(ws, frames));
+  wss.on('connection', (ws) => frames.forEach((f) => writeFrame(ws, f)));
   const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, { perMessageDeflate: false });
   const got: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -35,7 +35,7 @@ describe('binaryFrame', () => {
     expect(got!.equals(payload)).toBe(true);
   });
 
-  it('several frames written corked arrive as separate messages, in order', async () => {
+  it('several frames written back to back arrive as separate messages, in order', async () => {
     const got = await receive(
       [binaryFrame(Buffer.from('one')), binaryFrame(Buffer.from('two')), binaryFrame(Buffer.from('three'))],
       3,

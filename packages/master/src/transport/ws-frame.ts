@@ -56,17 +56,11 @@ export function framedPair(first: Uint8Array, second: Uint8Array): Buffer {
 }
 
 /**
- * Writes whole frames straight to an open WebSocket's socket, as one buffer (one TLS record, one
- * system call; joined here rather than corked, which costs a writev and a copy anyway). Safe beside
- * `ws.send` because, with permessage-deflate off and no Blob payloads, ws writes every message to
- * the socket synchronously and keeps no queue of its own: the order of writes is the order of
- * calls. The caller checks `readyState === OPEN` first.
+ * Writes whole frames, in one buffer, straight to an open WebSocket's socket: one TLS record, one
+ * system call. Safe beside `ws.send` because, with permessage-deflate off and no Blob payloads, ws
+ * writes every message to the socket synchronously and keeps no queue of its own: the order of
+ * writes is the order of calls. The caller checks `readyState === OPEN` first.
  */
-export function writeFrames(ws: WebSocket, frames: readonly Buffer[]): void {
-  const socket = (ws as unknown as { _socket: Socket })._socket;
-  if (frames.length === 1) {
-    socket.write(frames[0]!);
-    return;
-  }
-  socket.write(Buffer.concat(frames));
+export function writeFrame(ws: WebSocket, frame: Buffer): void {
+  (ws as unknown as { _socket: Socket })._socket.write(frame);
 }

@@ -25,8 +25,6 @@ export interface MinionServer {
   port: number;
   /** Stops accepting and closes every connection. */
   close(): Promise<void>;
-  /** The accept gate, for metrics. */
-  gate: ConnectGate;
 }
 
 /**
@@ -96,7 +94,6 @@ export async function startMinionServer(options: MinionServerOptions): Promise<M
   });
   return {
     port: (front.address() as AddressInfo).port,
-    gate,
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(sweep);

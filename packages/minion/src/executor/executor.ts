@@ -36,6 +36,8 @@ interface Run {
   deadline: number;
   /** Waiting for a free slot; its deadline already runs. */
   queued: boolean;
+  /** Its ack (or its return, standing for the ack) has been sent: see Executor.#onPublish. */
+  acked: boolean;
   timer?: NodeJS.Timeout;
   why?: 'cancelled' | 'timed_out';
 }
@@ -71,8 +73,6 @@ export class Executor {
   readonly #o: ExecutorOptions;
   readonly #running = new Map<string, Run>();
   readonly #queue: Run[] = [];
-  /** Runs whose ack has not been sent yet (see #onPublish). */
-  readonly #unacked = new Set<string>();
   #active = 0;
   #session: Session | undefined;
 
@@ -179,15 +179,15 @@ export class Executor {
     o.log.info({ jid: spec.jid, attempt: spec.attempt, fun: spec.fun }, 'job accepted');
     // The ack goes out on the next turn of the event loop; a job that finished by then (test.ping,
     // grains.get) sends only its return, marked as the ack too: one frame instead of two.
-    const key = runKey(spec.jid, spec.attempt);
-    this.#unacked.add(key);
     const run = this.#enqueue(spec);
     afterThisTurn(() => {
-      // Still in the set: the job has not returned yet, so it needs its own ack.
-      if (this.#unacked.delete(key))
+      // Not acked yet: the job has not returned, so it needs its own ack.
+      if (!run.acked) {
+        run.acked = true;
         session.send({ type: 'job.ack', jid: spec.jid, attempt: spec.attempt, state: 'started' });
+      }
       // Still running: now it needs its deadline timer (a job done by now never makes one).
-      if (this.#running.get(key) === run) this.#armDeadline(run);
+      if (this.#running.get(runKey(spec.jid, spec.attempt)) === run) this.#armDeadline(run);
     });
   }
 
@@ -204,7 +204,7 @@ export class Executor {
   #enqueue(spec: JobSpec): Run {
     const o = this.#o;
     const now = o.now();
-    const run: Run = { spec, startedAt: now, deadline: now + spec.timeoutMs, queued: true };
+    const run: Run = { spec, startedAt: now, deadline: now + spec.timeoutMs, queued: true, acked: false };
     this.#running.set(runKey(spec.jid, spec.attempt), run);
     this.#queue.push(run);
     this.#pump();
@@ -294,7 +294,8 @@ export class Executor {
       'job finished',
     );
     this.#running.delete(runKey(spec.jid, spec.attempt));
-    const implicitAck = this.#unacked.delete(runKey(spec.jid, spec.attempt));
+    const implicitAck = !run.acked;
+    run.acked = true;
     this.#session?.send({ type: 'job.return', ...record, ...(implicitAck ? { implicitAck } : {}) });
   }
 }

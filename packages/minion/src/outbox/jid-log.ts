@@ -54,10 +54,7 @@ export class MemoryJidLog implements JidLog {
   accept(run: Omit<AcceptedRun, 'done'>): boolean {
     const k = key(run.jid, run.attempt);
     if (this.runs.has(k)) return false;
-    // The caller's object is kept (and marked), not copied: a swarm accepts a job per minion.
-    const entry = run as AcceptedRun;
-    entry.done = false;
-    this.runs.set(k, entry);
+    this.runs.set(k, { ...run, done: false });
     return true;
   }
   done(jid: string, attempt: number): void {
