@@ -57,6 +57,43 @@ export async function waitFor<T>(
   }
 }
 
+/** Options for {@link waitForProgress}. */
+export interface ProgressWait {
+  /** A snapshot of how far the work has got; any change counts as progress (compared as JSON). */
+  progress: () => unknown;
+  /** Fail when the snapshot has not changed for this long. @default 30_000 */
+  stallMs?: number;
+  /** Fail after this long whatever happens: a bound for work that moves but never ends. @default 300_000 */
+  capMs?: number;
+  /** What is awaited, for the error message. */
+  what: string;
+}
+
+/**
+ * Polls `done` until it holds, for as long as the work behind it keeps moving: a wait for work
+ * whose duration scales with the CPU it gets (a loaded CI box runs it several times slower), so
+ * it fails only when nothing changed for `stallMs`, or past the generous `capMs`.
+ */
+export async function waitForProgress(done: () => boolean | Promise<boolean>, opts: ProgressWait): Promise<void> {
+  const stallMs = opts.stallMs ?? 30_000;
+  const start = Date.now();
+  const capAt = start + (opts.capMs ?? 300_000);
+  let last = JSON.stringify(opts.progress());
+  let movedAt = start;
+  for (;;) {
+    if (await done()) return;
+    const now = Date.now();
+    const snap = JSON.stringify(opts.progress());
+    if (snap !== last) [last, movedAt] = [snap, now];
+    if (now - movedAt > stallMs)
+      throw new Error(
+        `no progress for ${stallMs} ms waiting for ${opts.what} (stuck at ${snap}, ${now - start} ms in all)`,
+      );
+    if (now > capAt) throw new Error(`timed out after ${now - start} ms waiting for ${opts.what} (at ${snap})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 function yamlOf(obj: Record<string, unknown>): string {
   // JSON is valid YAML: no YAML library needed to write a config.
   return JSON.stringify(obj, null, 2) + '\n';

@@ -1,2 +1,12 @@
-export { BIN, Cluster, REPO_ROOT, startCluster, waitFor, type ClusterOptions, type CliRun } from './cluster.js';
+export {
+  BIN,
+  Cluster,
+  REPO_ROOT,
+  startCluster,
+  waitFor,
+  waitForProgress,
+  type ClusterOptions,
+  type ProgressWait,
+  type CliRun,
+} from './cluster.js';
 export { FaultProxy, startFaultProxy, type FaultMode } from './fault-proxy.js';

@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { Cluster, waitFor } from '@brine/testing';
+import { Cluster, waitFor, waitForProgress } from '@brine/testing';
 import { acceptedCount, finishedRuns, outboxSize } from './minion-log.js';
 
 const MINIONS = Array.from({ length: 10 }, (_, i) => `crash-${i}`);
 const JOBS = 100;
+
+/**
+ * How far the minions have got: runs finished and returns still unacked. The waits below last as
+ * long as this keeps moving (100 jobs x 10 minions of `test.sleep 6`, acks that may wait 5 s for
+ * `ret_ack_delay_ms`, and other test files on the same two cores take from 15 s to over 50 s), and
+ * fail when it stops.
+ */
+function progressOf(dir: string): number[] {
+  return [finishedRuns(dir).length, acceptedCount(dir), ...MINIONS.map((id) => outboxSize(dir, id))];
+}
 
 interface Lookup {
   minions: { id: string; outcome: string | null }[];
@@ -41,12 +51,11 @@ async function crashAt(point: string | undefined): Promise<void> {
       );
     else {
       // Idle: every job ran everywhere and every return was acked.
-      await waitFor(
+      await waitForProgress(
         () =>
           finishedRuns(cluster.dir).length === JOBS * MINIONS.length &&
           MINIONS.every((id) => outboxSize(cluster.dir, id) === 0),
-        30_000,
-        'idle',
+        { progress: () => progressOf(cluster.dir), what: 'every run to finish and every outbox to drain' },
       );
       await cluster.killMaster('SIGKILL');
     }
@@ -54,12 +63,14 @@ async function crashAt(point: string | undefined): Promise<void> {
     await cluster.waitConnected(MINIONS, 20_000);
     // Every job a minion accepted finishes, and every minion re-sends what the master has not
     // acked: wait until all accepted runs finished and every outbox drained.
-    await waitFor(
-      () => acceptedCount(cluster.dir) === finishedRuns(cluster.dir).length,
-      30_000,
-      'accepted jobs to finish',
-    );
-    await waitFor(() => MINIONS.every((id) => outboxSize(cluster.dir, id) === 0), 30_000, 'outboxes to drain');
+    await waitForProgress(() => acceptedCount(cluster.dir) === finishedRuns(cluster.dir).length, {
+      progress: () => progressOf(cluster.dir),
+      what: 'accepted jobs to finish',
+    });
+    await waitForProgress(() => MINIONS.every((id) => outboxSize(cluster.dir, id) === 0), {
+      progress: () => progressOf(cluster.dir),
+      what: 'outboxes to drain',
+    });
     expect(finishedRuns(cluster.dir).length).toBeGreaterThan(0);
 
     const runs = finishedRuns(cluster.dir);
@@ -97,6 +108,7 @@ describe('the master killed with SIGKILL, 10 minions x 100 jobs in flight', () =
     async (_name, point) => {
       await crashAt(point);
     },
-    120_000,
+    // Each wait above fails after 30 s without progress; the whole may take minutes on a loaded box.
+    600_000,
   );
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster, startFaultProxy, waitFor, type FaultProxy } from '@brine/testing';
+import { Cluster, startFaultProxy, waitFor, waitForProgress, type FaultProxy } from '@brine/testing';
 import { finishedRuns, outboxSize } from './minion-log.js';
 
 let cluster: Cluster | undefined;
@@ -120,7 +120,10 @@ describe('faults on the network between minions and the master', () => {
     const times = [...reconnectedAt.values()].sort((a, b) => a - b);
     // Jittered backoff: reconnects are spread, not in lockstep.
     expect(times[times.length - 1]! - times[0]!).toBeGreaterThan(200);
-    await waitFor(() => ids.every((id) => outboxSize(c.dir, id) === 0), 20_000, 'outboxes to drain');
+    await waitForProgress(() => ids.every((id) => outboxSize(c.dir, id) === 0), {
+      progress: () => [finishedRuns(c.dir).length, ...ids.map((id) => outboxSize(c.dir, id))],
+      what: 'outboxes to drain',
+    });
 
     // The job that finished during the partition: every return stored, each run once.
     const { body } = await c.api<{ minions: { id: string; outcome: string | null }[] }>(
