@@ -11,6 +11,6 @@ WORKDIR /opt/brine
 COPY --from=build /src /opt/brine
 RUN ln -s /opt/brine/packages/master/dist/bin/brine-master.js /usr/local/bin/brine-master \
  && ln -s /opt/brine/packages/minion/dist/brine-minion.mjs /usr/local/bin/brine-minion \
- && for b in brine brine-key brine-run brine-call; do ln -s /opt/brine/packages/cli/dist/bin/$b.js /usr/local/bin/$b; done \
- && chmod +x packages/*/dist/bin/*.js packages/minion/dist/brine-minion.mjs
+ && for b in brine brine-key brine-run brine-call brine-token; do ln -s /opt/brine/packages/cli/dist/bundle/$b.mjs /usr/local/bin/$b; done \
+ && chmod +x packages/*/dist/bin/*.js packages/minion/dist/brine-minion.mjs packages/cli/dist/bundle/*.mjs
 ENV BRINE_LOG_FORMAT=json

@@ -18,6 +18,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The shipped minion: one esbuild bundle (scripts/bundle.mjs), when the build made it. */
 const MINION_BUNDLE = join(here, '../packages/minion/dist/brine-minion.mjs');
 
+/** The shipped CLI programs: esbuild bundles (scripts/bundle.mjs), else the unbundled build. */
+const CLI_BUNDLE = join(here, '../packages/cli/dist/bundle');
+const shippedCli = (name, unbundled) => {
+  const file = join(CLI_BUNDLE, `${name}.mjs`);
+  return existsSync(file) ? file : unbundled;
+};
+
 /** Runs `node args…` once; resolves with its wall time from spawn to exit, rejects unless `ok(code, output)`. */
 function timeProcess(args, env, ok) {
   return new Promise((resolve, reject) => {
@@ -101,13 +108,34 @@ export async function runCliAndDaemons({ minions, runs, idleMs, dir }) {
     await sleep(idleMs);
     const rss = [...cluster.minions.values()].map((c) => rssBytes(c.pid));
     const allReturned = (code, out) => code === 0 && ids.every((id) => out.includes(id));
-    const cli = await timeRuns(runs, [BIN.brine, '*', 'test.ping'], cluster.env, allReturned);
+    const brine = shippedCli('brine', BIN.brine);
+    const cli = await timeRuns(runs, [brine, '*', 'test.ping'], cluster.env, allReturned);
     // What a process costs before any request: bare Node, and the CLI loading its code (--help).
     const nodeOnly = await timeRuns(Math.min(runs, 10), ['-e', ''], cluster.env, (code) => code === 0);
-    const cliLoad = await timeRuns(Math.min(runs, 10), [BIN.brine, '--help'], cluster.env, (code) => code === 0);
+    const cliLoad = await timeRuns(Math.min(runs, 10), [brine, '--help'], cluster.env, (code) => code === 0);
+    // `brine-call --local test.ping`: no master; the floor under every local state run.
+    const localDir = join(dir, 'local-call');
+    const localCall = await timeRuns(
+      runs,
+      [shippedCli('brine-call', BIN.brineCall), '--local', '--state-dir', localDir, 'test.ping'],
+      cluster.env,
+      (code) => code === 0,
+    );
     const bare = await idleNodeRss();
     const bundledRss = existsSync(MINION_BUNDLE) ? await idleBundledDaemonRss(cluster, idleMs) : undefined;
-    return { load, minions, idleMs, daemonRss: summarize(rss), bundledRss, cli, nodeOnly, cliLoad, bareNodeRss: bare };
+    return {
+      load,
+      minions,
+      idleMs,
+      daemonRss: summarize(rss),
+      bundledRss,
+      cli,
+      cliBin: brine,
+      nodeOnly,
+      cliLoad,
+      localCall,
+      bareNodeRss: bare,
+    };
   } finally {
     await cluster.stop();
   }

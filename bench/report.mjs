@@ -319,7 +319,12 @@ export function renderReport(results) {
             (cli.bundledRss === undefined
               ? ''
               : ` The shipped daemon (one esbuild bundle, \`packages/minion/dist/brine-minion.mjs\`), measured the same way afterwards: **${mb(cli.bundledRss)}**.`),
-          `\`node packages/cli/dist/bin/brine.js '*' test.ping\`, spawn to exit, ${cli.cli.n} runs after 1 warm-up: median **${ms(cli.cli.median)}** (${spread(cli.cli)}); load1 at start ${cli.load.toFixed(2)}.`,
+          `\`node ${cli.cliBin ? cli.cliBin.slice(cli.cliBin.indexOf('packages/')) : 'packages/cli/dist/bin/brine.js'} '*' test.ping\`, spawn to exit, ${cli.cli.n} runs after 1 warm-up: median **${ms(cli.cli.median)}** (${spread(cli.cli)}); load1 at start ${cli.load.toFixed(2)}.`,
+          ...(cli.localCall
+            ? [
+                `\`brine-call --local test.ping\` (no master), spawn to exit: median **${ms(cli.localCall.median)}** (${spread(cli.localCall)}).`,
+              ]
+            : []),
           `For reference: \`node -e ''\` ${ms(cli.nodeOnly.median)}, \`brine --help\` (start-up and loading the CLI's code, no request) ${ms(cli.cliLoad.median)}; an idle bare \`node\` process has ${mb(cli.bareNodeRss)} RSS.`,
         ].join('\n'),
     '',

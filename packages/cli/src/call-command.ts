@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import type { JobStreamEvent, MinionResult } from '@brine/protocol';
 import { parseDuration, parseFunctionArgs, UsageError } from './args.js';
@@ -21,10 +21,47 @@ import { OUTPUT_FORMATS, createOutputter, writeEvent } from './output/outputter.
  */
 function minionCommand(env: NodeJS.ProcessEnv): string[] {
   if (env['BRINE_MINION_BIN']) return [env['BRINE_MINION_BIN']];
-  const here = dirname(fileURLToPath(import.meta.url));
-  const sibling = join(here, '../../minion/dist/bin/brine-minion.js');
-  if (existsSync(sibling)) return [process.execPath, sibling];
+  const sibling = minionPackageFile('dist/bin/brine-minion.js');
+  if (sibling) return [process.execPath, sibling];
   return ['brine-minion'];
+}
+
+/**
+ * A file of the `@brine/minion` package laid beside this one (in the workspace and in
+ * `node_modules/@brine/`), found from this package's root, so the answer is the same from
+ * the unbundled build (`dist/`) and from the bundle's chunks (`dist/bundle/chunks/`).
+ */
+function minionPackageFile(rel: string): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4 && !existsSync(join(dir, 'package.json')); i++) dir = dirname(dir);
+  const file = join(dir, '../minion', rel);
+  return existsSync(file) ? file : undefined;
+}
+
+/** The minion's local-call bundle's one export (`packages/minion/src/bin/local-call-entry.ts`). */
+type RunLocalCall = (
+  req: { fun: string; args: unknown[]; kwargs: Record<string, unknown>; stream: boolean },
+  opts: { config?: string; id?: string; stateDir?: string; timeoutMs: number },
+  report: (line: LocalLine) => void,
+) => Promise<void>;
+
+/** One line of a local call's report, in process or from `brine-minion call`'s stdout. */
+type LocalLine =
+  | { type: 'progress'; stream: 'stdout' | 'stderr'; data: string }
+  | { type: 'result'; id: string; ret: unknown; retcode: number; success: boolean; durationMs: number };
+
+/**
+ * The minion's local call loaded into this process, when the sibling package ships its bundle
+ * (`dist/brine-call-local.mjs`) and `BRINE_MINION_BIN` does not ask for a process: a second
+ * Node start and its module loading were most of a local call's time. As with the spawned
+ * daemon, the CLI reaches the minion only through what the minion package ships, never its source.
+ */
+async function inProcessLocalCall(env: NodeJS.ProcessEnv): Promise<RunLocalCall | undefined> {
+  if (env['BRINE_MINION_BIN']) return undefined;
+  const bundle = minionPackageFile('dist/brine-call-local.mjs');
+  if (!bundle) return undefined;
+  const mod = (await import(pathToFileURL(bundle).href)) as { runLocalCall?: RunLocalCall };
+  return mod.runLocalCall;
 }
 
 /** Builds `brine-call`: run a function on this host, with `brine`'s output and exit codes. */
@@ -101,21 +138,9 @@ async function runLocal(
   feed: (e: JobStreamEvent) => void,
 ): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/i.test(fun)) throw new UsageError(`"${fun}" is not module.function`);
-  const [cmd, ...pre] = minionCommand(io.env);
-  const argv = [...pre, 'call'];
-  if (opts['config']) argv.push('--config', opts['config'] as string);
-  if (opts['id']) argv.push('--id', opts['id'] as string);
-  if (opts['stateDir']) argv.push('--state-dir', opts['stateDir'] as string);
-  if (opts['timeout'] !== undefined) argv.push('--timeout', String(opts['timeout']));
-  const child = spawn(cmd!, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
-  child.stdin.end(JSON.stringify({ fun, args, kwargs, stream: opts['stream'] === true }));
   const jid = 'local';
   let started = false;
-  let buf = '';
-  const handle = (line: string) => {
-    const msg = JSON.parse(line) as
-      | { type: 'progress'; stream: 'stdout' | 'stderr'; data: string }
-      | { type: 'result'; id: string; ret: unknown; retcode: number; success: boolean; durationMs: number };
+  const handle = (msg: LocalLine) => {
     if (msg.type === 'progress') {
       if (started) feed({ type: 'minion.progress', jid, id: 'local', stream: msg.stream, data: msg.data });
       return;
@@ -147,6 +172,49 @@ async function runLocal(
       },
     });
   };
+  const timeoutMs = (opts['timeout'] as number | undefined) ?? 3_600_000;
+  const inProcess = await inProcessLocalCall(io.env);
+  if (inProcess) {
+    await inProcess(
+      { fun, args, kwargs, stream: opts['stream'] === true },
+      {
+        timeoutMs,
+        ...(opts['config'] ? { config: opts['config'] as string } : {}),
+        ...(opts['id'] ? { id: opts['id'] as string } : {}),
+        ...(opts['stateDir'] ? { stateDir: opts['stateDir'] as string } : {}),
+      },
+      handle,
+    );
+  } else await spawnLocalCall({ fun, args, kwargs, opts, timeoutMs, io }, handle);
+  if (!started) {
+    io.stderr.write('brine-call: the local call ended before returning a result\n');
+    io.exitCode = ExitCode.INTERNAL;
+  }
+}
+
+/** Runs `brine-minion call` as a process and feeds its report lines to `handle`. */
+async function spawnLocalCall(
+  call: {
+    fun: string;
+    args: unknown[];
+    kwargs: Record<string, unknown>;
+    opts: Record<string, unknown>;
+    timeoutMs: number;
+    io: Io;
+  },
+  handle: (line: LocalLine) => void,
+): Promise<void> {
+  const { opts } = call;
+  const [cmd, ...pre] = minionCommand(call.io.env);
+  const argv = [...pre, 'call', '--timeout', String(call.timeoutMs)];
+  if (opts['config']) argv.push('--config', opts['config'] as string);
+  if (opts['id']) argv.push('--id', opts['id'] as string);
+  if (opts['stateDir']) argv.push('--state-dir', opts['stateDir'] as string);
+  const child = spawn(cmd!, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin.end(
+    JSON.stringify({ fun: call.fun, args: call.args, kwargs: call.kwargs, stream: opts['stream'] === true }),
+  );
+  let buf = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -155,19 +223,13 @@ async function runLocal(
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        if (line.trim()) handle(line);
+        if (line.trim()) handle(JSON.parse(line) as LocalLine);
       }
     });
     child.on('error', (err) =>
       reject(new CliError('ERR_CLI_MINION_MISSING', `cannot run brine-minion for --local: ${err.message}`)),
     );
-    child.on('close', (code) => {
-      if (!started) {
-        io.stderr.write(`brine-call: brine-minion exited with code ${code} before returning a result\n`);
-        io.exitCode = ExitCode.INTERNAL;
-      }
-      resolve();
-    });
+    child.on('close', () => resolve());
   });
 }
 

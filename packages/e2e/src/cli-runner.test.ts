@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, Cluster, waitFor } from '@brine/testing';
+import { BIN, Cluster, REPO_ROOT, waitFor } from '@brine/testing';
 import { jsonJob, startCli } from './cli-helpers.js';
 
 // r1..r3 answer; r-gone is killed for manage.down.
@@ -207,6 +207,31 @@ describe('brine-call', () => {
     expect(Object.values(doc.minions)).toEqual([
       { outcome: 'returned', success: false, retcode: 3, ret: 'oops', durationMs: expect.any(Number) },
     ]);
+  });
+
+  it('gives the same answer with --local from the shipped bundle and through a spawned brine-minion', async () => {
+    const bundled = await cluster.cli(
+      join(REPO_ROOT, 'packages/cli/dist/bundle/brine-call.mjs'),
+      ['--local', '--state-dir', localDir, '--id', 'here', 'test.echo', 'hi'],
+      { env: { BRINE_URL: 'http://127.0.0.1:9' } },
+    );
+    expect(bundled).toMatchObject({ code: 0, stdout: 'here:\n    hi\n' });
+    const spawned = await cluster.cli(
+      BIN.brineCall,
+      ['--local', '--state-dir', localDir, '--id', 'here', 'test.echo', 'hi'],
+      {
+        env: {
+          BRINE_URL: 'http://127.0.0.1:9',
+          BRINE_MINION_BIN: join(REPO_ROOT, 'packages/minion/dist/brine-minion.mjs'),
+        },
+      },
+    );
+    expect(spawned).toMatchObject({ code: 0, stdout: 'here:\n    hi\n' });
+    const missing = await cluster.cli(BIN.brineCall, ['--local', '--state-dir', localDir, 'test.ping'], {
+      env: { BRINE_MINION_BIN: join(localDir, 'no-such-minion') },
+    });
+    expect(missing.code).toBe(70);
+    expect(missing.stderr).toContain('cannot run brine-minion for --local');
   });
 
   it('exits 1 with --local for an unknown function, naming it', async () => {

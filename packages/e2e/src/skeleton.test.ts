@@ -76,7 +76,7 @@ describe('one job end to end, through the brine binary', () => {
   });
 
   it('reports a minion killed mid-job as not returned, exits non-zero, and reports the job interrupted after the minion restarts', async () => {
-    const job = cluster.cli(BIN.brine, ['*', 'cmd.run', 'sleep 2; echo done', '-t', '4', '--out', 'json']);
+    const job = cluster.cli(BIN.brine, ['*', 'cmd.run', 'sleep 2; echo done', '-t', '8', '--out', 'json']);
     // Kill e2e-c once the job runs there.
     await waitFor(async () => {
       const active = await cluster.api<{ jobs: { jid: string }[] }>('GET', '/api/v1/jobs/active');

@@ -6,7 +6,7 @@ import { MinionError } from '../errors.js';
 import { createRootLogger } from '../logger.js';
 import { startMinion } from '../main.js';
 import { startSwarm } from '../swarm.js';
-import { callLocal } from '../local-call.js';
+import { runLocalCall, type LocalCallRequest } from './local-call-entry.js';
 
 const positiveInt = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -128,26 +128,14 @@ program
   .option('--state-dir <dir>', 'state directory (grains.json, cache)')
   .option('-t, --timeout <ms>', 'time limit', positiveInt('--timeout'), 3_600_000)
   .action(async (opts) => {
-    const config = loadMinionConfig(opts.config, { id: opts.id, state_dir: opts.stateDir, log_level: 'silent' });
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
-    const req = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
-      fun: string;
-      args?: unknown[];
-      kwargs?: Record<string, unknown>;
-      stream?: boolean;
-    };
-    const log = await createRootLogger('silent', 'brine-call');
-    const result = await callLocal(
-      { id: config.id, stateDir: config.state_dir, grains: config.grains, timeoutMs: opts.timeout, log },
-      req.fun,
-      req.args ?? [],
-      req.kwargs ?? {},
-      (stream, data) => {
-        if (req.stream) process.stdout.write(JSON.stringify({ type: 'progress', stream, data }) + '\n');
-      },
+    const req = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as LocalCallRequest;
+    await runLocalCall(
+      req,
+      { config: opts.config, id: opts.id, stateDir: opts.stateDir, timeoutMs: opts.timeout },
+      (line) => process.stdout.write(JSON.stringify(line) + '\n'),
     );
-    process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
   });
 
 await program.parseAsync();

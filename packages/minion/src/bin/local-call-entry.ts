@@ -1,0 +1,48 @@
+import { loadMinionConfig } from '../config.js';
+import { createRootLogger } from '../logger.js';
+import { callLocal, type LocalResult } from '../local-call.js';
+
+/** What `brine-call --local` asks for: one function with its arguments. */
+export interface LocalCallRequest {
+  fun: string;
+  args?: unknown[];
+  kwargs?: Record<string, unknown>;
+  /** Report stdout/stderr chunks as they come (`--stream`). */
+  stream?: boolean;
+}
+
+/** Where the call runs: the minion's config file, id and state directory, and its time limit. */
+export interface LocalCallOptions {
+  config?: string;
+  id?: string;
+  stateDir?: string;
+  timeoutMs: number;
+}
+
+/** One line of what a local call reports: a chunk of output, then the result. */
+export type LocalCallLine =
+  { type: 'progress'; stream: 'stdout' | 'stderr'; data: string } | ({ type: 'result' } & LocalResult);
+
+/**
+ * Runs one function on this host without a master and reports it line by line: the body of
+ * `brine-minion call`, and what `brine-call --local` loads in its own process from the bundle
+ * `dist/brine-call-local.mjs`, so a local call costs one Node start, not two.
+ */
+export async function runLocalCall(
+  req: LocalCallRequest,
+  opts: LocalCallOptions,
+  report: (line: LocalCallLine) => void,
+): Promise<void> {
+  const config = loadMinionConfig(opts.config, { id: opts.id, state_dir: opts.stateDir, log_level: 'silent' });
+  const log = await createRootLogger('silent', 'brine-call');
+  const result = await callLocal(
+    { id: config.id, stateDir: config.state_dir, grains: config.grains, timeoutMs: opts.timeoutMs, log },
+    req.fun,
+    req.args ?? [],
+    req.kwargs ?? {},
+    (stream, data) => {
+      if (req.stream) report({ type: 'progress', stream, data });
+    },
+  );
+  report({ type: 'result', ...result });
+}
