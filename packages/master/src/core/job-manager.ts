@@ -186,7 +186,6 @@ export class JobManager {
       plan,
       {
         scheduler: d.scheduler,
-        now: d.now,
         frames: (j) => d.router.frames$(j),
         connections$: d.registry.changes$,
         isConnected: (id) => d.registry.isConnected(id),

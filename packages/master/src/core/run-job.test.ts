@@ -32,7 +32,6 @@ function fakeDeps(
     scheduler: ts,
     sent,
     cancels,
-    now: () => ts.now(),
     frames: () => merge(frames, opts.hot ?? NEVER),
     connections$: opts.connections ?? NEVER,
     isConnected: (id) => opts.connected?.[id] ?? true,

@@ -1,54 +1,136 @@
-import { Observable, Subscription } from 'rxjs';
-import { JobRun, type JobEvent, type JobPlan, type JobRunDeps } from './job-run.js';
+import {
+  EMPTY,
+  Observable,
+  Subject,
+  defer,
+  filter,
+  map,
+  merge,
+  of,
+  switchMap,
+  take,
+  takeWhile,
+  tap,
+  timer,
+  type OperatorFunction,
+  type SchedulerLike,
+} from 'rxjs';
+import { CANCEL, JobMachine, START, TICK, type FleetView, type JobInput, type JobOutput } from './job-machine.js';
+import type { JobEvent, JobPlan } from './job-plan.js';
 import type { ConnectionChange, JobFrame } from './minion-link.js';
 
-export type { JobEvent, JobPlan, MinionEvent } from './job-run.js';
+export type { JobEvent, JobPlan, MinionEvent } from './job-plan.js';
 
-/** Dependencies of {@link runJob$}: the run's, plus where frames and reconnects come from. */
-export interface RunJobDeps extends JobRunDeps {
+/** What a job's pipeline reaches outside itself; all of it injected. */
+export interface RunJobDeps extends FleetView {
+  /** The job's only clock: deadlines are armed on it and every step reads its `now()`. */
+  scheduler: SchedulerLike;
   /** Frames about one job from all its minions; returns arrive only once stored durably. */
   frames(jid: string): Observable<JobFrame>;
   /** Every connection change of every minion. */
   connections$: Observable<ConnectionChange>;
+  /** Queues the job's frame bytes for a minion; false when it could not be queued. */
+  send(id: string, bytes: Uint8Array): boolean;
+  /** Tells a minion that may be running the job to stop it. */
+  cancel(id: string, jid: string): void;
+}
+
+/**
+ * Emits a tick each time the latest deadline from `at$` falls, on `scheduler`: one armed action
+ * for the job's next deadline, replaced only when a new deadline arrives (Infinity disarms).
+ * Completes when `at$` completes and the armed deadline has fallen.
+ */
+export function deadlineTicks$(at$: Observable<number>, scheduler: SchedulerLike): Observable<JobInput> {
+  return at$.pipe(
+    switchMap((at) => (at === Number.POSITIVE_INFINITY ? EMPTY : timer(Math.max(0, at - scheduler.now()), scheduler))),
+    map(() => TICK),
+  );
+}
+
+/**
+ * `concatMap` for a project that returns an array at once: each input's outputs are emitted in
+ * order, and an input that arrives while they are being emitted (a send that makes a minion
+ * answer synchronously) waits its turn. Unlike `concatMap` it subscribes to no inner Observable
+ * per input: measured on a 10,000-minion job (20,000 frames, in process), that inner
+ * subscription per frame made the engine 3.4x slower than the state machine it replaced; this
+ * operator brings it to 1.1-1.5x.
+ */
+export function concatMapArray<T, R>(project: (value: T) => readonly R[]): OperatorFunction<T, R> {
+  return (source) =>
+    new Observable<R>((subscriber) => {
+      const queue: T[] = [];
+      let busy = false;
+      return source.subscribe({
+        next(value) {
+          queue.push(value);
+          if (busy) return;
+          busy = true;
+          try {
+            while (queue.length > 0)
+              for (const out of project(queue.shift()!)) {
+                if (subscriber.closed) return;
+                subscriber.next(out);
+              }
+          } finally {
+            busy = false;
+          }
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+    });
 }
 
 /**
  * Fans a job out to its minions. Emits, for each targeted minion, its progress and exactly one
  * result; then one `done` with the summary; then completes. Never errors.
  *
- * - With `batchSize`, at most that many minions run at once (a sliding window), and with
- *   `batchWaitMs` a slot waits that long after a minion finishes before starting the next.
- * - With `failhard`, no new minion starts after a failure; those never started are `cancelled`
- *   with reason `failhard`.
- * - With `first`, the job ends after that many successful returns: running minions are told to
- *   stop and, like those not started, are `cancelled` with reason `first_reached`.
- * - When `cancel$` emits, the same happens with reason `cancelled`.
- * - A minion's failed return is re-run up to `retries` times, `retryDelayMs` apart.
+ * The pipeline: the job's inputs (its frames, reconnects, `cancel$`, due deadlines and the
+ * start) are merged and fed one at a time to the job's pure reducer ({@link JobMachine}, which
+ * holds every rule: acks, returns, deadlines, retries, batch window, failhard, first, cancel);
+ * its outputs are performed (sends and stops through `deps`) and its events flow on until
+ * `done`. After `done`, or when the subscriber unsubscribes, nothing of the job stays
+ * subscribed: not its frames, reconnects, cancel or armed deadline.
  *
- * The per-minion rules are {@link JobRun}'s. Unsubscribing stops the run's timer and its
- * subscriptions; frames arriving later are ignored.
+ * The subscriptions per job are constant, whatever its number of minions (an inner
+ * subscription per minion cost O(n^2): RxJS removes a child subscription by array search).
  */
 export function runJob$(plan: JobPlan, deps: RunJobDeps, cancel$: Observable<unknown>): Observable<JobEvent> {
-  return new Observable<JobEvent>((subscriber) => {
-    const run = new JobRun(
-      plan,
-      deps,
-      (e) => subscriber.next(e),
-      () => subscriber.complete(),
-    );
-    const inputs = new Subscription();
-    // Listen before the first send: a fast minion may answer while start() is still sending.
-    inputs.add(deps.frames(plan.jid).subscribe((f) => run.onFrame(f)));
-    inputs.add(
-      deps.connections$.subscribe((c) => {
-        if (c.connected) run.onReconnect(c.id);
-      }),
-    );
-    inputs.add(cancel$.subscribe(() => run.cancel()));
-    run.start();
-    return () => {
-      inputs.unsubscribe();
-      run.dispose();
+  return defer(() => {
+    const { scheduler } = deps;
+    const machine = new JobMachine(plan, deps);
+    // The one feedback edge: each step may move the next deadline, which re-arms the tick source.
+    const deadline$ = new Subject<number>();
+    let armedAt = Number.POSITIVE_INFINITY;
+    const perform = (out: JobOutput) => {
+      if (out.type === 'send') deps.send(out.id, plan.frameFor(out.attempt));
+      else if (out.type === 'stop') deps.cancel(out.id, plan.jid);
     };
+    // Frames are listened to before the start sends anything: a fast minion may answer at once.
+    const inputs$ = merge(
+      deps.frames(plan.jid).pipe(map((frame): JobInput => ({ type: 'frame', frame }))),
+      deps.connections$.pipe(
+        filter((c) => c.connected),
+        map((c): JobInput => ({ type: 'reconnect', id: c.id })),
+      ),
+      cancel$.pipe(
+        take(1),
+        map(() => CANCEL),
+      ),
+      deadlineTicks$(deadline$, scheduler),
+      of(START),
+    );
+    return inputs$.pipe(
+      concatMapArray((input: JobInput) => {
+        const outputs = machine.step(input, scheduler.now());
+        // A tick re-arms even when the deadline did not move: a timer may fire a little early.
+        if (machine.nextAt !== armedAt || input === TICK) deadline$.next((armedAt = machine.nextAt));
+        return outputs;
+      }),
+      tap(perform),
+      filter((out): out is Extract<JobOutput, { type: 'event' }> => out.type === 'event'),
+      map((out) => out.event),
+      takeWhile((e) => e.type !== 'done', true),
+    );
   });
 }

@@ -1,0 +1,34 @@
+import type { JobSummary, MinionResult } from '@brine/protocol';
+
+/** What a job emits for one minion: live output while it runs, then exactly one result. */
+export type MinionEvent =
+  | { type: 'progress'; id: string; stream: 'stdout' | 'stderr'; data: string }
+  | { type: 'result'; result: MinionResult; attempt: number; fromMinion: boolean };
+
+/** What a running job emits: minion events, then one `done`. */
+export type JobEvent = MinionEvent | { type: 'done'; summary: JobSummary };
+
+/** A job ready to fan out: targets resolved, frames signed. */
+export interface JobPlan {
+  jid: string;
+  fun: string;
+  /** Every targeted minion, in order. */
+  minions: readonly string[];
+  /** The signed `job.publish` frame for an attempt (0 first; retries sign the next attempt). */
+  frameFor(attempt: number): Uint8Array;
+  ackTimeoutMs: number;
+  jobTimeoutMs: number;
+  /** Minions running at once; `undefined` for all at once. */
+  batchSize?: number | undefined;
+  /** Pause after each minion finishes before its slot starts the next, in batch mode. */
+  batchWaitMs?: number | undefined;
+  /** Start no new minion after the first failure. */
+  failhard?: boolean | undefined;
+  /** Finish after this many successful returns and cancel the rest. */
+  first?: number | undefined;
+  /** Re-run a failed function on that minion up to this many times. */
+  retries?: number | undefined;
+  retryDelayMs?: number | undefined;
+  /** Extra wait after the job timeout for the minion's own timed-out return. @default 2000 */
+  graceMs?: number | undefined;
+}
