@@ -136,6 +136,8 @@ export class JobManager {
       active.maxAttempt = Math.max(active.maxAttempt, attempt);
       let bytes = frames.get(attempt);
       if (!bytes) {
+        // Stored before any minion can answer it: its return is accepted after a restart too.
+        if (attempt > 0) d.store.notePublishedAttempt(jid, attempt);
         bytes = d.publishFrame({
           jid,
           attempt,
@@ -218,11 +220,14 @@ export class JobManager {
 
   /**
    * Whether a return for `attempt` of `jid` answers a job frame this master published: attempt 0
-   * always; a retry attempt only while its job runs and after it was sent. A minion cannot make
-   * up a later attempt to overwrite its stored result.
+   * always; a retry attempt once it was sent, whether its job still runs here or ran before a
+   * restart (the job cache keeps the highest attempt published). A minion cannot make up a later
+   * attempt to overwrite its stored result.
    */
   attemptPublished(jid: string, attempt: number): boolean {
-    return attempt === 0 || attempt <= (this.#active.get(jid)?.maxAttempt ?? 0);
+    if (attempt === 0) return true;
+    const active = this.#active.get(jid);
+    return attempt <= (active ? active.maxAttempt : this.#deps.store.publishedAttempt(jid));
   }
 
   /** Cancels an active job; false when no such job is running. */

@@ -116,6 +116,13 @@ export interface JobStore {
    * were running when the previous process stopped.
    */
   unfinishedJobs(): JobListing[];
+  /**
+   * Records that execution-retry `attempt` of a job was published, so that a return for it is
+   * still accepted after a master restart. Keeps the highest attempt; an unknown jid is ignored.
+   */
+  notePublishedAttempt(jid: string, attempt: number): void;
+  /** The highest attempt of a job that was published: 0 when none beyond the first, or unknown. */
+  publishedAttempt(jid: string): number;
   /** Whether a `returned` result for (jid, minion) is stored. */
   hasReturn(jid: string, minionId: string): boolean;
   /** Deletes jobs that started before `beforeMs`, with their rows; returns how many jobs. */

@@ -109,6 +109,19 @@ export function describeJobStoreContract(name: string, open: () => JobStore): vo
       });
     });
 
+    describe('published attempts', () => {
+      it('keeps the highest attempt published for a job, and 0 for others', () => {
+        const job = jobAt(T0);
+        store.createJob(job);
+        expect(store.publishedAttempt(job.jid)).toBe(0);
+        store.notePublishedAttempt(job.jid, 2);
+        store.notePublishedAttempt(job.jid, 1);
+        expect(store.publishedAttempt(job.jid)).toBe(2);
+        store.notePublishedAttempt('20990101000000000000', 3);
+        expect(store.publishedAttempt('20990101000000000000')).toBe(0);
+      });
+    });
+
     describe('finishing', () => {
       it('keeps the first finish and ignores later ones and unknown jids', () => {
         const job = jobAt(T0);

@@ -21,6 +21,7 @@ export function openMemoryJobStore(): JobStore {
   // Per job, its rows in createJob order: a Map keeps insertion order, and set() on a key it
   // already holds keeps that key's place.
   const rows = new Map<string, Map<string, StoredMinionRow>>();
+  const attempts = new Map<string, number>();
   let closed = false;
 
   const live = () => {
@@ -69,6 +70,14 @@ export function openMemoryJobStore(): JobStore {
       live();
       const unfinished = [...jobs.values()].filter((job) => job.endedAt === undefined);
       return unfinished.sort((a, b) => newestFirst(b, a)).map(listingOf);
+    },
+    notePublishedAttempt(jid, attempt) {
+      live();
+      if (jobs.has(jid)) attempts.set(jid, Math.max(attempts.get(jid) ?? 0, attempt));
+    },
+    publishedAttempt(jid) {
+      live();
+      return attempts.get(jid) ?? 0;
     },
     hasReturn(jid, minionId) {
       live();

@@ -42,6 +42,9 @@ const SQL = {
       AND (outcome IS NOT 'returned' OR (? = 'returned' AND attempt < ?))`,
   // First finish wins: a recovery pass and the live pipeline may both finish a job.
   finishJob: 'UPDATE jobs SET ended_at = ?, summary = ? WHERE jid = ? AND ended_at IS NULL',
+  noteAttempt: `INSERT INTO job_attempts (jid, max_attempt) SELECT jid, ? FROM jobs WHERE jid = ?
+    ON CONFLICT (jid) DO UPDATE SET max_attempt = max(max_attempt, excluded.max_attempt)`,
+  selectAttempt: 'SELECT max_attempt FROM job_attempts WHERE jid = ?',
   selectJob: `SELECT ${JOB_COLUMNS} FROM jobs WHERE jid = ?`,
   hasJob: 'SELECT 1 FROM jobs WHERE jid = ?',
   selectMinions: `SELECT minion_id, outcome, success, retcode, ret, reason, duration_ms, attempt FROM job_minions
@@ -50,6 +53,7 @@ const SQL = {
   selectUnfinished: `SELECT ${LISTING_COLUMNS} FROM jobs WHERE ended_at IS NULL ORDER BY started_at, jid`,
   hasReturn: `SELECT 1 FROM job_minions WHERE jid = ? AND minion_id = ? AND outcome = 'returned'`,
   purgeMinions: 'DELETE FROM job_minions WHERE jid IN (SELECT jid FROM jobs WHERE started_at < ?)',
+  purgeAttempts: 'DELETE FROM job_attempts WHERE jid IN (SELECT jid FROM jobs WHERE started_at < ?)',
   purgeJobs: 'DELETE FROM jobs WHERE started_at < ?',
 } as const;
 
@@ -95,6 +99,7 @@ function storeOn(db: Database.Database): JobStore {
   });
   const purgeTx = db.transaction((beforeMs: number) => {
     stmt.purgeMinions.run(beforeMs);
+    stmt.purgeAttempts.run(beforeMs);
     return stmt.purgeJobs.run(beforeMs).changes;
   });
 
@@ -115,6 +120,10 @@ function storeOn(db: Database.Database): JobStore {
       return (statement.all(query.params) as ListingRow[]).map(listingFromRow);
     },
     unfinishedJobs: () => (stmt.selectUnfinished.all() as ListingRow[]).map(listingFromRow),
+    notePublishedAttempt: (jid, attempt) => {
+      stmt.noteAttempt.run(attempt, jid);
+    },
+    publishedAttempt: (jid) => (stmt.selectAttempt.get(jid) as { max_attempt: number } | undefined)?.max_attempt ?? 0,
     hasReturn: (jid, minionId) => stmt.hasReturn.get(jid, minionId) !== undefined,
     purgeBefore: (beforeMs) => purgeTx(beforeMs),
     close: () => {
@@ -131,12 +140,15 @@ function prepareAll(db: Database.Database) {
     insertPending: db.prepare(SQL.insertPending),
     updateResult: db.prepare(SQL.updateResult),
     finishJob: db.prepare(SQL.finishJob),
+    noteAttempt: db.prepare(SQL.noteAttempt),
+    selectAttempt: db.prepare(SQL.selectAttempt),
     selectJob: db.prepare(SQL.selectJob),
     hasJob: db.prepare(SQL.hasJob).pluck(),
     selectMinions: db.prepare(SQL.selectMinions),
     selectUnfinished: db.prepare(SQL.selectUnfinished),
     hasReturn: db.prepare(SQL.hasReturn).pluck(),
     purgeMinions: db.prepare(SQL.purgeMinions),
+    purgeAttempts: db.prepare(SQL.purgeAttempts),
     purgeJobs: db.prepare(SQL.purgeJobs),
   };
 }

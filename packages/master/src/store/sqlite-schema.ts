@@ -89,6 +89,14 @@ export const migrations: readonly string[] = [
   CREATE INDEX jobs_target ON jobs (target, started_at, jid);
   CREATE INDEX jobs_active ON jobs (started_at, jid) WHERE ended_at IS NULL;
   `,
+  // v3: the highest execution-retry attempt published, so its return is accepted after a restart.
+  // A table of its own: a column on jobs would land after the minions blob (see v2).
+  `
+  CREATE TABLE job_attempts (
+    jid TEXT PRIMARY KEY,
+    max_attempt INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this build writes, kept in `PRAGMA user_version`. */

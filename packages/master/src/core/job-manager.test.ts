@@ -1,0 +1,91 @@
+import { jobRequestSchema, type JobSpec } from '@brine/protocol';
+import { asyncScheduler, firstValueFrom, filter } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { openMemoryJobStore } from '../store/memory-job-store.js';
+import { EventBus } from './event-bus.js';
+import { FrameRouter } from './frame-router.js';
+import { JobManager } from './job-manager.js';
+import type { JobStore } from './job-store.js';
+import { MinionRegistry } from './registry.js';
+
+/** A manager over `store`, as main.ts makes one; each start of the master makes a new one. */
+function managerOn(store: JobStore, sent: JobSpec[] = []) {
+  const registry = new MinionRegistry(Date.now);
+  const router = new FrameRouter();
+  let seq = 0;
+  const manager = new JobManager({
+    registry,
+    router,
+    bus: new EventBus(Date.now),
+    store,
+    scheduler: asyncScheduler,
+    now: Date.now,
+    newJid: () => `2026120700000000${String(seq++).padStart(4, '0')}`,
+    publishFrame: (spec) => new TextEncoder().encode(JSON.stringify(spec)),
+    cancelFrame: (jid) => new TextEncoder().encode(JSON.stringify({ cancel: jid })),
+    masterFingerprint: 'test',
+    targetOptions: {},
+    ackTimeoutMs: 5000,
+    graceMs: 100,
+  });
+  registry.attach(
+    {
+      id: 'm1',
+      close: () => {},
+      send: (bytes) => {
+        const spec = JSON.parse(new TextDecoder().decode(bytes)) as JobSpec;
+        if (spec.jid) sent.push(spec);
+        return true;
+      },
+    },
+    {},
+    '127.0.0.1',
+  );
+  return { manager, router };
+}
+
+describe('JobManager.attemptPublished', () => {
+  it('accepts a retry attempt once published, also after a restart, and never a later one', async () => {
+    const store = openMemoryJobStore();
+    const sent: JobSpec[] = [];
+    const { manager, router } = managerOn(store, sent);
+    const started = manager.start(
+      jobRequestSchema.parse({ target: 'm1', fun: 'cmd.run', args: ['false'], retries: 2, timeoutMs: 5000 }),
+      'tester',
+    );
+    if (!started.ok) throw new Error(started.error.message);
+    const { jid, events$ } = started.job;
+    expect(manager.attemptPublished(jid, 0)).toBe(true);
+    expect(manager.attemptPublished(jid, 1)).toBe(false);
+    const fail = {
+      kind: 'return',
+      minionId: 'm1',
+      jid,
+      outcome: 'returned',
+      ret: '',
+      retcode: 1,
+      success: false,
+      durationMs: 1,
+    } as const;
+    router.route({ kind: 'ack', minionId: 'm1', jid, attempt: 0, state: 'started' });
+    router.route({ ...fail, attempt: 0 });
+    await waitUntil(() => sent.some((s) => s.attempt === 1));
+    expect(manager.attemptPublished(jid, 1)).toBe(true);
+    expect(manager.attemptPublished(jid, 2)).toBe(false);
+
+    // The master restarts: a new manager over the same job cache.
+    const restarted = managerOn(store).manager;
+    expect(restarted.attemptPublished(jid, 1)).toBe(true);
+    expect(restarted.attemptPublished(jid, 2)).toBe(false);
+    manager.cancel(jid);
+    await firstValueFrom(events$.pipe(filter((e) => e.type === 'done')));
+  });
+});
+
+/** Resolves once `check` holds, polling on the event loop. */
+function waitUntil(check: () => boolean) {
+  return new Promise<true>((resolve) => {
+    const poll = () => (check() ? resolve(true) : setTimeout(poll, 5));
+    poll();
+  });
+}
