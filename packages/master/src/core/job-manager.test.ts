@@ -41,7 +41,7 @@ function managerOn(store: JobStore, sent: JobSpec[] = []) {
     {},
     '127.0.0.1',
   );
-  return { manager, router };
+  return { manager, router, registry };
 }
 
 describe('JobManager.attemptPublished', () => {
@@ -89,3 +89,32 @@ function waitUntil(check: () => boolean) {
     poll();
   });
 }
+
+describe('JobManager lifetimes', () => {
+  it('holds nothing of a job once it is done: no route, no active entry', async () => {
+    const store = openMemoryJobStore();
+    const { manager, router } = managerOn(store);
+    const started = manager.start(jobRequestSchema.parse({ target: 'm1', fun: 'test.ping' }), 'tester');
+    if (!started.ok) throw new Error(started.error.message);
+    const { jid, events$ } = started.job;
+    expect(router.size).toBe(1);
+    expect(manager.busy).toBe(true);
+    router.route({ kind: 'ack', minionId: 'm1', jid, attempt: 0, state: 'started' });
+    router.route({
+      kind: 'return',
+      minionId: 'm1',
+      jid,
+      attempt: 0,
+      outcome: 'returned',
+      ret: true,
+      retcode: 0,
+      success: true,
+      durationMs: 1,
+    });
+    await firstValueFrom(events$.pipe(filter((e) => e.type === 'done')));
+    expect(router.size).toBe(0);
+    expect(manager.busy).toBe(false);
+    expect(manager.events$(jid)).toBeUndefined();
+    expect(store.lookupJob(jid)?.job.endedAt).toBeTypeOf('number');
+  });
+});

@@ -7,7 +7,23 @@ import {
   type MinionResult,
   type TargetOptions,
 } from '@brine/protocol';
-import { Observable, ReplaySubject, Subject, type SchedulerLike, type Subscription, interval, timer } from 'rxjs';
+import {
+  type Observable,
+  Subject,
+  type SchedulerLike,
+  type Subscription,
+  bufferTime,
+  connect,
+  filter,
+  finalize,
+  ignoreElements,
+  map,
+  merge,
+  takeLast,
+  tap,
+  timer,
+} from 'rxjs';
+import { JobEventLog } from './job-event-log.js';
 import { Reason } from './results.js';
 import { summarize } from './summary.js';
 import type { FrameRouter } from './frame-router.js';
@@ -58,7 +74,7 @@ interface ActiveJob {
   startedAt: number;
   minions: string[];
   cancel$: Subject<void>;
-  events$: ReplaySubject<JobEvent>;
+  events: JobEventLog;
   /** The highest execution-retry attempt published for this job. */
   maxAttempt: number;
   subscription: Subscription;
@@ -175,7 +191,7 @@ export class JobManager {
       graceMs: d.graceMs,
     };
     const cancel$ = new Subject<void>();
-    const events$ = new ReplaySubject<JobEvent>();
+    const events = new JobEventLog();
     d.bus.publish(`brine/job/${jid}/new`, {
       jid,
       fun: request.fun,
@@ -204,13 +220,13 @@ export class JobManager {
       startedAt,
       minions,
       cancel$,
-      events$,
+      events,
       maxAttempt: 0,
       subscription: undefined!,
     };
     this.#active.set(jid, active);
-    active.subscription = this.#persist(jid, job$).subscribe(events$);
-    return { ok: true, job: { jid, minions, events$: events$.asObservable() } };
+    active.subscription = this.#persist(jid, job$).subscribe((e) => events.push(e));
+    return { ok: true, job: { jid, minions, events$: events.events$() } };
   }
 
   /** Whether any job is running. */
@@ -240,7 +256,7 @@ export class JobManager {
 
   /** The live events of an active job, replayed from its start; undefined once it finished. */
   events$(jid: string): Observable<JobEvent> | undefined {
-    return this.#active.get(jid)?.events$.asObservable();
+    return this.#active.get(jid)?.events.events$();
   }
 
   /** The active jobs. */
@@ -302,45 +318,42 @@ export class JobManager {
 
   /**
    * Persists what the pipeline decided (non-returns; returns are stored by the ingest before
-   * they reach the pipeline), publishes bus events, and finishes the job in the store.
+   * they reach the pipeline) in batches (`bufferTime`: every 100 ms, or at 1,000 rows), publishes
+   * bus events as they come, and at the end writes the last batch, then finishes the job in the
+   * store, then emits `done`: whoever sees `done` finds every row stored.
    */
   #persist(jid: string, job$: Observable<JobEvent>): Observable<JobEvent> {
     const d = this.#deps;
-    return new Observable<JobEvent>((subscriber) => {
-      let pending: ResultWrite[] = [];
-      const flush = () => {
-        if (pending.length === 0) return;
-        const rows = pending;
-        pending = [];
-        d.store.writeResults(rows);
-      };
-      const tick = interval(100, d.scheduler).subscribe(flush);
-      const sub = job$.subscribe({
-        next: (e) => {
-          if (e.type === 'result') {
-            if (!e.fromMinion) pending.push(toWrite(jid, e.result));
-            if (pending.length >= 1000) flush();
-            d.bus.publish(`brine/job/${jid}/ret/${e.result.id}`, e.result);
-          } else if (e.type === 'progress') {
-            d.bus.publish(`brine/job/${jid}/progress/${e.id}`, { stream: e.stream, data: e.data });
-          } else {
-            flush();
-            d.store.finishJob(jid, d.now(), e.summary);
-            d.bus.publish(`brine/job/${jid}/done`, e.summary);
-          }
-          subscriber.next(e);
-        },
-        complete: () => {
-          tick.unsubscribe();
-          this.#active.delete(jid);
-          subscriber.complete();
-        },
-      });
-      return () => {
-        tick.unsubscribe();
-        sub.unsubscribe();
-      };
-    });
+    return job$.pipe(
+      tap((e) => {
+        if (e.type === 'result') d.bus.publish(`brine/job/${jid}/ret/${e.result.id}`, e.result);
+        else if (e.type === 'progress')
+          d.bus.publish(`brine/job/${jid}/progress/${e.id}`, { stream: e.stream, data: e.data });
+      }),
+      // On completion the branches are told in the order they subscribed: the buffer writes its
+      // last rows before takeLast lets `done` through.
+      connect((events$) =>
+        merge(
+          events$.pipe(filter((e) => e.type !== 'done')),
+          events$.pipe(
+            filter((e): e is Extract<JobEvent, { type: 'result' }> => e.type === 'result' && !e.fromMinion),
+            map((e) => toWrite(jid, e.result)),
+            bufferTime(100, null, 1000, d.scheduler),
+            tap((rows) => rows.length > 0 && d.store.writeResults(rows)),
+            ignoreElements(),
+          ),
+          events$.pipe(
+            takeLast(1),
+            filter((e): e is Extract<JobEvent, { type: 'done' }> => e.type === 'done'),
+            tap((e) => {
+              d.store.finishJob(jid, d.now(), e.summary);
+              d.bus.publish(`brine/job/${jid}/done`, e.summary);
+            }),
+          ),
+        ),
+      ),
+      finalize(() => this.#active.delete(jid)),
+    );
   }
 }
 

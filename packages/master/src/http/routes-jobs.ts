@@ -80,11 +80,14 @@ export function jobRoutes(s: ApiServices): RouteSpec[] {
           reply.status(200);
           const results: Record<string, MinionResult> = {};
           return await new Promise((resolve) => {
-            events$.pipe(filter((e) => e.type !== 'progress')).subscribe((e) => {
+            const sub = events$.pipe(filter((e) => e.type !== 'progress')).subscribe((e) => {
               if (e.type === 'result') results[e.result.id] = e.result;
               else if (e.type === 'done')
                 resolve({ jid, success: e.summary.success, summary: e.summary, minions: results });
             });
+            // A caller that hangs up stops listening; the job runs on (cancel is DELETE).
+            // (The response's close: the request's fires once its body is read.)
+            reply.raw.once('close', () => sub.unsubscribe());
           });
         }
         return { jid, minions };
