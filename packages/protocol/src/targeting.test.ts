@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FLEET, errorOf, select } from './target-fleet.fixture.js';
+import { splitTargetList } from './target-matchers.js';
 import { compileTarget } from './targeting.js';
 
 describe('compileTarget for simple target types', () => {
@@ -16,6 +17,16 @@ describe('compileTarget for simple target types', () => {
     expect(select('web1, db1 ,,mail', 'list')).toEqual(['web1', 'db1', 'mail']);
     expect(select(['web2', 'nope'], 'list')).toEqual(['web2']);
     expect(select('web*', 'list')).toEqual([]);
+  });
+
+  it("splits a -L string as Salt's CLI does: commas with spaces removed, else whitespace", () => {
+    // salt/utils/parsers.py: `if "," in tgt: tgt.replace(" ", "").split(",") else tgt.split()`.
+    expect(splitTargetList('web1,web2')).toEqual(['web1', 'web2']);
+    expect(splitTargetList(' web1, web2 ,,mail')).toEqual(['web1', 'web2', 'mail']);
+    expect(splitTargetList('web1 web2\tmail')).toEqual(['web1', 'web2', 'mail']);
+    expect(splitTargetList('we b1,db1')).toEqual(['web1', 'db1']);
+    expect(select('web1 db1', 'list')).toEqual(['web1', 'db1']);
+    expect(select('we b1,db1', 'list')).toEqual(['web1', 'db1']);
   });
 
   it('selects ids by a regular expression anchored at the start, as re.match', () => {
