@@ -86,7 +86,7 @@ export function compilePcre(source: string, pos: number): (value: string) => boo
 
 function refusal(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  if (/Perl syntax: `\(\?[=!<]|escape sequence: `\\[1-9]/.test(message)) {
+  if (/`\(\?<?[=!]|escape sequence: `\\[1-9]/.test(message)) {
     return `${message} (lookaround and backreferences are not supported: regexes run in linear time)`;
   }
   return message;
