@@ -176,10 +176,6 @@ class Parser {
       return node;
     }
     if (token?.kind !== 'word') throw this.expected('a target', token);
-    if (token.text.startsWith('N@')) {
-      this.splice(token);
-      return this.parsePrimary();
-    }
     this.next++;
     return this.count(termNode(token.text, this.compile(token)), token.pos);
   }
@@ -213,8 +209,14 @@ class Parser {
     return node;
   }
 
+  /** The next token, with an `N@` word first replaced by its nodegroup's words. */
   private peek(): ParserToken | undefined {
-    return this.tokens[this.next];
+    let token = this.tokens[this.next];
+    while (token?.kind === 'word' && token.text.startsWith('N@')) {
+      this.splice(token);
+      token = this.tokens[this.next];
+    }
+    return token;
   }
 
   private expected(what: string, found: ParserToken | undefined): TargetSyntaxError {

@@ -63,24 +63,31 @@ function compileTests(body: string, pos: number, mode: Mode, delimiter: string):
   }
   const firstTail = body.indexOf(delimiter) + delimiter.length;
   for (const start of starts) {
-    for (const tail of [body.slice(start), body.slice(start).replace(/^\*:/, '')]) {
+    const raw = body.slice(start);
+    const stripped = raw.replace(/^\*:/, '');
+    for (const tail of [raw, stripped]) {
       if (tests.has(tail)) continue;
       if (mode === 'glob') {
-        const glob = compileGlob(tail.toLowerCase());
-        tests.set(tail, glob);
+        tests.set(tail, compileGlob(tail.toLowerCase()));
         continue;
       }
       try {
-        tests.set(tail, compilePcre(tail.toLowerCase(), pos + start));
+        tests.set(tail, compilePcre(tail.toLowerCase(), pos + start + (raw.length - tail.length)));
       } catch (err) {
-        // Salt logs an invalid regex and treats that split as no match; the split a person
-        // means (grain, then pattern) is refused loudly instead.
-        if (start === firstTail && tail === body.slice(start)) throw err;
+        // Salt logs an invalid regex and treats that split as no match; the split a person means
+        // (grain, then pattern, after any `*:`) is refused loudly instead.
+        if (start === firstTail && tail === stripped) throw lowercased(err, tail);
         tests.set(tail, () => false);
       }
     }
   }
   return tests;
+}
+
+/** Says, where it may be why, that Salt lowercases `-P` patterns (`(?P<n>` becomes `(?p<n>`). */
+function lowercased(err: unknown, pattern: string): unknown {
+  if (!(err instanceof TargetSyntaxError) || pattern === pattern.toLowerCase()) return err;
+  return new TargetSyntaxError(`${err.message} (grain regexes are lowercased, as in Salt)`, err.position);
 }
 
 /** Salt's `subdict_match`, `_dict_match` and `_match` over precompiled tests. */
