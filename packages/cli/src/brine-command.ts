@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
+import { splitTargetList } from '@brine/protocol';
 import type { JobRequestInput, JobStreamEvent, MinionResult, TargetTypeValue } from '@brine/protocol';
 import { parseBatch, parseDuration, parseFunctionArgs, UsageError } from './args.js';
 import { ApiClient } from './client.js';
@@ -12,7 +13,7 @@ import { commonOptions, runMain, type Io } from './common.js';
 
 const TARGET_FLAGS: [string, string, TargetTypeValue][] = [
   ['-E, --pcre', 'target is a regular expression on minion ids', 'pcre'],
-  ['-L, --list', 'target is a comma-separated list of ids', 'list'],
+  ['-L, --list', "target is a list of ids: 'web1,web2' or 'web1 web2'", 'list'],
   ['-G, --grain', "target is a grain glob, 'key:glob' (nested keys by ':')", 'grain'],
   ['-P, --grain-pcre', "target is a grain regex, 'key:regex'", 'grain_pcre'],
   ['-S, --ipcidr', 'target is an IPv4 address or CIDR', 'ipcidr'],
@@ -66,7 +67,7 @@ export function brineProgram(io: Io): Command {
 Examples:
   brine '*' test.ping
   brine -G 'os:Debian' cmd.run 'uname -a'
-  brine -C 'web* and G@num_cpus>=4' cmd.run 'systemctl restart nginx' -b 25% --failhard
+  brine -C 'web* and C@num_cpus>=4' cmd.run 'systemctl restart nginx' -b 25% --failhard
   brine -L web1,web2 cmd.run 'sleep 5; echo done' --stream -t 30
   brine '*' test.ping --out json | jq .summary.success
   brine events 'brine/job/*'            (stream the event bus; see brine events --help)
@@ -82,13 +83,8 @@ Exit codes: 0 all succeeded; 1 a minion failed; 2 a minion did not return; 3 no 
     const client = new ApiClient(
       resolveCredentials({ url: opts['url'] as string, token: opts['token'] as string }, io.env),
     );
-    const targetValue =
-      targetType === 'list'
-        ? target
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : target;
+    // Salt's CLI split (commas, else whitespace), the same function the master applies to a string.
+    const targetValue = targetType === 'list' ? splitTargetList(target) : target;
     if (opts['preview']) {
       const res = await client.json<{ minions: string[] }>('POST', '/api/v1/jobs?preview=true', {
         target: targetValue,

@@ -1,14 +1,23 @@
 import { TargetSyntaxError } from './errors.js';
 import { compileGlob } from './glob.js';
 import { compilePcre } from './pcre.js';
+import { pythonStr } from './python-str.js';
 import type { TargetMatcher } from './target-types.js';
 
-type ValueTest = (value: string) => boolean;
-type Scalar = string | number | boolean;
-type Operator = '>=' | '<=' | '==' | '!=' | '>' | '<';
+type ValueTest = (lowered: string) => boolean;
+type Mode = 'glob' | 'pcre';
+type Dict = Readonly<Record<string, unknown>>;
 
+/** What {@link traverseGrains} returns for a path that leads nowhere (Salt's default `{}`). */
+const MISSING: unique symbol = Symbol('missing');
+const PY_INT = /^\s*[+-]?\d+(?:_\d+)*\s*$/;
 const COMPARISON = /(>=|<=|==|!=|>|<)/;
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/**
+ * Most map visits one minion may cost. Salt's recursion is exponential in the number of `:` for
+ * grains nested as deep as the expression (a hostile minion can send such grains); past this a
+ * minion does not match.
+ */
+export const MAX_GRAIN_MATCH_STEPS = 10_000;
 
 /** Looks up a `:`-separated key path in nested grains; own keys only. */
 export function grainAt(grains: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
@@ -21,127 +30,159 @@ export function grainAt(grains: Readonly<Record<string, unknown>>, path: readonl
 }
 
 /**
- * Compiles the body of a grain target (`os:Debian*` for `G@`, `os:(RedHat|Fedora)` for `P@`,
- * `num_cpus>=4` for a comparison). As Salt's `subdict_match`, `a:b:c` is tried both as key `a`
- * with pattern `b:c` and as key `a:b` with pattern `c`, values are compared case-insensitively,
- * a list matches if any element does and a map matches if any of its keys does. `pos` is the
- * offset of `body` in the expression, for errors.
+ * Compiles the body of a grain target (`os:Debian*` for `G@`/`-G`, `os:(RedHat|Fedora)` for
+ * `P@`/`-P`) into Salt's `subdict_match` (`salt/utils/data.py`), line for line: every split of
+ * `a:b:c` is tried, deepest key first; keys are looked up exactly, in maps inside lists too, and
+ * by (negative) index in lists; a leading `*` segment searches every value; values are compared
+ * as Python prints them, lowercased, pattern included (so `-P` turns `\S` into `\s`, as Salt
+ * does). `pos` is the offset of `body` in the expression, for errors. A body without the
+ * delimiter matches nothing, as in Salt.
  */
-export function compileGrainMatcher(body: string, pos: number, mode: 'glob' | 'pcre'): TargetMatcher {
-  const operator = mode === 'glob' ? COMPARISON.exec(body) : null;
-  if (operator) return compileComparison(body, operator.index, operator[1] as Operator, pos);
-  const parts = body.split(':');
-  if (parts[0] === '') throw TargetSyntaxError.at('expected a grain name', pos);
-  if (parts.length < 2) {
-    const what = mode === 'glob' ? "expected ':' or a comparison operator" : "expected ':'";
-    throw TargetSyntaxError.at(`${what} after the grain name`, pos + body.length);
+export function compileGrainMatcher(body: string, pos: number, mode: Mode, delimiter = ':'): TargetMatcher {
+  if (body === '' || body.startsWith(delimiter)) throw TargetSyntaxError.at('expected a grain name', pos);
+  if (!body.includes(delimiter)) {
+    if (mode === 'glob' && COMPARISON.test(body)) {
+      // Brine's old comparison form; in Salt this word matches nothing, so say what to write.
+      throw TargetSyntaxError.at(`grain comparisons are written C@${body}`, pos);
+    }
+    return () => false; // "Delimiter not present, this can't possibly be a match"
   }
-  const candidates: { path: string[]; test: ValueTest }[] = [];
-  let firstError: unknown;
-  for (let i = 1; i < parts.length; i++) {
-    const path = parts.slice(0, i);
-    const pattern = parts.slice(i).join(':');
-    try {
-      const test = mode === 'glob' ? compileGlob(pattern, { ignoreCase: true }) : regexTest(pattern, pos, path);
-      candidates.push({ path, test });
-    } catch (err) {
-      firstError ??= err;
+  const matcher = new SubdictMatcher(compileTests(body, pos, mode, delimiter));
+  return (m) => matcher.matchGrains(m.grains, body, delimiter);
+}
+
+/**
+ * Every pattern `subdict_match` can try for `body` is a tail of it after a delimiter or a `:`
+ * (with a leading `*:` cut off), so all are compiled here, once, and none while matching.
+ */
+function compileTests(body: string, pos: number, mode: Mode, delimiter: string): Map<string, ValueTest> {
+  const tests = new Map<string, ValueTest>();
+  const starts = new Set<number>([0]);
+  for (const sep of new Set([delimiter, ':'])) {
+    for (let i = body.indexOf(sep); i !== -1; i = body.indexOf(sep, i + 1)) starts.add(i + sep.length);
+  }
+  const firstTail = body.indexOf(delimiter) + delimiter.length;
+  for (const start of starts) {
+    const raw = body.slice(start);
+    const stripped = raw.replace(/^\*:/, '');
+    for (const tail of [raw, stripped]) {
+      if (tests.has(tail)) continue;
+      if (mode === 'glob') {
+        tests.set(tail, compileGlob(tail.toLowerCase()));
+        continue;
+      }
+      try {
+        tests.set(tail, compilePcre(tail.toLowerCase(), pos + start + (raw.length - tail.length)));
+      } catch (err) {
+        // Salt logs an invalid regex and treats that split as no match; the split a person means
+        // (grain, then pattern, after any `*:`) is refused loudly instead.
+        if (start === firstTail && tail === stripped) throw lowercased(err, tail);
+        tests.set(tail, () => false);
+      }
     }
   }
-  if (candidates.length === 0) throw firstError;
-  return (m) => {
-    for (const { path, test } of candidates) if (valueMatches(grainAt(m.grains, path), test)) return true;
-    return false;
-  };
+  return tests;
 }
 
-function regexTest(pattern: string, pos: number, path: readonly string[]): ValueTest {
-  const re = compilePcre(pattern, pos + path.join(':').length + 1, 'i');
-  return (v) => re.test(v);
+/** Says, where it may be why, that Salt lowercases `-P` patterns (`(?P<n>` becomes `(?p<n>`). */
+function lowercased(err: unknown, pattern: string): unknown {
+  if (!(err instanceof TargetSyntaxError) || pattern === pattern.toLowerCase()) return err;
+  return new TargetSyntaxError(`${err.message} (grain regexes are lowercased, as in Salt)`, err.position);
 }
 
-function valueMatches(value: unknown, test: ValueTest): boolean {
-  if (Array.isArray(value)) {
-    for (const item of value)
-      if (isMap(item) ? keyMatches(item, test) : isScalar(item) && test(String(item))) return true;
-    return false;
+/** Salt's `subdict_match`, `_dict_match` and `_match` over precompiled tests. */
+class SubdictMatcher {
+  private steps = 0;
+
+  constructor(private readonly tests: ReadonlyMap<string, ValueTest>) {}
+
+  /** Whether one minion's grains match; synchronous, so the step count is this call's alone. */
+  matchGrains(grains: unknown, expr: string, delimiter: string): boolean {
+    this.steps = 0;
+    return this.match(grains, expr, delimiter);
   }
-  if (isMap(value)) return keyMatches(value, test);
-  return isScalar(value) && test(String(value));
-}
 
-function keyMatches(map: object, test: ValueTest): boolean {
-  for (const key of Object.keys(map)) if (test(key)) return true;
-  return false;
-}
-
-function compileComparison(body: string, at: number, operator: Operator, pos: number): TargetMatcher {
-  const key = body.slice(0, at);
-  const text = body.slice(at + operator.length);
-  if (key === '') throw TargetSyntaxError.at(`expected a grain name before '${operator}'`, pos);
-  if (text === '') throw TargetSyntaxError.at(`expected a value after '${operator}'`, pos + body.length);
-  const path = key.split(':');
-  const wanted = NUMBER.test(text) ? Number(text) : undefined;
-  if (operator === '!=') {
-    // `!=` is `not ==` for a grain that is there: no element of a list may equal the value.
-    const equal = scalarTest('==', text, wanted);
-    return (m) => {
-      const value = grainAt(m.grains, path);
-      return value !== undefined && value !== null && !someScalar(value, equal);
-    };
-  }
-  const test = scalarTest(operator, text, wanted);
-  return (m) => someScalar(grainAt(m.grains, path), test);
-}
-
-function someScalar(value: unknown, test: (v: Scalar) => boolean): boolean {
-  if (Array.isArray(value)) {
-    for (const item of value) if (isScalar(item) && test(item)) return true;
-    return false;
-  }
-  return isScalar(value) && test(value);
-}
-
-/** Numbers compare as numbers; otherwise only `==` applies, as an exact string comparison. */
-function scalarTest(
-  operator: Exclude<Operator, '!='>,
-  text: string,
-  wanted: number | undefined,
-): (v: Scalar) => boolean {
-  const numeric = wanted === undefined ? undefined : numberTest(operator, wanted);
-  return (v) => {
-    if (numeric) {
-      const n = toNumber(v);
-      if (n !== undefined) return numeric(n);
+  private match(data: unknown, expr: string, delimiter: string): boolean {
+    if (++this.steps > MAX_GRAIN_MATCH_STEPS) return false;
+    const splits = expr.split(delimiter);
+    if (splits.length === 1) return false; // "Delimiter not present, this can't possibly be a match"
+    for (let idx = splits.length - 1; idx > 0; idx--) {
+      const key = splits.slice(0, idx).join(delimiter);
+      const whole = key === '*';
+      const pattern = whole ? expr : splits.slice(idx).join(delimiter);
+      const found = whole ? data : traverseGrains(data, key, delimiter);
+      if (found === MISSING || isEmptyDict(found)) continue;
+      if (isDict(found)) {
+        if (this.dictMatch(found, pattern)) return true;
+      } else if (Array.isArray(found)) {
+        for (const member of found) {
+          if (isDict(member) && this.dictMatch(member, pattern)) return true;
+          if (this.valueMatch(member, pattern)) return true;
+        }
+      } else if (this.valueMatch(found, pattern)) return true;
     }
-    return operator === '==' && String(v) === text;
-  };
-}
+    return false;
+  }
 
-function numberTest(operator: Exclude<Operator, '!='>, b: number): (a: number) => boolean {
-  switch (operator) {
-    case '>=':
-      return (a) => a >= b;
-    case '<=':
-      return (a) => a <= b;
-    case '>':
-      return (a) => a > b;
-    case '<':
-      return (a) => a < b;
-    case '==':
-      return (a) => a === b;
+  private dictMatch(target: Dict, pattern: string): boolean {
+    if (++this.steps > MAX_GRAIN_MATCH_STEPS) return false;
+    const wildcard = pattern.startsWith('*:');
+    const rest = wildcard ? pattern.slice(2) : pattern;
+    // A key matches exactly, case and all; "*" only checks that the map is there.
+    if (rest === '*' || Object.hasOwn(target, rest)) return true;
+    // Salt recurses with the default delimiter, whatever the target's own.
+    if (this.match(target, rest, ':')) return true;
+    if (!wildcard) return false;
+    for (const key of Object.keys(target)) {
+      const value = target[key];
+      if (isDict(value)) {
+        if (this.dictMatch(value, rest)) return true;
+      } else if (Array.isArray(value)) {
+        for (const item of value) if (this.valueMatch(item, rest)) return true;
+      } else if (this.valueMatch(value, rest)) return true;
+    }
+    return false;
+  }
+
+  private valueMatch(value: unknown, pattern: string): boolean {
+    const test = this.tests.get(pattern);
+    return test !== undefined && test(pythonStr(value).toLowerCase());
   }
 }
 
-function toNumber(v: Scalar): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  return typeof v === 'string' && NUMBER.test(v) ? Number(v) : undefined;
+/**
+ * Salt's `traverse_dict_and_list`: follows `key` (split on `delimiter`) through maps by exact key
+ * and through lists by integer index (negative counts from the end) or, for a word, into the
+ * first map in the list that has that key. Returns {@link MISSING} where the path leads nowhere.
+ */
+function traverseGrains(data: unknown, key: string, delimiter: string): unknown {
+  let ptr = data;
+  for (const each of key.split(delimiter)) {
+    if (Array.isArray(ptr)) {
+      const list: readonly unknown[] = ptr;
+      if (PY_INT.test(each)) {
+        // Salt first tries the number as a key of embedded maps; JSON keys are never numbers.
+        const idx = Number(each.trim().replace(/_/g, ''));
+        const at = idx < 0 ? list.length + idx : idx;
+        if (at < 0 || at >= list.length) return MISSING;
+        ptr = list[at];
+      } else {
+        const owner = list.find((item) => isDict(item) && Object.hasOwn(item, each));
+        if (owner === undefined) return MISSING;
+        ptr = (owner as Dict)[each];
+      }
+    } else if (isDict(ptr) && Object.hasOwn(ptr, each)) ptr = ptr[each];
+    else return MISSING;
+  }
+  return ptr;
 }
 
-function isScalar(v: unknown): v is Scalar {
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
-}
-
-function isMap(v: unknown): v is object {
+function isDict(v: unknown): v is Dict {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+function isEmptyDict(v: unknown): boolean {
+  if (!isDict(v)) return false;
+  for (const key in v) if (Object.hasOwn(v, key)) return false;
+  return true;
 }

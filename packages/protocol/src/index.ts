@@ -41,7 +41,8 @@ export { compileGlob, globMatch, globToRegExp, isGlob, type GlobOptions } from '
 export { compileTarget, expandNodegroups, type ExpandedTarget } from './targeting.js';
 export { MAX_TARGET_DEPTH, MAX_TARGET_TERMS } from './compound-parser.js';
 export { grainAt } from './grain-matchers.js';
-export { ipv4ToInt } from './target-matchers.js';
+export { ipv4ToInt, splitTargetList } from './target-matchers.js';
+export { MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM_SIZE, safeRegex, type SafeRegex, type SafeRegexResult } from './pcre.js';
 export type {
   CompiledTarget,
   NodegroupDefinition,

@@ -43,3 +43,19 @@ export function errorOf(tgt: string, tgtType: TargetTypeValue = 'compound', opti
   expect(compiled.error.code).toBe(ErrorCode.TARGET_SYNTAX);
   return compiled.error;
 }
+
+/**
+ * Test fixture: `n` minions shaped like a real fleet (`web00042.dc3.example.com`, a 32-hex-digit
+ * `machine_id`, an `os`, a `num_cpus` and an `ipv4` list), for cost tests over 10,000 minions.
+ */
+export function fleetOf(n: number): TargetFacts[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `web${String(i).padStart(5, '0')}.dc${i % 7}.example.com`,
+    grains: {
+      machine_id: (BigInt(i + 1) * 2_654_435_761n).toString(16).padStart(32, '0').slice(0, 32),
+      os: i % 3 === 0 ? 'Debian' : 'Ubuntu',
+      num_cpus: 2 ** (i % 5),
+      ipv4: ['127.0.0.1', `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`],
+    },
+  }));
+}

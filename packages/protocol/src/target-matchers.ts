@@ -1,28 +1,49 @@
 import { TargetSyntaxError } from './errors.js';
 import { compileGlob } from './glob.js';
-import { compileGrainMatcher, grainAt } from './grain-matchers.js';
+import { compileGrainComparison } from './grain-comparisons.js';
+import { compileGrainMatcher } from './grain-matchers.js';
 import { compilePcre } from './pcre.js';
+import { compileCidr } from './target-cidr.js';
 import type { TargetMatcher } from './target-types.js';
 
-const PREFIX = /^([A-Z])@/;
-const CIDR = /^(\d{1,3}(?:\.\d{1,3}){3})(?:\/(\d{1,2}))?$/;
+// Salt's TARGET_REX (`salt/utils/minions.py`): an engine letter, for G P I J an optional one-character
+// delimiter, then `@`; a word that does not fit is a glob on the id (`X@foo`; Salt's `G@` too, which
+// is refused here as a mistake).
+const TARGET_WORD = /^(?:([GPIJLNSER])((?<=[GPIJ]).)?@)?(.+)$/s;
+const UNSUPPORTED: Readonly<Record<string, string>> = {
+  I: 'pillar targets (I@) are not supported',
+  J: 'pillar targets (J@) are not supported',
+  R: 'range targets (R@) are not supported',
+};
 
 /**
- * Compiles one word of a compound target into a matcher: an untagged glob on the id, or one of
- * `G@ P@ E@ L@ S@`. `N@` is the parser's, as it needs the nodegroups. `pos` is the word's offset
- * in the expression, for errors.
+ * Compiles one word of a compound target into a matcher, as Salt's compound matcher reads it: an
+ * untagged glob on the id, one of `G@ P@ E@ L@ S@` (with `G%@os%Debian` delimiters), or Brine's
+ * grain comparison `C@`. `N@` is the parser's, as it needs the nodegroups. A capital letter Salt
+ * does not know followed by `@` (`X@foo`) is, as in Salt, a glob on the id. `pos` is the word's
+ * offset in the expression, for errors.
  */
 export function compileWord(word: string, pos: number): TargetMatcher {
-  const prefix = PREFIX.exec(word)?.[1];
-  if (prefix === undefined) return compileIdGlob(word);
-  const pattern = word.slice(2);
-  const at = pos + 2;
-  if (pattern === '') throw TargetSyntaxError.at(`expected a pattern after '${prefix}@'`, at);
-  switch (prefix) {
+  if (word.startsWith('C@')) return compileGrainComparison(word.slice(2), pos + 2);
+  const parsed = TARGET_WORD.exec(word);
+  const engine = parsed?.[1];
+  if (engine === undefined) {
+    const bare = /^([A-Z])@$/.exec(word)?.[1];
+    if (bare !== undefined && 'GPIJLNSE'.includes(bare)) {
+      throw TargetSyntaxError.at(`expected a pattern after '${bare}@'`, pos + 2);
+    }
+    return compileIdGlob(word);
+  }
+  const delimiter = parsed![2];
+  const pattern = parsed![3]!;
+  const at = pos + word.length - pattern.length;
+  const unsupported = UNSUPPORTED[engine];
+  if (unsupported !== undefined) throw TargetSyntaxError.at(unsupported, pos);
+  switch (engine) {
     case 'G':
-      return compileGrainMatcher(pattern, at, 'glob');
+      return compileGrainMatcher(pattern, at, 'glob', delimiter ?? ':');
     case 'P':
-      return compileGrainMatcher(pattern, at, 'pcre');
+      return compileGrainMatcher(pattern, at, 'pcre', delimiter ?? ':');
     case 'E':
       return compileIdPcre(pattern, at);
     case 'L':
@@ -30,7 +51,7 @@ export function compileWord(word: string, pos: number): TargetMatcher {
     case 'S':
       return compileCidr(pattern, at);
     default:
-      throw TargetSyntaxError.at(`unknown prefix '${prefix}@'`, pos);
+      throw TargetSyntaxError.at(`unexpected '${engine}@'`, pos);
   }
 }
 
@@ -42,8 +63,8 @@ export function compileIdGlob(pattern: string): TargetMatcher {
 
 /** Matches minion ids against a regular expression, anchored at the start as Python's `re.match`. */
 export function compileIdPcre(source: string, pos: number): TargetMatcher {
-  const re = compilePcre(source, pos, '');
-  return (m) => re.test(m.id);
+  const test = compilePcre(source, pos);
+  return (m) => test(m.id);
 }
 
 /** Matches the minion ids in a list exactly; empty entries are ignored. */
@@ -52,24 +73,15 @@ export function compileIdList(ids: readonly string[]): TargetMatcher {
   return (m) => set.has(m.id);
 }
 
-/** Matches minions with an address in `grains.ipv4` inside an IPv4 address or CIDR block. */
-export function compileCidr(text: string, pos: number): TargetMatcher {
-  const parsed = CIDR.exec(text);
-  const base = parsed ? ipv4ToInt(parsed[1]!) : undefined;
-  const bits = parsed?.[2] === undefined ? 32 : Number(parsed[2]);
-  if (base === undefined || bits > 32) {
-    throw TargetSyntaxError.at('expected an IPv4 address or CIDR', pos, `, found '${text}'`);
-  }
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  const network = (base & mask) >>> 0;
-  return (m) => {
-    const ips = grainAt(m.grains, ['ipv4']);
-    for (const ip of Array.isArray(ips) ? ips : [ips]) {
-      const n = typeof ip === 'string' ? ipv4ToInt(ip) : undefined;
-      if (n !== undefined && (n & mask) >>> 0 === network) return true;
-    }
-    return false;
-  };
+/**
+ * Splits a `-L` target written as one string the way Salt's command line does
+ * (`salt/utils/parsers.py`): with a comma anywhere, spaces are removed and commas separate ids;
+ * without one, whitespace does. Empty entries are dropped. The CLI and the master both use it, so
+ * `'web1, web2'` and `'web1 web2'` mean the same through either.
+ */
+export function splitTargetList(text: string): string[] {
+  const ids = text.includes(',') ? text.replace(/ /g, '').split(',') : text.split(/\s+/);
+  return ids.filter((id) => id !== '');
 }
 
 /** Parses a dotted IPv4 address to an unsigned 32-bit integer; `undefined` if it is not one. */

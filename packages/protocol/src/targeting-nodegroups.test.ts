@@ -23,9 +23,26 @@ describe('nodegroups', () => {
     expect(select('admins', 'nodegroup', options)).toEqual(['db1', 'mail']);
   });
 
-  it('expands N@ inside a compound target as a group', () => {
-    expect(select('N@anyWebOrDb and G@os:Debian', 'compound', options)).toEqual(['web1', 'db1']);
+  it('splices a top-level nodegroup without nested groups in without parentheses, as Salt', () => {
+    // salt/utils/minions.py nodegroup_comp: "If a top-level (non-recursive) call finds no
+    // nodegroups, return the original nodegroup definition", so `web* or db* and G@os:Debian`.
+    expect(select('N@anyWebOrDb and G@os:Debian', 'compound', options)).toEqual(['web1', 'web2', 'db1']);
+    expect(select('N@webOrDb and G@os:Debian', 'compound', options)).toEqual(['web1', 'db1']);
     expect(select('not N@admins and not N@webs', 'compound', options)).toEqual(['db2.example.com']);
+  });
+
+  it('wraps a nodegroup in parentheses when it expands nested nodegroups', () => {
+    const groups = { ...nodegroups, outer: 'N@anyWebOrDb', inner: 'web1 or db1' };
+    expect(select('N@outer and G@os:Debian', 'compound', { nodegroups: groups })).toEqual(['web1', 'db1']);
+  });
+
+  it('rewrites a group without operators as a list of ids or a regex, as Salt', () => {
+    const groups = { ids: 'web1 db1', regex: 'web(1|2)', two: ['web[12]', 'db\\d'], glob: 'web* mail' };
+    expect(select('ids', 'nodegroup', { nodegroups: groups })).toEqual(['web1', 'db1']);
+    expect(select('regex', 'nodegroup', { nodegroups: groups })).toEqual(['web1', 'web2']);
+    // E@web[12],db\d: the words joined with a comma, which the regex then has to match.
+    expect(select('two', 'nodegroup', { nodegroups: groups })).toEqual([]);
+    expect(errorOf('glob', 'nodegroup', { nodegroups: groups }).message).toContain("expected 'and' or 'or'");
   });
 
   it('expands nodegroups that reference nodegroups', () => {
@@ -52,22 +69,35 @@ describe('nodegroups', () => {
     expect(errorOf('N@webs')).toMatchObject({ message: "unknown nodegroup 'webs' at position 2" });
   });
 
-  it('reports an error inside a definition at the reference, with the inner position', () => {
-    const broken = { nodegroups: { broken: 'web* and (db*', outer: 'mail or N@broken' } };
+  it('reports an error inside a definition at the reference, naming the nodegroup', () => {
+    const broken = { nodegroups: { broken: 'web* and and db*', regex: 'E@web(', outer: 'mail or N@broken' } };
     expect(errorOf('web1 or N@broken', 'compound', broken)).toMatchObject({
       position: 10,
-      message: "nodegroup 'broken' at position 10: expected ')' at position 13",
+      message: "expected a target at position 10, found 'and' (from nodegroup 'broken')",
     });
     expect(errorOf('outer', 'nodegroup', broken).message).toBe(
-      "nodegroup 'outer' at position 0: nodegroup 'broken' at position 10: expected ')' at position 13",
+      "expected a target at position 0, found 'and' (from nodegroup 'outer')",
+    );
+    expect(errorOf('web1 or N@regex', 'compound', broken).message).toMatch(
+      /^nodegroup 'regex' at position 10: in 'E@web\(': invalid regular expression at position 2/,
     );
   });
 
-  it('rejects a list nodegroup that holds anything but minion ids', () => {
-    for (const list of [['G@foo:bar', 'or', 'G@foo:baz'], ['web*'], ['web1', 'two words'], [], [42]]) {
-      const error = errorOf('bad', 'nodegroup', { nodegroups: { bad: list as string[] } });
-      expect(error.position).toBe(0);
-    }
+  it('lets a group opened in a nodegroup close outside it, as Salt splices words', () => {
+    const open = { nodegroups: { open: '( web1 or' } };
+    expect(select('N@open db1 )', 'compound', open)).toEqual(['web1', 'db1']);
+  });
+
+  it('reads a list nodegroup as its words, as Salt', () => {
+    const groups = {
+      words: ['G@os:Debian', 'or', 'G@os:Ubuntu'],
+      glob: ['web*'],
+      numbers: [42] as unknown as string[],
+    };
+    expect(select('words', 'nodegroup', { nodegroups: groups })).toEqual(['web1', 'web2', 'db1']);
+    expect(select('glob', 'nodegroup', { nodegroups: groups })).toEqual(['web1', 'web2']);
+    expect(select('numbers', 'nodegroup', { nodegroups: groups })).toEqual([]);
+    expect(errorOf('empty', 'nodegroup', { nodegroups: { empty: [] } }).position).toBe(0);
     expect(errorOf('bad', 'nodegroup', { nodegroups: { bad: 42 as unknown as string } }).message).toContain(
       'neither an expression nor a list',
     );
@@ -112,8 +142,9 @@ describe('expandNodegroups', () => {
     }
   });
 
-  it('keeps precedence by parenthesising an inlined or', () => {
-    expect(expand('N@anyWebOrDb and G@os:Debian', 'compound').tgt).toBe('( web* or db* ) and G@os:Debian');
+  it('keeps the precedence Salt gives the spliced words', () => {
+    expect(expand('N@anyWebOrDb and G@os:Debian', 'compound').tgt).toBe('web* or db* and G@os:Debian');
+    expect(expand('N@webOrDb and G@os:Debian', 'compound').tgt).toBe('( web* or db* ) and G@os:Debian');
     expect(expand('not N@debianWebs', 'compound').tgt).toBe('not ( web* and G@os:Debian )');
     expect(expand('admins', 'nodegroup').tgt).toBe('L@mail,db1');
   });

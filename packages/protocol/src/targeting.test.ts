@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FLEET, errorOf, select } from './target-fleet.fixture.js';
+import { splitTargetList } from './target-matchers.js';
 import { compileTarget } from './targeting.js';
 
 describe('compileTarget for simple target types', () => {
@@ -16,6 +17,16 @@ describe('compileTarget for simple target types', () => {
     expect(select('web1, db1 ,,mail', 'list')).toEqual(['web1', 'db1', 'mail']);
     expect(select(['web2', 'nope'], 'list')).toEqual(['web2']);
     expect(select('web*', 'list')).toEqual([]);
+  });
+
+  it("splits a -L string as Salt's CLI does: commas with spaces removed, else whitespace", () => {
+    // salt/utils/parsers.py: `if "," in tgt: tgt.replace(" ", "").split(",") else tgt.split()`.
+    expect(splitTargetList('web1,web2')).toEqual(['web1', 'web2']);
+    expect(splitTargetList(' web1, web2 ,,mail')).toEqual(['web1', 'web2', 'mail']);
+    expect(splitTargetList('web1 web2\tmail')).toEqual(['web1', 'web2', 'mail']);
+    expect(splitTargetList('we b1,db1')).toEqual(['web1', 'db1']);
+    expect(select('web1 db1', 'list')).toEqual(['web1', 'db1']);
+    expect(select('we b1,db1', 'list')).toEqual(['web1', 'db1']);
   });
 
   it('selects ids by a regular expression anchored at the start, as re.match', () => {
@@ -66,14 +77,15 @@ describe('compileTarget for simple target types', () => {
     expect(errorOf('os:[', 'grain_pcre').position).toBe(3);
   });
 
-  it('rejects a grain target without a key or value separator', () => {
-    expect(errorOf('os', 'grain')).toMatchObject({ position: 2, message: expect.stringContaining("expected ':'") });
+  it('matches nothing with a grain target without the delimiter, as Salt, and rejects one without a name', () => {
+    expect(select('os', 'grain')).toEqual([]);
+    expect(select('os', 'grain_pcre')).toEqual([]);
     expect(errorOf(':Debian', 'grain').position).toBe(0);
   });
 });
 
 describe('compiled matchers', () => {
-  const TARGET = '( web* or E@db\\d+ ) and not G@os:cent* or P@roles:^ca or S@10.0.2.0/24 or G@num_cpus>=16';
+  const TARGET = '( web* or E@db\\d+ ) and not G@os:cent* or P@roles:^ca or S@10.0.2.0/24 or C@num_cpus>=16';
 
   /** Counts `new RegExp` and `RegExp()` calls while `run` runs. */
   function countRegExps(run: () => void): number {
@@ -97,13 +109,9 @@ describe('compiled matchers', () => {
     return count;
   }
 
-  it('compiles every regex at compile time and none while matching 10,000 minions', () => {
-    let match: ((m: (typeof FLEET)[number]) => boolean) | undefined;
-    const atCompile = countRegExps(() => {
-      const compiled = compileTarget(TARGET, 'compound');
-      if (compiled.ok) match = compiled.match;
-    });
-    expect(atCompile).toBeGreaterThan(0);
+  it('builds no RegExp while matching 10,000 minions', () => {
+    const compiled = compileTarget(TARGET, 'compound');
+    const match = compiled.ok ? compiled.match : undefined;
     const minions = Array.from({ length: 10_000 }, (_, i) => ({
       ...FLEET[i % FLEET.length]!,
       id: `${FLEET[i % FLEET.length]!.id}-${i}`,

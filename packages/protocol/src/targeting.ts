@@ -3,7 +3,8 @@ import type { TargetTypeValue } from './frames.js';
 import { compileGrainMatcher } from './grain-matchers.js';
 import { createParseContext, expandNodegroup, parseCompound, type ParseContext } from './compound-parser.js';
 import { printTarget, toMatcher, type TargetNode } from './target-ast.js';
-import { compileCidr, compileIdGlob, compileIdList, compileIdPcre } from './target-matchers.js';
+import { compileCidr } from './target-cidr.js';
+import { compileIdGlob, compileIdList, compileIdPcre, splitTargetList } from './target-matchers.js';
 import type { CompiledTarget, TargetError, TargetMatcher, TargetOptions } from './target-types.js';
 
 /** The result of {@link expandNodegroups}: a target that needs no nodegroups, or why not. */
@@ -44,7 +45,7 @@ export function expandNodegroups(
   try {
     const ctx = createParseContext(options);
     const node = parseTree(tgt, tgtType, ctx);
-    if (tgtType === 'compound' && ctx.expanded.size === 0) return unchanged();
+    if (tgtType === 'compound' && ctx.expansions === 0) return unchanged();
     return { ok: true, tgt: printTarget(node), tgtType: 'compound' };
   } catch (err) {
     return { ok: false, error: asTargetError(err) };
@@ -61,7 +62,7 @@ function compileMatcher(
     case 'glob':
       return compileIdGlob(text);
     case 'list':
-      return compileIdList(typeof tgt === 'string' ? tgt.split(/[\s,]+/) : tgt);
+      return compileIdList(typeof tgt === 'string' ? splitTargetList(tgt) : tgt);
     case 'pcre':
       return compileIdPcre(text, 0);
     case 'grain':

@@ -2,6 +2,7 @@ import {
   ApiErrorCode,
   compileTarget,
   expandNodegroups,
+  splitTargetList,
   type JobRequest,
   type JobSpec,
   type MinionResult,
@@ -103,7 +104,7 @@ export class JobManager {
     if (targetType !== 'list') return { ok: true, minions };
     // A list names minions outright: one the master does not know is still targeted, and is
     // reported (offline, unknown_minion) instead of silently dropped.
-    const listed = typeof target === 'string' ? target.split(/[,\s]+/).filter(Boolean) : target;
+    const listed = typeof target === 'string' ? splitTargetList(target) : target;
     const known = new Set(minions);
     return { ok: true, minions: [...minions, ...listed.filter((id) => !known.has(id))] };
   }
