@@ -1,6 +1,6 @@
 import { TargetSyntaxError } from './errors.js';
 import { compileGlob } from './glob.js';
-import { compilePcre } from './pcre.js';
+import { compilePcre, safeRegex } from './pcre.js';
 import { pythonStr } from './python-str.js';
 import type { TargetMatcher } from './target-types.js';
 
@@ -53,7 +53,10 @@ export function compileGrainMatcher(body: string, pos: number, mode: Mode, delim
 
 /**
  * Every pattern `subdict_match` can try for `body` is a tail of it after a delimiter or a `:`
- * (with a leading `*:` cut off), so all are compiled here, once, and none while matching.
+ * (with a leading `*:` cut off). Globs are all compiled here. Of the regexes, the one a person
+ * means (after the first delimiter) is compiled here, so a bad one is refused; the others, which
+ * only grains with those keys reach, on first use: a body of 500 `:` would otherwise compile 500
+ * regexes up to 1,024 characters long.
  */
 function compileTests(body: string, pos: number, mode: Mode, delimiter: string): Map<string, ValueTest> {
   const tests = new Map<string, ValueTest>();
@@ -71,17 +74,32 @@ function compileTests(body: string, pos: number, mode: Mode, delimiter: string):
         tests.set(tail, compileGlob(tail.toLowerCase()));
         continue;
       }
+      if (start !== firstTail || tail !== stripped) {
+        tests.set(tail, lazyPcre(tail));
+        continue;
+      }
       try {
         tests.set(tail, compilePcre(tail.toLowerCase(), pos + start + (raw.length - tail.length)));
       } catch (err) {
         // Salt logs an invalid regex and treats that split as no match; the split a person means
         // (grain, then pattern, after any `*:`) is refused loudly instead.
-        if (start === firstTail && tail === stripped) throw lowercased(err, tail);
-        tests.set(tail, () => false);
+        throw lowercased(err, tail);
       }
     }
   }
   return tests;
+}
+
+/** A regex compiled when first used; an invalid one never matches (Salt logs it, no match). */
+function lazyPcre(pattern: string): ValueTest {
+  let test: ValueTest | undefined;
+  return (value) => {
+    if (test === undefined) {
+      const compiled = safeRegex(pattern.toLowerCase());
+      test = compiled.ok ? compiled.regex.match : () => false;
+    }
+    return test(value);
+  };
 }
 
 /** Says, where it may be why, that Salt lowercases `-P` patterns (`(?P<n>` becomes `(?p<n>`). */
