@@ -14,7 +14,8 @@ export type ExpandedTarget =
 /**
  * Compiles a target of any type into a predicate. Pure and shared: the master selects minions
  * with it, and each minion checks a signed job's target with the same code. All parsing and
- * every RegExp happen here, once; the returned `match` only walks the compiled tree. Never
+ * every regex a person means happen here, once (a grain regex's other splits compile on first
+ * use, once); the returned `match` walks the compiled tree. Regexes run on RE2. Never
  * throws for a bad target: it returns `{ok: false, error: {code: 'ERR_TARGET_SYNTAX', position}}`.
  */
 export function compileTarget(
