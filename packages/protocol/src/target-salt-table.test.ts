@@ -242,6 +242,23 @@ const ROWS: Row[] = [
   ['grain', 'SSDs:sd?', ['db1']],
   // the key is SSDs: exact
   ['grain', 'ssds:sda', []],
+  ['grain', 'shell:/bin/[!b]*sh', ['web2']],
+  // fnmatch negates with ! only: [^z] is '^' or 'z'
+  ['grain', 'shell:/bin/[^z]sh', ['web2']],
+  ['grain', 'shell:/bin/[z-]sh', ['web2']],
+  ['grain', 'motd:a[<]b', ['web1']],
+  // the pattern is lowercased too: [d]ebian
+  ['grain', 'os:[D]ebian', ['web1', 'db1', 'WEB3']],
+  ['grain', 'os:[!u]*', ['web1', 'db1', 'db2.example.com', 'WEB3']],
+  ['grain', 'os:[]', []],
+  ['grain', 'os:debian[', []],
+  ['grain', 'cpu_model:*(r)*', ['web1']],
+  ['grain', 'cpu_model:intel(r) xeon', ['web1']],
+  ['grain', 'motd:hello?world', ['web2']],
+  // fnmatch has no escapes: a backslash is itself
+  ['grain', 'path:*\\*', ['web1']],
+  ['grain', 'osrelease:7.9*', ['db2.example.com']],
+  ['grain', 'osrelease:[0-9][0-9]', ['web1', 'db1']],
   ['grain', 'constructor:*', []],
   // own keys only: no prototype
   ['grain', '__proto__:*', []],
