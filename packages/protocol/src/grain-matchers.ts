@@ -5,7 +5,15 @@ import { pythonStr } from './python-str.js';
 import type { TargetMatcher } from './target-types.js';
 
 type ValueTest = (lowered: string) => boolean;
-type Mode = 'glob' | 'pcre';
+
+/** How {@link compileGrainMatcher} reads a grain target. */
+export interface GrainMatcherOptions {
+  /** `glob` for `-G`/`G@`, `pcre` for `-P`/`P@`. */
+  mode: 'glob' | 'pcre';
+  /** What separates keys, as in `G%@os%Debian`. @default ':' */
+  delimiter?: string | undefined;
+}
+type Mode = GrainMatcherOptions['mode'];
 type Dict = Readonly<Record<string, unknown>>;
 
 /** What {@link traverseGrains} returns for a path that leads nowhere (Salt's default `{}`). */
@@ -38,7 +46,8 @@ export function grainAt(grains: Readonly<Record<string, unknown>>, path: readonl
  * does). `pos` is the offset of `body` in the expression, for errors. A body without the
  * delimiter matches nothing, as in Salt.
  */
-export function compileGrainMatcher(body: string, pos: number, mode: Mode, delimiter = ':'): TargetMatcher {
+export function compileGrainMatcher(body: string, pos: number, options: GrainMatcherOptions): TargetMatcher {
+  const { mode, delimiter = ':' } = options;
   if (body === '' || body.startsWith(delimiter)) throw TargetSyntaxError.at('expected a grain name', pos);
   if (!body.includes(delimiter)) {
     if (mode === 'glob' && COMPARISON.test(body)) {
@@ -47,7 +56,7 @@ export function compileGrainMatcher(body: string, pos: number, mode: Mode, delim
     }
     return () => false; // "Delimiter not present, this can't possibly be a match"
   }
-  const matcher = new SubdictMatcher(compileTests(body, pos, mode, delimiter));
+  const matcher = new SubdictMatcher(compileTests(body, pos, { mode, delimiter }));
   return (m) => matcher.matchGrains(m.grains, body, delimiter);
 }
 
@@ -58,7 +67,8 @@ export function compileGrainMatcher(body: string, pos: number, mode: Mode, delim
  * only grains with those keys reach, on first use: a body of 500 `:` would otherwise compile 500
  * regexes up to 1,024 characters long.
  */
-function compileTests(body: string, pos: number, mode: Mode, delimiter: string): Map<string, ValueTest> {
+function compileTests(body: string, pos: number, options: { mode: Mode; delimiter: string }): Map<string, ValueTest> {
+  const { mode, delimiter } = options;
   const tests = new Map<string, ValueTest>();
   const starts = new Set<number>([0]);
   for (const sep of new Set([delimiter, ':'])) {

@@ -67,9 +67,9 @@ function compileMatcher(
     case 'pcre':
       return compileIdPcre(text, 0);
     case 'grain':
-      return compileGrainMatcher(text, 0, 'glob');
+      return compileGrainMatcher(text, 0, { mode: 'glob' });
     case 'grain_pcre':
-      return compileGrainMatcher(text, 0, 'pcre');
+      return compileGrainMatcher(text, 0, { mode: 'pcre' });
     case 'ipcidr':
       return compileCidr(text, 0);
     case 'nodegroup':
