@@ -15,9 +15,11 @@ export interface ParseContext {
   readonly nodegroups: Readonly<Record<string, NodegroupDefinition>>;
   /** Nodegroups being expanded, outermost first, to name a cycle. */
   readonly stack: string[];
-  /** How many `N@` references were expanded; words spliced in from nodegroups, for the limit. */
+  /** How many `N@` references were expanded. */
   expansions: number;
+  /** Words taken from nodegroup definitions so far, against {@link MAX_TARGET_TERMS}. */
   words: number;
+  /** Parentheses and nodegroups open now, against {@link MAX_TARGET_DEPTH}. */
   depth: number;
 }
 
@@ -55,7 +57,8 @@ const REGEX_CHARS = ['(', '[', '{', '\\', '?', '}', ']', ')'];
  * `N@g and x` with `g: 'a or b'` reads `a or (b and x)`, as in Salt. Unknown nodegroups and
  * cycles are errors (Salt logs them and drops the words).
  */
-export function nodegroupWords(name: string, pos: number, ctx: ParseContext, first: boolean): string[] {
+export function nodegroupWords(name: string, ctx: ParseContext, at: { pos: number; first: boolean }): string[] {
+  const { pos, first } = at;
   if (name === '') throw TargetSyntaxError.at('expected a nodegroup name', pos);
   if (!Object.hasOwn(ctx.nodegroups, name)) throw TargetSyntaxError.at(`unknown nodegroup '${name}'`, pos);
   const cycleStart = ctx.stack.indexOf(name);
@@ -76,7 +79,7 @@ export function nodegroupWords(name: string, pos: number, ctx: ParseContext, fir
     for (const word of words) {
       if (word.length >= 3 && word.startsWith('N@') && !OPERATOR_WORDS.has(word)) {
         nested = true;
-        ret.push(...nodegroupWords(word.slice(2), pos, ctx, false));
+        ret.push(...nodegroupWords(word.slice(2), ctx, { pos, first: false }));
       } else ret.push(word);
       if ((ctx.words += 1) > MAX_TARGET_TERMS) {
         throw TargetSyntaxError.at(`target expands to more than ${MAX_TARGET_TERMS} terms`, pos);
@@ -184,7 +187,7 @@ class Parser {
   private splice(token: ParserToken): void {
     const name = token.text.slice(2);
     const at = token.pos + 2;
-    const words = nodegroupWords(name, at, this.ctx, true);
+    const words = nodegroupWords(name, this.ctx, { pos: at, first: true });
     this.ctx.expansions++;
     const group = token.group ?? name;
     const spliced = lexCompound(words.join(' ')).map((t) => ({ ...t, pos: at, group }));

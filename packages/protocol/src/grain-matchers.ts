@@ -1,11 +1,19 @@
 import { TargetSyntaxError } from './errors.js';
 import { compileGlob } from './glob.js';
-import { compilePcre } from './pcre.js';
+import { compilePcre, safeRegex } from './pcre.js';
 import { pythonStr } from './python-str.js';
 import type { TargetMatcher } from './target-types.js';
 
 type ValueTest = (lowered: string) => boolean;
-type Mode = 'glob' | 'pcre';
+
+/** How {@link compileGrainMatcher} reads a grain target. */
+export interface GrainMatcherOptions {
+  /** `glob` for `-G`/`G@`, `pcre` for `-P`/`P@`. */
+  mode: 'glob' | 'pcre';
+  /** What separates keys, as in `G%@os%Debian`. @default ':' */
+  delimiter?: string | undefined;
+}
+type Mode = GrainMatcherOptions['mode'];
 type Dict = Readonly<Record<string, unknown>>;
 
 /** What {@link traverseGrains} returns for a path that leads nowhere (Salt's default `{}`). */
@@ -38,7 +46,8 @@ export function grainAt(grains: Readonly<Record<string, unknown>>, path: readonl
  * does). `pos` is the offset of `body` in the expression, for errors. A body without the
  * delimiter matches nothing, as in Salt.
  */
-export function compileGrainMatcher(body: string, pos: number, mode: Mode, delimiter = ':'): TargetMatcher {
+export function compileGrainMatcher(body: string, pos: number, options: GrainMatcherOptions): TargetMatcher {
+  const { mode, delimiter = ':' } = options;
   if (body === '' || body.startsWith(delimiter)) throw TargetSyntaxError.at('expected a grain name', pos);
   if (!body.includes(delimiter)) {
     if (mode === 'glob' && COMPARISON.test(body)) {
@@ -47,15 +56,19 @@ export function compileGrainMatcher(body: string, pos: number, mode: Mode, delim
     }
     return () => false; // "Delimiter not present, this can't possibly be a match"
   }
-  const matcher = new SubdictMatcher(compileTests(body, pos, mode, delimiter));
+  const matcher = new SubdictMatcher(compileTests(body, pos, { mode, delimiter }));
   return (m) => matcher.matchGrains(m.grains, body, delimiter);
 }
 
 /**
  * Every pattern `subdict_match` can try for `body` is a tail of it after a delimiter or a `:`
- * (with a leading `*:` cut off), so all are compiled here, once, and none while matching.
+ * (with a leading `*:` cut off). Globs are all compiled here. Of the regexes, the one a person
+ * means (after the first delimiter) is compiled here, so a bad one is refused; the others, which
+ * only grains with those keys reach, on first use: a body of 500 `:` would otherwise compile 500
+ * regexes up to 1,024 characters long.
  */
-function compileTests(body: string, pos: number, mode: Mode, delimiter: string): Map<string, ValueTest> {
+function compileTests(body: string, pos: number, options: { mode: Mode; delimiter: string }): Map<string, ValueTest> {
+  const { mode, delimiter } = options;
   const tests = new Map<string, ValueTest>();
   const starts = new Set<number>([0]);
   for (const sep of new Set([delimiter, ':'])) {
@@ -71,17 +84,32 @@ function compileTests(body: string, pos: number, mode: Mode, delimiter: string):
         tests.set(tail, compileGlob(tail.toLowerCase()));
         continue;
       }
+      if (start !== firstTail || tail !== stripped) {
+        tests.set(tail, lazyPcre(tail));
+        continue;
+      }
       try {
         tests.set(tail, compilePcre(tail.toLowerCase(), pos + start + (raw.length - tail.length)));
       } catch (err) {
         // Salt logs an invalid regex and treats that split as no match; the split a person means
         // (grain, then pattern, after any `*:`) is refused loudly instead.
-        if (start === firstTail && tail === stripped) throw lowercased(err, tail);
-        tests.set(tail, () => false);
+        throw lowercased(err, tail);
       }
     }
   }
   return tests;
+}
+
+/** A regex compiled when first used; an invalid one never matches (Salt logs it, no match). */
+function lazyPcre(pattern: string): ValueTest {
+  let test: ValueTest | undefined;
+  return (value) => {
+    if (test === undefined) {
+      const compiled = safeRegex(pattern.toLowerCase());
+      test = compiled.ok ? compiled.regex.match : () => false;
+    }
+    return test(value);
+  };
 }
 
 /** Says, where it may be why, that Salt lowercases `-P` patterns (`(?P<n>` becomes `(?p<n>`). */

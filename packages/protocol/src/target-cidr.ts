@@ -1,5 +1,6 @@
 import { TargetSyntaxError } from './errors.js';
-import type { TargetMatcher } from './target-types.js';
+import { formatIpv6, parseIpv6 } from './target-ipv6.js';
+import type { TargetFacts, TargetMatcher } from './target-types.js';
 
 /**
  * Compiles an `-S`/`S@` target as Salt's `ipcidr` matcher (`salt/matchers/ipcidr_match.py`): an
@@ -7,9 +8,11 @@ import type { TargetMatcher } from './target-types.js';
  * with an `ipv4` address inside it. Both are read as Python's `ipaddress` reads them, so leading
  * zeros (`010.0.0.1`) and a network with host bits set (`10.0.1.11/24`) are errors: Salt logs them
  * and matches nothing; Brine refuses the target. The prefix may be a length, a netmask or a
- * hostmask (`/24`, `/255.255.255.0`, `/0.0.0.255`). IPv6 is refused (not supported).
+ * hostmask (`/24`, `/255.255.255.0`, `/0.0.0.255`). An IPv6 address or network is matched against
+ * the `ipv6` grain the same way.
  */
 export function compileCidr(text: string, pos: number): TargetMatcher {
+  if (text.includes(':')) return compileCidr6(text, pos);
   const address = parseIpv4(text);
   if (address !== undefined) {
     // Salt: `str(tgt) in grains["ipv4"]`, an exact member of the list (a substring of a string).
@@ -35,7 +38,6 @@ function parseNetwork(text: string, pos: number): { base: number; mask: number }
   const slash = text.indexOf('/');
   const fail = (why: string): TargetSyntaxError =>
     TargetSyntaxError.at(`expected an IPv4 address or network`, pos, `, found '${text}' (${why})`);
-  if (text.includes(':')) throw fail('IPv6 is not supported');
   if (slash === -1) throw fail('not an IPv4 address');
   const base = parseIpv4(text.slice(0, slash));
   if (base === undefined) throw fail('not an IPv4 address before the /');
@@ -44,6 +46,38 @@ function parseNetwork(text: string, pos: number): { base: number; mask: number }
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
   if ((base & mask) >>> 0 !== base) throw fail('host bits set');
   return { base, mask };
+}
+
+/** `-S` for IPv6: an address is compared by Python's printed form, a network by its bits. */
+function compileCidr6(text: string, pos: number): TargetMatcher {
+  const fail = (why: string): TargetSyntaxError =>
+    TargetSyntaxError.at(`expected an IPv6 address or network`, pos, `, found '${text}' (${why})`);
+  const grain = (m: TargetFacts): unknown => (Object.hasOwn(m.grains, 'ipv6') ? m.grains['ipv6'] : undefined);
+  const slash = text.indexOf('/');
+  if (slash === -1) {
+    const address = parseIpv6(text);
+    if (address === undefined) throw fail('not an IPv6 address');
+    const printed = formatIpv6(address);
+    return (m) => {
+      const ips = grain(m);
+      return Array.isArray(ips) || typeof ips === 'string' ? ips.includes(printed) : false;
+    };
+  }
+  const base = parseIpv6(text.slice(0, slash));
+  const bitsText = text.slice(slash + 1);
+  if (base === undefined) throw fail('not an IPv6 address before the /');
+  if (!/^[0-9]+$/.test(bitsText) || Number(bitsText) > 128) throw fail('not a prefix length after the /');
+  const hostBits = BigInt(128 - Number(bitsText));
+  const mask = ((1n << 128n) - 1n) ^ ((1n << hostBits) - 1n);
+  if ((base & mask) !== base) throw fail('host bits set');
+  return (m) => {
+    const ips = grain(m);
+    for (const ip of Array.isArray(ips) ? ips : [ips]) {
+      const n = typeof ip === 'string' ? parseIpv6(ip) : undefined;
+      if (n !== undefined && (n & mask) === base) return true;
+    }
+    return false;
+  };
 }
 
 /** Python's `_make_netmask`: decimal digits 0-32, or a netmask, or a hostmask. */

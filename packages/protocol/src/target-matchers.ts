@@ -41,9 +41,9 @@ export function compileWord(word: string, pos: number): TargetMatcher {
   if (unsupported !== undefined) throw TargetSyntaxError.at(unsupported, pos);
   switch (engine) {
     case 'G':
-      return compileGrainMatcher(pattern, at, 'glob', delimiter ?? ':');
+      return compileGrainMatcher(pattern, at, { mode: 'glob', delimiter });
     case 'P':
-      return compileGrainMatcher(pattern, at, 'pcre', delimiter ?? ':');
+      return compileGrainMatcher(pattern, at, { mode: 'pcre', delimiter });
     case 'E':
       return compileIdPcre(pattern, at);
     case 'L':

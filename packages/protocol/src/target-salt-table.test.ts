@@ -242,6 +242,23 @@ const ROWS: Row[] = [
   ['grain', 'SSDs:sd?', ['db1']],
   // the key is SSDs: exact
   ['grain', 'ssds:sda', []],
+  ['grain', 'shell:/bin/[!b]*sh', ['web2']],
+  // fnmatch negates with ! only: [^z] is '^' or 'z'
+  ['grain', 'shell:/bin/[^z]sh', ['web2']],
+  ['grain', 'shell:/bin/[z-]sh', ['web2']],
+  ['grain', 'motd:a[<]b', ['web1']],
+  // the pattern is lowercased too: [d]ebian
+  ['grain', 'os:[D]ebian', ['web1', 'db1', 'WEB3']],
+  ['grain', 'os:[!u]*', ['web1', 'db1', 'db2.example.com', 'WEB3']],
+  ['grain', 'os:[]', []],
+  ['grain', 'os:debian[', []],
+  ['grain', 'cpu_model:*(r)*', ['web1']],
+  ['grain', 'cpu_model:intel(r) xeon', ['web1']],
+  ['grain', 'motd:hello?world', ['web2']],
+  // fnmatch has no escapes: a backslash is itself
+  ['grain', 'path:*\\*', ['web1']],
+  ['grain', 'osrelease:7.9*', ['db2.example.com']],
+  ['grain', 'osrelease:[0-9][0-9]', ['web1', 'db1']],
   ['grain', 'constructor:*', []],
   // own keys only: no prototype
   ['grain', '__proto__:*', []],
@@ -353,6 +370,24 @@ const ROWS: Row[] = [
   ['ipcidr', '10.0.2.8/30', ['db1', 'db2.example.com']],
   // a prefix length may have a leading zero
   ['ipcidr', '10.0.0.0/08', ['web1', 'web2', 'db1', 'db2.example.com', 'WEB3']],
+  ['ipcidr', 'fe80::1', ['db2.example.com']],
+  // an address: compared by Python's printed form, fe80::1
+  ['ipcidr', 'FE80:0:0:0:0:0:0:1', ['db2.example.com']],
+  ['ipcidr', '::1', ['web1']],
+  ['ipcidr', '2001:db8::5', ['db2.example.com']],
+  ['ipcidr', '2001:db8::/32', ['db2.example.com']],
+  // host bits set: an error, as for IPv4; Salt: [], Brine refuses
+  ['ipcidr', '2001:db8::5/64', 'refused'],
+  ['ipcidr', '::/0', ['web1', 'db2.example.com']],
+  ['ipcidr', 'fe80::/10', ['db2.example.com']],
+  // Salt: []; Brine refuses (docs/targeting.md)
+  ['ipcidr', ':::1', 'refused'],
+  // Salt: []; Brine refuses (docs/targeting.md)
+  ['ipcidr', '1::2::3', 'refused'],
+  // Python prints the scope (fe80::1%eth0), which no grain lists; Brine refuses a scope
+  ['ipcidr', 'fe80::1%eth0', 'refused'],
+  // an IPv6 address (printed ::ffff:a00:105) against the ipv6 grain, not ipv4
+  ['ipcidr', '::ffff:10.0.1.5', []],
   ['compound', 'web* and G@os:Debian', ['web1']],
   ['compound', 'web* or db*', ['web1', 'web2', 'db1', 'db2.example.com']],
   ['compound', 'not web*', ['db1', 'db2.example.com', 'mail', 'WEB3']],
@@ -435,12 +470,11 @@ const ROWS: Row[] = [
   ['compound', 'E@web(', 'refused'],
   // Salt: []; Brine refuses (docs/targeting.md)
   ['compound', 'not E@web(', 'refused'],
-  // ipv6 grain; Salt: ["db2.example.com"], Brine refuses
-  ['compound', 'S@fe80::1', 'refused'],
-  // ipv6 grain; Salt: ["web1"], Brine refuses
-  ['compound', 'S@::1', 'refused'],
-  // Salt: ["db2.example.com"]; Brine refuses (docs/targeting.md)
-  ['compound', 'S@2001:db8::/32', 'refused'],
+  // ipv6 grain
+  ['compound', 'S@fe80::1', ['db2.example.com']],
+  // ipv6 grain
+  ['compound', 'S@::1', ['web1']],
+  ['compound', 'S@2001:db8::/32', ['db2.example.com']],
   // Salt: []; Brine refuses (docs/targeting.md)
   ['compound', 'web1 and not not db1', 'refused'],
   // Salt: []; Brine refuses (docs/targeting.md)

@@ -62,8 +62,26 @@ describe('compileTarget for simple target types', () => {
     expect(select('10.0.1.7/32', 'ipcidr')).toEqual([]);
   });
 
+  it('selects by IPv6 address or network against grains.ipv6, as Python prints and reads them', () => {
+    expect(select('fe80::1', 'ipcidr')).toEqual(['db2.example.com']);
+    expect(select('FE80:0:0:0:0:0:0:1', 'ipcidr')).toEqual(['db2.example.com']);
+    expect(select('fe80::/10', 'ipcidr')).toEqual(['db2.example.com']);
+    expect(select('::/0', 'ipcidr')).toEqual(['db2.example.com']);
+    expect(select('fe80::2', 'ipcidr')).toEqual([]);
+  });
+
   it('rejects malformed addresses and blocks with their position', () => {
-    for (const cidr of ['10.0.0', '10.0.0.256', '10.0.0.0/33', '10.0.0.0/', '10.0.0.0/8/8', 'fe80::1', '']) {
+    for (const cidr of [
+      '10.0.0',
+      '10.0.0.256',
+      '10.0.0.0/33',
+      '10.0.0.0/',
+      '10.0.0.0/8/8',
+      'fe80::1%eth0',
+      '1::2::3',
+      '2001:db8::5/64',
+      '',
+    ]) {
       expect(errorOf(cidr, 'ipcidr').position).toBe(0);
     }
     expect(errorOf('S@10.0.0.0/33').position).toBe(2);

@@ -14,7 +14,8 @@ export type ExpandedTarget =
 /**
  * Compiles a target of any type into a predicate. Pure and shared: the master selects minions
  * with it, and each minion checks a signed job's target with the same code. All parsing and
- * every RegExp happen here, once; the returned `match` only walks the compiled tree. Never
+ * every regex a person means happen here, once (a grain regex's other splits compile on first
+ * use, once); the returned `match` walks the compiled tree. Regexes run on RE2. Never
  * throws for a bad target: it returns `{ok: false, error: {code: 'ERR_TARGET_SYNTAX', position}}`.
  */
 export function compileTarget(
@@ -66,9 +67,9 @@ function compileMatcher(
     case 'pcre':
       return compileIdPcre(text, 0);
     case 'grain':
-      return compileGrainMatcher(text, 0, 'glob');
+      return compileGrainMatcher(text, 0, { mode: 'glob' });
     case 'grain_pcre':
-      return compileGrainMatcher(text, 0, 'pcre');
+      return compileGrainMatcher(text, 0, { mode: 'pcre' });
     case 'ipcidr':
       return compileCidr(text, 0);
     case 'nodegroup':
