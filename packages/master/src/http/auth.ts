@@ -93,24 +93,53 @@ export function permits(p: Principal, permission: PermissionValue): boolean {
   }
 }
 
+/** Where a route may also read its token, beside the `Authorization` and `X-Auth-Token` headers. */
+export interface TokenSources {
+  /** `?token=` (and salt-api's `?salt_token=`), for EventSource, which cannot set headers. @default false */
+  query?: boolean;
+  /** salt-api's `session_id` cookie, which a browser sends by itself. @default false */
+  cookie?: boolean;
+  /** A token from the URL path (salt-api's `/ws/<token>`), tried after the headers. */
+  path?: string | undefined;
+}
+
 /**
  * Authenticates a request for a permission: 401 without a valid token, 403 when the token's
- * grants do not meet it. `queryToken` also reads `?token=` (and salt-api's `?salt_token=`), for
- * EventSource, which cannot set headers; other routes never read tokens from URLs, which end up
- * in proxy logs and shell history.
+ * grants do not meet it. A header wins over the query and the cookie (as in rest_cherrypy's
+ * `salt_token_tool`). Other routes never read tokens from URLs, which end up in proxy logs and
+ * shell history.
  */
 export function authenticate(
   req: FastifyRequest,
   permission: PermissionValue,
   s: AuthServices,
-  queryToken = false,
+  sources: TokenSources = {},
 ): Principal {
   if (permission === Permission.public || permission === Permission.hook) return ANONYMOUS;
-  const token = tokenFromHeaders(req.headers) ?? (queryToken ? tokenFromQuery(req) : undefined);
+  const token =
+    tokenFromHeaders(req.headers) ??
+    sources.path ??
+    (sources.query ? tokenFromQuery(req) : undefined) ??
+    (sources.cookie ? sessionCookie(req.headers.cookie) : undefined);
   const principal = principalOfToken(s, token);
   if (!principal) throw new UnauthenticatedError();
   if (!permits(principal, permission)) throw new ForbiddenError(`this token lacks the ${permission} permission`);
   return principal;
+}
+
+/** The name of salt-api's session cookie. */
+export const SESSION_COOKIE = 'session_id';
+
+/** The `session_id` value of a Cookie header, or undefined. */
+export function sessionCookie(header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+      const value = part.slice(eq + 1).trim();
+      return value === '' ? undefined : value;
+    }
+  }
+  return undefined;
 }
 
 /** Reads a bearer token from `Authorization: Bearer …` or salt-api's `X-Auth-Token`. */
