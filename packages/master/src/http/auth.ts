@@ -120,7 +120,7 @@ export function authenticate(
     tokenFromHeaders(req.headers) ??
     sources.path ??
     (sources.query ? tokenFromQuery(req) : undefined) ??
-    (sources.cookie ? sessionCookie(req.headers.cookie) : undefined);
+    (sources.cookie ? tokenFromCookie(req.headers.cookie) : undefined);
   const principal = principalOfToken(s, token);
   if (!principal) throw new UnauthenticatedError();
   if (!permits(principal, permission)) throw new ForbiddenError(`this token lacks the ${permission} permission`);
@@ -131,7 +131,7 @@ export function authenticate(
 export const SESSION_COOKIE = 'session_id';
 
 /** The `session_id` value of a Cookie header, or undefined. */
-export function sessionCookie(header: string | undefined): string | undefined {
+export function tokenFromCookie(header: string | undefined): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
@@ -150,7 +150,8 @@ export function tokenFromHeaders(headers: Record<string, string | string[] | und
     if (m) return m[1];
   }
   const x = headers['x-auth-token'];
-  return typeof x === 'string' ? x : undefined;
+  // An empty header is no header (rest_cherrypy's `if x_auth:`): a browser UI sends it empty before login.
+  return typeof x === 'string' && x !== '' ? x : undefined;
 }
 
 function tokenFromQuery(req: FastifyRequest): string | undefined {

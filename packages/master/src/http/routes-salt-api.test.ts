@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, type ApiFixture } from './api.fixture.js';
 import { call, nextChunk } from './api-call.fixture.js';
+import { sessionCookie } from './routes-salt-auth.js';
 
 let fx: ApiFixture;
 let token: string;
@@ -355,6 +356,7 @@ describe('salt-api session cookie', () => {
     const res = await login();
     const cookie = String(res.headers['set-cookie']);
     expect(cookie).toBe(`session_id=${res.json.return[0].token}; Path=/; Max-Age=3600; HttpOnly; SameSite=Strict`);
+    expect(sessionCookie('t', 60, true)).toBe('session_id=t; Path=/; Max-Age=60; HttpOnly; SameSite=Strict; Secure');
   });
 
   it('accepts the cookie in place of X-Auth-Token on salt-api routes, /events included', async () => {
@@ -365,6 +367,8 @@ describe('salt-api session cookie', () => {
     });
     expect(run.json).toEqual({ return: [allTrue] });
     expect((await call(fx.app, 'GET', '/stats', { headers: { cookie } })).status).toBe(200);
+    // SaltGUI sends X-Auth-Token empty until it has a token; an empty header is no header.
+    expect((await call(fx.app, 'GET', '/stats', { headers: { cookie, 'x-auth-token': '' } })).status).toBe(200);
     const events = await call(fx.app, 'GET', '/events', { headers: { cookie } });
     expect(events.status).toBe(200);
     expect(events.text).toBe('retry: 400\n\n');

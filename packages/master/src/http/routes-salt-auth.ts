@@ -43,16 +43,17 @@ const loginBody = z.preprocess(
 );
 
 /**
- * Sets salt-api's `session_id` cookie to the token: HttpOnly (no script reads it), SameSite=Strict
- * (no other site's page sends it, so a cross-site form cannot ride on it), Secure under TLS, and
- * gone when the token expires.
+ * salt-api's `session_id` cookie for a token: HttpOnly (no script reads it), SameSite=Strict (no
+ * other site's page sends it, so a cross-site form cannot ride on it), Secure under TLS, and gone
+ * when the token expires.
  */
+export function sessionCookie(token: string, ttlS: number, secure: boolean): string {
+  const attrs = `Path=/; Max-Age=${Math.max(0, Math.floor(ttlS))}; HttpOnly; SameSite=Strict`;
+  return `${SESSION_COOKIE}=${token}; ${attrs}${secure ? '; Secure' : ''}`;
+}
+
 function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: string, ttlS: number): void {
-  const secure = req.protocol === 'https' ? '; Secure' : '';
-  reply.header(
-    'set-cookie',
-    `${SESSION_COOKIE}=${token}; Path=/; Max-Age=${Math.max(0, Math.floor(ttlS))}; HttpOnly; SameSite=Strict${secure}`,
-  );
+  reply.header('set-cookie', sessionCookie(token, ttlS, req.protocol === 'https'));
 }
 
 /** Checks the eauth name and logs in; 401 for an eauth Brine does not serve. */
