@@ -60,7 +60,7 @@ export interface RouteDef<B extends z.ZodType, Q extends z.ZodType, P extends z.
   params?: P;
   /** Status of a success. @default 200 */
   status?: number;
-  /** Content type of a success, when not JSON (streams, metrics). */
+  /** Content type of a success, when not JSON (streams, metrics), or `websocket` for an upgrade. */
   produces?: string;
   /** Also read the token from `?token=` (EventSource cannot set headers). @default false */
   queryToken?: boolean;

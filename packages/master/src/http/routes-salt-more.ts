@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Permission } from './auth.js';
 import { BadRequestError, ForbiddenError } from './errors.js';
+import { WEBSOCKET } from './openapi.js';
 import { route, type ApiServices, type RouteSpec } from './route.js';
 import { inlinePrincipal } from './routes-salt-auth.js';
 import { runCommand, type WheelJids } from './salt-clients.js';
@@ -27,7 +28,7 @@ export function saltRoutesMore(s: ApiServices, wheelJid: WheelJids): RouteSpec[]
       permission: Permission.events,
       tag: 'salt-api',
       summary: `salt-api WebSocket event stream (token ${withToken ? 'in the path' : 'by X-Auth-Token or session_id cookie'}): after the client sends "${READY}", one "data: {tag, data}" message per event`,
-      produces: 'websocket',
+      produces: WEBSOCKET,
       ...(withToken ? { params: tokenParams, pathToken: true } : {}),
       handler: async ({ req, reply, principal }) => {
         const upgraded = req.server.upgrades.accept(req, (socket) => {

@@ -3,6 +3,7 @@
  * with X-Auth-Token or the session cookie; events flow once the client says it is ready.
  */
 import { once } from 'node:events';
+import { defer, finalize } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { apiFixture, type ApiFixture } from './api.fixture.js';
@@ -10,6 +11,8 @@ import { call } from './api-call.fixture.js';
 
 let fx: ApiFixture;
 let base: string;
+/** Bus subscriptions open now: a closed WebSocket must leave none behind. */
+let liveBusSubscriptions = 0;
 
 beforeAll(async () => {
   fx = await apiFixture({
@@ -17,6 +20,12 @@ beforeAll(async () => {
     users: { ev: { password: 'ev' }, keysonly: { password: 'k' }, nobody: { password: 'n' } },
     acl: { ev: ['@events'], keysonly: ['@metrics'] },
   });
+  const events$ = fx.s.bus.events$.bind(fx.s.bus);
+  fx.s.bus.events$ = (globs) =>
+    defer(() => {
+      liveBusSubscriptions++;
+      return events$(globs).pipe(finalize(() => liveBusSubscriptions--));
+    });
   await fx.app.listen({ host: '127.0.0.1', port: 0 });
   base = `ws://127.0.0.1:${(fx.app.server.address() as { port: number }).port}`;
 });
@@ -44,6 +53,12 @@ async function nextEvent(ws: WebSocket, tag: RegExp): Promise<{ tag: string; dat
     const e = JSON.parse(text.slice('data: '.length)) as { tag: string; data: Record<string, unknown> };
     if (tag.test(e.tag)) return e;
   }
+}
+
+/** Resolves once `check` holds, polling every 10 ms for up to 5 s. */
+async function waitUntil(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(check()).toBe(true);
 }
 
 async function startJob(): Promise<string> {
@@ -84,8 +99,10 @@ describe('GET /ws/<token>', () => {
       tag: `salt/job/${jid}/ret/web1`,
       data: { return: true, fun: 'test.ping', id: 'web1' },
     });
+    expect(liveBusSubscriptions).toBeGreaterThan(0);
     ws.close();
     await once(ws, 'close');
+    await waitUntil(() => liveBusSubscriptions === 0);
   });
 
   it('refuses a bad token and a user without an event grant with 401, and a plain GET with 400', async () => {
