@@ -100,7 +100,7 @@ function register(app: FastifyInstance, s: ApiServices, spec: RouteSpec): void {
     handler: async (req: FastifyRequest, reply) => {
       const principal = authenticate(req, spec.permission, s, {
         query: spec.queryToken === true,
-        cookie: salt,
+        cookie: salt ? (s.corsOrigins ?? []) : undefined,
         path: spec.pathToken ? (req.params as { token?: string }).token : undefined,
       });
       if (salt && spec.produces === undefined) negotiateSalt(req, reply);

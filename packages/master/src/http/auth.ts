@@ -97,8 +97,11 @@ export function permits(p: Principal, permission: PermissionValue): boolean {
 export interface TokenSources {
   /** `?token=` (and salt-api's `?salt_token=`), for EventSource, which cannot set headers. @default false */
   query?: boolean;
-  /** salt-api's `session_id` cookie, which a browser sends by itself. @default false */
-  cookie?: boolean;
+  /**
+   * salt-api's `session_id` cookie, which a browser sends by itself: the origins (besides the
+   * API's own) whose pages may use it to change something. Absent: the cookie is not read.
+   */
+  cookie?: readonly string[] | undefined;
   /** A token from the URL path (salt-api's `/ws/<token>`), tried after the headers. */
   path?: string | undefined;
 }
@@ -120,11 +123,26 @@ export function authenticate(
     tokenFromHeaders(req.headers) ??
     sources.path ??
     (sources.query ? tokenFromQuery(req) : undefined) ??
-    (sources.cookie ? tokenFromCookie(req.headers.cookie) : undefined);
+    (sources.cookie && cookieMayAct(req, sources.cookie) ? tokenFromCookie(req.headers.cookie) : undefined);
   const principal = principalOfToken(s, token);
   if (!principal) throw new UnauthenticatedError();
   if (!permits(principal, permission)) throw new ForbiddenError(`this token lacks the ${permission} permission`);
   return principal;
+}
+
+/**
+ * Whether a request may act on the session cookie. SameSite=Strict keeps other sites from sending
+ * it, but a page on a sibling host of the same site (another port, another subdomain) still
+ * could, with a text/plain body that reads as JSON, or open `/ws` (WebSockets ignore CORS);
+ * browsers name that page in `Origin`. So a POST or an upgrade with an `Origin` that is neither
+ * the API's own nor a configured one does not get the cookie's identity (the headers still
+ * work). Scripts (curl -b, requests) send no Origin.
+ */
+function cookieMayAct(req: FastifyRequest, origins: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  // A plain GET's answer is unreadable cross-origin without CORS; a WebSocket is not, so it is checked.
+  if ((req.method === 'GET' && req.headers.upgrade === undefined) || origin === undefined) return true;
+  return origin === `${req.protocol}://${req.headers.host ?? ''}` || origins.includes(origin);
 }
 
 /** The name of salt-api's session cookie. */

@@ -374,6 +374,16 @@ describe('salt-api session cookie', () => {
     expect(events.text).toBe('retry: 400\n\n');
   });
 
+  it('does not act for a POST from a page of another origin, which SameSite alone lets through from a sibling host', async () => {
+    const cookie = cookieOf(await login());
+    const body = [{ client: 'local', tgt: 'ms-*', fun: 'test.ping' }];
+    const from = (origin: string) => call(fx.app, 'POST', '/', { headers: { cookie, origin }, body });
+    expect((await from('http://evil.localhost')).status).toBe(401);
+    expect((await from('http://localhost:80')).status).toBe(200);
+    const get = await call(fx.app, 'GET', '/stats', { headers: { cookie, origin: 'http://evil.localhost' } });
+    expect(get.status).toBe(200);
+  });
+
   it('is not a credential on the native API, and X-Auth-Token wins over it', async () => {
     const cookie = cookieOf(await login());
     expect((await call(fx.app, 'GET', '/api/v1/whoami', { headers: { cookie } })).status).toBe(401);

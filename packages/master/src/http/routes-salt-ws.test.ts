@@ -124,5 +124,9 @@ describe('GET /ws', () => {
     expect((await readyAndFirstJob(byCookie)).tag).toMatch(/^salt\/job\/\d{20}\/new$/);
     byCookie.close();
     expect(await open('/ws')).toBe(401);
+    // WebSockets ignore CORS: a page of another origin (a sibling host) gets no identity from the cookie.
+    expect(await open('/ws', { cookie, origin: 'http://evil.localhost' })).toBe(401);
+    const own = (await open('/ws', { cookie, origin: base.replace(/^ws/, 'http') })) as WebSocket;
+    own.close();
   });
 });
