@@ -73,7 +73,7 @@ export async function runCommand(
   p: Principal,
   cmd: SaltCommand,
   req: FastifyRequest,
-  wheelJid: WheelJids = createJidGenerator(),
+  wheelJid: WheelJids,
 ): Promise<unknown[]> {
   if ('request' in cmd) {
     req.audit.detail = cmd.client;
