@@ -69,7 +69,7 @@ export function buildApi(s: ApiServices, factories: readonly RouteFactory[]): Fa
       const message = status === 500 && !known ? 'An unexpected error occurred' : err.message;
       const salt = saltErrorBody(status, code, message);
       const type = saltOutputType(req.headers.accept) ?? 'application/json';
-      return reply.status(salt.status).type(`${type}; charset=utf-8`).send(serializeSalt(type, salt.body));
+      return reply.status(salt.status).type(type).send(serializeSalt(type, salt.body));
     }
     if (known) {
       const data = err.data === undefined ? {} : { data: err.data };

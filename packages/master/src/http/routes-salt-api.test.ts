@@ -333,6 +333,14 @@ describe('salt-api as real clients send it', () => {
     expect(res.text).toBe('return:\n  - jerry: true\n');
   });
 
+  it('answers application/json without an Accept header and 406 to application/ms-word (test_out_formats.py)', async () => {
+    const plain = await call(fx.app, 'GET', '/');
+    expect(plain.headers['content-type']).toBe('application/json');
+    expect((await call(fx.app, 'GET', '/', { headers: { accept: 'application/ms-word' } })).status).toBe(406);
+    const yaml = await call(fx.app, 'GET', '/', { headers: { accept: 'application/x-yaml' } });
+    expect(yaml.headers['content-type']).toBe('application/x-yaml');
+  });
+
   it('answers 406 when Accept names neither JSON nor YAML, and JSON to */*', async () => {
     expect((await salt('GET', '/minions/ms-3', { headers: { accept: 'text/html' } })).status).toBe(406);
     const any = await salt('GET', '/minions/ms-3', { headers: { accept: 'text/html, */*;q=0.8' } });

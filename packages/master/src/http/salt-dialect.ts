@@ -56,7 +56,7 @@ export function serializeSalt(type: SaltOutputType, payload: unknown): string {
 export function negotiateSalt(req: FastifyRequest, reply: FastifyReply): SaltOutputType {
   const type = saltOutputType(req.headers.accept);
   if (type === undefined) throw new NotAcceptableError();
-  reply.type(`${type}; charset=utf-8`);
+  reply.type(type);
   reply.serializer((payload: unknown) => serializeSalt(type, payload));
   return type;
 }
