@@ -198,5 +198,6 @@ export const MATRIX_ROWS: readonly MatrixRow[] = [
     request: get('/events'),
   },
   { route: 'POST /hook/*', allowed: ['u-hooks'], request: () => ({ url: '/hook/ci/build', body: { ok: true } }) },
+  { route: 'POST /hook', allowed: ['u-hooks'], request: () => ({ url: '/hook', body: { ok: true } }) },
   { route: 'POST /logout', allowed: 'all', request: () => ({ url: '/logout', freshToken: true }) },
 ];

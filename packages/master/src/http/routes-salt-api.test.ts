@@ -70,6 +70,13 @@ describe('salt-api login and logout', () => {
     ).toBe(401);
   });
 
+  it('POST /login answers 401 to a form without credentials, and POST /hook 401 without a session (test_auth.py)', async () => {
+    const bad = await call(fx.app, 'POST', '/login', { form: { totally: 'invalid_creds' } });
+    expect(bad.status).toBe(401);
+    expect((await call(fx.app, 'POST', '/hook', { body: {} })).status).toBe(401);
+    expect((await call(fx.app, 'POST', '/', { body: {} })).status).toBe(401);
+  });
+
   it('POST /logout clears the token', async () => {
     const login = await call(fx.app, 'POST', '/login', { form: { username: 'gru', password: 'bob', eauth: 'pam' } });
     const t = login.json.return[0].token as string;

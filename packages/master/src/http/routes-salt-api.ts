@@ -102,6 +102,17 @@ export function saltApiRoutes(s: ApiServices): RouteSpec[] {
         return { success: true };
       },
     }),
+    route({
+      method: 'POST',
+      url: '/hook',
+      permission: Permission.hooks,
+      tag: 'salt-api',
+      summary: 'Fire brine/hook (salt/netapi/hook on the dialect streams) with the request headers and body',
+      handler: async ({ req }) => {
+        s.bus.publish('brine/hook', hookEventData(req));
+        return { success: true };
+      },
+    }),
     ...saltAuthRoutes(s),
     ...saltRoutesRead(s, wheelJid),
     ...saltRoutesMore(s, wheelJid),

@@ -35,9 +35,10 @@ const loginBody = z.preprocess(
       ? Object.fromEntries(Object.entries(first).filter(([, x]) => x !== null))
       : first;
   },
+  // Missing credentials are a failed login (401, as Salt's mk_token), not a malformed request.
   z.object({
-    username: z.string().min(1).max(256),
-    password: z.string().max(1024),
+    username: z.string().max(256).optional(),
+    password: z.string().max(1024).optional(),
     eauth: z.string().max(32).optional(),
   }),
 );
@@ -61,6 +62,7 @@ async function saltLogin(s: ApiServices, body: z.output<typeof loginBody>) {
   const eauth = body.eauth ?? '';
   if (!EAUTH_BACKENDS.includes(eauth))
     throw new UnauthenticatedError(`eauth '${eauth}' is not served; use pam, auto or brine`);
+  if (!body.username || body.password === undefined) throw new UnauthenticatedError('invalid username or password');
   return { eauth, ...(await login(s, body.username, body.password)) };
 }
 

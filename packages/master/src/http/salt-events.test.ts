@@ -125,6 +125,7 @@ describe('saltEventTranslator', () => {
     expect(t(ev('brine/hook/ci/build', { post: { ok: true } }))).toEqual([
       { tag: 'salt/netapi/hook/ci/build', data: { post: { ok: true }, _stamp } },
     ]);
+    expect(t(ev('brine/hook', { post: {} }))[0]!.tag).toBe('salt/netapi/hook');
     expect(t(ev('brine/minion/web1/custom/thing', { x: 1 }))).toEqual([
       { tag: 'brine/minion/web1/custom/thing', data: { x: 1 } },
     ]);

@@ -83,7 +83,7 @@ export function saltEventTranslator(s: Services): (e: BusEvent) => SaltEvent[] {
     }
     if (area === 'key') return keyEvent(e.data as KeyChange, _stamp, pub);
     if (area === 'hook')
-      return [{ tag: `salt/netapi/hook/${parts.slice(2).join('/')}`, data: withStamp(e.data, _stamp) }];
+      return [{ tag: ['salt/netapi/hook', ...parts.slice(2)].join('/'), data: withStamp(e.data, _stamp) }];
     return [{ tag: e.tag, data: e.data }];
   };
 }
