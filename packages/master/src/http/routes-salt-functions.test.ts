@@ -63,6 +63,25 @@ describe('runner arguments', () => {
     expect(listed.json.return[0].jid).toBe(jid);
   });
 
+  it('reads runner arg and kwarg from JSON and forms alike, form args as YAML (test_arg_kwarg.py)', async () => {
+    const want = { args: [1234, 5678], kwargs: { ext_source: 'redis' } };
+    expect(
+      await first({ client: 'runner', fun: 'test.arg', arg: [1234, 5678], kwarg: { ext_source: 'redis' } }),
+    ).toEqual(want);
+    const form = await call(fx.app, 'POST', '/', {
+      headers: admin(),
+      form: { client: 'runner', fun: 'test.arg', arg: ['1234', '5678'], ext_source: 'redis' },
+    });
+    expect(form.json.return[0]).toEqual(want);
+    const lone = await call(fx.app, 'POST', '/', {
+      headers: admin(),
+      form: { client: 'runner', fun: 'test.arg', arg: '1234', ext_source: 'redis' },
+    });
+    expect(lone.json.return[0]).toEqual({ args: [1234], kwargs: { ext_source: 'redis' } });
+    const text = await first({ client: 'runner', fun: 'test.arg', arg: ['20261207013137663000', 'a # b', '[1, 2]'] });
+    expect(text.args).toEqual(['20261207013137663000', 'a # b', [1, 2]]);
+  });
+
   it('answers 400 for a jid that is not 20 digits and for too many positional arguments', async () => {
     expect((await low({ client: 'runner', fun: 'jobs.lookup_jid', jid: 12 })).status).toBe(400);
     expect((await low({ client: 'runner', fun: 'jobs.lookup_jid', arg: ['1', '2', '3', '4', '5', '6'] })).status).toBe(

@@ -1,3 +1,4 @@
+import { parse as parseYaml } from 'yaml';
 import { BadRequestError } from './errors.js';
 
 /** The signature of a runner or wheel function, as Python would declare it. */
@@ -22,9 +23,27 @@ export interface BoundArgs {
 const KWARG_STRING = /^([^\W\d]\w*)=(?!=)([\s\S]*)$/u;
 
 /**
+ * A positional argument as Salt's `yamlify_arg` reads it: a string that is YAML for a number, a
+ * boolean, a list or a map becomes that (a form's `arg=1234` is the number 1234). An integer a
+ * double cannot hold exactly (a jid) stays text, as does anything that does not parse.
+ */
+export function yamlifyArg(arg: unknown): unknown {
+  if (typeof arg !== 'string' || arg.trim() === '' || arg.includes('#') || (/^[\d_]+$/.test(arg) && arg.includes('_')))
+    return arg;
+  let v: unknown;
+  try {
+    v = parseYaml(arg, { schema: 'core', maxAliasCount: 0 });
+  } catch {
+    return arg;
+  }
+  if (typeof v === 'number' && (!Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v)))) return arg;
+  return v === null || typeof v === 'string' ? arg : v;
+}
+
+/**
  * Binds a call's positional `arg` and keyword arguments to a signature as Salt's RunnerClient
  * does (`salt.utils.args.parse_input`, then `format_call`): `key=value` strings become keyword
- * arguments, positional ones fill the parameters in order, and keyword arguments the function
+ * arguments, positional values are read as YAML ({@link yamlifyArg}) and fill the parameters in order, and keyword arguments the function
  * does not take are dropped (a client's extra lowstate keys are not an error). 400 for more
  * positional arguments than it takes, or a parameter given twice.
  */
@@ -38,8 +57,8 @@ export function bindSaltArgs(
   const keyword: Record<string, unknown> = { ...kwargs };
   for (const a of args) {
     const m = typeof a === 'string' ? KWARG_STRING.exec(a) : null;
-    if (m) keyword[m[1]!] = m[2];
-    else positional.push(a);
+    if (m) keyword[m[1]!] = yamlifyArg(m[2]);
+    else positional.push(yamlifyArg(a));
   }
   const out: Record<string, unknown> = {};
   positional.slice(0, sig.params.length).forEach((v, i) => (out[sig.params[i]!] = v));
