@@ -175,6 +175,20 @@ describe('salt-api lowstate', () => {
       expect((await salt('POST', '/', { body: [chunk] })).status).toBe(400);
   });
 
+  it('POST /run answers 401 to the bad credentials of test_run.py and ignores extra keys', async () => {
+    const low = { client: 'local', tgt: 'ms-*', fun: 'test.ping' };
+    for (const bad of [
+      { totally: 'invalid_creds' },
+      { token: '' },
+      { ToKen: '' },
+      { token: 'bad' },
+      { token: '/etc/passwd' },
+    ])
+      expect((await call(fx.app, 'POST', '/run', { form: { ...low, ...bad } })).status).toBe(401);
+    const extra = { ...low, username: 'saltdev', password: 'saltdev', eauth: 'pam', id_: 'some-minion-name' };
+    expect((await call(fx.app, 'POST', '/run', { form: extra })).json).toEqual({ return: [allTrue] });
+  });
+
   it('POST /run with username, password and eauth inline answers like POST /', async () => {
     const res = await call(fx.app, 'POST', '/run', {
       body: [
