@@ -90,7 +90,7 @@ describe('salt-api lowstate', () => {
   it('GET / answers the welcome and the clients', async () => {
     expect((await call(fx.app, 'GET', '/')).json).toEqual({
       return: 'Welcome',
-      clients: ['local', 'local_async', 'local_batch', 'runner', 'wheel'],
+      clients: ['local', 'local_async', 'local_batch', 'runner', 'runner_async', 'wheel', 'wheel_async'],
     });
   });
 

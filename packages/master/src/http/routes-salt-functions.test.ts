@@ -7,6 +7,8 @@ import { loadKeyPair } from '@brine/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, type ApiFixture } from './api.fixture.js';
 import { call } from './api-call.fixture.js';
+import { principalOfToken } from './auth.js';
+import { saltEvents$, type SaltEvent } from './salt-events.js';
 
 let fx: ApiFixture;
 const admin = () => ({ 'x-auth-token': fx.adminToken, accept: 'application/json' });
@@ -170,6 +172,35 @@ describe('runner functions in Salt shapes', () => {
       ],
     });
     expect(viewer.status).toBe(200);
+  });
+});
+
+describe('runner_async and wheel_async', () => {
+  it('answer {tag, jid} at once and put the result on the stream as salt/run/<jid>/ret and salt/wheel/<jid>/ret', async () => {
+    const seen: SaltEvent[] = [];
+    const sub = saltEvents$(fx.s, principalOfToken(fx.s, fx.adminToken)!).subscribe((e) => seen.push(e));
+    try {
+      const run = await first({ client: 'runner_async', fun: 'test.arg', arg: ['x'] });
+      expect(run).toEqual({ tag: `salt/run/${run.jid}`, jid: expect.stringMatching(/^\d{20}$/) });
+      const wheel = await first({ client: 'wheel_async', fun: 'minions.connected' });
+      expect(wheel.tag).toBe(`salt/wheel/${wheel.jid}`);
+      for (let i = 0; i < 100 && seen.filter((e) => e.tag.endsWith('/ret')).length < 2; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(seen.map((e) => e.tag)).toEqual([
+        `salt/run/${run.jid}/new`,
+        `salt/run/${run.jid}/ret`,
+        `salt/wheel/${wheel.jid}/new`,
+        `salt/wheel/${wheel.jid}/ret`,
+      ]);
+      expect(seen[1]!.data).toMatchObject({
+        fun: 'runner.test.arg',
+        return: { args: ['x'], kwargs: {} },
+        success: true,
+      });
+      expect(seen[3]!.data).toMatchObject({ fun: 'wheel.minions.connected', success: true, user: 'root' });
+    } finally {
+      sub.unsubscribe();
+    }
   });
 });
 

@@ -79,9 +79,40 @@ export async function runCommand(
     req.audit.detail = cmd.client;
     return runLocal(s, p, cmd, req);
   }
-  req.audit.detail = `${cmd.client} ${cmd.fun}`;
+  req.audit.detail = `${cmd.client}${cmd.async ? '_async' : ''} ${cmd.fun}`;
   const fn = (cmd.client === 'runner' ? RUNNERS : WHEELS)[cmd.fun]!;
-  const ret = await fn.run({ s, p, req }, bindSaltArgs(cmd.fun, fn, cmd.args, cmd.kwargs));
+  const args = bindSaltArgs(cmd.fun, fn, cmd.args, cmd.kwargs);
+  if (cmd.async) return [runAsync(s, { p, cmd, req }, wheelJid(s.now()))];
+  const ret = await fn.run({ s, p, req }, args);
   if (cmd.client === 'runner') return [ret];
   return [wheelEnvelope({ fun: cmd.fun, jid: wheelJid(s.now()), user: p.user, ret, now: s.now() })];
+}
+
+/**
+ * `runner_async` / `wheel_async`: answers `{tag, jid}` at once (Salt's `salt/run/<jid>` or
+ * `salt/wheel/<jid>`) and runs the function after; its `new` and `ret` events go on the bus as
+ * `brine/run|wheel/<jid>/...`, which the dialect's streams show under Salt's tags. A function
+ * that throws gives `success: false` and its message as the return.
+ */
+function runAsync(
+  s: ApiServices,
+  call: { p: Principal; cmd: Extract<SaltCommand, { fun: string }>; req: FastifyRequest },
+  jid: string,
+): { tag: string; jid: string } {
+  const { p, cmd, req } = call;
+  const area = cmd.client === 'runner' ? 'run' : 'wheel';
+  const fn = (cmd.client === 'runner' ? RUNNERS : WHEELS)[cmd.fun]!;
+  const event = { fun: `${cmd.client}.${cmd.fun}`, fun_args: cmd.args, jid, user: p.user };
+  s.bus.publish(`brine/${area}/${jid}/new`, event);
+  void (async () => {
+    let ret: unknown;
+    let success = true;
+    try {
+      ret = await fn.run({ s, p, req }, bindSaltArgs(cmd.fun, fn, cmd.args, cmd.kwargs));
+    } catch (e) {
+      [ret, success] = [e instanceof Error ? e.message : String(e), false];
+    }
+    s.bus.publish(`brine/${area}/${jid}/ret`, { ...event, return: ret, success });
+  })();
+  return { tag: `salt/${area}/${jid}`, jid };
 }

@@ -30,7 +30,8 @@ type Services = Pick<ApiServices, 'store' | 'keys'>;
 /**
  * Makes a translator from Brine bus events to Salt's (salt/utils/event.py tags, the data shapes
  * of salt/master.py and salt/key.py): job `new` and `ret`, minion `start` with its `salt/auth`,
- * key changes as `salt/key` or `salt/auth`, hooks as `salt/netapi/hook/...`. A non-return
+ * key changes as `salt/key` or `salt/auth`, hooks as `salt/netapi/hook/...`, async runner and
+ * wheel calls as `salt/run/<jid>/...` and `salt/wheel/<jid>/...`. A non-return
  * outcome (timed out, offline) has no Salt event and is dropped, as are acks, progress and
  * `done`; other events keep their `brine/` tags. Remembers each job's function for its returns.
  */
@@ -82,6 +83,8 @@ export function saltEventTranslator(s: Services): (e: BusEvent) => SaltEvent[] {
       ];
     }
     if (area === 'key') return keyEvent(e.data as KeyChange, _stamp, pub);
+    if (area === 'run' || area === 'wheel')
+      return [{ tag: ['salt', ...parts.slice(1)].join('/'), data: withStamp(e.data, _stamp) }];
     if (area === 'hook')
       return [{ tag: ['salt/netapi/hook', ...parts.slice(2)].join('/'), data: withStamp(e.data, _stamp) }];
     return [{ tag: e.tag, data: e.data }];

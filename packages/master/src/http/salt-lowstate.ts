@@ -51,13 +51,28 @@ export type Lowstate = z.infer<typeof lowstateSchema>;
 /** A request body of lowstate: a list, or (from a form) one chunk. */
 export const lowstateBody = z.union([z.array(lowstateSchema).min(1).max(50), lowstateSchema]);
 
-/** The salt-api clients Brine serves; `ssh`, `local_subset` and the `*_async` master clients are not. */
-export const SALT_CLIENTS = ['local', 'local_async', 'local_batch', 'runner', 'wheel'] as const;
+/** The salt-api clients Brine serves; `ssh` and `local_subset` are not. */
+export const SALT_CLIENTS = [
+  'local',
+  'local_async',
+  'local_batch',
+  'runner',
+  'runner_async',
+  'wheel',
+  'wheel_async',
+] as const;
 
 /** A lowstate chunk, checked and typed. */
 export type SaltCommand =
   | { client: 'local' | 'local_async' | 'local_batch'; request: JobRequest; fullReturn: boolean }
-  | { client: 'runner' | 'wheel'; fun: string; args: readonly unknown[]; kwargs: Record<string, unknown> };
+  | {
+      client: 'runner' | 'wheel';
+      fun: string;
+      args: readonly unknown[];
+      kwargs: Record<string, unknown>;
+      /** `runner_async` / `wheel_async`: answer `{tag, jid}` at once, the result comes as an event. */
+      async?: boolean;
+    };
 
 /**
  * Lowstate keys that are not a runner's or wheel's keyword arguments: what salt-api and
@@ -110,16 +125,23 @@ export function parseLowstate(chunk: Lowstate): SaltCommand {
   const client = chunk.client ?? '';
   if (client === 'local' || client === 'local_async' || client === 'local_batch')
     return { client, request: jobRequest(chunk, client === 'local_batch'), fullReturn: truthy(chunk.full_return) };
-  const funs = client === 'runner' ? RUNNERS : client === 'wheel' ? WHEELS : undefined;
+  const kind = client.replace(/_async$/, '');
+  const funs = kind === 'runner' ? RUNNERS : kind === 'wheel' ? WHEELS : undefined;
   if (funs === undefined)
     throw new BadRequestError(`client '${client}' is not served; use one of ${SALT_CLIENTS.join(', ')}`);
   if (!Object.hasOwn(funs, chunk.fun ?? ''))
     throw new BadRequestError(
-      `${client} function '${chunk.fun ?? ''}' is not served; use one of ${Object.keys(funs).join(', ')}`,
+      `${kind} function '${chunk.fun ?? ''}' is not served; use one of ${Object.keys(funs).join(', ')}`,
     );
   const kwargs: Record<string, unknown> = { ...chunk.kwarg };
   for (const [k, v] of Object.entries(chunk)) if (!CLIENT_KEYS.has(k) && !Object.hasOwn(kwargs, k)) kwargs[k] = v;
-  return { client: client as 'runner' | 'wheel', fun: chunk.fun!, args: argList(chunk.arg), kwargs };
+  return {
+    client: kind as 'runner' | 'wheel',
+    fun: chunk.fun!,
+    args: argList(chunk.arg),
+    kwargs,
+    async: kind !== client,
+  };
 }
 
 /**
