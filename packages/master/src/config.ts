@@ -17,6 +17,8 @@ export const masterConfigSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(4507),
+        /** Browser origins allowed to call the API cross-origin (CORS); `*` allows any. None by default. */
+        cors_origins: z.array(z.string().max(512)).default([]),
         ...apiAuthShape,
       })
       .prefault({}),

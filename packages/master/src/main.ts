@@ -23,6 +23,7 @@ import { MinionRegistry } from './core/registry.js';
 import { ReturnIngest } from './core/return-ingest.js';
 import { API_ROUTES, authFromConfig } from './http/api.js';
 import { buildApi } from './http/app.js';
+import { saltConfigValues } from './http/salt-wheel.js';
 import { Metrics } from './http/metrics.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
@@ -231,7 +232,20 @@ export async function startMaster(
   // Users, ACLs, hooks and the hashed token file; the admin token lives only in memory and cli.json.
   const { adminToken, ...auth } = authFromConfig(config, now);
   const api = buildApi(
-    { manager, registry, store, keys, enrollment, bus, metrics, log: log.child({ component: 'api' }), now, ...auth },
+    {
+      manager,
+      registry,
+      store,
+      keys,
+      enrollment,
+      bus,
+      metrics,
+      log: log.child({ component: 'api' }),
+      now,
+      ...auth,
+      corsOrigins: config.api.cors_origins,
+      configValues: saltConfigValues(config),
+    },
     API_ROUTES,
   );
   await api.listen({ host: config.api.host, port: config.api.port });

@@ -28,7 +28,10 @@ import { TokenKind, TokenStore } from './tokens.js';
 /** What a fake minion answers for a function: a return, or `silent` for a job that never ends. */
 export type FakeAnswer = { ret: unknown; retcode?: number } | 'silent';
 
-/** The fake minions' functions: test.ping, test.echo, test.arg, test.fail, test.sleep (silent), grains.items. */
+/**
+ * The fake minions' functions: test.ping, test.echo, test.arg, test.fail, test.sleep (silent),
+ * grains.items, sys.doc; nosuch.fun answers as a minion without the function does.
+ */
 export function fakeAnswer(spec: JobSpec, grains: Record<string, unknown>): FakeAnswer {
   switch (spec.fun) {
     case 'test.ping':
@@ -43,6 +46,10 @@ export function fakeAnswer(spec: JobSpec, grains: Record<string, unknown>): Fake
       return 'silent';
     case 'grains.items':
       return { ret: grains };
+    case 'nosuch.fun':
+      return { ret: { code: 'ERR_FUNCTION_UNKNOWN', message: "'nosuch.fun' is not available" }, retcode: 254 };
+    case 'sys.doc':
+      return { ret: { [`${String(grains['id'] ?? 'x')}.fn`]: 'Docs.', 'test.ping': 'Pong.' } };
     default:
       return { ret: { fun: spec.fun } };
   }
@@ -58,6 +65,8 @@ export interface FixtureOptions {
   hooks?: unknown;
   /** Minion keys to add, by state. */
   keys?: Record<string, 'accepted' | 'pending' | 'rejected'>;
+  /** `api.cors_origins`. */
+  corsOrigins?: string[];
 }
 
 /** An in-process API on real core objects with fake minions; `clock` moves token time (`at` freezes it). */
@@ -180,6 +189,8 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     hooks: hookTable(auth.hooks),
     sessionTtlMs: 3_600_000,
     maxTokenTtlMs: 30 * 86_400_000,
+    corsOrigins: options.corsOrigins ?? [],
+    configValues: { interface: '0.0.0.0', port: 4506, nodegroups: {} },
   };
   const app = buildApi(s, API_ROUTES);
   await app.ready();

@@ -3,9 +3,12 @@ import { ApiErrorCode, type JobSummary } from '@brine/protocol';
 import { z } from 'zod';
 import { installAudit } from './audit.js';
 import { ANONYMOUS, authenticate } from './auth.js';
-import { installBodyParsers } from './body-parsers.js';
+import { installBodyParsers, isSaltRoute } from './body-parsers.js';
+import { installCors } from './cors.js';
 import { BadRequestError, HttpError } from './errors.js';
 import type { ApiServices, RouteFactory, RouteSpec } from './route.js';
+import { negotiateSalt, saltErrorBody, saltOutputType, serializeSalt } from './salt-dialect.js';
+import { installUpgrades } from './upgrade.js';
 
 export { HttpError } from './errors.js';
 export type { ApiServices, RouteSpec } from './route.js';
@@ -31,8 +34,9 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what 
 
 /**
  * Builds the REST API. Every route declares a permission; all but `public` and `hook` ones need
- * a valid token, checked before the body is even validated. Errors are `{code, message}` JSON;
- * every request leaves one audit line.
+ * a valid token, checked before the body is even validated. Errors are `{code, message}` JSON,
+ * and on salt-api routes `{status, return, code}` in the negotiated format; every request leaves
+ * one audit line.
  */
 export function buildApi(s: ApiServices, factories: readonly RouteFactory[]): FastifyInstance {
   const app = Fastify({
@@ -49,16 +53,28 @@ export function buildApi(s: ApiServices, factories: readonly RouteFactory[]): Fa
   });
   installBodyParsers(app);
   installAudit(app, s);
+  installCors(app, s.corsOrigins ?? []);
+  installUpgrades(app);
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    if (err instanceof HttpError) {
-      req.audit.code = err.code;
-      const data = err.data === undefined ? {} : { data: err.data };
-      return reply.status(err.status).send({ code: err.code, message: err.message, ...data });
-    }
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) s.log.error({ err: err.message }, 'request failed');
-    const code = status === 500 ? ApiErrorCode.internal : ApiErrorCode.badRequest;
+    const known = err instanceof HttpError;
+    const status = known
+      ? err.status
+      : err.statusCode && err.statusCode >= 400 && err.statusCode < 500
+        ? err.statusCode
+        : 500;
+    if (status === 500 && !known) s.log.error({ err: err.message }, 'request failed');
+    const code = known ? err.code : status === 500 ? ApiErrorCode.internal : ApiErrorCode.badRequest;
     req.audit.code = code;
+    if (isSaltRoute(req)) {
+      const message = status === 500 && !known ? 'An unexpected error occurred' : err.message;
+      const salt = saltErrorBody(status, code, message);
+      const type = saltOutputType(req.headers.accept) ?? 'application/json';
+      return reply.status(salt.status).type(type).send(serializeSalt(type, salt.body));
+    }
+    if (known) {
+      const data = err.data === undefined ? {} : { data: err.data };
+      return reply.status(status).send({ code, message: err.message, ...data });
+    }
     return reply.status(status).send({ code, message: status === 500 ? 'internal error' : err.message });
   });
   app.setNotFoundHandler((req, reply) => {
@@ -76,11 +92,18 @@ export function buildApi(s: ApiServices, factories: readonly RouteFactory[]): Fa
 
 function register(app: FastifyInstance, s: ApiServices, spec: RouteSpec): void {
   app.brineRoutes.push(spec);
+  const salt = spec.tag === 'salt-api';
   app.route({
     method: spec.method,
     url: spec.url,
+    config: { salt },
     handler: async (req: FastifyRequest, reply) => {
-      const principal = authenticate(req, spec.permission, s, spec.queryToken);
+      const principal = authenticate(req, spec.permission, s, {
+        query: spec.queryToken === true,
+        cookie: salt ? (s.corsOrigins ?? []) : undefined,
+        path: spec.pathToken ? (req.params as { token?: string }).token : undefined,
+      });
+      if (salt && spec.produces === undefined) negotiateSalt(req, reply);
       if (principal !== ANONYMOUS) {
         req.audit.user = principal.user;
         if (principal.tokenId !== undefined) req.audit.tokenId = principal.tokenId;

@@ -36,8 +36,11 @@ export const MATRIX_FIXTURE: FixtureOptions = {
   hooks: { deploy: { secret: 'matrix-hook-secret-0123' } },
 };
 
-/** How a row presents its credential. */
-export type Credential = 'header' | 'query' | 'inline' | 'signature' | 'public';
+/**
+ * How a row presents its credential. `websocket` rows (salt-api's `/ws`) are upgrades, which
+ * `inject` cannot make; routes-salt-ws.test.ts checks them over a socket.
+ */
+export type Credential = 'header' | 'query' | 'inline' | 'signature' | 'public' | 'websocket';
 
 /** A request of a row, built fresh for each call (a route may consume what it acts on). */
 export type RowRequest = Omit<CallOptions, 'token'> & { url: string; freshToken?: boolean };
@@ -88,7 +91,33 @@ export const MATRIX_ROWS: readonly MatrixRow[] = [
     allowed: 'all',
     request: () => ({ url: '/login', form: { username: 'u-run', password: 'pw-u-run', eauth: 'pam' } }),
   },
+  { route: 'GET /login', credential: 'public', allowed: 'all', request: get('/login') },
+  {
+    route: 'POST /token',
+    credential: 'public',
+    allowed: 'all',
+    request: () => ({ url: '/token', body: { username: 'u-run', password: 'pw-u-run', eauth: 'auto' } }),
+  },
   { route: 'POST /run', credential: 'inline', allowed: ['u-run'], request: () => ({ url: '/run', body: low }) },
+  {
+    route: 'POST /keys',
+    credential: 'inline',
+    allowed: ['u-keys'],
+    request: () => ({ url: '/keys', form: { mid: 'k-gen', username: 'u-keys', password: 'pw-u-keys', eauth: 'pam' } }),
+  },
+  {
+    route: 'GET /ws',
+    credential: 'websocket',
+    allowed: ['u-run', 'u-jobs', 'u-keys', 'u-events'],
+    request: get('/ws'),
+  },
+  {
+    route: 'GET /ws/:token',
+    credential: 'websocket',
+    allowed: ['u-run', 'u-jobs', 'u-keys', 'u-events'],
+    request: (_fx, c) => ({ url: `/ws/${c.token('u-events')}` }),
+  },
+  { route: 'GET /stats', allowed: 'all', request: get('/stats') },
   {
     route: 'POST /hooks/:name',
     credential: 'signature',
@@ -169,5 +198,6 @@ export const MATRIX_ROWS: readonly MatrixRow[] = [
     request: get('/events'),
   },
   { route: 'POST /hook/*', allowed: ['u-hooks'], request: () => ({ url: '/hook/ci/build', body: { ok: true } }) },
+  { route: 'POST /hook', allowed: ['u-hooks'], request: () => ({ url: '/hook', body: { ok: true } }) },
   { route: 'POST /logout', allowed: 'all', request: () => ({ url: '/logout', freshToken: true }) },
 ];

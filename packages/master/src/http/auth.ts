@@ -93,24 +93,71 @@ export function permits(p: Principal, permission: PermissionValue): boolean {
   }
 }
 
+/** Where a route may also read its token, beside the `Authorization` and `X-Auth-Token` headers. */
+export interface TokenSources {
+  /** `?token=` (and salt-api's `?salt_token=`), for EventSource, which cannot set headers. @default false */
+  query?: boolean;
+  /**
+   * salt-api's `session_id` cookie, which a browser sends by itself: the origins (besides the
+   * API's own) whose pages may use it to change something. Absent: the cookie is not read.
+   */
+  cookie?: readonly string[] | undefined;
+  /** A token from the URL path (salt-api's `/ws/<token>`), tried after the headers. */
+  path?: string | undefined;
+}
+
 /**
  * Authenticates a request for a permission: 401 without a valid token, 403 when the token's
- * grants do not meet it. `queryToken` also reads `?token=` (and salt-api's `?salt_token=`), for
- * EventSource, which cannot set headers; other routes never read tokens from URLs, which end up
- * in proxy logs and shell history.
+ * grants do not meet it. A header wins over the query and the cookie (as in rest_cherrypy's
+ * `salt_token_tool`). Other routes never read tokens from URLs, which end up in proxy logs and
+ * shell history.
  */
 export function authenticate(
   req: FastifyRequest,
   permission: PermissionValue,
   s: AuthServices,
-  queryToken = false,
+  sources: TokenSources = {},
 ): Principal {
   if (permission === Permission.public || permission === Permission.hook) return ANONYMOUS;
-  const token = tokenFromHeaders(req.headers) ?? (queryToken ? tokenFromQuery(req) : undefined);
+  const token =
+    tokenFromHeaders(req.headers) ??
+    sources.path ??
+    (sources.query ? tokenFromQuery(req) : undefined) ??
+    (sources.cookie && cookieMayAct(req, sources.cookie) ? tokenFromCookie(req.headers.cookie) : undefined);
   const principal = principalOfToken(s, token);
   if (!principal) throw new UnauthenticatedError();
   if (!permits(principal, permission)) throw new ForbiddenError(`this token lacks the ${permission} permission`);
   return principal;
+}
+
+/**
+ * Whether a request may act on the session cookie. SameSite=Strict keeps other sites from sending
+ * it, but a page on a sibling host of the same site (another port, another subdomain) still
+ * could, with a text/plain body that reads as JSON, or open `/ws` (WebSockets ignore CORS);
+ * browsers name that page in `Origin`. So a POST or an upgrade with an `Origin` that is neither
+ * the API's own nor a configured one does not get the cookie's identity (the headers still
+ * work). Scripts (curl -b, requests) send no Origin.
+ */
+function cookieMayAct(req: FastifyRequest, origins: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  // A plain GET's answer is unreadable cross-origin without CORS; a WebSocket is not, so it is checked.
+  if ((req.method === 'GET' && req.headers.upgrade === undefined) || origin === undefined) return true;
+  return origin === `${req.protocol}://${req.headers.host ?? ''}` || origins.includes(origin);
+}
+
+/** The name of salt-api's session cookie. */
+export const SESSION_COOKIE = 'session_id';
+
+/** The `session_id` value of a Cookie header, or undefined. */
+export function tokenFromCookie(header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+      const value = part.slice(eq + 1).trim();
+      return value === '' ? undefined : value;
+    }
+  }
+  return undefined;
 }
 
 /** Reads a bearer token from `Authorization: Bearer …` or salt-api's `X-Auth-Token`. */
@@ -121,7 +168,8 @@ export function tokenFromHeaders(headers: Record<string, string | string[] | und
     if (m) return m[1];
   }
   const x = headers['x-auth-token'];
-  return typeof x === 'string' ? x : undefined;
+  // An empty header is no header (rest_cherrypy's `if x_auth:`): a browser UI sends it empty before login.
+  return typeof x === 'string' && x !== '' ? x : undefined;
 }
 
 function tokenFromQuery(req: FastifyRequest): string | undefined {

@@ -67,6 +67,8 @@ export class Metrics {
   process: (() => { loopDelayP99Ms: number; loopDelayMaxMs: number; rssBytes: number }) | undefined;
   jobsStarted = 0;
   returnsStored = 0;
+  /** API requests answered, for salt-api's `/stats`. */
+  requestsTotal = 0;
   framesRejected = 0;
   hooksReceived = 0;
   readonly #authFailures = new Map<string, number>();
@@ -90,6 +92,7 @@ export class Metrics {
   /** Records one API request; `route` is the pattern (`/api/v1/jobs/:jid`), never the raw URL. */
   observeHttp(method: string, route: string, status: number, seconds: number): void {
     this.#httpSeconds.observe(seconds, [method, route, String(status)]);
+    this.requestsTotal++;
     if (status === 401 || status === 403) {
       const reason = status === 401 ? 'unauthenticated' : 'forbidden';
       this.#authFailures.set(reason, (this.#authFailures.get(reason) ?? 0) + 1);

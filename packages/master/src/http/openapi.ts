@@ -4,6 +4,9 @@ import type { RouteSpec } from './route.js';
 
 type Json = Record<string, unknown>;
 
+/** The `produces` of a route that serves a WebSocket upgrade. */
+export const WEBSOCKET = 'websocket';
+
 const errorSchema: Json = {
   type: 'object',
   required: ['code', 'message'],
@@ -36,6 +39,12 @@ function parameters(spec: RouteSpec): Json[] {
 }
 
 function responses(spec: RouteSpec): Json {
+  if (spec.produces === WEBSOCKET) {
+    // A WebSocket route answers its upgrade with 101; a request without one is an error.
+    const out: Json = { '101': { description: 'switching to the WebSocket protocol' } };
+    out['401'] = { description: 'no valid credential' };
+    return out;
+  }
   const ok = String(spec.status ?? 200);
   const content = spec.produces
     ? { [spec.produces]: { schema: { type: 'string' } } }

@@ -28,6 +28,10 @@ export interface ApiServices extends AuthServices {
   sessionTtlMs: number;
   /** Longest lifetime an API token may be made with. */
   maxTokenTtlMs: number;
+  /** Origins allowed to call the API from a browser (`api.cors_origins`). @default [] */
+  corsOrigins?: readonly string[];
+  /** The master config as wheel `config.values` shows it, secrets removed. @default {} */
+  configValues?: Readonly<Record<string, unknown>>;
 }
 
 /** What a handler receives: the request, its principal, and its validated parts. */
@@ -56,10 +60,12 @@ export interface RouteDef<B extends z.ZodType, Q extends z.ZodType, P extends z.
   params?: P;
   /** Status of a success. @default 200 */
   status?: number;
-  /** Content type of a success, when not JSON (streams, metrics). */
+  /** Content type of a success, when not JSON (streams, metrics), or `websocket` for an upgrade. */
   produces?: string;
   /** Also read the token from `?token=` (EventSource cannot set headers). @default false */
   queryToken?: boolean;
+  /** Also read the token from the `:token` path parameter (salt-api's `/ws/<token>`). @default false */
+  pathToken?: boolean;
   handler(ctx: RouteContext<z.output<B>, z.output<Q>, z.output<P>>): Promise<unknown>;
 }
 

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, type ApiFixture } from './api.fixture.js';
 import { call, nextChunk } from './api-call.fixture.js';
+import { sessionCookie } from './routes-salt-auth.js';
 
 let fx: ApiFixture;
 let token: string;
@@ -30,7 +31,10 @@ beforeAll(async () => {
 afterAll(async () => fx?.close());
 
 const salt = (method: string, url: string, opts: Parameters<typeof call>[3] = {}) =>
-  call(fx.app, method, url, { headers: { 'x-auth-token': token, accept: 'application/json' }, ...opts });
+  call(fx.app, method, url, {
+    ...opts,
+    headers: { 'x-auth-token': token, accept: 'application/json', ...opts.headers },
+  });
 const allTrue = Object.fromEntries(ms.map((id) => [id, true]));
 
 describe('salt-api login and logout', () => {
@@ -66,6 +70,13 @@ describe('salt-api login and logout', () => {
     ).toBe(401);
   });
 
+  it('POST /login answers 401 to a form without credentials, and POST /hook 401 without a session (test_auth.py)', async () => {
+    const bad = await call(fx.app, 'POST', '/login', { form: { totally: 'invalid_creds' } });
+    expect(bad.status).toBe(401);
+    expect((await call(fx.app, 'POST', '/hook', { body: {} })).status).toBe(401);
+    expect((await call(fx.app, 'POST', '/', { body: {} })).status).toBe(401);
+  });
+
   it('POST /logout clears the token', async () => {
     const login = await call(fx.app, 'POST', '/login', { form: { username: 'gru', password: 'bob', eauth: 'pam' } });
     const t = login.json.return[0].token as string;
@@ -79,7 +90,7 @@ describe('salt-api lowstate', () => {
   it('GET / answers the welcome and the clients', async () => {
     expect((await call(fx.app, 'GET', '/')).json).toEqual({
       return: 'Welcome',
-      clients: ['local', 'local_async', 'local_batch', 'runner', 'wheel'],
+      clients: ['local', 'local_async', 'local_batch', 'runner', 'runner_async', 'wheel', 'wheel_async'],
     });
   });
 
@@ -138,12 +149,18 @@ describe('salt-api lowstate', () => {
   it('wheel key.list_all answers in the wheel envelope', async () => {
     const res = await salt('POST', '/', { body: [{ client: 'wheel', fun: 'key.list_all' }] });
     expect(res.json.return[0]).toMatchObject({
-      tag: expect.stringMatching(/^brine\/wheel\/\d{20}$/),
+      tag: expect.stringMatching(/^salt\/wheel\/\d{20}$/),
       data: {
         fun: 'wheel.key.list_all',
         success: true,
         user: 'saltdev',
-        return: { minions: ['jerry'], minions_pre: [], minions_rejected: [], minions_denied: [] },
+        return: {
+          local: ['master.pem', 'master.pub'],
+          minions: ['jerry'],
+          minions_pre: [],
+          minions_rejected: [],
+          minions_denied: [],
+        },
       },
     });
   });
@@ -156,6 +173,20 @@ describe('salt-api lowstate', () => {
       { tgt: '*', fun: 'test.ping' },
     ])
       expect((await salt('POST', '/', { body: [chunk] })).status).toBe(400);
+  });
+
+  it('POST /run answers 401 to the bad credentials of test_run.py and ignores extra keys', async () => {
+    const low = { client: 'local', tgt: 'ms-*', fun: 'test.ping' };
+    for (const bad of [
+      { totally: 'invalid_creds' },
+      { token: '' },
+      { ToKen: '' },
+      { token: 'bad' },
+      { token: '/etc/passwd' },
+    ])
+      expect((await call(fx.app, 'POST', '/run', { form: { ...low, ...bad } })).status).toBe(401);
+    const extra = { ...low, username: 'saltdev', password: 'saltdev', eauth: 'pam', id_: 'some-minion-name' };
+    expect((await call(fx.app, 'POST', '/run', { form: extra })).json).toEqual({ return: [allTrue] });
   });
 
   it('POST /run with username, password and eauth inline answers like POST /', async () => {
@@ -211,7 +242,13 @@ describe('salt-api convenience URLs', () => {
 
   it('GET /keys and GET /keys/jerry answer key lists and the fingerprint', async () => {
     expect((await salt('GET', '/keys')).json).toEqual({
-      return: { minions: ['jerry'], minions_pre: [], minions_rejected: [], minions_denied: [] },
+      return: {
+        local: ['master.pem', 'master.pub'],
+        minions: ['jerry'],
+        minions_pre: [],
+        minions_rejected: [],
+        minions_denied: [],
+      },
     });
     const one = (await salt('GET', '/keys/jerry')).json;
     expect(one.return.minions.jerry).toMatch(/^([0-9a-f]{2}:)+[0-9a-f]{2}$/);
@@ -244,6 +281,240 @@ describe('salt-api convenience URLs', () => {
     const jid = started.json.return[0].jid as string;
     const record = await nextChunk(res.stream!);
     res.close!();
-    expect(record).toMatch(new RegExp(`^tag: brine/job/${jid}/new\ndata: \\{"tag":"brine/job/${jid}/new","data":\\{`));
+    expect(record).toMatch(new RegExp(`^tag: salt/job/${jid}/new\ndata: \\{"tag":"salt/job/${jid}/new","data":\\{`));
+  });
+});
+
+/** A lowstate chunk as pepper's CLI sends it: every option present, the unset ones null. */
+const pepperChunk = (client: string, extra: Record<string, unknown> = {}) => ({
+  client,
+  tgt: 'ms-*',
+  fun: 'test.ping',
+  arg: null,
+  kwarg: null,
+  tgt_type: 'glob',
+  expr_form: null,
+  timeout: null,
+  batch: null,
+  ret: null,
+  full_return: null,
+  ...extra,
+});
+/** A browser `fetch()` with a body and no Content-Type: the body goes as text/plain. */
+const fetchLike = (body: unknown, headers: Record<string, string> = {}) => ({
+  raw: JSON.stringify(body),
+  headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+});
+
+describe('salt-api as real clients send it', () => {
+  it('ignores null options in local, local_async and local_batch chunks (pepper sends every option)', async () => {
+    expect((await salt('POST', '/', { body: [pepperChunk('local')] })).json).toEqual({ return: [allTrue] });
+    const started = await salt('POST', '/', { body: [pepperChunk('local_async')] });
+    expect(started.status).toBe(200);
+    expect(started.json.return[0]).toEqual({ jid: expect.stringMatching(JID), minions: ms });
+    const batch = await salt('POST', '/', { body: [pepperChunk('local_batch')] });
+    expect(Object.assign({}, ...batch.json.return)).toEqual(allTrue);
+  });
+
+  it('parses a text/plain body as JSON, so a browser logs in and runs commands with fetch()', async () => {
+    const login = await call(
+      fx.app,
+      'POST',
+      '/login',
+      fetchLike({ username: 'saltdev', password: 'saltdev', eauth: 'pam' }),
+    );
+    expect(login.status).toBe(200);
+    const t = login.json.return[0].token as string;
+    const res = await call(fx.app, 'POST', '/', {
+      ...fetchLike(
+        { client: 'local', tgt: 'ms-*', fun: 'test.ping' },
+        { 'x-auth-token': t, accept: 'application/json' },
+      ),
+    });
+    expect(res.json).toEqual({ return: [allTrue] });
+  });
+
+  it('answers text/plain that is not JSON, and malformed JSON, with 400 in Salt shape', async () => {
+    const text = await salt('POST', '/', { raw: 'client=local', headers: { 'content-type': 'text/plain' } });
+    expect(text.status).toBe(400);
+    expect(text.json).toMatchObject({ status: 400, return: expect.any(String) });
+    const bad = await salt('POST', '/', {
+      raw: '[{"client": "local",',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(bad.json).toEqual({ status: 400, return: 'Invalid JSON document', code: 'ERR_REQUEST_INVALID' });
+  });
+
+  it('takes a YAML body (application/x-yaml) and answers YAML to Accept: application/x-yaml', async () => {
+    const res = await salt('POST', '/', {
+      raw: '- client: local\n  tgt: jerry\n  fun: test.ping\n',
+      headers: { 'content-type': 'application/x-yaml', accept: 'application/x-yaml' },
+    });
+    expect(res.headers['content-type']).toMatch(/^application\/x-yaml/);
+    expect(res.text).toBe('return:\n  - jerry: true\n');
+  });
+
+  it('answers application/json without an Accept header and 406 to application/ms-word (test_out_formats.py)', async () => {
+    const plain = await call(fx.app, 'GET', '/');
+    expect(plain.headers['content-type']).toBe('application/json');
+    expect((await call(fx.app, 'GET', '/', { headers: { accept: 'application/ms-word' } })).status).toBe(406);
+    const yaml = await call(fx.app, 'GET', '/', { headers: { accept: 'application/x-yaml' } });
+    expect(yaml.headers['content-type']).toBe('application/x-yaml');
+  });
+
+  it('answers 406 when Accept names neither JSON nor YAML, and JSON to */*', async () => {
+    expect((await salt('GET', '/minions/ms-3', { headers: { accept: 'text/html' } })).status).toBe(406);
+    const any = await salt('GET', '/minions/ms-3', { headers: { accept: 'text/html, */*;q=0.8' } });
+    expect(any.headers['content-type']).toMatch(/^application\/json/);
+  });
+
+  it('makes a lone form arg a list of one, and runner key=value args keyword arguments', async () => {
+    const one = await salt('POST', '/', { form: { client: 'local', tgt: 'jerry', fun: 'test.arg', arg: 'only' } });
+    expect(one.json.return[0].jerry.args).toEqual(['only']);
+    const runner = await salt('POST', '/', { body: [{ client: 'runner', fun: 'test.arg', arg: ['a', 'b=c'], d: 1 }] });
+    expect(runner.json.return[0]).toEqual({ args: ['a'], kwargs: { b: 'c', d: 1 } });
+  });
+});
+
+describe('salt-api session cookie', () => {
+  const login = () =>
+    call(fx.app, 'POST', '/login', { form: { username: 'saltdev', password: 'saltdev', eauth: 'pam' } });
+  const cookieOf = (res: Awaited<ReturnType<typeof login>>) => String(res.headers['set-cookie']).split(';')[0]!;
+
+  it('sets session_id at login: HttpOnly, SameSite=Strict, Path=/, expiring with the token (no Secure without TLS)', async () => {
+    const res = await login();
+    const cookie = String(res.headers['set-cookie']);
+    expect(cookie).toBe(`session_id=${res.json.return[0].token}; Path=/; Max-Age=3600; HttpOnly; SameSite=Strict`);
+    expect(sessionCookie('t', 60, true)).toBe('session_id=t; Path=/; Max-Age=60; HttpOnly; SameSite=Strict; Secure');
+  });
+
+  it('accepts the cookie in place of X-Auth-Token on salt-api routes, /events included', async () => {
+    const cookie = cookieOf(await login());
+    const run = await call(fx.app, 'POST', '/', {
+      headers: { cookie },
+      body: [{ client: 'local', tgt: 'ms-*', fun: 'test.ping' }],
+    });
+    expect(run.json).toEqual({ return: [allTrue] });
+    expect((await call(fx.app, 'GET', '/stats', { headers: { cookie } })).status).toBe(200);
+    // SaltGUI sends X-Auth-Token empty until it has a token; an empty header is no header.
+    expect((await call(fx.app, 'GET', '/stats', { headers: { cookie, 'x-auth-token': '' } })).status).toBe(200);
+    const events = await call(fx.app, 'GET', '/events', { headers: { cookie } });
+    expect(events.status).toBe(200);
+    expect(events.text).toBe('retry: 400\n\n');
+  });
+
+  it('does not act for a POST from a page of another origin, which SameSite alone lets through from a sibling host', async () => {
+    const cookie = cookieOf(await login());
+    const body = [{ client: 'local', tgt: 'ms-*', fun: 'test.ping' }];
+    const from = (origin: string) => call(fx.app, 'POST', '/', { headers: { cookie, origin }, body });
+    expect((await from('http://evil.localhost')).status).toBe(401);
+    expect((await from('http://localhost:80')).status).toBe(200);
+    const get = await call(fx.app, 'GET', '/stats', { headers: { cookie, origin: 'http://evil.localhost' } });
+    expect(get.status).toBe(200);
+  });
+
+  it('is not a credential on the native API, and X-Auth-Token wins over it', async () => {
+    const cookie = cookieOf(await login());
+    expect((await call(fx.app, 'GET', '/api/v1/whoami', { headers: { cookie } })).status).toBe(401);
+    const both = await call(fx.app, 'GET', '/stats', { headers: { cookie, 'x-auth-token': 'garbage' } });
+    expect(both.status).toBe(401);
+  });
+
+  it('logout by cookie revokes the token and expires the cookie', async () => {
+    const cookie = cookieOf(await login());
+    const out = await call(fx.app, 'POST', '/logout', { headers: { cookie } });
+    expect(out.json).toEqual({ return: 'Your token has been cleared' });
+    expect(String(out.headers['set-cookie'])).toMatch(/^session_id=; Path=\/; Max-Age=0; HttpOnly; SameSite=Strict/);
+    expect((await call(fx.app, 'GET', '/stats', { headers: { cookie } })).status).toBe(401);
+  });
+});
+
+describe('salt-api auth answers', () => {
+  it('GET /stats answers 401 in Salt shape without a session, and CherryPy-shaped counters with one', async () => {
+    const none = await call(fx.app, 'GET', '/stats');
+    expect(none.status).toBe(401);
+    expect(none.json).toEqual({ status: 401, return: 'a valid token is required', code: 'ERR_AUTH_REQUIRED' });
+    const stats = (await salt('GET', '/stats')).json;
+    expect(stats['CherryPy Applications']).toMatchObject({
+      Enabled: true,
+      'Total Requests': expect.any(Number),
+      Uptime: expect.any(Number),
+    });
+    expect(stats.Brine).toMatchObject({ 'Minions Connected': 6, 'Minions Known': 6 });
+  });
+
+  it('answers 401, not 403, when an eauth user lacks the permission', async () => {
+    const t = (
+      await call(fx.app, 'POST', '/login', { form: { username: 'saltuser', password: 'saltuser', eauth: 'pam' } })
+    ).json.return[0].token as string;
+    const res = await call(fx.app, 'POST', '/', {
+      headers: { 'x-auth-token': t },
+      body: [{ client: 'wheel', fun: 'key.list_all' }],
+    });
+    expect(res.status).toBe(401);
+    expect(res.json).toEqual({
+      status: 401,
+      return: 'not allowed to run wheel key.list_all',
+      code: 'ERR_AUTH_FORBIDDEN',
+    });
+    const keys = await call(fx.app, 'GET', '/keys', { headers: { 'x-auth-token': t } });
+    expect(keys.status).toBe(401);
+  });
+
+  it('GET /login answers "Please log in" with WWW-Authenticate: Session', async () => {
+    const res = await call(fx.app, 'GET', '/login');
+    expect(res.headers['www-authenticate']).toBe('Session');
+    expect(res.json).toEqual({ status: 200, return: 'Please log in' });
+  });
+
+  it('POST /token answers [{token, start, expire, name, eauth}], a token /run accepts', async () => {
+    const res = await call(fx.app, 'POST', '/token', {
+      body: { username: 'saltdev', password: 'saltdev', eauth: 'auto' },
+    });
+    const [t] = res.json;
+    expect(t).toEqual({ token: t.token, start: t.start, expire: t.expire, name: 'saltdev', eauth: 'auto' });
+    const run = await call(fx.app, 'POST', '/run', {
+      body: [{ client: 'local', tgt: 'ms-*', fun: 'test.ping', token: t.token }],
+    });
+    expect(run.json).toEqual({ return: [allTrue] });
+    expect(
+      (await call(fx.app, 'POST', '/token', { body: { username: 'saltdev', password: 'x', eauth: 'auto' } })).status,
+    ).toBe(401);
+  });
+});
+
+describe('salt-api targets and returns', () => {
+  it('answers 200 {"return": [{}]} to a target that matches nothing (local, local_async, /minions); the native API keeps its 404', async () => {
+    for (const client of ['local', 'local_async'])
+      expect((await salt('POST', '/', { body: [{ client, tgt: 'nomatch*', fun: 'test.ping' }] })).json).toEqual({
+        return: [{}],
+      });
+    const batch = await salt('POST', '/', { body: [{ client: 'local_batch', tgt: 'nomatch*', fun: 'test.ping' }] });
+    expect(batch.json).toEqual({ return: [] });
+    const minions = await salt('POST', '/minions', { body: [{ tgt: 'nomatch*', fun: 'test.ping' }] });
+    expect(minions.json).toEqual({ return: [{}], _links: { jobs: [] } });
+    const native = await call(fx.app, 'POST', '/api/v1/jobs', {
+      token,
+      body: { target: 'nomatch*', fun: 'test.ping' },
+    });
+    expect(native.status).toBe(404);
+  });
+
+  it("returns Salt's string for a function the minion does not have", async () => {
+    const admin = { headers: { 'x-auth-token': fx.adminToken } };
+    const res = await call(fx.app, 'POST', '/', {
+      ...admin,
+      body: [{ client: 'local', tgt: 'jerry', fun: 'nosuch.fun' }],
+    });
+    expect(res.json).toEqual({ return: [{ jerry: "'nosuch.fun' is not available." }] });
+    const jid = (await call(fx.app, 'GET', '/jobs', admin)).json.return[0];
+    const [id] = Object.entries(jid as Record<string, { Function: string }>).find(
+      ([, j]) => j.Function === 'nosuch.fun',
+    )!;
+    const lookup = await call(fx.app, 'POST', '/', {
+      ...admin,
+      body: [{ client: 'runner', fun: 'jobs.lookup_jid', jid: id }],
+    });
+    expect(lookup.json).toEqual({ return: [{ jerry: "'nosuch.fun' is not available." }] });
   });
 });

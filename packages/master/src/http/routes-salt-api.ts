@@ -1,45 +1,33 @@
 import { z } from 'zod';
-import { Permission, principalOf, principalOfToken, type Principal } from './auth.js';
-import { UnauthenticatedError } from './errors.js';
+import { Permission, type Principal } from './auth.js';
 import { hookEventData } from './hooks.js';
 import { route, type ApiServices, type RouteSpec } from './route.js';
-import { runCommand } from './salt-clients.js';
+import { createJidGenerator } from '@brine/protocol';
+import { runCommand, type WheelJids } from './salt-clients.js';
 import { authorizeCommand, lowstateBody, parseLowstate, SALT_CLIENTS, type Lowstate } from './salt-lowstate.js';
-import { EAUTH_BACKENDS, saltAuthRoutes } from './routes-salt-auth.js';
+import { inlinePrincipal, saltAuthRoutes } from './routes-salt-auth.js';
 import { saltRoutesRead } from './routes-salt-read.js';
+import { saltRoutesMore } from './routes-salt-more.js';
 
 const chunks = (body: z.infer<typeof lowstateBody>): Lowstate[] => (Array.isArray(body) ? body : [body]);
-
-/** `/run` credentials: a token, or username, password and a served eauth, in the chunk itself. */
-async function inlinePrincipal(s: ApiServices, chunk: Lowstate): Promise<Principal> {
-  if (chunk.token !== undefined) {
-    const p = principalOfToken(s, chunk.token);
-    if (!p) throw new UnauthenticatedError();
-    return p;
-  }
-  if (chunk.username === undefined || chunk.password === undefined || !EAUTH_BACKENDS.includes(chunk.eauth ?? ''))
-    throw new UnauthenticatedError('username, password and eauth (pam, auto or brine), or token, are required');
-  const account = await s.accounts.login(chunk.username, chunk.password);
-  const p = account && principalOf(s, account.name);
-  if (!p) throw new UnauthenticatedError('invalid username or password');
-  return p;
-}
 
 /** Authorizes every chunk first, so a refused chunk leaves the earlier ones unrun; then runs them in order. */
 async function execute(
   s: ApiServices,
   list: readonly { p: Principal; chunk: Lowstate }[],
   req: Parameters<typeof runCommand>[3],
+  wheelJid: WheelJids,
 ): Promise<unknown[]> {
   const cmds = list.map(({ p, chunk }) => ({ p, cmd: parseLowstate(chunk) }));
   for (const { p, cmd } of cmds) authorizeCommand(s, p, cmd);
   const out: unknown[] = [];
-  for (const { p, cmd } of cmds) out.push(...(await runCommand(s, p, cmd, req)));
+  for (const { p, cmd } of cmds) out.push(...(await runCommand(s, p, cmd, req, wheelJid)));
   return out;
 }
 
 /** salt-api (rest_cherrypy) compatibility at the root: lowstate, login, and the convenience URLs. */
 export function saltApiRoutes(s: ApiServices): RouteSpec[] {
+  const wheelJid = createJidGenerator();
   return [
     route({
       method: 'GET',
@@ -61,6 +49,7 @@ export function saltApiRoutes(s: ApiServices): RouteSpec[] {
           s,
           chunks(body).map((chunk) => ({ p: principal, chunk })),
           req,
+          wheelJid,
         ),
       }),
     }),
@@ -76,7 +65,7 @@ export function saltApiRoutes(s: ApiServices): RouteSpec[] {
         for (const chunk of chunks(body)) list.push({ p: await inlinePrincipal(s, chunk), chunk });
         req.audit.user = list[0]!.p.user;
         if (list[0]!.p.tokenId !== undefined) req.audit.tokenId = list[0]!.p.tokenId;
-        return { return: await execute(s, list, req) };
+        return { return: await execute(s, list, req, wheelJid) };
       },
     }),
     route({
@@ -89,8 +78,10 @@ export function saltApiRoutes(s: ApiServices): RouteSpec[] {
       body: lowstateBody,
       handler: async ({ req, principal, body }) => {
         const list = chunks(body).map((chunk) => ({ p: principal, chunk: { ...chunk, client: 'local_async' } }));
-        const jobs = (await execute(s, list, req)) as { jid: string }[];
-        return { return: jobs, _links: { jobs: jobs.map((j) => ({ href: `/jobs/${j.jid}` })) } };
+        const jobs = (await execute(s, list, req, wheelJid)) as { jid?: string }[];
+        // A target that matched nothing gives {} (Salt's LocalClient), and no link.
+        const links = jobs.flatMap((j) => (j.jid === undefined ? [] : [{ href: `/jobs/${j.jid}` }]));
+        return { return: jobs, _links: { jobs: links } };
       },
     }),
     route({
@@ -111,7 +102,19 @@ export function saltApiRoutes(s: ApiServices): RouteSpec[] {
         return { success: true };
       },
     }),
+    route({
+      method: 'POST',
+      url: '/hook',
+      permission: Permission.hooks,
+      tag: 'salt-api',
+      summary: 'Fire brine/hook (salt/netapi/hook on the dialect streams) with the request headers and body',
+      handler: async ({ req }) => {
+        s.bus.publish('brine/hook', hookEventData(req));
+        return { success: true };
+      },
+    }),
     ...saltAuthRoutes(s),
-    ...saltRoutesRead(s),
+    ...saltRoutesRead(s, wheelJid),
+    ...saltRoutesMore(s, wheelJid),
   ];
 }

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { Permission } from './auth.js';
 import { NotFoundError } from './errors.js';
-import { visibleEvents$ } from './event-visibility.js';
 import { route, type ApiServices, type RouteSpec } from './route.js';
 import { keyEntry } from './routes-minions.js';
-import { runCommand } from './salt-clients.js';
+import { runCommand, type WheelJids } from './salt-clients.js';
+import { saltEvents$ } from './salt-events.js';
 import { saltKeyFingers } from './salt-format.js';
 import { openSse } from './sse.js';
 
@@ -18,9 +18,9 @@ const midParams = z.object({
 const jidParams = z.object({ jid: z.string().regex(/^\d{20}$/, 'a jid is 20 digits') });
 
 /** salt-api's read-only convenience URLs: minions, jobs, keys and the event stream. */
-export function saltRoutesRead(s: ApiServices): RouteSpec[] {
+export function saltRoutesRead(s: ApiServices, wheelJid: WheelJids): RouteSpec[] {
   const runner = async (ctx: Parameters<RouteSpec['handler']>[0], fun: string, kwargs: Record<string, unknown> = {}) =>
-    (await runCommand(s, ctx.principal, { client: 'runner', fun, kwargs }, ctx.req))[0];
+    (await runCommand(s, ctx.principal, { client: 'runner', fun, args: [], kwargs }, ctx.req, wheelJid))[0];
   return [
     route({
       method: 'GET',
@@ -75,7 +75,8 @@ export function saltRoutesRead(s: ApiServices): RouteSpec[] {
       tag: 'salt-api',
       summary: 'Minion ids by key state, as wheel key.list_all',
       handler: async (ctx) => {
-        const [env] = await runCommand(s, ctx.principal, { client: 'wheel', fun: 'key.list_all', kwargs: {} }, ctx.req);
+        const cmd = { client: 'wheel', fun: 'key.list_all', args: [], kwargs: {} } as const;
+        const [env] = await runCommand(s, ctx.principal, cmd, ctx.req, wheelJid);
         return { return: (env as { data: { return: unknown } }).data.return };
       },
     }),
@@ -97,13 +98,14 @@ export function saltRoutesRead(s: ApiServices): RouteSpec[] {
       url: '/events',
       permission: Permission.events,
       tag: 'salt-api',
-      summary: 'The event bus as salt-api SSE (tag: and data: lines); token by header, ?token= or ?salt_token=',
+      summary:
+        "The event bus with Salt's tags and data as salt-api SSE (tag: and data: lines); token by header, session_id cookie, ?token= or ?salt_token=",
       produces: 'text/event-stream',
       queryToken: true,
       query: z.object({ token: z.string().optional(), salt_token: z.string().optional() }),
       handler: async ({ reply, principal }) => {
         const sse = openSse(reply);
-        const sub = visibleEvents$(s, principal, []).subscribe({
+        const sub = saltEvents$(s, principal).subscribe({
           next: (e) => sse.send(JSON.stringify({ tag: e.tag, data: e.data }), undefined, { tag: e.tag }),
           complete: () => sse.end(),
         });

@@ -1,29 +1,20 @@
 import type { FastifyRequest } from 'fastify';
-import { createJidGenerator, globMatch, type MinionResult } from '@brine/protocol';
+import { ApiErrorCode, createJidGenerator, type MinionResult } from '@brine/protocol';
 import { filter, lastValueFrom, map, toArray } from 'rxjs';
-import type { KeyStateValue } from '../keys/key-store.js';
-import { Area } from './acl.js';
 import type { Principal } from './auth.js';
-import { BadRequestError, ForbiddenError, NotFoundError } from './errors.js';
-import { maySeeJob, startJob } from './job-access.js';
+import { HttpError } from './errors.js';
+import { startJob } from './job-access.js';
 import type { ApiServices } from './route.js';
-import {
-  saltJobEntry,
-  saltJobInfo,
-  saltKeyFingers,
-  saltKeyLists,
-  saltReturns,
-  saltStartTime,
-  wheelEnvelope,
-} from './salt-format.js';
+import { bindSaltArgs } from './salt-call-args.js';
+import { saltReturnValue, wheelEnvelope } from './salt-format.js';
 import type { SaltCommand } from './salt-lowstate.js';
-
-const wheelJid = createJidGenerator();
+import { RUNNERS } from './salt-runners.js';
+import { WHEELS } from './salt-wheel.js';
 
 /** What a minion result looks like in a `local` answer: its return, or Salt's words for none. */
-function saltRet(r: MinionResult): unknown {
+function saltRet(fun: string, r: MinionResult): unknown {
   return r.outcome === 'returned'
-    ? (r.ret ?? null)
+    ? saltReturnValue(fun, r.ret)
     : `Minion did not return. [${r.outcome}${r.reason ? `: ${r.reason}` : ''}]`;
 }
 
@@ -33,8 +24,17 @@ async function runLocal(
   cmd: Extract<SaltCommand, { request: unknown }>,
   req: FastifyRequest,
 ): Promise<unknown[]> {
-  const job = startJob(s, p, cmd.request, req);
+  let job;
+  try {
+    job = startJob(s, p, cmd.request, req);
+  } catch (e) {
+    // Salt's LocalClient prints "No minions matched the target" and returns {}: salt-api answers
+    // {"return": [{}]} (nothing for the batch generator), and clients rely on that 200.
+    if (e instanceof HttpError && e.code === ApiErrorCode.noMinions) return cmd.client === 'local_batch' ? [] : [{}];
+    throw e;
+  }
   if (cmd.client === 'local_async') return [{ jid: job.jid, minions: job.minions }];
+  const fun = cmd.request.fun;
   const results = await lastValueFrom(
     job.events$.pipe(
       filter((e) => e.type === 'result'),
@@ -43,138 +43,76 @@ async function runLocal(
     ),
   );
   // local_batch is a generator in Salt: one element per minion, in the order they finished.
-  if (cmd.client === 'local_batch') return results.map((r) => ({ [r.id]: saltRet(r) }));
+  if (cmd.client === 'local_batch') return results.map((r) => ({ [r.id]: saltRet(fun, r) }));
   if (cmd.fullReturn)
     return [
       Object.fromEntries(
         results.map((r) => [
           r.id,
-          { ret: saltRet(r), retcode: r.retcode ?? null, success: r.success, outcome: r.outcome, jid: job.jid },
+          { ret: saltRet(fun, r), retcode: r.retcode ?? null, success: r.success, outcome: r.outcome, jid: job.jid },
         ]),
       ),
     ];
   // Like Salt's LocalClient.cmd, a minion that did not return is left out of `local`.
-  return [Object.fromEntries(results.filter((r) => r.outcome === 'returned').map((r) => [r.id, r.ret ?? null]))];
+  return [
+    Object.fromEntries(results.filter((r) => r.outcome === 'returned').map((r) => [r.id, saltReturnValue(fun, r.ret)])),
+  ];
 }
 
-function jidOf(kwargs: Record<string, unknown>): string {
-  const jid = kwargs['jid'];
-  if (typeof jid !== 'string' || !/^\d{20}$/.test(jid)) throw new BadRequestError('jid: a jid is 20 digits');
-  return jid;
-}
-
-function runRunner(s: ApiServices, p: Principal, fun: string, kwargs: Record<string, unknown>): unknown {
-  const all = p.grants.admin || p.grants.can(Area.jobs);
-  const lookup = () => {
-    const jid = jidOf(kwargs);
-    const found = s.store.lookupJob(jid);
-    if (!found) throw new NotFoundError(`no job ${jid}`);
-    if (!maySeeJob(p, found.job.user)) throw new ForbiddenError(`job ${jid} is not yours and this token lacks @jobs`);
-    return found;
-  };
-  const minions = () => s.registry.list();
-  switch (fun) {
-    case 'jobs.list_jobs':
-      return Object.fromEntries(
-        s.store.listJobs({ limit: 1000, ...(all ? {} : { user: p.user }) }).map((j) => [j.jid, saltJobEntry(j)]),
-      );
-    case 'jobs.lookup_jid':
-      return saltReturns(lookup().minions);
-    case 'jobs.list_job':
-      return saltJobInfo(lookup());
-    case 'jobs.active':
-      return Object.fromEntries(
-        s.manager
-          .active()
-          .filter((j) => maySeeJob(p, j.user))
-          .map((j) => [
-            j.jid,
-            { Function: j.fun, User: j.user, StartTime: saltStartTime(j.startedAt), Running: j.minions },
-          ]),
-      );
-    case 'manage.up':
-      return minions()
-        .filter((m) => m.connected)
-        .map((m) => m.id);
-    case 'manage.down':
-      return minions()
-        .filter((m) => !m.connected)
-        .map((m) => m.id);
-    default:
-      return {
-        up: minions()
-          .filter((m) => m.connected)
-          .map((m) => m.id),
-        down: minions()
-          .filter((m) => !m.connected)
-          .map((m) => m.id),
-      };
-  }
-}
-
-const KEY_STATES: Readonly<Record<string, KeyStateValue | undefined>> = {
-  all: undefined,
-  acc: 'accepted',
-  accepted: 'accepted',
-  pre: 'pending',
-  un: 'pending',
-  unaccepted: 'pending',
-  pending: 'pending',
-  rej: 'rejected',
-  rejected: 'rejected',
-  den: 'denied',
-  denied: 'denied',
-};
-
-function runWheel(s: ApiServices, fun: string, kwargs: Record<string, unknown>): unknown {
-  const match = typeof kwargs['match'] === 'string' ? kwargs['match'] : undefined;
-  const glob = () => {
-    if (match === undefined || match.length > 255) throw new BadRequestError(`${fun} needs match=<glob>`);
-    return match;
-  };
-  switch (fun) {
-    case 'key.list_all':
-      return saltKeyLists(s.keys.list());
-    case 'key.list': {
-      const m = match ?? 'all';
-      if (!Object.hasOwn(KEY_STATES, m)) throw new BadRequestError(`key.list: unknown key state '${m}'`);
-      const lists = saltKeyLists(s.keys.list(KEY_STATES[m]));
-      return KEY_STATES[m] === undefined
-        ? lists
-        : Object.fromEntries(Object.entries(lists).filter(([, ids]) => ids.length > 0));
-    }
-    case 'key.finger': {
-      const g = glob();
-      return saltKeyFingers(s.keys.list().filter((k) => globMatch(g, k.id)));
-    }
-    case 'key.accept':
-      return { minions: s.keys.accept(glob()) };
-    case 'key.reject':
-      return { minions_rejected: s.keys.reject(glob()) };
-    default:
-      return { minions: s.keys.delete(glob()) };
-  }
-}
+/** Makes the jids of wheel calls; one generator per API, so they stay unique and ordered. */
+export type WheelJids = ReturnType<typeof createJidGenerator>;
 
 /**
  * Runs an authorized salt-api command and returns its elements of the `return` list: one for
- * most clients, one per minion for `local_batch` (Salt's batch client is a generator).
+ * most clients, one per minion for `local_batch` (Salt's batch client is a generator), none for
+ * a batch that matched nothing. Runner and wheel arguments are bound as Salt binds them
+ * (salt-call-args.ts); a wheel result comes in Salt's `{tag, data}` envelope.
  */
 export async function runCommand(
   s: ApiServices,
   p: Principal,
   cmd: SaltCommand,
   req: FastifyRequest,
+  wheelJid: WheelJids,
 ): Promise<unknown[]> {
   if ('request' in cmd) {
     req.audit.detail = cmd.client;
     return runLocal(s, p, cmd, req);
   }
-  if (cmd.client === 'runner') {
-    req.audit.detail = `runner ${cmd.fun}`;
-    return [runRunner(s, p, cmd.fun, cmd.kwargs)];
-  }
-  req.audit.detail = `wheel ${cmd.fun}`;
-  const ret = runWheel(s, cmd.fun, cmd.kwargs);
+  req.audit.detail = `${cmd.client}${cmd.async ? '_async' : ''} ${cmd.fun}`;
+  const fn = (cmd.client === 'runner' ? RUNNERS : WHEELS)[cmd.fun]!;
+  const args = bindSaltArgs(cmd.fun, fn, cmd.args, cmd.kwargs);
+  if (cmd.async) return [runAsync(s, { p, cmd, req }, wheelJid(s.now()))];
+  const ret = await fn.run({ s, p, req }, args);
+  if (cmd.client === 'runner') return [ret];
   return [wheelEnvelope({ fun: cmd.fun, jid: wheelJid(s.now()), user: p.user, ret, now: s.now() })];
+}
+
+/**
+ * `runner_async` / `wheel_async`: answers `{tag, jid}` at once (Salt's `salt/run/<jid>` or
+ * `salt/wheel/<jid>`) and runs the function after; its `new` and `ret` events go on the bus as
+ * `brine/run|wheel/<jid>/...`, which the dialect's streams show under Salt's tags. A function
+ * that throws gives `success: false` and its message as the return.
+ */
+function runAsync(
+  s: ApiServices,
+  call: { p: Principal; cmd: Extract<SaltCommand, { fun: string }>; req: FastifyRequest },
+  jid: string,
+): { tag: string; jid: string } {
+  const { p, cmd, req } = call;
+  const area = cmd.client === 'runner' ? 'run' : 'wheel';
+  const fn = (cmd.client === 'runner' ? RUNNERS : WHEELS)[cmd.fun]!;
+  const event = { fun: `${cmd.client}.${cmd.fun}`, fun_args: cmd.args, jid, user: p.user };
+  s.bus.publish(`brine/${area}/${jid}/new`, event);
+  void (async () => {
+    let ret: unknown;
+    let success = true;
+    try {
+      ret = await fn.run({ s, p, req }, bindSaltArgs(cmd.fun, fn, cmd.args, cmd.kwargs));
+    } catch (e) {
+      [ret, success] = [e instanceof Error ? e.message : String(e), false];
+    }
+    s.bus.publish(`brine/${area}/${jid}/ret`, { ...event, return: ret, success });
+  })();
+  return { tag: `salt/${area}/${jid}`, jid };
 }

@@ -11,6 +11,25 @@ export function saltStartTime(ms: number): string {
   return `${d.getUTCFullYear()}, ${MONTHS[d.getUTCMonth()]} ${pad(d.getUTCDate())} ${time}.${pad(d.getUTCMilliseconds(), 3)}000`;
 }
 
+/** A time as Salt stamps events (`_stamp`), in UTC: `2014-01-12_01:01:49.809617`. */
+export function saltStamp(ms: number): string {
+  return `${new Date(ms).toISOString().replace('T', '_').replace('Z', '')}000`;
+}
+
+/** The code a Brine minion answers for a function it does not have. */
+const FUNCTION_UNKNOWN = 'ERR_FUNCTION_UNKNOWN';
+
+/**
+ * A minion's return as Salt shows it: Brine's `{code: ERR_FUNCTION_UNKNOWN}` for a function the
+ * minion lacks becomes Salt's string (`'foo.bar' is not available.`, salt/loader); anything else
+ * is returned as is.
+ */
+export function saltReturnValue(fun: string, ret: unknown): unknown {
+  if (ret !== null && typeof ret === 'object' && (ret as { code?: unknown }).code === FUNCTION_UNKNOWN)
+    return `'${fun}' is not available.`;
+  return ret ?? null;
+}
+
 /** Salt's `Arguments`: the positional arguments, then the keyword ones marked `__kwarg__`. */
 export function saltArguments(args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): unknown[] {
   return Object.keys(kwargs).length === 0 ? [...args] : [...args, { ...kwargs, __kwarg__: true }];
@@ -31,8 +50,10 @@ export function saltJobEntry(job: JobFacts): Record<string, unknown> {
 }
 
 /** What each minion that returned returned, as Salt's `jobs.lookup_jid`: minions that did not are left out. */
-export function saltReturns(rows: readonly StoredMinionRow[]): Record<string, unknown> {
-  return Object.fromEntries(rows.filter((r) => r.outcome === 'returned').map((r) => [r.id, r.ret ?? null]));
+export function saltReturns(fun: string, rows: readonly StoredMinionRow[]): Record<string, unknown> {
+  return Object.fromEntries(
+    rows.filter((r) => r.outcome === 'returned').map((r) => [r.id, saltReturnValue(fun, r.ret)]),
+  );
 }
 
 /** One job as salt-api's `GET /jobs/<jid>` (runner `jobs.list_job`) shows it. */
@@ -43,7 +64,10 @@ export function saltJobInfo(found: JobLookup): Record<string, unknown> {
     ...saltJobEntry(found.job),
     Minions: found.minions.map((r) => r.id),
     Result: Object.fromEntries(
-      returned.map((r) => [r.id, { return: r.ret ?? null, retcode: r.retcode ?? 0, success: r.success }]),
+      returned.map((r) => [
+        r.id,
+        { return: saltReturnValue(found.job.fun, r.ret), retcode: r.retcode ?? 0, success: r.success },
+      ]),
     ),
   };
 }
@@ -56,9 +80,15 @@ export const SALT_KEY_DIRS: Readonly<Record<KeyStateValue, string>> = {
   denied: 'minions_denied',
 };
 
-/** Keys grouped as wheel `key.list_all` answers: ids by state. */
-export function saltKeyLists(keys: readonly KeyEntry[]): Record<string, string[]> {
-  const out: Record<string, string[]> = { minions: [], minions_pre: [], minions_rejected: [], minions_denied: [] };
+/** Keys grouped as wheel `key.list_all` answers: ids by state, and the master's own under `local`. */
+export function saltKeyLists(keys: readonly KeyEntry[], local = true): Record<string, string[]> {
+  const out: Record<string, string[]> = {
+    ...(local ? { local: ['master.pem', 'master.pub'] } : {}),
+    minions: [],
+    minions_pre: [],
+    minions_rejected: [],
+    minions_denied: [],
+  };
   for (const k of keys) out[SALT_KEY_DIRS[k.state]]!.push(k.id);
   return out;
 }
@@ -78,8 +108,7 @@ export function wheelEnvelope(spec: {
   ret: unknown;
   now: number;
 }): Record<string, unknown> {
-  const tag = `brine/wheel/${spec.jid}`;
-  const stamp = new Date(spec.now).toISOString().replace('T', '_').replace('Z', '');
+  const tag = `salt/wheel/${spec.jid}`;
   return {
     tag,
     data: {
@@ -87,7 +116,7 @@ export function wheelEnvelope(spec: {
       jid: spec.jid,
       tag,
       user: spec.user,
-      _stamp: stamp,
+      _stamp: saltStamp(spec.now),
       return: spec.ret,
       success: true,
     },
