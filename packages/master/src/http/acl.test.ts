@@ -249,6 +249,15 @@ describe("Salt's external_auth patterns (issue #14 item 11)", () => {
     expect(g.mayCall(call('test.echo', ['hello\nworld']))).toBe(false);
   });
 
+  it('reads user keys the same way: a regex where regex syntax shows, else a glob', () => {
+    const a = acl({ 'dev.*': ['test.ping'], 'carol*': ['cmd.run'], '(ann|bob)': ['grains.items'] });
+    expect(a.grantsFor('devops', []).runsFunctions).toBe(true);
+    expect(a.grantsFor('carol2', []).runsFunctions).toBe(true);
+    expect(a.grantsFor('caro', []).runsFunctions).toBe(false);
+    expect(a.grantsFor('bob', []).runsFunctions).toBe(true);
+    expect(a.grantsFor('bobby', []).runsFunctions).toBe(false);
+  });
+
   it('refuses regexes that need backtracking or are too long, with ERR_MASTER_AUTH_CONFIG', () => {
     for (const p of ['(a)\\1.*', '(?=a).*', '(?<!a)b+', 'a'.repeat(300) + '.*', '(unclosed.*'])
       expect(() => acl({ a: [p] }), p).toThrow(expect.objectContaining({ code: HttpErrorCode.authConfig }));

@@ -1,4 +1,4 @@
-import { compileTarget, globMatch, type TargetFacts, type TargetOptions } from '@brine/protocol';
+import { compileTarget, type TargetFacts, type TargetOptions } from '@brine/protocol';
 import type { AclConfig, AclEntryConfig, FunEntryConfig } from '../config-auth.js';
 import { AuthConfigError } from './errors.js';
 import { callAllowed, compileArgSpec, type Call, type FunGrant } from './acl-call.js';
@@ -92,8 +92,8 @@ interface Compiled {
   funs: FunGrant[];
   runner: FunTest[];
   wheel: FunTest[];
-  /** Users whose tokens `{'@tokens': [glob]}` opens, beside the principal's own. */
-  tokenUsers: string[];
+  /** Users whose tokens `{'@tokens': [pattern]}` opens, beside the principal's own. */
+  tokenUsers: AclPattern[];
 }
 
 /**
@@ -104,7 +104,7 @@ interface Compiled {
  * `isAclRegex`), and argument values pass the rules of `argMatches` first.
  */
 export class Acl {
-  readonly #entries: [string, Compiled][] = [];
+  readonly #entries: [string, Compiled, AclPattern | undefined][] = [];
   readonly #cache = new Map<string, Grants>();
 
   /** Compiles every entry; throws {@link AuthConfigError} naming the first that does not. */
@@ -112,7 +112,9 @@ export class Acl {
     for (const [who, list] of Object.entries(config)) {
       const c: Compiled = { raw: list, areas: new Set(), funs: [], runner: [], wheel: [], tokenUsers: [] };
       list.forEach((entry, i) => compileEntry(entry, c, `acl.${who}[${i}]`, targetOptions));
-      this.#entries.push([who, c]);
+      // Salt matches user keys as a glob or a regex (expr_match); here, one reading per key.
+      const named = who === '*' || who.endsWith('%') ? undefined : pattern(who, `acl.${who}`);
+      this.#entries.push([who, c, named]);
     }
   }
 
@@ -125,7 +127,7 @@ export class Acl {
   }
 
   #merge(user: string, groups: readonly string[]): Grants {
-    const named = this.#entries.filter(([who]) => who !== '*' && !who.endsWith('%') && globMatch(who, user));
+    const named = this.#entries.filter(([, , p]) => p?.test(user) === true);
     const grouped = this.#entries.filter(([who]) => who.endsWith('%') && groups.includes(who.slice(0, -1)));
     const star = named.length === 0 ? this.#entries.filter(([who]) => who === '*') : [];
     const all = [...named, ...grouped, ...star].map(([, c]) => c);
@@ -143,7 +145,7 @@ export class Acl {
         minions.filter((m) => !funs.some((g) => (!g.target || g.target(m)) && callAllowed(g, call))).map((m) => m.id),
       allowsEverywhere: (call) => funs.some((g) => !g.target && callAllowed(g, call)),
       mayCall: (call) => funs.some((g) => callAllowed(g, call)),
-      tokensOf: (owner) => areas.has(Area.tokens) && (owner === user || tokenUsers.some((p) => globMatch(p, owner))),
+      tokensOf: (owner) => areas.has(Area.tokens) && (owner === user || tokenUsers.some((p) => p.test(owner))),
       special: (kind, fun) => {
         const area = kind === 'wheel' ? Area.keys : fun.startsWith('manage.') ? Area.minions : Area.jobs;
         return areas.has(area) || (kind === 'wheel' ? wheel : runner).some((test) => test(fun));
@@ -187,7 +189,7 @@ function compileSpecial(key: string, funs: FunEntryConfig[], c: Compiled, where:
   if (key === Area.tokens) {
     // The users whose tokens the holder may manage besides its own: a delegation the admin writes.
     c.areas.add(Area.tokens);
-    c.tokenUsers.push(...patterns);
+    c.tokenUsers.push(...patterns.map((p) => pattern(p, where)));
   } else if (key === '@runner' || key === '@wheel') {
     const tests = patterns.map((p) => pattern(p, where).test);
     (key === '@runner' ? c.runner : c.wheel).push(...tests);
