@@ -259,7 +259,15 @@ describe("Salt's external_auth patterns (issue #14 item 11)", () => {
   });
 
   it('refuses regexes that need backtracking or are too long, with ERR_MASTER_AUTH_CONFIG', () => {
-    for (const p of ['(a)\\1.*', '(?=a).*', '(?<!a)b+', 'a'.repeat(300) + '.*', '(unclosed.*'])
+    for (const p of [
+      '(a)\\1.*',
+      '(?=a).*',
+      '(?<!a)b+',
+      'a'.repeat(300) + '.*',
+      '(unclosed.*',
+      '(?i)test\\..*',
+      '(?P<m>test)\\..*',
+    ])
       expect(() => acl({ a: [p] }), p).toThrow(expect.objectContaining({ code: HttpErrorCode.authConfig }));
   });
 
