@@ -39,7 +39,7 @@ beforeAll(async () => {
     minions: ['au-a', 'au-b'],
     master: {
       users: { alice: { password_hash: hashed.stdout.trim() }, ci: {} },
-      acl: { alice: ['test.*', '@tokens', '@jobs'], ci: [{ 'au-a': ['test.ping'] }] },
+      acl: { alice: ['test.*', { '@tokens': ['ci'] }, '@jobs'], ci: [{ 'au-a': ['test.ping'] }] },
       hooks: { deploy: { secret: HOOK_SECRET, job: { target: 'au-b', fun: 'test.ping' } } },
     },
   }).start();

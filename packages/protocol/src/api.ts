@@ -84,6 +84,8 @@ export const ApiErrorCode = {
   badRequest: 'ERR_REQUEST_INVALID',
   noMinions: 'ERR_NO_MINIONS_MATCHED',
   targetSyntax: 'ERR_TARGET_SYNTAX',
+  /** A target expression longer than the master evaluates (1,024 characters). */
+  targetTooLong: 'ERR_TARGET_TOO_LONG',
   notFound: 'ERR_NOT_FOUND',
   internal: 'ERR_INTERNAL',
 } as const;

@@ -1,7 +1,9 @@
-import { compileTarget, globMatch, type TargetFacts, type TargetOptions } from '@brine/protocol';
-import type { AclConfig, AclEntryConfig, ArgSpecConfig, FunEntryConfig } from '../config-auth.js';
+import { compileTarget, type TargetFacts, type TargetOptions } from '@brine/protocol';
+import type { AclConfig, AclEntryConfig, FunEntryConfig } from '../config-auth.js';
 import { AuthConfigError } from './errors.js';
-import { callAllowed, type Call, type FunGrant } from './acl-call.js';
+import { callAllowed, compileArgSpec, type Call, type FunGrant } from './acl-call.js';
+import { compileAclPattern, type AclPattern } from './acl-pattern.js';
+import { AclRegexError } from './acl-regex.js';
 
 export type { Call } from './acl-call.js';
 
@@ -41,6 +43,16 @@ export interface Grants {
   denied(call: Call, minions: readonly TargetFacts[]): string[];
   /** Whether a call is allowed on every minion, whatever the target (a bare function grant). */
   allowsEverywhere(call: Call): boolean;
+  /**
+   * Whether some grant allows the call's function with these arguments on some minion: when not,
+   * the ACL answers 403 alone, before the target is evaluated against the fleet.
+   */
+  mayCall(call: Call): boolean;
+  /**
+   * Whether the principal may make, list and revoke tokens of a user: its own with `@tokens`,
+   * another's only where `{'@tokens': [user glob]}` names it (the admin: everyone's).
+   */
+  tokensOf(user: string): boolean;
   /** salt-api runner (`jobs.*`, `manage.*`) and wheel (`key.*`) functions, by area or by `{'@runner': [glob]}`. */
   special(kind: 'runner' | 'wheel', fun: string): boolean;
 }
@@ -53,6 +65,8 @@ export const ADMIN_GRANTS: Grants = {
   can: () => true,
   denied: () => [],
   allowsEverywhere: () => true,
+  mayCall: () => true,
+  tokensOf: () => true,
   special: () => true,
 };
 
@@ -64,33 +78,43 @@ export const NO_GRANTS: Grants = {
   can: () => false,
   denied: (_call, minions) => minions.map((m) => m.id),
   allowsEverywhere: () => false,
+  mayCall: () => false,
+  tokensOf: () => false,
   special: () => false,
 };
+
+/** Whether a runner or wheel function (`jobs.lookup_jid`) is granted. */
+type FunTest = (fun: string) => boolean;
 
 interface Compiled {
   raw: AclEntryConfig[];
   areas: Set<AreaValue>;
   funs: FunGrant[];
-  runner: string[];
-  wheel: string[];
+  runner: FunTest[];
+  wheel: FunTest[];
+  /** Users whose tokens `{'@tokens': [pattern]}` opens, beside the principal's own. */
+  tokenUsers: AclPattern[];
 }
 
 /**
  * A compiled ACL in Salt's external_auth shape. Default deny: a user with no entry may do
  * nothing but log in and out. Entries apply to a user by exact name or glob, to `group%` members,
- * and `*` to users no named entry matched (Salt's rule). Targets are compound expressions;
- * function and argument patterns are globs (Salt uses regexes: see docs/api.md).
+ * and `*` to users no named entry matched (Salt's rule). Targets are compound expressions, as in
+ * Salt's `auth_check`; function and argument patterns are Salt's regexes or Brine's globs (see
+ * `isAclRegex`), and argument values pass the rules of `argMatches` first.
  */
 export class Acl {
-  readonly #entries: [string, Compiled][] = [];
+  readonly #entries: [string, Compiled, AclPattern | undefined][] = [];
   readonly #cache = new Map<string, Grants>();
 
   /** Compiles every entry; throws {@link AuthConfigError} naming the first that does not. */
   constructor(config: AclConfig, targetOptions: TargetOptions = {}) {
     for (const [who, list] of Object.entries(config)) {
-      const c: Compiled = { raw: list, areas: new Set(), funs: [], runner: [], wheel: [] };
+      const c: Compiled = { raw: list, areas: new Set(), funs: [], runner: [], wheel: [], tokenUsers: [] };
       list.forEach((entry, i) => compileEntry(entry, c, `acl.${who}[${i}]`, targetOptions));
-      this.#entries.push([who, c]);
+      // Salt matches user keys as a glob or a regex (expr_match); here, one reading per key.
+      const named = who === '*' || who.endsWith('%') ? undefined : pattern(who, `acl.${who}`);
+      this.#entries.push([who, c, named]);
     }
   }
 
@@ -103,7 +127,7 @@ export class Acl {
   }
 
   #merge(user: string, groups: readonly string[]): Grants {
-    const named = this.#entries.filter(([who]) => who !== '*' && !who.endsWith('%') && globMatch(who, user));
+    const named = this.#entries.filter(([, , p]) => p?.test(user) === true);
     const grouped = this.#entries.filter(([who]) => who.endsWith('%') && groups.includes(who.slice(0, -1)));
     const star = named.length === 0 ? this.#entries.filter(([who]) => who === '*') : [];
     const all = [...named, ...grouped, ...star].map(([, c]) => c);
@@ -111,6 +135,7 @@ export class Acl {
     const funs = all.flatMap((c) => c.funs);
     const runner = all.flatMap((c) => c.runner);
     const wheel = all.flatMap((c) => c.wheel);
+    const tokenUsers = all.flatMap((c) => c.tokenUsers);
     return {
       admin: false,
       perms: all.flatMap((c) => c.raw),
@@ -119,9 +144,11 @@ export class Acl {
       denied: (call, minions) =>
         minions.filter((m) => !funs.some((g) => (!g.target || g.target(m)) && callAllowed(g, call))).map((m) => m.id),
       allowsEverywhere: (call) => funs.some((g) => !g.target && callAllowed(g, call)),
+      mayCall: (call) => funs.some((g) => callAllowed(g, call)),
+      tokensOf: (owner) => areas.has(Area.tokens) && (owner === user || tokenUsers.some((p) => p.test(owner))),
       special: (kind, fun) => {
         const area = kind === 'wheel' ? Area.keys : fun.startsWith('manage.') ? Area.minions : Area.jobs;
-        return areas.has(area) || (kind === 'wheel' ? wheel : runner).some((p) => globMatch(p, fun));
+        return areas.has(area) || (kind === 'wheel' ? wheel : runner).some((test) => test(fun));
       },
     };
   }
@@ -130,7 +157,7 @@ export class Acl {
 function compileEntry(entry: AclEntryConfig, c: Compiled, where: string, options: TargetOptions): void {
   if (typeof entry === 'string') {
     if (entry.startsWith('@')) for (const a of areasOf(entry, where)) c.areas.add(a);
-    else c.funs.push({ fun: entry });
+    else c.funs.push({ fun: pattern(entry, where) });
     return;
   }
   for (const [key, funs] of Object.entries(entry)) {
@@ -138,7 +165,7 @@ function compileEntry(entry: AclEntryConfig, c: Compiled, where: string, options
     else {
       const compiled = compileTarget(key, 'compound', options);
       if (!compiled.ok) throw new AuthConfigError(`${where}: target '${key}': ${compiled.error.message}`);
-      for (const f of funs) c.funs.push(...funGrants(f, compiled.match));
+      for (const f of funs) c.funs.push(...funGrants(f, compiled.match, where));
     }
   }
 }
@@ -156,21 +183,52 @@ function areasOf(name: string, where: string): readonly AreaValue[] {
 function compileSpecial(key: string, funs: FunEntryConfig[], c: Compiled, where: string): void {
   const module = key.slice(1);
   const patterns = funs.map((f) => {
-    if (typeof f !== 'string') throw new AuthConfigError(`${where}: '${key}' takes function globs only`);
+    if (typeof f !== 'string') throw new AuthConfigError(`${where}: '${key}' takes function patterns only`);
     return f;
   });
-  if (key === '@runner') c.runner.push(...patterns);
-  else if (key === '@wheel') c.wheel.push(...patterns);
-  else if (RUNNER_MODULES.has(module)) c.runner.push(...patterns.map((p) => `${module}.${p}`));
-  else if (module === 'key') c.wheel.push(...patterns.map((p) => `key.${p}`));
-  else throw new AuthConfigError(`${where}: unknown grant '${key}'; expected @runner, @wheel, @jobs, @manage or @key`);
+  if (key === Area.tokens) {
+    // The users whose tokens the holder may manage besides its own: a delegation the admin writes.
+    c.areas.add(Area.tokens);
+    c.tokenUsers.push(...patterns.map((p) => pattern(p, where)));
+  } else if (key === '@runner' || key === '@wheel') {
+    const tests = patterns.map((p) => pattern(p, where).test);
+    (key === '@runner' ? c.runner : c.wheel).push(...tests);
+  } else if (RUNNER_MODULES.has(module) || module === 'key') {
+    // Salt's `{'@jobs': [fun]}`: the pattern names functions of that module only.
+    const tests = patterns.map((p) => inModule(module, pattern(p, where)));
+    (module === 'key' ? c.wheel : c.runner).push(...tests);
+  } else
+    throw new AuthConfigError(
+      `${where}: unknown grant '${key}'; expected @runner, @wheel, @jobs, @manage, @key or @tokens`,
+    );
 }
 
-function funGrants(f: FunEntryConfig, target: FunGrant['target']): FunGrant[] {
-  if (typeof f === 'string') return [{ fun: f, target }];
+function inModule(module: string, p: AclPattern): FunTest {
+  return (fun) => fun.startsWith(`${module}.`) && p.test(fun.slice(module.length + 1));
+}
+
+/** Compiles a function or argument pattern, naming the config path when it does not compile. */
+function pattern(source: string, where: string): AclPattern {
+  try {
+    return compileAclPattern(source);
+  } catch (err) {
+    if (err instanceof AclRegexError) throw new AuthConfigError(`${where}: pattern '${source}': ${err.message}`);
+    throw err;
+  }
+}
+
+function funGrants(f: FunEntryConfig, target: FunGrant['target'], where: string): FunGrant[] {
+  if (typeof f === 'string') return [{ fun: pattern(f, where), target }];
   return Object.entries(f).map(([fun, spec]) => ({
-    fun,
+    fun: pattern(fun, where),
     target,
-    args: (Array.isArray(spec) ? spec : [spec]) as ArgSpecConfig[],
+    args: (Array.isArray(spec) ? spec : [spec]).map((one) => {
+      try {
+        return compileArgSpec(one);
+      } catch (err) {
+        if (err instanceof AclRegexError) throw new AuthConfigError(`${where}: ${fun}: ${err.message}`);
+        throw err;
+      }
+    }),
   }));
 }

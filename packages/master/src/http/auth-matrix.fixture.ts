@@ -171,13 +171,13 @@ export const MATRIX_ROWS: readonly MatrixRow[] = [
   {
     route: 'POST /api/v1/tokens',
     allowed: ['u-tokens'],
-    request: () => ({ url: '/api/v1/tokens', body: { user: 'u-run', ttlSeconds: 60 } }),
+    request: () => ({ url: '/api/v1/tokens', body: { user: 'u-tokens', ttlSeconds: 60 } }),
   },
   { route: 'GET /api/v1/tokens', allowed: ['u-tokens'], request: get('/api/v1/tokens') },
   {
     route: 'DELETE /api/v1/tokens/:id',
     allowed: ['u-tokens'],
-    request: (fx) => ({ url: `/api/v1/tokens/${fx.tokenFor('u-run').split('.')[0]}` }),
+    request: (fx) => ({ url: `/api/v1/tokens/${fx.tokenFor('u-tokens').split('.')[0]}` }),
   },
   { route: 'POST /', allowed: ['u-run'], request: () => ({ url: '/', body: low }) },
   {

@@ -7,6 +7,9 @@ import type { Principal } from './auth.js';
 import { ForbiddenError, HttpError } from './errors.js';
 import type { ApiServices } from './route.js';
 
+/** The longest target expression the master evaluates, in characters (each id, for a list). */
+export const MAX_TARGET_CHARS = 1024;
+
 const FORBIDDEN_TARGET =
   'not allowed to run this function on every minion the target selects (or the target selects none you may use). No command was sent, no jid was assigned.';
 
@@ -16,15 +19,37 @@ function factsOf(s: ApiServices, id: string): TargetFacts {
 }
 
 /**
+ * 400 `ERR_TARGET_TOO_LONG` for a target over {@link MAX_TARGET_CHARS}: a bound on what a caller
+ * makes the master evaluate against every minion (issue #13 finding 2).
+ */
+function checkTargetSize(request: JobRequest): void {
+  const t = request.target;
+  const longest =
+    typeof t === 'string'
+      ? t.length
+      : request.targetType === 'list'
+        ? t.reduce((n, id) => Math.max(n, id.length), 0)
+        : t.join(',').length;
+  if (longest > MAX_TARGET_CHARS)
+    throw new HttpError(400, ApiErrorCode.targetTooLong, `the target is longer than ${MAX_TARGET_CHARS} characters`);
+}
+
+/**
  * Checks a job against the principal's ACL without starting it: 403 when the target selects a
  * minion the function (with these arguments) is not allowed on, or selects none at all (an empty
  * match must never mean "allowed", CVE-2022-22941, and telling "none" from "not yours" would show
  * which minions exist). Returns the selected minions.
+ *
+ * Where the ACL can answer alone (no grant allows this function with these arguments anywhere),
+ * it answers 403 before the target is evaluated against the fleet: a user without the grant
+ * cannot make the master run its regex over every minion (issue #13 finding 2).
  */
 export function checkJob(s: ApiServices, p: Principal, request: JobRequest): string[] {
+  checkTargetSize(request);
+  const call = { fun: request.fun, args: request.args, kwargs: request.kwargs };
+  if (!p.grants.mayCall(call)) throw new ForbiddenError(FORBIDDEN_TARGET);
   const preview = s.manager.preview(request.target, request.targetType);
   if (!preview.ok) throw new HttpError(400, preview.error.code, preview.error.message, preview.error);
-  const call = { fun: request.fun, args: request.args, kwargs: request.kwargs };
   if (preview.minions.length === 0 && !p.grants.allowsEverywhere(call)) throw new ForbiddenError(FORBIDDEN_TARGET);
   if (
     p.grants.denied(
@@ -39,6 +64,7 @@ export function checkJob(s: ApiServices, p: Principal, request: JobRequest): str
 /** The minions a job would target, after the same checks as starting it (none for the admin). */
 export function previewJob(s: ApiServices, p: Principal, request: JobRequest): string[] {
   if (!p.grants.admin) return checkJob(s, p, request);
+  checkTargetSize(request);
   const preview = s.manager.preview(request.target, request.targetType);
   if (!preview.ok) throw new HttpError(400, preview.error.code, preview.error.message, preview.error);
   return preview.minions;
@@ -53,6 +79,7 @@ export function startJob(s: ApiServices, p: Principal, request: JobRequest, req:
   req.audit.fun = request.fun;
   req.audit.target = auditTarget(request.target);
   if (!p.grants.admin) checkJob(s, p, request);
+  else checkTargetSize(request);
   const call = { fun: request.fun, args: request.args, kwargs: request.kwargs };
   const allowed = (ids: string[]): StartRefusal | undefined =>
     p.grants.denied(

@@ -12,8 +12,16 @@ beforeAll(async () => {
       admin: { password: 'adm' },
       ci: {},
       locked: { password: 'pw', disabled: true },
+      self: { password: 'pw' },
+      lead: { password: 'pw' },
     },
-    acl: { 'ops%': ['test.*'], admin: ['@tokens'], ci: [{ 'web*': ['test.ping'] }] },
+    acl: {
+      'ops%': ['test.*'],
+      admin: [{ '@tokens': ['*'] }],
+      ci: [{ 'web*': ['test.ping'] }],
+      self: ['@tokens', 'test.ping'],
+      lead: [{ '@tokens': ['c*'] }],
+    },
   });
 });
 afterAll(async () => fx?.close());
@@ -106,5 +114,39 @@ describe('/api/v1/tokens (@tokens)', () => {
       expect(res.status).toBe(400);
     }
     expect((await call(fx.app, 'DELETE', '/api/v1/tokens/0123456789abcdef', { token: admin })).status).toBe(404);
+  });
+});
+
+describe('@tokens escalation', () => {
+  const login = async (username: string) =>
+    (await call(fx.app, 'POST', '/api/v1/login', { body: { username, password: 'pw' } })).json.token as string;
+  const mint = (token: string, user: string) =>
+    call(fx.app, 'POST', '/api/v1/tokens', { token, body: { user, ttlSeconds: 3600 } });
+
+  it('lets a bare @tokens holder make tokens for itself only', async () => {
+    const self = await login('self');
+    expect((await mint(self, 'self')).status).toBe(201);
+    for (const user of ['alice', 'ci', 'admin', 'lead', 'root']) {
+      const res = await mint(self, user);
+      expect(res.status, user).toBe(403);
+      expect(res.json.code).toBe('ERR_AUTH_FORBIDDEN');
+    }
+  });
+
+  it("lets {'@tokens': [glob]} make tokens for the users it names, and for itself", async () => {
+    const lead = await login('lead');
+    expect((await mint(lead, 'ci')).status).toBe(201);
+    expect((await mint(lead, 'lead')).status).toBe(201);
+    expect((await mint(lead, 'alice')).status).toBe(403);
+  });
+
+  it("lists and revokes only the tokens of users it manages; another's answers 404", async () => {
+    const self = await login('self');
+    const alices = (await call(fx.app, 'POST', '/api/v1/login', { body: { username: 'alice', password: 'pw' } })).json;
+    const listed = (await call(fx.app, 'GET', '/api/v1/tokens', { token: self })).json.tokens as { user: string }[];
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.every((t) => t.user === 'self')).toBe(true);
+    expect((await call(fx.app, 'DELETE', `/api/v1/tokens/${alices.id}`, { token: self })).status).toBe(404);
+    expect((await call(fx.app, 'GET', '/api/v1/whoami', { token: alices.token })).status).toBe(200);
   });
 });

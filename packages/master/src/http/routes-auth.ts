@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ACCOUNT_NAME_PATTERN } from '../config-auth.js';
 import { ADMIN_USER, Permission, principalOf, type Principal } from './auth.js';
-import { BadRequestError, NotFoundError, UnauthenticatedError } from './errors.js';
+import { BadRequestError, ForbiddenError, NotFoundError, UnauthenticatedError } from './errors.js';
 import { route, type ApiServices, type RouteSpec } from './route.js';
 import { TokenKind, type TokenInfo } from './tokens.js';
 
@@ -83,10 +83,15 @@ export function authRoutes(s: ApiServices): RouteSpec[] {
       url: '/api/v1/tokens',
       permission: Permission.tokens,
       tag: 'auth',
-      summary: 'Make a long-lived API token for a configured user (brine-token create); the token is shown once',
+      summary:
+        "Make a long-lived API token for yourself, or a user {'@tokens': [glob]} names (brine-token create); shown once",
       status: 201,
       body: createBody,
       handler: async ({ req, principal, body }) => {
+        // A token carries its user's rights, so making one for another user is acting as that
+        // user: only where the ACL delegates it ({'@tokens': [user glob]}), never by `@tokens` alone.
+        if (!principal.grants.tokensOf(body.user))
+          throw new ForbiddenError(`not allowed to make tokens for ${body.user}`);
         if (body.user === ADMIN_USER || !s.accounts.get(body.user))
           throw new BadRequestError(`no enabled user ${body.user} in the master config`);
         if (body.ttlSeconds * 1000 > s.maxTokenTtlMs)
@@ -107,19 +112,21 @@ export function authRoutes(s: ApiServices): RouteSpec[] {
       url: '/api/v1/tokens',
       permission: Permission.tokens,
       tag: 'auth',
-      summary: 'Session and API tokens that have not expired (ids and owners, never the tokens)',
-      handler: async () => ({ tokens: s.tokens.list() }),
+      summary: 'Unexpired session and API tokens whose owners you manage (ids and owners, never the tokens)',
+      handler: async ({ principal }) => ({ tokens: s.tokens.list().filter((t) => principal.grants.tokensOf(t.user)) }),
     }),
     route({
       method: 'DELETE',
       url: '/api/v1/tokens/:id',
       permission: Permission.tokens,
       tag: 'auth',
-      summary: 'Revoke a token by id (brine-token revoke)',
+      summary: 'Revoke a token you manage by id (brine-token revoke)',
       params: idParams,
-      handler: async ({ req, params: { id } }) => {
+      handler: async ({ req, principal, params: { id } }) => {
         req.audit.detail = `token ${id}`;
-        const info = s.tokens.revoke(id);
+        // Someone else's token answers as an unknown one: ids are not secret, but a revoke is.
+        const owner = s.tokens.list().find((t) => t.id === id)?.user;
+        const info = owner !== undefined && principal.grants.tokensOf(owner) ? s.tokens.revoke(id) : undefined;
         if (!info) throw new NotFoundError(`no token ${id}`);
         return { id, revoked: true, user: info.user };
       },
