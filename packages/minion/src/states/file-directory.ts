@@ -1,0 +1,99 @@
+import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { octalMode } from '../modules/schemas.js';
+import { applyOwnership, planOwnership, type Ownership } from './file-ownership.js';
+import { ownershipArgs, statePath } from './schemas.js';
+import { failed, guarded, stateResult } from './result.js';
+import { defineState, type StateContext, type StateResult } from './types.js';
+
+const directoryArgs = z.object({
+  name: statePath,
+  ...ownershipArgs,
+  /** Salt's name for the directory's mode; `mode` is accepted as an alias. */
+  dir_mode: octalMode.optional(),
+  makedirs: z.boolean().default(false),
+  clean: z.boolean().default(false),
+  /** Glob-free names (basenames) that `clean` keeps. */
+  exclude: z.array(z.string()).default([]),
+});
+
+type DirectoryArgs = z.output<typeof directoryArgs>;
+
+/** `file.directory`: a directory with owner, group and mode; `clean` empties it of everything else. */
+export const directory = defineState({
+  name: 'file.directory',
+  doc: `Makes sure a directory exists with the given \`user\`, \`group\` and \`dir_mode\` (or \`mode\`).
+\`makedirs\` creates missing parents. \`clean: true\` removes everything inside it (but names in
+\`exclude\`): Brine does not know other states' files here, so keep clean for directories
+managed whole. Changes: {<path>: "New Dir"}, \`user\`, \`group\`, \`mode\`, \`removed\`.
+
+SLS Example:
+
+    /srv/app:
+      file.directory:
+        - user: www-data
+        - dir_mode: '0755'
+        - makedirs: true`,
+  args: directoryArgs,
+  run: (a, ctx) => guarded(a.name, () => ensureDirectory(a, ctx)),
+});
+
+async function ensureDirectory(a: DirectoryArgs, ctx: StateContext): Promise<StateResult> {
+  const st = await lstat(a.name).catch(() => undefined);
+  if (st && !st.isDirectory()) return failed(a.name, `Specified location ${a.name} exists and is a file`);
+  if (!st && !a.makedirs && !(await stat(dirname(a.name)).catch(() => undefined))) {
+    return failed(a.name, `No directory to create ${a.name} in`);
+  }
+  const want: Ownership = { user: a.user, group: a.group, mode: a.dir_mode ?? a.mode };
+  const plan = await planOwnership(st ? a.name : undefined, want);
+  const removed = a.clean && st ? await entriesToClean(a.name, a.exclude) : [];
+  const changes: Record<string, unknown> = {
+    ...(st ? {} : { [a.name]: 'New Dir' }),
+    ...plan.changes,
+    ...(removed.length > 0 ? { removed } : {}),
+  };
+  if (Object.keys(changes).length === 0) {
+    return stateResult(a.name, { comment: `Directory ${a.name} is in the correct state` });
+  }
+  if (ctx.test) {
+    const what = st ? 'changed' : 'created';
+    return stateResult(a.name, { result: null, comment: `The directory ${a.name} is set to be ${what}`, changes });
+  }
+  if (!st) await mkdir(a.name, { recursive: true, mode: want.mode ?? 0o755 });
+  await applyOwnership(a.name, await planOwnership(a.name, want), want);
+  for (const path of removed) await rm(path, { recursive: true, force: true });
+  return stateResult(a.name, { comment: `Directory ${a.name} updated`, changes });
+}
+
+async function entriesToClean(dir: string, exclude: readonly string[]): Promise<string[]> {
+  const names = await readdir(dir);
+  return names
+    .filter((n) => !exclude.includes(n))
+    .map((n) => join(dir, n))
+    .sort();
+}
+
+/** `file.absent`: a path that must not exist. */
+export const absent = defineState({
+  name: 'file.absent',
+  doc: `Makes sure a file, symlink or directory (with its contents) does not exist. Refuses "/".
+Changes: {removed: <path>}.
+
+SLS Example:
+
+    /etc/cron.d/old-job:
+      file.absent`,
+  args: z.object({ name: statePath }),
+  run: ({ name }, ctx) =>
+    guarded(name, async () => {
+      if (resolve(name) === '/') return failed(name, 'Refusing to make "/" absent');
+      const st = await lstat(name).catch(() => undefined);
+      if (!st) return stateResult(name, { comment: `File ${name} is not present` });
+      const kind = st.isDirectory() ? 'directory' : 'file';
+      const changes = { removed: name };
+      if (ctx.test) return stateResult(name, { result: null, comment: `File ${name} is set for removal`, changes });
+      await rm(name, { recursive: true, force: true });
+      return stateResult(name, { comment: `Removed ${kind} ${name}`, changes });
+    }),
+});

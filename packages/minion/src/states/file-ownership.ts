@@ -1,0 +1,50 @@
+import { chmod, chown, lstat } from 'node:fs/promises';
+import { formatMode } from '../modules/schemas.js';
+import { resolveGroup, resolveUser } from '../modules/users.js';
+
+/** The owner, group and mode a file state wants; each is left alone when undefined. */
+export interface Ownership {
+  user?: string | number | undefined;
+  group?: string | number | undefined;
+  /** Permission bits, already parsed from octal. */
+  mode?: number | undefined;
+}
+
+/** What would change on a path to meet an {@link Ownership}, in Salt's change keys. */
+export interface OwnershipPlan {
+  changes: { user?: string; group?: string; mode?: string };
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Compares a path's owner, group and mode with what is wanted, without changing anything. A path
+ * that does not exist yet needs everything given. Throws a coded error for an unknown user/group.
+ */
+export async function planOwnership(path: string | undefined, want: Ownership): Promise<OwnershipPlan> {
+  const uid = want.user === undefined ? -1 : (await resolveUser(want.user)).uid;
+  const gid = want.group === undefined ? -1 : await resolveGroup(want.group);
+  const st = path === undefined ? undefined : await lstat(path).catch(() => undefined);
+  const changes: OwnershipPlan['changes'] = {};
+  if (want.user !== undefined && st?.uid !== uid) changes.user = String(want.user);
+  if (want.group !== undefined && st?.gid !== gid) changes.group = String(want.group);
+  if (want.mode !== undefined && (st === undefined || (st.mode & 0o7777) !== want.mode)) {
+    changes.mode = formatMode(want.mode);
+  }
+  return { changes, uid, gid };
+}
+
+/** Applies a plan from {@link planOwnership} to a path (owner first: chown clears setuid bits). */
+export async function applyOwnership(path: string, plan: OwnershipPlan, want: Ownership): Promise<void> {
+  if (plan.changes.user !== undefined || plan.changes.group !== undefined) {
+    await chown(path, plan.uid, plan.gid);
+  }
+  if (want.mode !== undefined && (plan.changes.mode !== undefined || plan.changes.user !== undefined)) {
+    await chmod(path, want.mode);
+  }
+}
+
+/** The ownership arguments a state received, without the undefined ones. */
+export function ownershipOf(args: Ownership): Ownership {
+  return { user: args.user, group: args.group, mode: args.mode };
+}
