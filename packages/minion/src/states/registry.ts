@@ -1,13 +1,15 @@
 import { cmdStates } from './cmd.js';
 import { fileStates } from './file.js';
+import { groupStates } from './group.js';
 import { moduleStates } from './module.js';
 import { testStates } from './test.js';
 import type { StateFunction } from './types.js';
+import { userStates } from './user.js';
 
 /** Builds the registry of every state function, keyed by `module.function`. Throws on a duplicate name. */
 export function createStateRegistry(): Map<string, StateFunction> {
   const registry = new Map<string, StateFunction>();
-  for (const fn of [...fileStates, ...cmdStates, ...moduleStates, ...testStates]) {
+  for (const fn of [...fileStates, ...cmdStates, ...moduleStates, ...testStates, ...userStates, ...groupStates]) {
     if (registry.has(fn.name)) throw new Error(`duplicate state function ${fn.name}`);
     registry.set(fn.name, fn);
   }
