@@ -1,4 +1,5 @@
 import { cmdStates } from './cmd.js';
+import { cronStates } from './cron.js';
 import { fileStates } from './file.js';
 import { groupStates } from './group.js';
 import { moduleStates } from './module.js';
@@ -9,7 +10,15 @@ import { userStates } from './user.js';
 /** Builds the registry of every state function, keyed by `module.function`. Throws on a duplicate name. */
 export function createStateRegistry(): Map<string, StateFunction> {
   const registry = new Map<string, StateFunction>();
-  for (const fn of [...fileStates, ...cmdStates, ...moduleStates, ...testStates, ...userStates, ...groupStates]) {
+  for (const fn of [
+    ...fileStates,
+    ...cmdStates,
+    ...moduleStates,
+    ...testStates,
+    ...userStates,
+    ...groupStates,
+    ...cronStates,
+  ]) {
     if (registry.has(fn.name)) throw new Error(`duplicate state function ${fn.name}`);
     registry.set(fn.name, fn);
   }
