@@ -3,6 +3,7 @@ import { cronStates } from './cron.js';
 import { fileStates } from './file.js';
 import { groupStates } from './group.js';
 import { moduleStates } from './module.js';
+import { pkgStates } from './pkg.js';
 import { testStates } from './test.js';
 import type { StateFunction } from './types.js';
 import { userStates } from './user.js';
@@ -10,15 +11,17 @@ import { userStates } from './user.js';
 /** Builds the registry of every state function, keyed by `module.function`. Throws on a duplicate name. */
 export function createStateRegistry(): Map<string, StateFunction> {
   const registry = new Map<string, StateFunction>();
-  for (const fn of [
+  const all = [
     ...fileStates,
+    ...pkgStates,
     ...cmdStates,
-    ...moduleStates,
-    ...testStates,
     ...userStates,
     ...groupStates,
     ...cronStates,
-  ]) {
+    ...moduleStates,
+    ...testStates,
+  ];
+  for (const fn of all) {
     if (registry.has(fn.name)) throw new Error(`duplicate state function ${fn.name}`);
     registry.set(fn.name, fn);
   }
