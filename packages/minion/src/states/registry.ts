@@ -4,6 +4,7 @@ import { fileStates } from './file.js';
 import { groupStates } from './group.js';
 import { moduleStates } from './module.js';
 import { pkgStates } from './pkg.js';
+import { createServiceStates } from './service.js';
 import { testStates } from './test.js';
 import type { StateFunction } from './types.js';
 import { userStates } from './user.js';
@@ -14,6 +15,7 @@ export function createStateRegistry(): Map<string, StateFunction> {
   const all = [
     ...fileStates,
     ...pkgStates,
+    ...createServiceStates(),
     ...cmdStates,
     ...userStates,
     ...groupStates,
