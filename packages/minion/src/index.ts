@@ -3,3 +3,5 @@ export { loadMinionConfig, minionConfigSchema, type MinionConfig } from './confi
 export { startSwarm, type Swarm, type SwarmOptions } from './swarm.js';
 export { createRegistry, prepareCall } from './modules/registry.js';
 export type { ModuleContext, ModuleFunction, ModuleResult } from './modules/types.js';
+export { createStateRegistry } from './states/registry.js';
+export { defineState, type StateContext, type StateFunction, type StateResult } from './states/types.js';

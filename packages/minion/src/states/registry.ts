@@ -1,6 +1,8 @@
+import { archiveStates } from './archive.js';
 import { cmdStates } from './cmd.js';
 import { cronStates } from './cron.js';
 import { fileStates } from './file.js';
+import { gitStates } from './git.js';
 import { groupStates } from './group.js';
 import { moduleStates } from './module.js';
 import { pkgStates } from './pkg.js';
@@ -20,6 +22,8 @@ export function createStateRegistry(): Map<string, StateFunction> {
     ...userStates,
     ...groupStates,
     ...cronStates,
+    ...archiveStates,
+    ...gitStates,
     ...moduleStates,
     ...testStates,
   ];
