@@ -54,14 +54,16 @@ SLS Example:
       const gid = a.group === undefined ? -1 : await resolveGroup(a.group);
       const ownerWrong = st !== undefined && ((uid !== -1 && st.uid !== uid) || (gid !== -1 && st.gid !== gid));
       if (current === a.target && !ownerWrong) {
-        return stateResult(a.name, { comment: `Symlink ${a.name} is present and points at ${a.target}` });
+        return stateResult(a.name, { comment: `The symlink ${a.name} is present` });
       }
       const changes: Record<string, unknown> =
         current === a.target ? { ownership: a.name } : st ? { change: a.name } : { new: a.name };
       if (ctx.test) {
         return stateResult(a.name, {
           result: null,
-          comment: `Symlink ${a.name} to ${a.target} is set for creation`,
+          comment: st
+            ? `Link ${a.name} target is set to be changed to ${a.target}`
+            : `Symlink ${a.name} to ${a.target} is set for creation`,
           changes,
         });
       }

@@ -8,14 +8,21 @@ const groupName = z
   .regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'must be a group name')
   .max(32);
 
-const presentArgs = z.object({
-  name: groupName,
-  gid: z.number().int().nonnegative().optional(),
-  system: z.boolean().default(false),
-  members: z.array(groupName).optional(),
-  addusers: z.array(groupName).default([]),
-  delusers: z.array(groupName).default([]),
-});
+const presentArgs = z
+  .object({
+    name: groupName,
+    gid: z.number().int().nonnegative().optional(),
+    system: z.boolean().default(false),
+    members: z.array(groupName).optional(),
+    addusers: z.array(groupName).default([]),
+    delusers: z.array(groupName).default([]),
+  })
+  .refine((a) => a.members === undefined || (a.addusers.length === 0 && a.delusers.length === 0), {
+    message: 'members cannot be used together with addusers or delusers',
+  })
+  .refine((a) => !a.addusers.some((u) => a.delusers.includes(u)), {
+    message: 'the same user cannot be in both addusers and delusers',
+  });
 
 type PresentArgs = z.output<typeof presentArgs>;
 
@@ -34,6 +41,13 @@ async function ensureGroup(a: PresentArgs, ctx: StateContext): Promise<StateResu
     return stateResult(a.name, { result: false, comment: `Users not present: ${unknown.join(', ')}` });
   const have = (await readGroups()).find((g) => g.name === a.name);
   if (!have) {
+    const taken = a.gid === undefined ? undefined : (await readGroups()).find((g) => g.gid === a.gid);
+    if (taken) {
+      return stateResult(a.name, {
+        result: false,
+        comment: `Group ${a.name} is not present but gid ${a.gid} is already taken by group ${taken.name}`,
+      });
+    }
     if (ctx.test) return stateResult(a.name, { result: null, comment: `Group ${a.name} set to be added` });
     await accountTool(
       ['groupadd', ...(a.gid !== undefined ? ['-g', String(a.gid)] : []), ...(a.system ? ['-r'] : []), '--', a.name],

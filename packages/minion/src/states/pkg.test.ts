@@ -138,7 +138,10 @@ describe.runIf(canBuildDeb)('pkg states with real apt and dpkg', () => {
     execFileSync('dpkg-deb', ['--build', build, join(t.fileRoot, `${name}.deb`)], { stdio: 'ignore' });
     const args = { name, sources: [{ [name]: `salt://${name}.deb` }] };
     try {
-      expect(await applyState(pkg('installed'), args, t.state, { test: true })).toMatchObject({ result: null });
+      expect(await applyState(pkg('installed'), args, t.state, { test: true })).toMatchObject({
+        result: null,
+        changes: { [name]: { old: '', new: 'installed' } },
+      });
       expect(await applyState(pkg('installed'), args, t.state)).toMatchObject({
         result: true,
         changes: { [name]: { old: '', new: '2.0' } },

@@ -83,7 +83,7 @@ async function ensureInstalled(a: z.output<typeof installedArgs>, ctx: StateCont
             false,
           );
     const changes = Object.fromEntries(
-      todo.map((t) => [t.name, { old: have[t.name] ?? '', new: t.version ?? candidates[t.name] ?? '' }]),
+      todo.map((t) => [t.name, { old: have[t.name] ?? '', new: t.version ?? (candidates[t.name] || 'installed') }]),
     );
     return stateResult(a.name, {
       result: null,

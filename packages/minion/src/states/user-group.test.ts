@@ -140,4 +140,13 @@ describe.runIf(canManage)('group.present and group.absent on this host', () => {
       comment: 'Group not present',
     });
   });
+
+  it('refuses a gid another group has, and members mixed with addusers', async () => {
+    const name = `brg${suffix}`;
+    expect(await applyState(group('present'), { name, gid: 0 }, t.state)).toMatchObject({
+      result: false,
+      comment: `Group ${name} is not present but gid 0 is already taken by group root`,
+    });
+    expect(group('present').args.safeParse({ name, members: ['a'], addusers: ['b'] }).success).toBe(false);
+  });
 });
