@@ -5,3 +5,4 @@ export { createRegistry, prepareCall } from './modules/registry.js';
 export type { ModuleContext, ModuleFunction, ModuleResult } from './modules/types.js';
 export { createStateRegistry } from './states/registry.js';
 export { defineState, type StateContext, type StateFunction, type StateResult } from './states/types.js';
+export { createStateContext, type StateRunOptions } from './states/context.js';

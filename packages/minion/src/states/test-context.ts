@@ -1,4 +1,5 @@
-import { createTestContext, callFunction, type TestContext, type TestContextOptions } from '../modules/test-context.js';
+import { createTestContext, type TestContext, type TestContextOptions } from '../modules/test-context.js';
+import { createStateContext, lookup } from './context.js';
 import type { StateContext, StateFunction, StateResult } from './types.js';
 
 /** Options for {@link createStateTestContext}. */
@@ -23,29 +24,16 @@ export interface StateTestContext extends TestContext {
 export async function createStateTestContext(options: StateTestOptions = {}): Promise<StateTestContext> {
   const t = await createTestContext(options);
   const pillar = options.pillar ?? {};
-  const state: StateContext = {
-    log: t.ctx.log,
-    signal: t.ctx.signal,
+  const state = createStateContext(t.ctx, {
     test: options.test ?? false,
-    files: t.ctx.files,
+    pillar,
     render: async (text, context) =>
       text.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_m, key: string) => {
-        const value = key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], {
-          grains: t.ctx.grains.all(),
-          pillar,
-          ...context,
-        });
+        const value = lookup({ grains: t.ctx.grains.all(), pillar, ...context }, key.replace(/\./g, ':'));
         if (value === undefined) throw new Error(`'${key}' is undefined`);
         return String(value);
       }),
-    grains: () => t.ctx.grains.all(),
-    pillar: (key) => key.split(':').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], pillar),
-    call: (fun, args = [], kwargs = {}) => callFunction(t.ctx, fun, args, kwargs),
-    timeoutMs: t.ctx.timeoutMs,
-    maxOutputBytes: t.ctx.maxOutputBytes,
-    emit: t.ctx.emit,
-    cacheDir: t.ctx.cacheDir,
-  };
+  });
   return { ...t, state };
 }
 
