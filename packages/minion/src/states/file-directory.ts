@@ -1,8 +1,8 @@
-import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { octalMode } from '../modules/schemas.js';
-import { applyOwnership, planOwnership, type Ownership } from './file-ownership.js';
+import { applyOwnership, parentMissing, planOwnership, type Ownership } from './file-ownership.js';
 import { ownershipArgs, statePath } from './schemas.js';
 import { failed, guarded, stateResult } from './result.js';
 import { defineState, type StateContext, type StateResult } from './types.js';
@@ -42,11 +42,11 @@ SLS Example:
 async function ensureDirectory(a: DirectoryArgs, ctx: StateContext): Promise<StateResult> {
   const st = await lstat(a.name).catch(() => undefined);
   if (st && !st.isDirectory()) return failed(a.name, `Specified location ${a.name} exists and is a file`);
-  if (!st && !a.makedirs && !(await stat(dirname(a.name)).catch(() => undefined))) {
+  if (!st && (await parentMissing(a.name, a.makedirs, ctx.test))) {
     return failed(a.name, `No directory to create ${a.name} in`);
   }
   const want: Ownership = { user: a.user, group: a.group, mode: a.dir_mode ?? a.mode };
-  const plan = await planOwnership(st ? a.name : undefined, want);
+  const plan = await planOwnership(st ? a.name : undefined, want, ctx.test);
   const removed = a.clean && st ? await entriesToClean(a.name, a.exclude) : [];
   const changes: Record<string, unknown> = {
     ...(st ? {} : { [a.name]: 'New Dir' }),

@@ -1,7 +1,8 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { contentDiff, readIfExists, writeAtomic } from './file-content.js';
+import { parentMissing } from './file-ownership.js';
 import { pythonReplacer, regexFlags } from './python-regex.js';
 import { statePath } from './schemas.js';
 import { failed, guarded, stateResult } from './result.js';
@@ -43,7 +44,7 @@ SLS Example:
   args: z.object({ name: statePath, text: textArg, makedirs: z.boolean().default(false) }),
   run: (a, ctx) =>
     guarded(a.name, async () => {
-      if (!a.makedirs && !(await stat(dirname(a.name)).catch(() => undefined))) {
+      if (await parentMissing(a.name, a.makedirs, ctx.test)) {
         return failed(a.name, `Directory ${dirname(a.name)} is not present`);
       }
       const before = await readIfExists(a.name);

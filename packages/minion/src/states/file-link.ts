@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { absolutePath, decimal, principal } from '../modules/schemas.js';
 import { resolveGroup, resolveUser } from '../modules/users.js';
-import { applyOwnership, ownershipOf, planOwnership } from './file-ownership.js';
+import { applyOwnership, ownershipOf, parentMissing, planOwnership } from './file-ownership.js';
 import { readIfExists } from './file-content.js';
 import { ownershipArgs, statePath } from './schemas.js';
 import { failed, guarded, stateResult } from './result.js';
@@ -47,7 +47,7 @@ SLS Example:
       if (st && !st.isSymbolicLink() && !a.force) {
         return failed(a.name, `File exists where the symlink ${a.name} should be`);
       }
-      if (!st && !a.makedirs && !(await stat(dirname(a.name)).catch(() => undefined))) {
+      if (!st && (await parentMissing(a.name, a.makedirs, ctx.test))) {
         return failed(a.name, `Directory ${dirname(a.name)} for symlink is not present`);
       }
       const uid = a.user === undefined ? -1 : (await resolveUser(a.user)).uid;
@@ -101,7 +101,7 @@ SLS Example:
   run: (a, ctx) =>
     guarded(a.name, async () => {
       const st = await stat(a.name).catch(() => undefined);
-      if (!st && !a.makedirs && !(await stat(dirname(a.name)).catch(() => undefined))) {
+      if (!st && (await parentMissing(a.name, a.makedirs, ctx.test))) {
         return failed(a.name, `Directory not present to touch file ${a.name}`);
       }
       const timesWrong =
@@ -151,11 +151,11 @@ SLS Example:
       const src = await readIfExists(a.source);
       if (src === undefined) return failed(a.name, `Source file "${a.source}" is not present`);
       const dest = await readIfExists(a.name);
-      if (dest === undefined && !a.makedirs && !(await stat(dirname(a.name)).catch(() => undefined))) {
+      if (dest === undefined && (await parentMissing(a.name, a.makedirs, ctx.test))) {
         return failed(a.name, `The target directory ${dirname(a.name)} is not present`);
       }
       const copyNeeded = dest === undefined || (a.force && !dest.equals(src));
-      const own = await planOwnership(dest === undefined ? undefined : a.name, ownershipOf(a));
+      const own = await planOwnership(dest === undefined ? undefined : a.name, ownershipOf(a), ctx.test);
       const changes: Record<string, unknown> = { ...(copyNeeded ? { [a.name]: a.source } : {}), ...own.changes };
       if (Object.keys(changes).length === 0) {
         const comment = dest?.equals(src)

@@ -99,6 +99,18 @@ describe('file.managed', () => {
     expect(await readFile(name, 'utf8')).toBe('x\n');
   });
 
+  it('predicts under test when the parent or the owner is not there yet (an earlier state may make them)', async () => {
+    const name = join(dir, 'later/app.conf');
+    const r = await applyState(managed, { name, contents: 'x', user: 'no-such-user-brine' }, t.state, { test: true });
+    expect(r).toMatchObject({ result: null, changes: { diff: 'New file', user: 'no-such-user-brine' } });
+    const real = await applyState(
+      managed,
+      { name: join(dir, 'x'), contents: 'x', user: 'no-such-user-brine' },
+      t.state,
+    );
+    expect(real).toMatchObject({ result: false, comment: expect.stringContaining('ERR_MINION_USER_UNKNOWN') });
+  });
+
   it('leaves an existing file alone with replace: false', async () => {
     const name = join(dir, 'keep');
     await writeFile(name, 'local edit\n');

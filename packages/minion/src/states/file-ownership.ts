@@ -1,4 +1,6 @@
-import { chmod, chown, lstat } from 'node:fs/promises';
+import { chmod, chown, lstat, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { GroupUnknownError, UserUnknownError } from '../errors.js';
 import { formatMode } from '../modules/schemas.js';
 import { resolveGroup, resolveUser } from '../modules/users.js';
 
@@ -19,11 +21,13 @@ export interface OwnershipPlan {
 
 /**
  * Compares a path's owner, group and mode with what is wanted, without changing anything. A path
- * that does not exist yet needs everything given. Throws a coded error for an unknown user/group.
+ * that does not exist yet needs everything given. Throws a coded error for an unknown user/group,
+ * except under test mode, where the user or group may be created by an earlier state of the same
+ * run (Salt predicts the change too): then it counts as a change.
  */
-export async function planOwnership(path: string | undefined, want: Ownership): Promise<OwnershipPlan> {
-  const uid = want.user === undefined ? -1 : (await resolveUser(want.user)).uid;
-  const gid = want.group === undefined ? -1 : await resolveGroup(want.group);
+export async function planOwnership(path: string | undefined, want: Ownership, test = false): Promise<OwnershipPlan> {
+  const uid = want.user === undefined ? -1 : await idOf(() => resolveUser(want.user!).then((u) => u.uid), test);
+  const gid = want.group === undefined ? -1 : await idOf(() => resolveGroup(want.group!), test);
   const st = path === undefined ? undefined : await lstat(path).catch(() => undefined);
   const changes: OwnershipPlan['changes'] = {};
   if (want.user !== undefined && st?.uid !== uid) changes.user = String(want.user);
@@ -34,6 +38,16 @@ export async function planOwnership(path: string | undefined, want: Ownership): 
   return { changes, uid, gid };
 }
 
+/** An id, or under test mode -2 (no file has it) for a user or group this host does not know yet. */
+async function idOf(resolve: () => Promise<number>, test: boolean): Promise<number> {
+  try {
+    return await resolve();
+  } catch (err) {
+    if (test && (err instanceof UserUnknownError || err instanceof GroupUnknownError)) return -2;
+    throw err;
+  }
+}
+
 /** Applies a plan from {@link planOwnership} to a path (owner first: chown clears setuid bits). */
 export async function applyOwnership(path: string, plan: OwnershipPlan, want: Ownership): Promise<void> {
   if (plan.changes.user !== undefined || plan.changes.group !== undefined) {
@@ -42,6 +56,15 @@ export async function applyOwnership(path: string, plan: OwnershipPlan, want: Ow
   if (want.mode !== undefined && (plan.changes.mode !== undefined || plan.changes.user !== undefined)) {
     await chmod(path, want.mode);
   }
+}
+
+/**
+ * Whether a state must fail because the parent directory of `path` is missing and it may not
+ * create it. Never under test mode: an earlier state of the run may create it, as Salt assumes.
+ */
+export async function parentMissing(path: string, makedirs: boolean, test: boolean): Promise<boolean> {
+  if (makedirs || test) return false;
+  return !(await stat(dirname(path)).catch(() => undefined));
 }
 
 /** The ownership arguments a state received, without the undefined ones. */

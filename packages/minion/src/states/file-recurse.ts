@@ -58,7 +58,7 @@ async function recurseDir(a: RecurseArgs, ctx: StateContext): Promise<StateResul
     wanted.add(dest);
     const data = await fetchSource(ctx, [file]);
     const before = await readIfExists(dest);
-    const own = await planOwnership(before === undefined ? undefined : dest, fileOwn);
+    const own = await planOwnership(before === undefined ? undefined : dest, fileOwn, ctx.test);
     const fileChanges = { ...(before?.equals(data) ? {} : { diff: contentDiff(dest, before, data) }), ...own.changes };
     if (Object.keys(fileChanges).length === 0) continue;
     changes[dest] = fileChanges;
@@ -69,7 +69,7 @@ async function recurseDir(a: RecurseArgs, ctx: StateContext): Promise<StateResul
     });
   }
   for (const dir of [...wanted].filter((p) => !files.some((f) => join(a.name, relative(prefix, f)) === p))) {
-    const own = await planOwnership((await lstat(dir).catch(() => undefined)) ? dir : undefined, dirOwn);
+    const own = await planOwnership((await lstat(dir).catch(() => undefined)) ? dir : undefined, dirOwn, ctx.test);
     if (Object.keys(own.changes).length > 0 && (await lstat(dir).catch(() => undefined))) changes[dir] = own.changes;
   }
   const removed = a.clean && st ? await extraEntries(a.name, wanted) : [];

@@ -129,6 +129,15 @@ describe.runIf(canSysv)('service states with a System V init script', () => {
     expect(await manager.enabled(name, t.state)).toBe(false);
   });
 
+  it('predicts instead of failing under test for a service a package may still bring', async () => {
+    expect(await applyState(svc('running'), { name: 'no-such-service-brine' }, t.state, { test: true })).toEqual({
+      name: 'no-such-service-brine',
+      result: null,
+      comment: 'Service no-such-service-brine not present; if created in this state run, it would have been started',
+      changes: {},
+    });
+  });
+
   it('fails for a service that does not exist', async () => {
     expect(await applyState(svc('running'), { name: 'no-such-service-brine' }, t.state)).toMatchObject({
       result: false,

@@ -89,6 +89,16 @@ describe.runIf(canManage)('user.present and user.absent on this host', () => {
     });
   });
 
+  it('predicts instead of failing under test, as the group may come from an earlier state', async () => {
+    const name = `brt${suffix}`;
+    expect(
+      await applyState(user('present'), { name, groups: ['no-such-group-brine'] }, t.state, { test: true }),
+    ).toMatchObject({
+      result: null,
+      comment: expect.stringContaining('if created in this state run'),
+    });
+  });
+
   it('removes a user and then finds it not present', async () => {
     const name = `brt${suffix}`;
     made.users.push(name);
