@@ -53,8 +53,12 @@ export async function readPasswordHash(name: string): Promise<string> {
   return f?.[1] ?? '';
 }
 
-/** Runs an account tool (useradd, groupmod, ...) without a shell; rejects with its stderr on failure. */
-export async function accountTool(argv: string[], ctx: Pick<StateContext, 'signal' | 'timeoutMs'>): Promise<void> {
+/** Runs an account tool (useradd, groupmod, ...) without a shell, with optional stdin; rejects with its stderr on failure. */
+export async function accountTool(
+  argv: string[],
+  ctx: Pick<StateContext, 'signal' | 'timeoutMs'>,
+  stdin?: string,
+): Promise<void> {
   // The shadow tools live in /usr/sbin, which a minion started without root's PATH may lack.
   const program = (await which(argv[0]!)) ?? `/usr/sbin/${argv[0]!}`;
   const r = await runProcess({
@@ -63,8 +67,21 @@ export async function accountTool(argv: string[], ctx: Pick<StateContext, 'signa
     maxOutputBytes: 64 * 1024,
     signal: ctx.signal,
     timeoutMs: ctx.timeoutMs,
+    ...(stdin === undefined ? {} : { stdin }),
   });
   if (r.retcode !== 0) throw new CommandFailedError(argv[0]!, r.retcode, r.stderr || r.stdout);
+}
+
+/**
+ * Sets a user's password hash with `chpasswd -e`, which reads it from stdin: on useradd's or
+ * usermod's command line (`-p`) the hash would be visible to every local user in the process list.
+ */
+export async function setPasswordHash(
+  name: string,
+  hash: string,
+  ctx: Pick<StateContext, 'signal' | 'timeoutMs'>,
+): Promise<void> {
+  await accountTool(['chpasswd', '-e'], ctx, `${name}:${hash}\n`);
 }
 
 async function lines(file: string): Promise<string[][]> {

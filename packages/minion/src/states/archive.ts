@@ -133,7 +133,7 @@ const extracted = defineState({
   doc: `Extracts a tar (gz, bz2, xz: GNU tar detects them) or zip archive from the master
 (\`source\`, brine:// or salt://) into the directory \`name\`, unless every member is already
 there (or \`if_missing\` exists). \`overwrite: true\` extracts again anyway; \`clean: true\` empties
-\`name\` first; \`source_hash\` checks the archive; \`user\`/\`group\` own what was extracted.
+\`name\` first; \`source_hash\` checks the archive; \`user\`/\`group\` then own \`name\` and all in it (chown -R).
 Members with absolute paths or ".." are refused. Uses tar and unzip (Debian packages tar and
 unzip). Changes: {extracted_files, directories_created}.
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readAccount, readGroups } from './accounts.js';
+import { readAccount, readGroups, readPasswordHash } from './accounts.js';
 import { groupStates } from './group.js';
 import { userStates } from './user.js';
 import { applyState, createStateTestContext, type StateTestContext } from './test-context.js';
@@ -78,6 +78,21 @@ describe.runIf(canManage)('user.present and user.absent on this host', () => {
     });
     expect(await readAccount(name)).toMatchObject({ shell: '/bin/bash', groups: [extra] });
     expect((await applyState(user('present'), args, t.state)).changes).toEqual({});
+  });
+
+  it('sets a password hash, shows it redacted, and finds it unchanged next time', async () => {
+    const name = `brt${suffix}`;
+    made.users.push(name);
+    made.groups.push(name);
+    // A SHA-512 crypt hash of "brine"; any well-formed hash will do.
+    const password =
+      '$6$saltsalt$ObUMb3u.Ma4cW1TfSR4l6Ym5zJPQ0pQx0BzXzaJ8gkVPoOWtAQZjCAPn3D3dVEs9Kg8y2JbM0W7q7C0DwW2a1.';
+    await applyState(user('present'), { name, createhome: false }, t.state);
+    expect((await applyState(user('present'), { name, createhome: false, password }, t.state)).changes).toEqual({
+      passwd: 'XXX-REDACTED-XXX',
+    });
+    expect(await readPasswordHash(name)).toBe(password);
+    expect((await applyState(user('present'), { name, createhome: false, password }, t.state)).changes).toEqual({});
   });
 
   it('fails when a listed group does not exist', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { principal } from '../modules/schemas.js';
-import { accountTool, readAccount, readGroups, readPasswordHash, type Account } from './accounts.js';
+import { accountTool, readAccount, readGroups, readPasswordHash, setPasswordHash, type Account } from './accounts.js';
 import { guarded, stateResult } from './result.js';
 import { defineState, type StateContext, type StateFunction, type StateResult } from './types.js';
 
@@ -91,12 +91,12 @@ async function ensureUser(a: PresentArgs, ctx: StateContext): Promise<StateResul
         ...(a.shell !== undefined ? ['-s', a.shell] : []),
         ...(a.fullname !== undefined ? ['-c', a.fullname] : []),
         ...(a.system ? ['-r'] : []),
-        ...(a.password !== undefined ? ['-p', a.password] : []),
         '--',
         a.name,
       ],
       ctx,
     );
+    if (a.password !== undefined) await setPasswordHash(a.name, a.password, ctx);
     const made = (await readAccount(a.name))!;
     const { name, uid, gid, home, shell, fullname, groups: g } = made;
     return stateResult(a.name, {
@@ -122,8 +122,8 @@ async function ensureUser(a: PresentArgs, ctx: StateContext): Promise<StateResul
   if (changes.shell !== undefined) argv.push('-s', String(changes.shell));
   if (changes.fullname !== undefined) argv.push('-c', String(changes.fullname));
   if (changes.groups !== undefined) argv.push('-G', (changes.groups as string[]).join(','));
-  if (changes.passwd !== undefined) argv.push('-p', a.password!);
-  await accountTool([...argv, '--', a.name], ctx);
+  if (argv.length > 1) await accountTool([...argv, '--', a.name], ctx);
+  if (changes.passwd !== undefined) await setPasswordHash(a.name, a.password!, ctx);
   return stateResult(a.name, { comment: `Updated user ${a.name}`, changes });
 }
 
