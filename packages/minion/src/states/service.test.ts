@@ -31,7 +31,11 @@ function initScript(service: string, logFile: string): string {
 ### END INIT INFO
 PIDFILE=/run/${service}.pid
 case "$1" in
-  start) start-stop-daemon --start --quiet --background --make-pidfile --pidfile $PIDFILE --exec /usr/bin/sleep -- 100000 && echo start >> ${logFile} ;;
+  start)
+    start-stop-daemon --start --quiet --background --make-pidfile --pidfile $PIDFILE --exec /usr/bin/sleep -- 100000
+    # With --background the pidfile may appear just after start-stop-daemon returns: wait for it.
+    i=0; while [ ! -s $PIDFILE ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+    echo start >> ${logFile} ;;
   stop) start-stop-daemon --stop --quiet --pidfile $PIDFILE --remove-pidfile --retry 5 ; echo stop >> ${logFile} ;;
   restart) echo restart >> ${logFile}; "$0" stop >/dev/null; "$0" start ;;
   reload) echo reload >> ${logFile} ;;
