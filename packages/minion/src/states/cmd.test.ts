@@ -87,6 +87,8 @@ describe('cmd.run', () => {
     );
     expect(changed).toMatchObject({ comment: 'did it', changes: { stdout: 'out' } });
     expect(parseStateLine('plain output')).toBeUndefined();
+    const listEnv = await applyState(fn('cmd.run'), { name: 'echo "$A$B"', env: [{ A: 'x' }, { B: 1 }] }, t.state);
+    expect(listEnv.changes).toMatchObject({ stdout: 'x1' });
   });
 
   it.runIf(isRoot)('runs as another user', async () => {

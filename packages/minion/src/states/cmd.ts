@@ -15,6 +15,11 @@ const guards = {
   onlyif: commandList.optional(),
   stateful: z.boolean().default(false),
   ...commandOptions,
+  // Salt's SLS often write env as a list of one-key mappings (`- env: [{LANG: C}]`); merge it.
+  env: z.preprocess(
+    (v) => (Array.isArray(v) ? Object.assign({}, ...v.filter((i) => typeof i === 'object' && i !== null)) : v),
+    commandOptions.env,
+  ),
 };
 
 type Guards = z.output<z.ZodObject<typeof guards>>;
