@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { absent, directory } from './file-directory.js';
 import { applyState, createStateTestContext, type StateTestContext } from './test-context.js';
 
+const isRoot = process.getuid?.() === 0;
+
 let t: StateTestContext;
 let dir: string;
 beforeEach(async () => {
@@ -44,6 +46,32 @@ describe('file.directory', () => {
     expect(r.changes).toEqual({ removed: [join(dir, 'old'), join(dir, 'stale')] });
     expect(await readdir(dir)).toEqual(['keep']);
     expect((await applyState(directory, { name: dir, clean: true, exclude: ['keep'] }, t.state)).changes).toEqual({});
+  });
+
+  it('applies owner and modes to everything inside with recurse, then finds nothing to do', async () => {
+    await mkdir(join(dir, 'sub/deeper'), { recursive: true, mode: 0o700 });
+    await writeFile(join(dir, 'sub/f'), 'x', { mode: 0o600 });
+    await writeFile(join(dir, 'g'), 'x', { mode: 0o640 });
+    const args = {
+      name: dir,
+      dir_mode: '0750',
+      file_mode: '0640',
+      recurse: ['mode', ...(isRoot ? ['user'] : [])],
+      user: isRoot ? 'nobody' : undefined,
+    };
+    const predicted = await applyState(directory, args, t.state, { test: true });
+    expect(Object.keys(predicted.changes.recursion as object)).toEqual(
+      [join(dir, 'g'), join(dir, 'sub'), join(dir, 'sub/deeper'), join(dir, 'sub/f')].filter(
+        (p) => isRoot || !p.endsWith('/g'),
+      ),
+    );
+    expect((await stat(join(dir, 'sub/f'))).mode & 0o777).toBe(0o600);
+    const done = await applyState(directory, args, t.state);
+    expect(done.changes).toEqual(predicted.changes);
+    expect((await stat(join(dir, 'sub/f'))).mode & 0o777).toBe(0o640);
+    expect((await stat(join(dir, 'sub/deeper'))).mode & 0o777).toBe(0o750);
+    if (isRoot) expect((await stat(join(dir, 'g'))).uid).toBe(65534);
+    expect((await applyState(directory, args, t.state)).changes).toEqual({});
   });
 
   it('fails when a file is in the way', async () => {

@@ -26,9 +26,24 @@ export interface OwnershipPlan {
  * run (Salt predicts the change too): then it counts as a change.
  */
 export async function planOwnership(path: string | undefined, want: Ownership, test = false): Promise<OwnershipPlan> {
+  const ids = await resolveIds(want, test);
+  const st = path === undefined ? undefined : await lstat(path).catch(() => undefined);
+  return comparePlan(st, want, ids);
+}
+
+/** The uid and gid of an {@link Ownership} (-1 where not given), resolved once for many paths. */
+export async function resolveIds(want: Ownership, test = false): Promise<{ uid: number; gid: number }> {
   const uid = want.user === undefined ? -1 : await idOf(() => resolveUser(want.user!).then((u) => u.uid), test);
   const gid = want.group === undefined ? -1 : await idOf(() => resolveGroup(want.group!), test);
-  const st = path === undefined ? undefined : await lstat(path).catch(() => undefined);
+  return { uid, gid };
+}
+
+/** {@link planOwnership} for a path already stat'ed (undefined: it does not exist) with resolved ids. */
+export function comparePlan(
+  st: { uid: number; gid: number; mode: number } | undefined,
+  want: Ownership,
+  { uid, gid }: { uid: number; gid: number },
+): OwnershipPlan {
   const changes: OwnershipPlan['changes'] = {};
   if (want.user !== undefined && st?.uid !== uid) changes.user = String(want.user);
   if (want.group !== undefined && st?.gid !== gid) changes.group = String(want.group);
