@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chown, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, copyFile, mkdir, mkdtemp, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { FileNotFoundError } from '../errors.js';
@@ -64,9 +64,12 @@ export function digestOf(data: Buffer, algorithm: string): string {
 
 /**
  * Writes a file atomically: a temp file in the same directory, then rename, so a reader never
- * sees half a file. Keeps the old file's mode when there was one, else uses `newMode`.
+ * sees half a file. Keeps the old file's owner and mode when there was one, else uses `newMode`.
+ * When `link` is a symlink, its target is written and the link kept.
  */
-export async function writeAtomic(path: string, data: Buffer | string, newMode = 0o644): Promise<void> {
+export async function writeAtomic(link: string, data: Buffer | string, newMode = 0o644): Promise<void> {
+  // A symlink stays a symlink: write its target, as Salt's follow_symlinks (default) does.
+  const path = await realpath(link).catch(() => link);
   const old = await stat(path).catch(() => undefined);
   const tmp = join(dirname(path), `.${basename(path)}.brine-${randomBytes(6).toString('hex')}`);
   try {

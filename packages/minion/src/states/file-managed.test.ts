@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { managed } from './file-managed.js';
@@ -109,6 +109,27 @@ describe('file.managed', () => {
       t.state,
     );
     expect(real).toMatchObject({ result: false, comment: expect.stringContaining('ERR_MINION_USER_UNKNOWN') });
+  });
+
+  it('writes through a symlink and keeps the link, idempotently with a mode', async () => {
+    const target = join(dir, 'real.conf');
+    const name = join(dir, 'link.conf');
+    await writeFile(target, 'old\n', { mode: 0o600 });
+    await symlink(target, name);
+    const args = { name, contents: 'new', mode: '0640' };
+    expect((await applyState(managed, args, t.state)).changes).toMatchObject({ mode: '0640' });
+    expect((await lstat(name)).isSymbolicLink()).toBe(true);
+    expect(await readFile(target, 'utf8')).toBe('new\n');
+    expect((await stat(target)).mode & 0o777).toBe(0o640);
+    expect((await applyState(managed, args, t.state)).changes).toEqual({});
+  });
+
+  it('hides the diff with show_changes: false and makes parents with dir_mode', async () => {
+    const name = join(dir, 'secret/dir/key');
+    await applyState(managed, { name, contents: 'k1', makedirs: true, dir_mode: '0700' }, t.state);
+    expect((await stat(join(dir, 'secret'))).mode & 0o777).toBe(0o700);
+    const r = await applyState(managed, { name, contents: 'k2', show_changes: false }, t.state);
+    expect(r.changes).toEqual({ diff: '<show_changes=False>' });
   });
 
   it('leaves an existing file alone with replace: false', async () => {

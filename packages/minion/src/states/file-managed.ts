@@ -1,6 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { octalMode } from '../modules/schemas.js';
 import { sourceHash, sourceList, ownershipArgs, statePath } from './schemas.js';
 import { applyOwnership, ownershipOf, planOwnership } from './file-ownership.js';
 import { backupFile, contentDiff, digestOf, fetchSource, readIfExists, writeAtomic } from './file-content.js';
@@ -23,7 +24,11 @@ const args = z
     defaults: z.record(z.string(), z.unknown()).default({}),
     ...ownershipArgs,
     makedirs: z.boolean().default(false),
+    /** Mode of the parent directories `makedirs` creates. */
+    dir_mode: octalMode.optional(),
     replace: z.boolean().default(true),
+    /** false: report `diff: '<show_changes=False>'` instead of the contents (secrets). */
+    show_changes: z.boolean().default(true),
     backup: z.string().optional(),
   })
   .refine((a) => [a.source, a.contents, a.contents_pillar].filter((x) => x !== undefined).length <= 1, {
@@ -39,7 +44,8 @@ export const managed = defineState({
 (brine:// or salt://, or a list tried in order), \`contents\` (text or a list of lines) or
 \`contents_pillar\` (a pillar key); \`template: jinja\` renders the source or contents with
 \`defaults\` overlaid by \`context\`. \`source_hash\` (sha256=<hex>) must match the source.
-\`user\`, \`group\`, \`mode\` set attributes; \`makedirs\` creates missing parents; \`replace: false\`
+\`user\`, \`group\`, \`mode\` set attributes; \`makedirs\` creates missing parents (\`dir_mode\`);
+\`show_changes: false\` hides the diff (for secrets); a symlink is followed; \`replace: false\`
 leaves an existing file's contents alone; \`backup: minion\` keeps the old file in the cache.
 Changes: \`diff\` (a unified diff, or "New file"), \`user\`, \`group\`, \`mode\`.
 
@@ -75,7 +81,7 @@ async function manage(a: ManagedArgs, ctx: StateContext): Promise<StateResult> {
   const contentChanged = wanted !== undefined && (before === undefined || !before.equals(wanted));
   const own = await planOwnership(st ? a.name : undefined, ownershipOf(a), ctx.test);
   const changes: Record<string, unknown> = {
-    ...(contentChanged ? { diff: contentDiff(a.name, before, wanted!) } : {}),
+    ...(contentChanged ? { diff: a.show_changes ? contentDiff(a.name, before, wanted!) : '<show_changes=False>' } : {}),
     ...own.changes,
   };
   if (Object.keys(changes).length === 0) {
@@ -92,7 +98,8 @@ async function manage(a: ManagedArgs, ctx: StateContext): Promise<StateResult> {
       changes,
     });
   }
-  if (!parent) await mkdir(dirname(a.name), { recursive: true });
+  if (!parent)
+    await mkdir(dirname(a.name), { recursive: true, ...(a.dir_mode === undefined ? {} : { mode: a.dir_mode }) });
   if (contentChanged) {
     if (a.backup !== undefined && before !== undefined) await backupFile(ctx.cacheDir, a.name);
     await writeAtomic(a.name, wanted!, a.mode ?? 0o644);

@@ -1,4 +1,4 @@
-import { chmod, chown, lstat, stat } from 'node:fs/promises';
+import { chmod, chown, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { GroupUnknownError, UserUnknownError } from '../errors.js';
 import { formatMode } from '../modules/schemas.js';
@@ -27,7 +27,8 @@ export interface OwnershipPlan {
  */
 export async function planOwnership(path: string | undefined, want: Ownership, test = false): Promise<OwnershipPlan> {
   const ids = await resolveIds(want, test);
-  const st = path === undefined ? undefined : await lstat(path).catch(() => undefined);
+  // stat, not lstat: chown and chmod follow a symlink, so its target is what to compare.
+  const st = path === undefined ? undefined : await stat(path).catch(() => undefined);
   return comparePlan(st, want, ids);
 }
 
