@@ -47,6 +47,20 @@ describe('file.recurse', () => {
     expect((await readdir(dir)).sort()).toEqual(['css', 'index.html']);
   });
 
+  it('renders every file with template: jinja', async () => {
+    await writeFile(join(t.fileRoot, 'site/index.html'), '<h1>{{ title }}</h1>\n');
+    const args = {
+      name: dir,
+      source: 'brine://site',
+      template: 'jinja',
+      defaults: { title: 'x' },
+      context: { title: 'Brine' },
+    };
+    expect((await applyState(recurse, args, t.state)).result).toBe(true);
+    expect(await readFile(join(dir, 'index.html'), 'utf8')).toBe('<h1>Brine</h1>\n');
+    expect((await applyState(recurse, args, t.state)).changes).toEqual({});
+  });
+
   it('fails for a source directory the master does not have', async () => {
     expect(await applyState(recurse, { name: dir, source: 'brine://nope' }, t.state)).toMatchObject({ result: false });
   });

@@ -16,6 +16,9 @@ const recurseArgs = z.object({
   file_mode: octalMode.optional(),
   dir_mode: octalMode.optional(),
   clean: z.boolean().default(false),
+  template: z.enum(['jinja']).optional(),
+  context: z.record(z.string(), z.unknown()).default({}),
+  defaults: z.record(z.string(), z.unknown()).default({}),
 });
 
 type RecurseArgs = z.output<typeof recurseArgs>;
@@ -25,7 +28,8 @@ export const recurse = defineState({
   name: 'file.recurse',
   doc: `Makes the directory \`name\` hold the files under \`source\` (a brine:// or salt://
 directory), creating subdirectories; \`user\`, \`group\`, \`file_mode\`, \`dir_mode\` apply to what
-it manages; \`clean: true\` removes files and directories the source does not have. Empty source
+it manages; \`clean: true\` removes files and directories the source does not have;
+\`template: jinja\` renders every file with \`defaults\` overlaid by \`context\`. Empty source
 directories are not copied (the file server lists files). Changes: {<path>: {diff}}, and
 \`removed\` for clean.
 
@@ -56,7 +60,10 @@ async function recurseDir(a: RecurseArgs, ctx: StateContext): Promise<StateResul
     const dest = join(a.name, relative(prefix, file));
     for (let d = dirname(dest); d.startsWith(a.name) && !wanted.has(d); d = dirname(d)) wanted.add(d);
     wanted.add(dest);
-    const data = await fetchSource(ctx, [file]);
+    const raw = await fetchSource(ctx, [file]);
+    const data = a.template
+      ? Buffer.from(await ctx.render(raw.toString('utf8'), { ...a.defaults, ...a.context }))
+      : raw;
     const before = await readIfExists(dest);
     const own = await planOwnership(before === undefined ? undefined : dest, fileOwn, ctx.test);
     const fileChanges = { ...(before?.equals(data) ? {} : { diff: contentDiff(dest, before, data) }), ...own.changes };
