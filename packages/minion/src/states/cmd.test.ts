@@ -87,6 +87,12 @@ describe('cmd.run', () => {
     );
     expect(changed).toMatchObject({ comment: 'did it', changes: { stdout: 'out' } });
     expect(parseStateLine('plain output')).toBeUndefined();
+    const bash = await applyState(
+      fn('cmd.run'),
+      { name: 'echo $BASH_VERSION', shell: '/bin/bash', unless: '[[ -z x ]]' },
+      t.state,
+    );
+    expect(bash.changes).toMatchObject({ stdout: expect.stringMatching(/^\d/) });
     const listEnv = await applyState(fn('cmd.run'), { name: 'echo "$A$B"', env: [{ A: 'x' }, { B: 1 }] }, t.state);
     expect(listEnv.changes).toMatchObject({ stdout: 'x1' });
   });

@@ -14,6 +14,8 @@ const guards = {
   unless: commandList.optional(),
   onlyif: commandList.optional(),
   stateful: z.boolean().default(false),
+  /** The shell that runs the command and the guards (Salt's `shell`), e.g. /bin/bash. */
+  shell: absolutePath.default('/bin/sh'),
   ...commandOptions,
   // Salt's SLS often write env as a list of one-key mappings (`- env: [{LANG: C}]`); merge it.
   env: z.preprocess(
@@ -42,10 +44,10 @@ async function skipReason(g: Guards, ctx: StateContext): Promise<string | undefi
   }
   const opts = optionsOf(g);
   for (const cmd of g.onlyif ?? []) {
-    if ((await runCommand(['/bin/sh', '-c', cmd], opts, ctx)).retcode !== 0) return 'onlyif condition is false';
+    if ((await runCommand([g.shell, '-c', cmd], opts, ctx)).retcode !== 0) return 'onlyif condition is false';
   }
   for (const cmd of g.unless ?? []) {
-    if ((await runCommand(['/bin/sh', '-c', cmd], opts, ctx)).retcode === 0) return 'unless condition is true';
+    if ((await runCommand([g.shell, '-c', cmd], opts, ctx)).retcode === 0) return 'unless condition is true';
   }
   return undefined;
 }
@@ -117,7 +119,7 @@ async function runShell(a: Guards & { name: string }, ctx: StateContext): Promis
     const reason = await skipReason(a, ctx);
     if (reason !== undefined) return stateResult(a.name, { comment: reason });
     if (ctx.test) return stateResult(a.name, { result: null, comment: `Command "${a.name}" would have been executed` });
-    const r = await runCommand(['/bin/sh', '-c', a.name], optionsOf(a), ctx);
+    const r = await runCommand([a.shell, '-c', a.name], optionsOf(a), ctx);
     return commandResult(a.name, r, a.stateful);
   } catch (err) {
     return stateResult(a.name, { result: false, comment: errorText(err) });
@@ -128,7 +130,7 @@ const runArgs = z.object({ name: z.string().min(1), ...guards });
 
 const run = defineState({
   name: 'cmd.run',
-  doc: `Runs \`name\` through /bin/sh -c unless a guard says not to: \`creates\` (paths that all
+  doc: `Runs \`name\` through /bin/sh -c (or \`shell\`) unless a guard says not to: \`creates\` (paths that all
 exist), \`unless\` (a command that succeeds), \`onlyif\` (a command that fails). \`cwd\`, \`env\`,
 \`runas\`, \`stdin\`, \`timeout\` as for the cmd.run function. A non-zero exit fails the state.
 \`stateful: true\` reads \`changed=yes|no comment='...'\` from the last line of output. Changes:
