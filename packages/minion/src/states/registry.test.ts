@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createStateRegistry } from './registry.js';
+import { createStateRegistry, unknownStateArgs } from './registry.js';
 
 const registry = createStateRegistry();
 
@@ -37,5 +37,26 @@ describe('createStateRegistry', () => {
     for (const [name, fn] of registry) {
       expect(fn.args.safeParse({}).success, name).toBe(false);
     }
+  });
+});
+
+describe('unknownStateArgs', () => {
+  it('names arguments a state does not take, but not requisites or Salt global keywords', () => {
+    const managed = registry.get('file.managed')!;
+    const args = {
+      name: '/x',
+      mdoe: '0644',
+      follow_symlinks: false,
+      require: [],
+      watch_in: [],
+      order: 1,
+      mode: '0644',
+    };
+    expect(unknownStateArgs(managed, args)).toEqual(['mdoe', 'follow_symlinks']);
+  });
+
+  it('finds none for states that take any argument', () => {
+    expect(unknownStateArgs(registry.get('test.nop')!, { anything: 1 })).toEqual([]);
+    expect(unknownStateArgs(registry.get('module.run')!, { 'test.ping': [] })).toEqual([]);
   });
 });
