@@ -105,8 +105,7 @@ async function manage(a: ManagedArgs, ctx: StateContext): Promise<StateResult> {
     await writeAtomic(a.name, wanted!, a.mode ?? 0o644);
   }
   await applyOwnership(a.name, await planOwnership(a.name, ownershipOf(a)), ownershipOf(a));
-  const comment = before === undefined && !contentChanged ? 'Empty file' : `File ${a.name} updated`;
-  return stateResult(a.name, { comment, changes });
+  return stateResult(a.name, { comment: `File ${a.name} updated`, changes });
 }
 
 function hasContents(a: ManagedArgs): boolean {
@@ -115,7 +114,7 @@ function hasContents(a: ManagedArgs): boolean {
 
 /**
  * The bytes the file should hold, or a failure comment. With no source or contents, an existing
- * file keeps its bytes and a missing one becomes empty (Salt's "Empty file").
+ * file keeps its bytes and a missing one is created empty.
  */
 async function desiredContents(
   a: ManagedArgs,

@@ -75,7 +75,8 @@ async function recurseDir(a: RecurseArgs, ctx: StateContext): Promise<StateResul
       await applyOwnership(dest, await planOwnership(dest, fileOwn), fileOwn);
     });
   }
-  for (const dir of [...wanted].filter((p) => !files.some((f) => join(a.name, relative(prefix, f)) === p))) {
+  const destFiles = new Set(files.map((f) => join(a.name, relative(prefix, f))));
+  for (const dir of [...wanted].filter((p) => !destFiles.has(p))) {
     const own = await planOwnership((await lstat(dir).catch(() => undefined)) ? dir : undefined, dirOwn, ctx.test);
     if (Object.keys(own.changes).length > 0 && (await lstat(dir).catch(() => undefined))) changes[dir] = own.changes;
   }
