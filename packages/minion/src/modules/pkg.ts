@@ -7,7 +7,17 @@ import { which } from './which.js';
 
 /** Output kept from apt-get and dpkg-query: a package list is tens of KiB; apt logs can be long. */
 const TOOL_OUTPUT_BYTES = 16 * 1024 * 1024;
-const APT_OPTIONS = ['-q', '-y', '-o', 'DPkg::Options::=--force-confdef', '-o', 'DPkg::Options::=--force-confold'];
+// Lock::Timeout: wait for another apt/dpkg run (unattended-upgrades, a parallel job) instead of failing at once.
+const APT_OPTIONS = [
+  '-q',
+  '-y',
+  '-o',
+  'DPkg::Options::=--force-confdef',
+  '-o',
+  'DPkg::Options::=--force-confold',
+  '-o',
+  'DPkg::Lock::Timeout=120',
+];
 
 /** A Debian package name, optionally `:arch`; never starts with `-`, so it cannot be an option. */
 const pkgName = z
@@ -49,6 +59,44 @@ CLI Example:
     return { ret: names.length === 1 ? versions[names[0]!] : versions };
   },
 });
+
+const latestVersion = defineFunction({
+  name: 'pkg.latest_version',
+  doc: `Returns the candidate version apt would install for a package when it is newer than the
+installed one, else "" (as Salt's pkg.latest_version); {name: version} for several. refresh=true
+runs apt-get update first.
+
+CLI Example:
+
+    brine '*' pkg.latest_version openssl`,
+  params: [],
+  rest: 'names',
+  schema: z.object({ names: z.array(pkgName).min(1), refresh: z.boolean().default(false) }),
+  run: async ({ names, refresh: doRefresh }, ctx) => {
+    if (doRefresh) await apt(['update'], ctx);
+    const found = await installed(ctx, names);
+    const candidates = await candidateVersions(names, ctx);
+    const latest = Object.fromEntries(
+      names.map((n) => [n, candidates[n] !== undefined && candidates[n] !== found[n] ? candidates[n] : '']),
+    );
+    return { ret: names.length === 1 ? latest[names[0]!] : latest };
+  },
+});
+
+/** The candidate version of each package from `apt-cache policy` (absent when apt knows none). */
+async function candidateVersions(names: readonly string[], ctx: ModuleContext): Promise<Record<string, string>> {
+  const r = await runTool([await tool('apt-cache'), 'policy', '--', ...names], ctx, false);
+  if (r.retcode !== 0) throw new CommandFailedError('apt-cache', r.retcode, r.stderr);
+  const out: Record<string, string> = {};
+  let current: string | undefined;
+  for (const line of r.stdout.split('\n')) {
+    const head = /^(\S+):$/.exec(line);
+    if (head) current = head[1];
+    const cand = /^\s+Candidate:\s+(\S+)/.exec(line);
+    if (cand && current !== undefined && cand[1] !== '(none)') out[current] = cand[1]!;
+  }
+  return out;
+}
 
 const refresh = defineFunction({
   name: 'pkg.refresh',
@@ -165,5 +213,5 @@ function changes(before: Record<string, string>, after: Record<string, string>):
   return out;
 }
 
-/** The `pkg.*` functions (apt/dpkg): list, version, refresh, install, remove. */
-export const pkgFunctions: readonly ModuleFunction[] = [list, version, refresh, install, remove];
+/** The `pkg.*` functions (apt/dpkg): list, version, latest_version, refresh, install, remove. */
+export const pkgFunctions: readonly ModuleFunction[] = [list, version, latestVersion, refresh, install, remove];

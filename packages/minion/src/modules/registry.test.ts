@@ -11,7 +11,7 @@ describe('createRegistry', () => {
       'file.read', 'file.write', 'file.append', 'file.touch', 'file.remove', 'file.exists', 'file.stats',
       'file.hash', 'file.mkdir', 'file.chown', 'file.chmod', 'file.replace',
       'grains.items', 'grains.item', 'grains.get', 'grains.setval',
-      'pkg.install', 'pkg.remove', 'pkg.list', 'pkg.version', 'pkg.refresh',
+      'pkg.install', 'pkg.remove', 'pkg.list', 'pkg.version', 'pkg.latest_version', 'pkg.refresh',
       'service.start', 'service.stop', 'service.restart', 'service.reload', 'service.status',
       'service.enable', 'service.disable',
       'cp.get_file', 'cp.get_dir', 'cp.list_master',

@@ -24,6 +24,9 @@ export const commandOptions = {
   rstrip: z.boolean().default(true),
 };
 
+/** The part of a module's (or a state's) context that running a command uses. */
+export type CommandContext = Pick<ModuleContext, 'log' | 'signal' | 'timeoutMs' | 'maxOutputBytes' | 'emit'>;
+
 /** The parsed form of {@link commandOptions}. */
 export type CommandOptions = z.output<z.ZodObject<typeof commandOptions>>;
 
@@ -32,7 +35,7 @@ export type CommandOptions = z.output<z.ZodObject<typeof commandOptions>>;
  * time by both `timeout` and the job's time left, streams output to `ctx.emit`, and passes on the
  * job's abort signal and output cap. Rejects as {@link runProcess} does.
  */
-export async function runCommand(argv: string[], opts: CommandOptions, ctx: ModuleContext): Promise<ProcessResult> {
+export async function runCommand(argv: string[], opts: CommandOptions, ctx: CommandContext): Promise<ProcessResult> {
   const user = opts.runas === undefined ? undefined : await resolveUser(opts.runas);
   const env: Record<string, string> = user ? { HOME: user.home, USER: user.name, LOGNAME: user.name } : {};
   Object.assign(env, opts.env);

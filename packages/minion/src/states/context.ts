@@ -1,0 +1,51 @@
+import { MinionError } from '../errors.js';
+import { prepareCall } from '../modules/registry.js';
+import type { ModuleContext } from '../modules/types.js';
+import type { StateContext } from './types.js';
+
+/** What a state run adds to a job's module context. */
+export interface StateRunOptions {
+  /** `test=True` for the whole run. */
+  test: boolean;
+  /** The engine's Jinja renderer (`packages/state`), with grains, pillar and `salt` already bound. */
+  render: StateContext['render'];
+  /** The minion's pillar, as the master compiled it for this minion. */
+  pillar: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Builds the {@link StateContext} for a state run inside a job: logging, cancellation, time,
+ * output and the file server come from the job's module context; `call` runs execution
+ * functions through the same registry and argument rules as a job (`prepareCall`), rejecting
+ * with a {@link MinionError} carrying the code when the call is refused.
+ */
+export function createStateContext(ctx: ModuleContext, opts: StateRunOptions): StateContext {
+  return {
+    log: ctx.log,
+    signal: ctx.signal,
+    test: opts.test,
+    files: ctx.files,
+    render: opts.render,
+    grains: () => ctx.grains.all(),
+    pillar: (key) => lookup(opts.pillar, key),
+    call: async (fun, args = [], kwargs = {}) => {
+      const call = prepareCall(ctx.registry, fun, args, kwargs);
+      if (!call.ok) throw new MinionError(call.error.code, call.error.message);
+      return call.fn.run(call.input, ctx);
+    },
+    timeoutMs: ctx.timeoutMs,
+    maxOutputBytes: ctx.maxOutputBytes,
+    emit: (stream, data) => ctx.emit(stream, data),
+    cacheDir: ctx.cacheDir,
+  };
+}
+
+/** A value by colon-separated key (`'app:db:port'`), as Salt's `pillar.get`; undefined when absent. */
+export function lookup(data: unknown, key: string): unknown {
+  let node = data;
+  for (const part of key.split(':')) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, part)) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
