@@ -14,7 +14,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { asyncScheduler } from 'rxjs';
-import { createJidGenerator, encodeFrame, globMatch, signJob, type JobSummary } from '@brine/protocol';
+import { createJidGenerator, encodeFrame, globMatch, publishFrames, signJob, type JobSummary } from '@brine/protocol';
 import type { MasterConfig } from './config.js';
 import { EventBus } from './core/event-bus.js';
 import { FrameRouter } from './core/frame-router.js';
@@ -120,7 +120,7 @@ export async function startMaster(
     },
   });
   const newJid = createJidGenerator();
-  const publishFrames = new WeakSet<Uint8Array>();
+  const publishFrameSet = new WeakSet<Uint8Array>();
   // The registry holds the fault-counting wrapper of each link; closes arrive with the plain one.
   const wrapped = new WeakMap<MinionLink, MinionLink>();
   const manager = new JobManager({
@@ -131,10 +131,13 @@ export async function startMaster(
     scheduler: asyncScheduler,
     now,
     newJid: () => newJid(now()),
-    publishFrame: (spec) => {
-      const bytes = encodeFrame({ type: 'job.publish', ...signJob(identity.privateKey, spec) });
-      publishFrames.add(bytes);
-      return bytes;
+    publishFrame: (spec, audience) => {
+      const forMinion = publishFrames(signJob(identity.privateKey, spec), audience);
+      return (id) => {
+        const bytes = forMinion(id);
+        if (bytes) publishFrameSet.add(bytes);
+        return bytes;
+      };
     },
     cancelFrame: (jid) => encodeFrame({ type: 'job.cancel', jid }),
     masterFingerprint: identity.fingerprint,
@@ -182,7 +185,7 @@ export async function startMaster(
           id: plainLink.id,
           close: (reason) => plainLink.close(reason),
           send: (bytes) => {
-            if (!publishFrames.has(bytes)) return plainLink.send(bytes);
+            if (!publishFrameSet.has(bytes)) return plainLink.send(bytes);
             faults.hit(FaultPoint.publish);
             // Acks still waiting for this minion ride along with the job, in the same write.
             const ack = acks.take(plainLink.id);

@@ -20,6 +20,7 @@ export function sampleJobSpec(overrides: Partial<JobSpec> = {}): JobSpec {
     timeoutMs: 60_000,
     stream: false,
     master: 'ab:cd',
+    audience: { root: bytes(32, 11), count: 3 },
     ...overrides,
   };
 }
@@ -37,7 +38,12 @@ export const FRAME_SAMPLES: FrameSamples = {
   },
   welcome: { type: 'welcome', heartbeatMs: 15_000 },
   'auth.refused': { type: 'auth.refused', code: 'ERR_KEY_PENDING', message: 'key pending', retryAfterMs: 1000 },
-  'job.publish': { type: 'job.publish', spec: bytes(100, 7), sig: bytes(64, 8) },
+  'job.publish': {
+    type: 'job.publish',
+    spec: bytes(100, 7),
+    sig: bytes(64, 8),
+    proof: { page: 0, ids: ['web1.example.com', 'web2.example.com'], path: bytes(64, 12) },
+  },
   'job.ack': { type: 'job.ack', jid: JID, attempt: 0, state: 'refused', code: 'ERR_JOB_EXPIRED' },
   'job.progress': { type: 'job.progress', jid: JID, seq: 3, stream: 'stderr', data: 'line\n' },
   'job.return': {

@@ -50,7 +50,16 @@ export type {
   TargetMatcher,
   TargetOptions,
 } from './target-types.js';
-export { signJob, verifyJob, type VerifiedJob } from './jobs.js';
+export { publishFrames, signJob, verifyJob, type VerifiedJob } from './jobs.js';
+export {
+  AUDIENCE_PAGE_SIZE,
+  buildAudience,
+  inAudience,
+  verifyAudienceProof,
+  type AudienceCommitment,
+  type AudienceProof,
+  type AudienceTree,
+} from './audience.js';
 export {
   ApiErrorCode,
   DEFAULT_ACK_TIMEOUT_MS,

@@ -15,7 +15,12 @@ export const SAMPLES: { [T in FrameType]: FrameInput<T> } = {
   auth: { type: 'auth', sig: Buffer.alloc(64, 6), grains: { os: 'Linux' }, running: [JID] },
   welcome: { type: 'welcome', heartbeatMs: 15_000 },
   'auth.refused': { type: 'auth.refused', code: 'ERR_KEY_PENDING', message: 'pending', retryAfterMs: 1000 },
-  'job.publish': { type: 'job.publish', spec: Buffer.alloc(100, 7), sig: Buffer.alloc(64, 8) },
+  'job.publish': {
+    type: 'job.publish',
+    spec: Buffer.alloc(100, 7),
+    sig: Buffer.alloc(64, 8),
+    proof: { page: 0, ids: ['sample'], path: Buffer.alloc(32, 9) },
+  },
   'job.ack': { type: 'job.ack', jid: JID, attempt: 0, state: 'started' },
   'job.progress': { type: 'job.progress', jid: JID, seq: 0, stream: 'stdout', data: 'x\n' },
   'job.return': {

@@ -19,8 +19,12 @@ export interface JobPlan {
   fun: string;
   /** Every targeted minion, in order. */
   minions: readonly string[];
-  /** The signed `job.publish` frame for an attempt (0 first; retries sign the next attempt). */
-  frameFor(attempt: number): Uint8Array;
+  /**
+   * The signed `job.publish` frame of an attempt (0 first; retries sign the next attempt) for one
+   * minion; undefined for a minion outside the job's signed audience (the minions connected when
+   * the job started), which would refuse it.
+   */
+  frameFor(attempt: number, id: string): Uint8Array | undefined;
   ackTimeoutMs: number;
   jobTimeoutMs: number;
   /** Minions running at once; `undefined` for all at once. */
@@ -67,7 +71,7 @@ type Due = { id: string; attempt: number };
  * costs O(1) per minion and per frame. (A subscription chain per minion cost O(n^2): RxJS keeps
  * a parent's child subscriptions in an array and removes each one by search.)
  *
- * The rules, per minion: offline at its start is `offline`; otherwise the job is sent, and sent
+ * The rules, per minion: offline at its start (or outside the signed audience) is `offline`; otherwise the job is sent, and sent
  * again on each reconnect until acked; no ack within `ackTimeoutMs` of the send is `no_ack`; a
  * refused ack is `no_ack` with the minion's code; after the ack, no return within
  * `jobTimeoutMs + graceMs` is `timed_out`; a return may come at any point. A failed return is
@@ -139,7 +143,8 @@ export class JobRun {
   /** A minion (re)connected: re-send the job if it has not acked it yet. */
   onReconnect(id: string): void {
     const s = this.#states.get(id);
-    if (s?.phase === 'awaiting_ack') this.#deps.send(id, this.#plan.frameFor(s.attempt));
+    const frame = s?.phase === 'awaiting_ack' ? this.#plan.frameFor(s.attempt, id) : undefined;
+    if (frame) this.#deps.send(id, frame);
   }
 
   /** Cancels every unfinished minion (reason `cancelled`). */
@@ -176,14 +181,17 @@ export class JobRun {
 
   #launch(id: string, s: MinionState): void {
     this.#states.set(id, s);
-    if (!this.#deps.isConnected(id)) {
+    // A minion outside the signed audience was offline when the job started (a batch reaches it
+    // later): it would refuse the job, so it is offline for this job.
+    const frame = this.#deps.isConnected(id) ? this.#plan.frameFor(s.attempt, id) : undefined;
+    if (!frame) {
       const reason = this.#deps.isKnown?.(id) === false ? Reason.unknownMinion : Reason.notConnected;
       this.#settle(id, s, nonReturn(id, 'offline', reason), false);
       return;
     }
     s.phase = 'awaiting_ack';
     // A failed send is a drop before the ack: the re-send on reconnect covers it.
-    this.#deps.send(id, this.#plan.frameFor(s.attempt));
+    this.#deps.send(id, frame);
     this.#ackQ.push(this.#now() + this.#plan.ackTimeoutMs, { id, attempt: s.attempt });
     this.#arm();
   }
