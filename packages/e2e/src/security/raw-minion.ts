@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import {
   SignContext,
+  authFactsDigest,
   decodeFrame,
   decodeValue,
   encodeFrame,
@@ -10,6 +11,7 @@ import {
   loadKeyPair,
   signBytes,
   transcript,
+  type AuthFacts,
   type Frame,
   type FrameInput,
   type FrameType,
@@ -181,6 +183,11 @@ export interface HandshakeOptions {
   nonce?: Buffer;
   /** Rewrites the encoded hello before it is sent (bit flips). */
   tamperHello?: (bytes: Buffer) => Buffer;
+  /**
+   * The facts the auth signature covers, when they should differ from those sent (a man in the
+   * middle who changed the grains in transit). @default the grains and running list sent
+   */
+  signedFacts?: AuthFacts;
   /** Rewrites the encoded auth before it is sent. */
   tamperAuth?: (bytes: Buffer) => Buffer;
   timeoutMs?: number;
@@ -206,11 +213,19 @@ export async function handshake(conn: RawConnection, o: HandshakeOptions): Promi
   if (!first) return { ok: false, code: 'closed' };
   if (first.type !== 'challenge') return refusal(first);
   const challenge = first as Frame<'challenge'>;
+  const facts = { grains: o.grains ?? { id: o.id }, running: o.running ?? [] };
   const sig = signBytes(
     o.key.privateKey,
-    transcript(SignContext.minionAuth, [o.id, challenge.nonce, hello.nonce, challenge.masterPub, challenge.certFp]),
+    transcript(SignContext.minionAuth, [
+      o.id,
+      challenge.nonce,
+      hello.nonce,
+      challenge.masterPub,
+      challenge.certFp,
+      authFactsDigest(o.signedFacts ?? facts),
+    ]),
   );
-  const auth = encodeFrame({ type: 'auth', sig, grains: o.grains ?? { id: o.id }, running: o.running ?? [] });
+  const auth = encodeFrame({ type: 'auth', sig, ...facts });
   const helloFrame = { v: 1, ...hello } as Frame<'hello'>;
   conn.send(o.tamperAuth ? o.tamperAuth(auth) : auth);
   const end = await conn.next(handshakeEnd, { from: from + 1, timeoutMs });

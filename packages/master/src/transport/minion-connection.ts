@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import {
   ErrorCode,
   SignContext,
+  authFactsDigest,
   decodeFrame,
   encodeFrame,
   signBytes,
@@ -170,6 +171,8 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
       h.nonce,
       deps.identity.publicRaw,
       deps.certFingerprint,
+      // Grains, running jobs and the enrollment token are the minion's signed word, not just TLS's.
+      authFactsDigest(frame),
     ]);
     if (!verifyBytes(h.pub, signed, frame.sig))
       return closeWith(ErrorCode.SIGNATURE_INVALID, 'proof of key possession failed');

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import {
   ErrorCode,
   SignContext,
+  authFactsDigest,
   decodeFrame,
   encodeFrame,
   fingerprint,
@@ -219,20 +220,25 @@ export class MasterConnection {
             { fingerprint: fingerprint(frame.masterPub) },
             'TRUSTING MASTER KEY ON FIRST USE; pinned from now on',
           );
+        const facts = {
+          grains: o.grains(),
+          running: o.running(),
+          ...(o.enrollToken ? { enrollToken: o.enrollToken } : {}),
+        };
+        // The grains and running list are signed with the key, not left to TLS (issue #13).
         const sig = signBytes(
           o.privateKey,
-          transcript(SignContext.minionAuth, [o.id, frame.nonce, nonce, frame.masterPub, certFp]),
+          transcript(SignContext.minionAuth, [
+            o.id,
+            frame.nonce,
+            nonce,
+            frame.masterPub,
+            certFp,
+            authFactsDigest(facts),
+          ]),
         );
         o.masterKey = { pub: frame.masterPub, fingerprint: fingerprint(frame.masterPub) };
-        ws.send(
-          encodeFrame({
-            type: 'auth',
-            sig,
-            grains: o.grains(),
-            running: o.running(),
-            ...(o.enrollToken ? { enrollToken: o.enrollToken } : {}),
-          }),
-        );
+        ws.send(encodeFrame({ type: 'auth', sig, ...facts }));
         state = 'welcome';
         return;
       }
