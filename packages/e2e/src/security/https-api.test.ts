@@ -169,12 +169,11 @@ describe('TLS downgrade', () => {
 
   it('the minion port and the HTTPS API refuse TLS 1.2, 1.1 and 1.0', async () => {
     for (const port of [cluster.endpoints.minionPort, Number(new URL(cluster.endpoints.api).port)]) {
-      for (const max of versions) {
-        const got = await handshakeAt(port, max, max);
-        expect(got, `${max} on port ${port}`).not.toMatch(/^TLSv/);
-      }
-      // The server, not the client, refuses 1.2: it answers with a protocol_version alert.
-      expect(await handshakeAt(port, 'TLSv1.2', 'TLSv1.2')).toMatch(/ALERT_PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL/);
+      // The server, not the client, says no: a protocol_version alert, for each version.
+      for (const max of versions)
+        expect(await handshakeAt(port, max, max), `${max} on port ${port}`).toBe(
+          'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
+        );
     }
   });
 });
