@@ -33,12 +33,26 @@ describe('authFactsDigest', () => {
     expect(authFactsDigest(wire)).toEqual(authFactsDigest({ grains, running: [JID], enrollToken: 'token' }));
   });
 
+  it('matches across the wire for grains with __proto__, constructor and prototype keys', () => {
+    const grains = JSON.parse(
+      '{"__proto__": {"polluted": "yes"}, "constructor": {"prototype": {"x": 1}}, "list": [{"__proto__": 1}], "s": "__proto__"}',
+    ) as Record<string, unknown>;
+    expect(authFactsDigest(throughTheWire(grains, []))).toEqual(authFactsDigest({ grains, running: [] }));
+    expect(authFactsDigest({ grains, running: [] })).not.toEqual(authFactsDigest({ grains: {}, running: [] }));
+  });
+
   it('matches across the wire for 500 generated grain sets', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 4 })), (grains) => {
-        const g = grains as Record<string, unknown>;
-        expect(authFactsDigest(throughTheWire(g, []))).toEqual(authFactsDigest({ grains: g, running: [] }));
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor')),
+          fc.jsonValue({ maxDepth: 4 }),
+        ),
+        (grains) => {
+          const g = grains as Record<string, unknown>;
+          expect(authFactsDigest(throughTheWire(g, []))).toEqual(authFactsDigest({ grains: g, running: [] }));
+        },
+      ),
       { seed: 13, numRuns: 500 },
     );
   });

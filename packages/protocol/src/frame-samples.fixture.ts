@@ -61,7 +61,7 @@ export const FRAME_SAMPLES: FrameSamples = {
   'ret.ack': { type: 'ret.ack', items: [[JID, 0]] },
   'job.cancel': { type: 'job.cancel', jid: JID },
   event: { type: 'event', tag: 'brine/custom/thing', data: { n: 1, s: 'x', l: [true, false] } },
-  'grains.update': { type: 'grains.update', grains: { os: 'Ubuntu', roles: ['web'] } },
+  'grains.update': { type: 'grains.update', grains: { os: 'Ubuntu', roles: ['web'] }, seq: 1, sig: bytes(64, 13) },
   'file.request': { type: 'file.request', reqId: 7, path: 'salt://top.sls', offset: 0 },
   'file.chunk': {
     type: 'file.chunk',

@@ -139,8 +139,12 @@ const frameSchemas = {
   'job.cancel': z.object({ jid }),
   /** Minion → master: a minion-fired event; the master files it under `brine/minion/<id>/`. */
   event: z.object({ tag: z.string().min(1).max(256), data }),
-  /** Minion → master: fresh grains after a refresh or `grains.setval`. */
-  'grains.update': z.object({ grains }),
+  /**
+   * Minion → master: fresh grains after a refresh or `grains.setval`, signed with the minion's key
+   * over the session (the master's challenge nonce) and a sequence number that rises by one or
+   * more per update, so an update cannot be changed, moved to another session or replayed.
+   */
+  'grains.update': z.object({ grains, seq: z.number().int().positive(), sig: bytes }),
   /** Minion → master: ask for a file from the master's file roots. */
   'file.request': z.object({
     reqId: z.number().int().nonnegative(),

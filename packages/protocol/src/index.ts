@@ -50,7 +50,7 @@ export type {
   TargetMatcher,
   TargetOptions,
 } from './target-types.js';
-export { authFactsDigest, type AuthFacts } from './auth-facts.js';
+export { authFactsDigest, grainsUpdateTranscript, type AuthFacts, type GrainsUpdateFacts } from './auth-facts.js';
 export { publishFrames, signJob, verifyJob, type VerifiedJob } from './jobs.js';
 export {
   AUDIENCE_PAGE_SIZE,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster } from '@brine/testing';
+import { Cluster, waitFor } from '@brine/testing';
 import { ErrorCode, decodeFrame, encodeFrame } from '@brine/protocol';
-import { RawConnection, handshake, newKey, type HandshakeOptions } from './raw-minion.js';
+import { RawConnection, RawMinion, handshake, newKey, ofType, type HandshakeOptions } from './raw-minion.js';
 import { masterHealth, minionUrl, runJob } from './fixtures.js';
 
 // Issue #13, "also missing": grains and the running-jobs list rode in the auth frame outside the
@@ -71,5 +71,64 @@ describe('facts in the auth frame', () => {
     expect(await masterHealth(cluster)).toEqual({ alive: true, healthy: true, crashes: [] });
     const job = await runJob(cluster, { target: 'af-real', targetType: 'list', fun: 'test.ping' });
     expect(job.minions['af-real']?.outcome).toBe('returned');
+  });
+});
+
+describe('grains updates after connect', () => {
+  it('reach the master from a real minion, signed (grains.setval)', async () => {
+    const job = await runJob(cluster, {
+      target: 'af-real',
+      targetType: 'list',
+      fun: 'grains.setval',
+      args: ['role', 'signed'],
+    });
+    expect(job.minions['af-real']?.outcome).toBe('returned');
+    await waitFor(
+      async () => (await grainsOf('af-real'))?.['role'] === 'signed',
+      10_000,
+      'the signed update to be stored',
+    );
+  });
+
+  /** Sends a frame and resolves with the error code the master closed the connection with, if any. */
+  async function closedWith(m: RawMinion, frame: Parameters<RawConnection['send']>[0]): Promise<string | undefined> {
+    const conn = m.conn!;
+    const from = conn.frames.length;
+    conn.send(frame);
+    // A file.list answered proves the frame before it was handled and the connection is open.
+    conn.send({ type: 'file.list', reqId: from + 1, prefix: '' });
+    const answer = await conn.next((f): f is typeof f => f.type === 'error' || f.type === 'file.listing', {
+      from,
+      timeoutMs: 5000,
+    });
+    return answer?.type === 'error' ? answer.code : undefined;
+  }
+
+  it('stores an update signed in the session, and refuses one changed, replayed or from another session', async () => {
+    const m = new RawMinion({ url: minionUrl(cluster), id: 'af-updates', grains: { id: 'af-updates', role: 'web' } });
+    expect((await m.connect()).ok).toBe(true);
+    const signed = m.grainsUpdate({ id: 'af-updates', role: 'app' });
+    expect(await closedWith(m, signed)).toBeUndefined();
+    await waitFor(async () => (await grainsOf('af-updates'))?.['role'] === 'app', 5000, 'the update to be stored');
+
+    // Changed in transit: the grains differ from those signed.
+    const changed = {
+      ...m.grainsUpdate({ id: 'af-updates', role: 'db' }),
+      grains: { id: 'af-updates', role: 'admin' },
+    };
+    expect(await closedWith(m, changed)).toBe(ErrorCode.SIGNATURE_INVALID);
+    expect((await grainsOf('af-updates'))?.['role']).toBe('app');
+
+    // Replayed in a later session of the same minion: the old session's nonce and number.
+    expect((await m.connect()).ok).toBe(true);
+    expect(await closedWith(m, signed)).toBe(ErrorCode.SIGNATURE_INVALID);
+    // Replayed in the same session: the number does not rise.
+    expect((await m.connect()).ok).toBe(true);
+    const first = m.grainsUpdate({ id: 'af-updates', role: 'cache' });
+    expect(await closedWith(m, first)).toBeUndefined();
+    expect(await closedWith(m, first)).toBe(ErrorCode.SIGNATURE_INVALID);
+    await waitFor(async () => (await grainsOf('af-updates'))?.['role'] === 'cache', 5000, 'the last good update');
+    expect(m.received.filter(ofType('error')).map((f) => f.code)).toEqual(Array(3).fill(ErrorCode.SIGNATURE_INVALID));
+    await m.stop();
   });
 });

@@ -38,7 +38,7 @@ export const SAMPLES: { [T in FrameType]: FrameInput<T> } = {
   'ret.ack': { type: 'ret.ack', items: [[JID, 0]] },
   'job.cancel': { type: 'job.cancel', jid: JID },
   event: { type: 'event', tag: 'custom/thing', data: { n: 1 } },
-  'grains.update': { type: 'grains.update', grains: { os: 'Linux' } },
+  'grains.update': { type: 'grains.update', grains: { os: 'Linux' }, seq: 1, sig: Buffer.alloc(64, 10) },
   'file.request': { type: 'file.request', reqId: 1, path: 'top.sls', offset: 0 },
   'file.chunk': { type: 'file.chunk', reqId: 1, data: Buffer.alloc(4), size: 4, sha256: '00', eof: true },
   'file.list': { type: 'file.list', reqId: 2, prefix: '' },

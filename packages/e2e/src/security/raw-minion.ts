@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import {
   SignContext,
   authFactsDigest,
+  grainsUpdateTranscript,
   decodeFrame,
   decodeValue,
   encodeFrame,
@@ -268,6 +269,9 @@ export class RawMinion {
   readonly attempts: string[] = [];
   conn: RawConnection | undefined;
   readonly #o: RawMinionOptions;
+  /** The master's challenge nonce of the current connection, and the last grains update's number. */
+  #masterNonce: Uint8Array | undefined;
+  #grainsSeq = 0;
   #stopped = false;
   #loop: Promise<void> | undefined;
 
@@ -284,6 +288,10 @@ export class RawMinion {
     conn.onFrame((frame, bytes) => this.#onFrame(conn, frame, bytes));
     const result = await handshake(conn, { id: this.id, key: this.key, grains: this.#o.grains ?? { id: this.id } });
     this.attempts.push(result.ok ? 'welcome' : result.code);
+    if (result.ok) {
+      this.#masterNonce = result.frames.challenge.nonce;
+      this.#grainsSeq = 0;
+    }
     if (!result.ok) conn.terminate();
     return result;
   }
@@ -310,6 +318,20 @@ export class RawMinion {
     this.#stopped = true;
     this.conn?.terminate();
     await this.#loop;
+  }
+
+  /**
+   * A `grains.update` signed as a real minion signs it: this minion's key, the current session's
+   * master nonce, and the next sequence number (or `seq`, to replay or reorder).
+   */
+  grainsUpdate(grains: Record<string, unknown>, seq = this.#grainsSeq + 1): FrameInput<'grains.update'> {
+    if (!this.#masterNonce) throw new Error('not connected');
+    this.#grainsSeq = Math.max(this.#grainsSeq, seq);
+    const sig = signBytes(
+      this.key.privateKey,
+      grainsUpdateTranscript({ id: this.id, masterNonce: this.#masterNonce, seq, grains }),
+    );
+    return { type: 'grains.update', grains, seq, sig };
   }
 
   /** Frames of one type received so far. */

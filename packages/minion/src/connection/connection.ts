@@ -6,6 +6,7 @@ import {
   ErrorCode,
   SignContext,
   authFactsDigest,
+  grainsUpdateTranscript,
   decodeFrame,
   encodeFrame,
   fingerprint,
@@ -99,6 +100,9 @@ export class MasterConnection {
   #deadTimer: NodeJS.Timeout | undefined;
   #session: Session | undefined;
   #retryAfterMs: number | undefined;
+  /** The master's challenge nonce of the current connection, and the last grains update's number. */
+  #masterNonce: Uint8Array | undefined;
+  #grainsSeq = 0;
 
   constructor(options: ConnectionOptions) {
     this.#o = options;
@@ -112,6 +116,20 @@ export class MasterConnection {
   /** Sends a frame in the current session; false when not connected. */
   send(frame: FrameInput): boolean {
     return this.#session?.send(frame) ?? false;
+  }
+
+  /**
+   * Sends fresh grains in the current session, signed with the minion's key over the session's
+   * master nonce and the next sequence number (issue #13); false when not connected.
+   */
+  sendGrains(grains: Record<string, unknown>): boolean {
+    if (!this.#session || !this.#masterNonce) return false;
+    const seq = ++this.#grainsSeq;
+    const sig = signBytes(
+      this.#o.privateKey,
+      grainsUpdateTranscript({ id: this.#o.id, masterNonce: this.#masterNonce, seq, grains }),
+    );
+    return this.#session.send({ type: 'grains.update', grains, seq, sig });
   }
 
   get connected(): boolean {
@@ -238,6 +256,8 @@ export class MasterConnection {
           ]),
         );
         o.masterKey = { pub: frame.masterPub, fingerprint: fingerprint(frame.masterPub) };
+        this.#masterNonce = frame.nonce;
+        this.#grainsSeq = 0;
         ws.send(encodeFrame({ type: 'auth', sig, ...facts }));
         state = 'welcome';
         return;
