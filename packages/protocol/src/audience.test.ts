@@ -66,3 +66,33 @@ describe('buildAudience and inAudience', () => {
     expect(() => buildAudience([])).toThrow();
   });
 });
+
+describe('verifyAudienceProof with proven nodes', () => {
+  it('verifies every page of 10,000 ids with about one hash per tree node, and still refuses an outsider', () => {
+    const tree = buildAudience(ids(10_000));
+    const proven = new Map<string, Buffer>();
+    for (let page = 0; page < 625; page++)
+      expect(verifyAudienceProof(tree.commitment, tree.proof(page), proven)).toBe(true);
+    // One entry per node of each level: 625 + 313 + 157 + 79 + 40 + 20 + 10 + 5 + 3 + 2 + 1.
+    expect(proven.size).toBe(1255);
+    const proof = tree.proof(7);
+    const path = Buffer.from(proof.path);
+    path[0]! ^= 1;
+    // A proven page needs no path (any path of the right length is ignored); a fresh one does.
+    expect(verifyAudienceProof(tree.commitment, { ...proof, path }, proven)).toBe(true);
+    expect(verifyAudienceProof(tree.commitment, { ...proof, path }, new Map())).toBe(false);
+    expect(verifyAudienceProof(tree.commitment, { ...proof, ids: [...proof.ids.slice(1), 'intruder'] }, proven)).toBe(
+      false,
+    );
+    expect(verifyAudienceProof(tree.commitment, { ...proof, path: proof.path.subarray(32) }, proven)).toBe(false);
+  });
+
+  it('remembers nothing from a proof that fails', () => {
+    const tree = buildAudience(ids(100));
+    const other = buildAudience(ids(100, 'n'));
+    const proven = new Map<string, Buffer>();
+    expect(verifyAudienceProof(tree.commitment, other.proof(0), proven)).toBe(false);
+    expect(proven.size).toBe(0);
+    expect(verifyAudienceProof(tree.commitment, tree.proof(0), proven)).toBe(true);
+  });
+});

@@ -108,31 +108,55 @@ export function buildAudience(ids: readonly string[]): AudienceTree {
 }
 
 /**
+ * Nodes of one commitment's tree already proven to chain to its root, by `level/index`: a swarm's
+ * minions share one, so a page's path is hashed only up to the first node another page proved
+ * (a page proven already needs no path at all). Use one per commitment (per signed spec), never
+ * across jobs.
+ */
+export type ProvenNodes = Map<string, Buffer>;
+
+/**
  * Whether a proof's page chains to a commitment's root. The page count and the page's size follow
  * from `count`, so the shape is fixed: a proof with a wrong-sized page or path does not verify.
  * Says nothing about which id asks: check that the minion's own id is in `proof.ids` as well.
  */
-export function verifyAudienceProof(commitment: AudienceCommitment, proof: AudienceProof): boolean {
+export function verifyAudienceProof(
+  commitment: AudienceCommitment,
+  proof: AudienceProof,
+  proven?: ProvenNodes,
+): boolean {
   const { count } = commitment;
   if (!Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(proof.page)) return false;
   const pageCount = Math.ceil(count / AUDIENCE_PAGE_SIZE);
   if (proof.page < 0 || proof.page >= pageCount) return false;
   if (proof.ids.length !== Math.min(AUDIENCE_PAGE_SIZE, count - proof.page * AUDIENCE_PAGE_SIZE)) return false;
-  if (proof.path.byteLength % 32 !== 0) return false;
-  let node: Uint8Array = pageHash(proof.ids);
+  let siblings = 0;
+  for (let width = pageCount, index = proof.page; width > 1; width = Math.ceil(width / 2), index >>= 1)
+    if ((index ^ 1) < width) siblings++;
+  if (proof.path.byteLength !== 32 * siblings) return false;
+  const seen: [string, Buffer][] = [];
+  let node = pageHash(proof.ids);
   let index = proof.page;
   let offset = 0;
-  for (let width = pageCount; width > 1; width = Math.ceil(width / 2)) {
-    const sibling = index ^ 1;
-    if (sibling < width) {
-      if (offset + 32 > proof.path.byteLength) return false;
+  for (let width = pageCount, level = 0; ; width = Math.ceil(width / 2), level++, index >>= 1) {
+    const key = `${level}/${index}`;
+    const known = proven?.get(key);
+    // A node another proof carried to the root: the rest of this path is proven with it.
+    if (known) return remember(proven, seen, Buffer.compare(known, node) === 0);
+    seen.push([key, node]);
+    if (width <= 1) break;
+    if ((index ^ 1) < width) {
       const s = proof.path.subarray(offset, offset + 32);
       offset += 32;
       node = index & 1 ? nodeHash(s, node) : nodeHash(node, s);
     }
-    index >>= 1;
   }
-  return offset === proof.path.byteLength && Buffer.compare(rootHash(node, count), commitment.root) === 0;
+  return remember(proven, seen, Buffer.compare(rootHash(node, count), commitment.root) === 0);
+}
+
+function remember(proven: ProvenNodes | undefined, seen: [string, Buffer][], ok: boolean): boolean {
+  if (ok && proven) for (const [key, node] of seen) proven.set(key, node);
+  return ok;
 }
 
 /** Whether `id` is in the audience: its page carries it and chains to the signed root. */

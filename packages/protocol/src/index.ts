@@ -60,6 +60,7 @@ export {
   type AudienceCommitment,
   type AudienceProof,
   type AudienceTree,
+  type ProvenNodes,
 } from './audience.js';
 export {
   ApiErrorCode,

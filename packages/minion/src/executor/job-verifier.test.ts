@@ -55,4 +55,14 @@ describe('memoizingVerifier', () => {
     const other = { ...spec('test.ping'), audience: buildAudience(['m1', 'm2']).commitment };
     expect(v.selected(other, proof, 'm1')).toBe(false);
   });
+
+  it('shares proven tree nodes between the pages of one job, and still refuses an edited page', () => {
+    const v = memoizingVerifier();
+    const all = Array.from({ length: 100 }, (_, i) => `m${i}`);
+    const tree = buildAudience(all);
+    const job = { ...spec('test.ping'), audience: tree.commitment };
+    for (const id of all) expect(v.selected(job, tree.proof(tree.pageOf(id)!), id)).toBe(true);
+    const page = tree.proof(3);
+    expect(v.selected(job, { ...page, ids: [...page.ids.slice(1), 'intruder'] }, 'intruder')).toBe(false);
+  });
 });

@@ -4,6 +4,7 @@ import {
   verifyJob,
   type AudienceProof,
   type JobSpec,
+  type ProvenNodes,
   type VerifiedJob,
 } from '@brine/protocol';
 
@@ -33,14 +34,19 @@ export function memoizingVerifier(size = 64): JobVerifier {
   // are recognised by identity first, with no signature to encode and no bytes to compare.
   const byIdentity = new WeakMap<Uint8Array, { spec: Uint8Array; pub: Uint8Array; fp: string; result: VerifiedJob }>();
   // The 16 minions of an audience page get the same frame bytes, and the shared decoder hands
-  // them the same proof object: its path is hashed once, against the spec it came with.
+  // them the same proof object: its path is hashed once, against the spec it came with. Pages
+  // share the upper tree, so each spec keeps the nodes proven so far and a path stops at the
+  // first of them: a job's proofs cost about as many hashes as its tree has nodes.
   const proofs = new WeakMap<AudienceProof, { spec: JobSpec; chains: boolean }>();
+  const proven = new WeakMap<JobSpec, ProvenNodes>();
   return {
     selected(spec, proof, id) {
       if (!proof.ids.includes(id)) return false;
       const known = proofs.get(proof);
       if (known && known.spec === spec) return known.chains;
-      const chains = verifyAudienceProof(spec.audience, proof);
+      let nodes = proven.get(spec);
+      if (!nodes) proven.set(spec, (nodes = new Map()));
+      const chains = verifyAudienceProof(spec.audience, proof, nodes);
       proofs.set(proof, { spec, chains });
       return chains;
     },
