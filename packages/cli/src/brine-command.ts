@@ -4,7 +4,7 @@ import { splitTargetList } from '@brine/protocol';
 import type { JobRequestInput, JobStreamEvent, MinionResult, TargetTypeValue } from '@brine/protocol';
 import { parseBatch, parseDuration, parseFunctionArgs, UsageError } from './args.js';
 import { ApiClient } from './client.js';
-import { resolveCredentials } from './credentials.js';
+import { credentialFlags, resolveCredentials } from './credentials.js';
 import { ExitCode, exitCodeForSummary } from './exit-codes.js';
 import { shouldColor } from './output/color.js';
 import { OUTPUT_FORMATS, createOutputter, writeEvent } from './output/outputter.js';
@@ -80,9 +80,7 @@ Exit codes: 0 all succeeded; 1 a minion failed; 2 a minion did not return; 3 no 
     const targetTypes = TARGET_FLAGS.filter(([flags]) => opts[camel(flags)] === true).map(([, , t]) => t);
     if (targetTypes.length > 1) throw new UsageError('give at most one target flag (-E -L -G -P -S -N -C)');
     const targetType: TargetTypeValue = targetTypes[0] ?? 'glob';
-    const client = new ApiClient(
-      resolveCredentials({ url: opts['url'] as string, token: opts['token'] as string }, io.env),
-    );
+    const client = new ApiClient(resolveCredentials(credentialFlags(opts), io.env));
     // Salt's CLI split (commas, else whitespace), the same function the master applies to a string.
     const targetValue = targetType === 'list' ? splitTargetList(target) : target;
     if (opts['preview']) {

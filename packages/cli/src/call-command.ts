@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import type { JobStreamEvent, MinionResult } from '@brine/protocol';
 import { parseDuration, parseFunctionArgs, UsageError } from './args.js';
 import { ApiClient } from './client.js';
-import { resolveCredentials } from './credentials.js';
+import { credentialFlags, resolveCredentials } from './credentials.js';
 import { commonOptions, runMain, type Io } from './common.js';
 import { CliError } from './errors.js';
 import { ExitCode, exitCodeForSummary } from './exit-codes.js';
@@ -111,9 +111,7 @@ export function callProgram(io: Io): Command {
       return;
     }
     const id = (opts['id'] as string | undefined) ?? hostname();
-    const client = new ApiClient(
-      resolveCredentials({ url: opts['url'] as string, token: opts['token'] as string }, io.env),
-    );
+    const client = new ApiClient(resolveCredentials(credentialFlags(opts), io.env));
     for await (const line of client.lines('POST', '/api/v1/jobs?stream=ndjson', {
       target: [id],
       targetType: 'list',

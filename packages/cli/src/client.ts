@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import type { ApiError } from '@brine/protocol';
 import { CliError, UnreachableError } from './errors.js';
 import type { Credentials } from './credentials.js';
+import { TlsTrustError, isCertificateError, pinnedAgent } from './tls-trust.js';
 
 /** An API answer that was not 2xx: its status and `{code, message}` body. */
 export class ApiCallError extends CliError {
@@ -76,11 +77,21 @@ export class ApiClient {
   #send(method: string, path: string, body?: unknown): Promise<IncomingMessage> {
     const url = new URL(this.creds.url + path);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const https = url.protocol === 'https:';
+    const send = https ? httpsRequest : httpRequest;
+    // Verification stays on: a pinned fingerprint, a CA file, or else the system's CAs.
+    const trust = !https
+      ? {}
+      : this.creds.fingerprint
+        ? { agent: pinnedAgent(this.creds.fingerprint) }
+        : this.creds.ca
+          ? { ca: this.creds.ca }
+          : {};
     return new Promise((resolve, reject) => {
       const req = send(
         url,
         {
+          ...trust,
           method,
           headers: {
             authorization: `Bearer ${this.creds.token}`,
@@ -91,7 +102,11 @@ export class ApiClient {
         resolve,
       );
       req.on('error', (err: NodeJS.ErrnoException) =>
-        reject(new UnreachableError(this.creds.url, err.code ?? err.message)),
+        reject(
+          isCertificateError(err.code)
+            ? new TlsTrustError(this.creds.url, err.code === 'ERR_CLI_TLS_PIN' ? err.message : err.code!)
+            : new UnreachableError(this.creds.url, err.code ?? err.message),
+        ),
       );
       req.end(payload);
     });

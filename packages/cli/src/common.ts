@@ -17,7 +17,8 @@ export interface Io {
 export function commonOptions(program: Command): Command {
   return program
     .option('--url <url>', 'master REST API URL (env BRINE_URL)')
-    .option('--token <token>', 'API token (env BRINE_TOKEN)');
+    .option('--token <token>', 'API token (env BRINE_TOKEN)')
+    .option('--ca <file>', 'PEM file of the CA or certificate that an HTTPS master must present (env BRINE_CA)');
 }
 
 /**
@@ -47,7 +48,7 @@ export async function runMain(program: Command, argv: string[], io: Io): Promise
       // The master's target-syntax messages already say "at position N"; add it only when they do not.
       const where = position !== undefined && !err.message.includes('position') ? ` (at position ${position})` : '';
       io.stderr.write(`${name}: ${err.message}${where}\n`);
-      if (err.code === 'ERR_CLI_UNREACHABLE') return ExitCode.UNREACHABLE;
+      if (err.code === 'ERR_CLI_UNREACHABLE' || err.code === 'ERR_CLI_TLS') return ExitCode.UNREACHABLE;
       return exitCodeForError(err.code);
     }
     io.stderr.write(`${name}: internal error: ${(err as Error).message}\n`);

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { UsageError } from './args.js';
 import { ApiClient } from './client.js';
-import { resolveCredentials } from './credentials.js';
+import { credentialFlags, resolveCredentials } from './credentials.js';
 import { commonOptions, runMain, type Io } from './common.js';
 import { createPalette } from './output/ansi.js';
 import { shouldColor } from './output/color.js';
@@ -26,9 +26,7 @@ export function eventsProgram(io: Io): Command {
     "\nExamples:\n  brine events\n  brine events 'brine/job/*/ret/*' --json\n  brine events 'brine/minion/*/connected'\n",
   );
   program.action(async (globs: string[], opts: Record<string, unknown>) => {
-    const client = new ApiClient(
-      resolveCredentials({ url: opts['url'] as string, token: opts['token'] as string }, io.env),
-    );
+    const client = new ApiClient(resolveCredentials(credentialFlags(opts), io.env));
     const p = createPalette(
       shouldColor({
         isTTY: io.stdout.isTTY === true,

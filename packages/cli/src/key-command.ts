@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { UsageError, parseDuration } from './args.js';
 import { ApiClient } from './client.js';
-import { resolveCredentials } from './credentials.js';
+import { credentialFlags, resolveCredentials } from './credentials.js';
 import { commonOptions, runMain, type Io } from './common.js';
 
 interface KeyEntry {
@@ -51,9 +51,7 @@ export function keyProgram(io: Io, confirm: (question: string) => Promise<boolea
     "\nExamples:\n  brine-key -L\n  brine-key -a 'web*' -y\n  brine-key -d web3 -y\n  brine-key -F --out json\n  brine-key --gen-token --ttl 2h --token-id-glob 'web*'\n",
   );
   program.action(async (opts: Record<string, unknown>) => {
-    const client = new ApiClient(
-      resolveCredentials({ url: opts['url'] as string, token: opts['token'] as string }, io.env),
-    );
+    const client = new ApiClient(resolveCredentials(credentialFlags(opts), io.env));
     if (opts['genToken']) {
       const ttlSeconds = Math.max(1, Math.round((opts['ttl'] as number) / 1000));
       const body = { ttlSeconds, ...(opts['tokenIdGlob'] ? { idGlob: opts['tokenIdGlob'] as string } : {}) };

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import type { MinionResult } from '@brine/protocol';
 import { parseFunctionArgs, UsageError } from './args.js';
 import { ApiClient } from './client.js';
-import { resolveCredentials } from './credentials.js';
+import { credentialFlags, resolveCredentials } from './credentials.js';
 import { commonOptions, runMain, type Io } from './common.js';
 import { ExitCode } from './exit-codes.js';
 import { createPalette } from './output/ansi.js';
@@ -133,9 +133,7 @@ export function runProgram(io: Io): Command {
     const runner = RUNNERS[fun];
     if (!runner || !Object.hasOwn(RUNNERS, fun))
       throw new UsageError(`unknown runner function "${fun}"; expected one of ${Object.keys(RUNNERS).join(', ')}`);
-    const client = new ApiClient(
-      resolveCredentials({ url: opts['url'] as string, token: opts['token'] as string }, io.env),
-    );
+    const client = new ApiClient(resolveCredentials(credentialFlags(opts), io.env));
     const { args, kwargs } = parseFunctionArgs(words);
     const result = await runner.run(client, args, kwargs);
     if (opts['out'] === 'json') io.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { UsageError } from './args.js';
 import { ApiClient } from './client.js';
 import { commonOptions, runMain, type Io } from './common.js';
-import { resolveCredentials } from './credentials.js';
+import { credentialFlags, resolveCredentials } from './credentials.js';
 import { hashPassword } from './password-hash.js';
 
 /** A token as `GET /api/v1/tokens` lists it. */
@@ -45,8 +45,7 @@ export function tokenProgram(io: Io, readPassword: () => Promise<string>): Comma
   const program = new Command('brine-token').description(
     'Manage REST API tokens and password hashes for the master config.',
   );
-  const client = (opts: Record<string, unknown>) =>
-    new ApiClient(resolveCredentials({ url: opts['url'] as string, token: opts['token'] as string }, io.env));
+  const client = (opts: Record<string, unknown>) => new ApiClient(resolveCredentials(credentialFlags(opts), io.env));
   commonOptions(
     program
       .command('create')

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadMasterConfig, masterConfigSchema } from './config.js';
+import { apiServesTls, loadMasterConfig, masterConfigSchema } from './config.js';
 
 const docs = readFileSync(new URL('../../../docs/config-master.md', import.meta.url), 'utf8');
 
@@ -42,5 +42,21 @@ describe('master config', () => {
     expect(loadMasterConfig(undefined, { insecure_plain_ws: true, interface: '127.0.0.1' }).insecure_plain_ws).toBe(
       true,
     );
+  });
+
+  it('serves HTTPS by default off loopback, and refuses plain HTTP there unless allowed', () => {
+    expect(apiServesTls(loadMasterConfig(undefined, {}).api)).toBe(false);
+    expect(apiServesTls(loadMasterConfig(undefined, { 'api.host': '0.0.0.0' }).api)).toBe(true);
+    expect(apiServesTls(loadMasterConfig(undefined, { 'api.tls': { enabled: true } }).api)).toBe(true);
+    expect(() => loadMasterConfig(undefined, { 'api.host': '0.0.0.0', 'api.tls': { enabled: false } })).toThrow(
+      /api: plain HTTP on 0\.0\.0\.0.*allow_plain_http/,
+    );
+    const allowed = loadMasterConfig(undefined, {
+      'api.host': '10.0.0.5',
+      'api.tls': { enabled: false },
+      'api.allow_plain_http': true,
+    });
+    expect(apiServesTls(allowed.api)).toBe(false);
+    expect(() => loadMasterConfig(undefined, { 'api.tls': { cert: '/x.crt' } })).toThrow(/go together/);
   });
 });

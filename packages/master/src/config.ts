@@ -19,6 +19,18 @@ export const masterConfigSchema = z
         port: z.number().int().min(0).max(65535).default(4507),
         /** Browser origins allowed to call the API cross-origin (CORS); `*` allows any. None by default. */
         cors_origins: z.array(z.string().max(512)).default([]),
+        /**
+         * HTTPS on the REST API: on by default unless `host` is loopback. Without `cert` and
+         * `key` (PEM files) the API serves the master's own self-signed certificate, whose
+         * fingerprint goes to the log, endpoints.json and cli.json for clients to pin.
+         */
+        tls: z
+          .object({ enabled: z.boolean().optional(), cert: z.string().optional(), key: z.string().optional() })
+          .strict()
+          .refine((t) => (t.cert === undefined) === (t.key === undefined), 'api.tls.cert and api.tls.key go together')
+          .prefault({}),
+        /** Serve plain HTTP on a non-loopback address (behind a TLS proxy, say). */
+        allow_plain_http: z.boolean().default(false),
         ...apiAuthShape,
       })
       .prefault({}),
@@ -116,7 +128,22 @@ export function loadMasterConfig(file: string | undefined, overrides: Record<str
   if (config.insecure_plain_ws && !isLoopback(config.interface)) {
     throw new ConfigError('insecure_plain_ws is allowed only on a loopback interface (127.0.0.0/8 or ::1)');
   }
+  if (!apiServesTls(config.api) && !isLoopback(config.api.host) && !config.api.allow_plain_http) {
+    throw new ConfigError(
+      `api: plain HTTP on ${config.api.host} would carry tokens and passwords in the clear; ` +
+        'serve HTTPS (drop api.tls.enabled: false, or set api.tls.cert and api.tls.key), ' +
+        'bind api.host to loopback, or set api.allow_plain_http: true',
+    );
+  }
   return config;
+}
+
+/**
+ * Whether the REST API serves HTTPS: `api.tls.enabled` when set; otherwise when a certificate
+ * is configured or the API binds to anything but loopback.
+ */
+export function apiServesTls(api: Pick<MasterConfig['api'], 'host' | 'tls'>): boolean {
+  return api.tls.enabled ?? (api.tls.cert !== undefined || !isLoopback(api.host));
 }
 
 /** Whether an address is loopback. */

@@ -5,7 +5,7 @@
  * 3. open the key store, the job cache and the minion cache
  * 4. build the core: registry, event bus, frame router, return ingest, job manager
  * 5. listen for minions (WebSocket over TLS)
- * 6. serve the REST API and write the local admin credential for the CLI
+ * 6. serve the REST API (HTTPS unless on loopback) and write the local admin credential for the CLI
  * 7. purge old jobs on a timer
  * 8. on stop: refuse new work, flush the ingest, close sockets, close the store
  */
@@ -14,7 +14,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { asyncScheduler } from 'rxjs';
-import { createJidGenerator, encodeFrame, globMatch, signJob, type JobSummary } from '@brine/protocol';
+import { createJidGenerator, encodeFrame, globMatch, publishFrames, signJob, type JobSummary } from '@brine/protocol';
 import type { MasterConfig } from './config.js';
 import { EventBus } from './core/event-bus.js';
 import { FrameRouter } from './core/frame-router.js';
@@ -24,6 +24,8 @@ import { ReturnIngest } from './core/return-ingest.js';
 import { API_ROUTES, authFromConfig } from './http/api.js';
 import { buildApi } from './http/app.js';
 import { saltConfigValues } from './http/salt-wheel.js';
+import { httpsOptions, loadApiTls } from './http/api-tls.js';
+import { apiServesTls } from './config.js';
 import { Metrics } from './http/metrics.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
@@ -121,7 +123,7 @@ export async function startMaster(
     },
   });
   const newJid = createJidGenerator();
-  const publishFrames = new WeakSet<Uint8Array>();
+  const publishFrameSet = new WeakSet<Uint8Array>();
   // The registry holds the fault-counting wrapper of each link; closes arrive with the plain one.
   const wrapped = new WeakMap<MinionLink, MinionLink>();
   const manager = new JobManager({
@@ -132,10 +134,13 @@ export async function startMaster(
     scheduler: asyncScheduler,
     now,
     newJid: () => newJid(now()),
-    publishFrame: (spec) => {
-      const bytes = encodeFrame({ type: 'job.publish', ...signJob(identity.privateKey, spec) });
-      publishFrames.add(bytes);
-      return bytes;
+    publishFrame: (spec, audience) => {
+      const forMinion = publishFrames(signJob(identity.privateKey, spec), audience);
+      return (id) => {
+        const bytes = forMinion(id);
+        if (bytes) publishFrameSet.add(bytes);
+        return bytes;
+      };
     },
     cancelFrame: (jid) => encodeFrame({ type: 'job.cancel', jid }),
     masterFingerprint: identity.fingerprint,
@@ -183,7 +188,7 @@ export async function startMaster(
           id: plainLink.id,
           close: (reason) => plainLink.close(reason),
           send: (bytes) => {
-            if (!publishFrames.has(bytes)) return plainLink.send(bytes);
+            if (!publishFrameSet.has(bytes)) return plainLink.send(bytes);
             faults.hit(FaultPoint.publish);
             // Acks still waiting for this minion ride along with the job, in the same write.
             const ack = acks.take(plainLink.id);
@@ -231,6 +236,8 @@ export async function startMaster(
 
   // Users, ACLs, hooks and the hashed token file; the admin token lives only in memory and cli.json.
   const { adminToken, ...auth } = authFromConfig(config, now);
+  // HTTPS unless the API binds to loopback (config.ts refuses plain HTTP elsewhere unless allowed).
+  const apiTls = apiServesTls(config.api) ? loadApiTls(config.api.tls, identity.tls) : undefined;
   const api = buildApi(
     {
       manager,
@@ -247,14 +254,16 @@ export async function startMaster(
       configValues: saltConfigValues(config),
     },
     API_ROUTES,
+    apiTls ? { https: httpsOptions(apiTls) } : {},
   );
   await api.listen({ host: config.api.host, port: config.api.port });
   const apiPort = (api.server.address() as { port: number }).port;
   const apiHost = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
-  const apiUrl = `http://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${apiPort}`;
+  const apiUrl = `${apiTls ? 'https' : 'http'}://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${apiPort}`;
+  const pin = apiTls ? { fingerprint: apiTls.fingerprint } : {};
   // The local admin credential: readable by the master's user only, so `brine` works on this host.
   // Both files are written whole or not at all (rename): a reader never sees half a file.
-  writeAtomic(join(stateDir, 'cli.json'), JSON.stringify({ url: apiUrl, token: adminToken }) + '\n', 0o600);
+  writeAtomic(join(stateDir, 'cli.json'), JSON.stringify({ url: apiUrl, token: adminToken, ...pin }) + '\n', 0o600);
   // Public facts for operators and scripts: where to connect, and the fingerprint minions should pin.
   writeAtomic(
     join(stateDir, 'endpoints.json'),
@@ -263,10 +272,11 @@ export async function startMaster(
       minionPort: minionServer.port,
       tls: !config.insecure_plain_ws,
       fingerprint: identity.fingerprint,
+      ...(apiTls ? { apiFingerprint: apiTls.fingerprint } : {}),
     }) + '\n',
     0o644,
   );
-  log.info({ url: apiUrl }, 'REST API listening');
+  log.info({ url: apiUrl, ...(apiTls ? { tlsFingerprint: apiTls.fingerprint } : {}) }, 'REST API listening');
 
   const purge = setInterval(() => {
     const removed = store.purgeBefore(now() - config.keep_jobs_hours * 3_600_000);

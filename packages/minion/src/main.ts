@@ -52,7 +52,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     id: config.id,
     configured: config.grains,
     file: join(stateDir, 'grains.json'),
-    onChange: (g) => connection?.send({ type: 'grains.update', grains: g }),
+    onChange: (g) => connection?.sendGrains(g),
   });
   const files = new FileClient((frame) => connection?.send(frame) ?? false);
   const executor = new Executor({

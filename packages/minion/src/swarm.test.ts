@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createJidGenerator, encodeFrame, generateMemoryKeyPair, signJob } from '@brine/protocol';
-import { sampleSpec } from './executor/job-spec.fixture.js';
+import { createJidGenerator, encodeFrame, generateMemoryKeyPair } from '@brine/protocol';
+import { samplePublishBytes, sampleSpec } from './executor/job-spec.fixture.js';
 import { sharedFrameDecoder } from './swarm.js';
 
 const master = generateMemoryKeyPair();
 const newJid = createJidGenerator();
-const publishBytes = (jid: string) =>
-  encodeFrame({ type: 'job.publish', ...signJob(master.privateKey, sampleSpec('aa:bb', { jid })) });
+const publishBytes = (jid: string) => samplePublishBytes(master.privateKey, sampleSpec('aa:bb', { jid }));
 
 describe('sharedFrameDecoder', () => {
   it('decodes a job published to every minion once, its acks once, and any other frame every time', () => {

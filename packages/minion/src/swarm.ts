@@ -111,7 +111,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
       all: () => grains,
       setValue: async (k, v) => {
         grains = { ...grains, [k]: v };
-        connection?.send({ type: 'grains.update', grains });
+        connection?.sendGrains(grains);
       },
       refresh: async () => grains,
     };

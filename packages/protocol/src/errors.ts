@@ -35,6 +35,8 @@ export const ErrorCode = {
   JOB_EXPIRED: 'ERR_JOB_EXPIRED',
   /** A job whose target does not select this minion. */
   JOB_NOT_TARGETED: 'ERR_JOB_NOT_TARGETED',
+  /** A job whose signed audience does not hold this minion: the master did not send it here. */
+  JOB_NOT_SELECTED: 'ERR_JOB_NOT_SELECTED',
   /** A job function the minion does not have. */
   FUNCTION_UNKNOWN: 'ERR_FUNCTION_UNKNOWN',
   /** Arguments that do not match the function's schema. */

@@ -20,6 +20,7 @@ export function sampleJobSpec(overrides: Partial<JobSpec> = {}): JobSpec {
     timeoutMs: 60_000,
     stream: false,
     master: 'ab:cd',
+    audience: { root: bytes(32, 11), count: 3 },
     ...overrides,
   };
 }
@@ -37,7 +38,12 @@ export const FRAME_SAMPLES: FrameSamples = {
   },
   welcome: { type: 'welcome', heartbeatMs: 15_000 },
   'auth.refused': { type: 'auth.refused', code: 'ERR_KEY_PENDING', message: 'key pending', retryAfterMs: 1000 },
-  'job.publish': { type: 'job.publish', spec: bytes(100, 7), sig: bytes(64, 8) },
+  'job.publish': {
+    type: 'job.publish',
+    spec: bytes(100, 7),
+    sig: bytes(64, 8),
+    proof: { page: 0, ids: ['web1.example.com', 'web2.example.com'], path: bytes(64, 12) },
+  },
   'job.ack': { type: 'job.ack', jid: JID, attempt: 0, state: 'refused', code: 'ERR_JOB_EXPIRED' },
   'job.progress': { type: 'job.progress', jid: JID, seq: 3, stream: 'stderr', data: 'line\n' },
   'job.return': {
@@ -55,7 +61,7 @@ export const FRAME_SAMPLES: FrameSamples = {
   'ret.ack': { type: 'ret.ack', items: [[JID, 0]] },
   'job.cancel': { type: 'job.cancel', jid: JID },
   event: { type: 'event', tag: 'brine/custom/thing', data: { n: 1, s: 'x', l: [true, false] } },
-  'grains.update': { type: 'grains.update', grains: { os: 'Ubuntu', roles: ['web'] } },
+  'grains.update': { type: 'grains.update', grains: { os: 'Ubuntu', roles: ['web'] }, seq: 1, sig: bytes(64, 13) },
   'file.request': { type: 'file.request', reqId: 7, path: 'salt://top.sls', offset: 0 },
   'file.chunk': {
     type: 'file.chunk',

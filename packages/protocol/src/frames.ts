@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUDIENCE_PAGE_SIZE } from './audience.js';
 
 /** The protocol version this code speaks; a frame with another `v` is refused. */
 export const PROTOCOL_VERSION = 1;
@@ -59,6 +60,12 @@ export const jobSpecSchema = z.object({
   stream: z.boolean(),
   /** The master's public key fingerprint: the audience check for the signature. */
   master: z.string(),
+  /**
+   * The minions the job is sent to, as a Merkle commitment (audience.ts): a minion runs the job
+   * only with a proof that its id is in it, so a captured job does not run on a minion the master
+   * did not select (issue #13, finding 5).
+   */
+  audience: z.object({ root: bytes.refine((b) => b.byteLength === 32), count: z.number().int().positive() }),
 });
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 
@@ -84,8 +91,20 @@ const frameSchemas = {
   welcome: z.object({ heartbeatMs: z.number().int().positive() }),
   /** Master → minion: not admitted now; `retryAfterMs` says when to try again. */
   'auth.refused': z.object({ code: z.string(), message: z.string(), retryAfterMs: z.number() }),
-  /** Master → minion: a signed job. `spec` is the msgpack of a {@link JobSpec}; `sig` covers it. */
-  'job.publish': z.object({ spec: bytes, sig: bytes }),
+  /**
+   * Master → minion: a signed job. `spec` is the msgpack of a {@link JobSpec}; `sig` covers it.
+   * `proof` shows the receiving minion's id is in the spec's audience; it needs no signature of its
+   * own, since it verifies against the signed root.
+   */
+  'job.publish': z.object({
+    spec: bytes,
+    sig: bytes,
+    proof: z.object({
+      page: z.number().int().nonnegative(),
+      ids: z.array(minionId).min(1).max(AUDIENCE_PAGE_SIZE),
+      path: bytes,
+    }),
+  }),
   /** Minion → master: the job was received; `started`, or refused with a code. */
   'job.ack': z.object({
     jid,
@@ -120,8 +139,12 @@ const frameSchemas = {
   'job.cancel': z.object({ jid }),
   /** Minion → master: a minion-fired event; the master files it under `brine/minion/<id>/`. */
   event: z.object({ tag: z.string().min(1).max(256), data }),
-  /** Minion → master: fresh grains after a refresh or `grains.setval`. */
-  'grains.update': z.object({ grains }),
+  /**
+   * Minion → master: fresh grains after a refresh or `grains.setval`, signed with the minion's key
+   * over the session (the master's challenge nonce) and a sequence number that rises by one or
+   * more per update, so an update cannot be changed, moved to another session or replayed.
+   */
+  'grains.update': z.object({ grains, seq: z.number().int().positive(), sig: bytes }),
   /** Minion → master: ask for a file from the master's file roots. */
   'file.request': z.object({
     reqId: z.number().int().nonnegative(),

@@ -51,7 +51,18 @@ export type {
   TargetMatcher,
   TargetOptions,
 } from './target-types.js';
-export { signJob, verifyJob, type VerifiedJob } from './jobs.js';
+export { authFactsDigest, grainsUpdateTranscript, type AuthFacts, type GrainsUpdateFacts } from './auth-facts.js';
+export { publishFrames, signJob, verifyJob, type VerifiedJob } from './jobs.js';
+export {
+  AUDIENCE_PAGE_SIZE,
+  buildAudience,
+  inAudience,
+  verifyAudienceProof,
+  type AudienceCommitment,
+  type AudienceProof,
+  type AudienceTree,
+  type ProvenNodes,
+} from './audience.js';
 export {
   ApiErrorCode,
   DEFAULT_ACK_TIMEOUT_MS,

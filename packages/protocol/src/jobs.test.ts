@@ -18,6 +18,7 @@ import {
 const master = loadKeyPair(generateKeyPair().privatePem);
 const masterFp = fingerprint(master.publicRaw);
 const spec = sampleJobSpec({ master: masterFp });
+const proof = { page: 0, ids: ['web1'], path: Buffer.alloc(0) };
 
 describe('signJob and verifyJob', () => {
   it('round-trips a signed job spec', () => {
@@ -26,7 +27,7 @@ describe('signJob and verifyJob', () => {
   });
 
   it('round-trips a signed job through a job.publish frame', () => {
-    const decoded = decodeFrame(encodeFrame({ type: 'job.publish', ...signJob(master.privateKey, spec) }));
+    const decoded = decodeFrame(encodeFrame({ type: 'job.publish', ...signJob(master.privateKey, spec), proof }));
     if (!decoded.ok || decoded.frame.type !== 'job.publish') throw new Error('job.publish did not decode');
     expect(verifyJob(master.publicRaw, masterFp, decoded.frame.spec, decoded.frame.sig)).toEqual({ ok: true, spec });
   });
@@ -37,7 +38,7 @@ describe('signJob and verifyJob', () => {
     fc.assert(
       fc.property(fc.boolean(), fc.nat(), fc.integer({ min: 0, max: 7 }), (inSpec, at, bit) => {
         const signed = signJob(master.privateKey, { ...spec, jid: nextJid(1_704_164_705_678) });
-        const decoded = decodeFrame(encodeFrame({ type: 'job.publish', ...signed }));
+        const decoded = decodeFrame(encodeFrame({ type: 'job.publish', ...signed, proof }));
         if (!decoded.ok || decoded.frame.type !== 'job.publish') return false;
         const target = Buffer.from(inSpec ? decoded.frame.spec : decoded.frame.sig);
         target[at % target.length]! ^= 1 << bit;

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { decodeValue, encodeValue } from './codec.js';
+import type { AudienceTree } from './audience.js';
+import { decodeValue, encodeFrame, encodeValue } from './codec.js';
 import { ErrorCode, type WireError } from './errors.js';
 import { jobSpecSchema, type JobSpec } from './frames.js';
 import { SignContext, signBytes, transcript, verifyBytes } from './signatures.js';
@@ -8,6 +9,28 @@ import { SignContext, signBytes, transcript, verifyBytes } from './signatures.js
 export function signJob(privateKey: KeyObject, spec: JobSpec): { spec: Buffer; sig: Buffer } {
   const bytes = encodeValue(spec);
   return { spec: bytes, sig: signBytes(privateKey, transcript(SignContext.job, [bytes])) };
+}
+
+/**
+ * The `job.publish` frame of a signed job for each minion of its audience: the frame carries the
+ * minion's page proof, so it is encoded once per page (16 minions) and the same bytes go to every
+ * minion of the page. Returns undefined for a minion outside the audience.
+ */
+export function publishFrames(
+  signed: { spec: Buffer; sig: Buffer },
+  audience: AudienceTree,
+): (id: string) => Buffer | undefined {
+  const byPage = new Map<number, Buffer>();
+  return (id) => {
+    const page = audience.pageOf(id);
+    if (page === undefined) return undefined;
+    let bytes = byPage.get(page);
+    if (!bytes) {
+      bytes = encodeFrame({ type: 'job.publish', ...signed, proof: audience.proof(page) });
+      byPage.set(page, bytes);
+    }
+    return bytes;
+  };
 }
 
 /** A job whose signature verified, with its decoded spec. */

@@ -64,7 +64,7 @@ describe('decoding hostile keys', () => {
   });
 
   it('decodes grains with hostile keys in auth and grains.update without polluting', () => {
-    expectPlain(roundTrip({ type: 'grains.update', grains: HOSTILE }));
+    expectPlain(roundTrip({ type: 'grains.update', grains: HOSTILE, seq: 1, sig: Buffer.alloc(64) }));
     expectPlain(roundTrip({ type: 'auth', sig: Buffer.alloc(64), grains: HOSTILE, running: [] }));
   });
 
@@ -78,7 +78,7 @@ describe('decoding hostile keys', () => {
   });
 
   it('matches targets on hostile grains by own keys only', () => {
-    const grains = roundTrip({ type: 'grains.update', grains: HOSTILE });
+    const grains = roundTrip({ type: 'grains.update', grains: HOSTILE, seq: 1, sig: Buffer.alloc(64) });
     const facts = { id: 'web1', grains: (grains as Frame<'grains.update'>).grains };
     for (const tgt of [
       'G@polluted:*',

@@ -83,6 +83,7 @@ export const SignContext = {
   masterChallenge: 'brine/v1/master-challenge',
   minionAuth: 'brine/v1/minion-auth',
   job: 'brine/v1/job',
+  grainsUpdate: 'brine/v1/grains-update',
 } as const;
 
 /** Joins a context and length-prefixed parts into the exact bytes that get signed. */

@@ -15,7 +15,12 @@ export const SAMPLES: { [T in FrameType]: FrameInput<T> } = {
   auth: { type: 'auth', sig: Buffer.alloc(64, 6), grains: { os: 'Linux' }, running: [JID] },
   welcome: { type: 'welcome', heartbeatMs: 15_000 },
   'auth.refused': { type: 'auth.refused', code: 'ERR_KEY_PENDING', message: 'pending', retryAfterMs: 1000 },
-  'job.publish': { type: 'job.publish', spec: Buffer.alloc(100, 7), sig: Buffer.alloc(64, 8) },
+  'job.publish': {
+    type: 'job.publish',
+    spec: Buffer.alloc(100, 7),
+    sig: Buffer.alloc(64, 8),
+    proof: { page: 0, ids: ['sample'], path: Buffer.alloc(32, 9) },
+  },
   'job.ack': { type: 'job.ack', jid: JID, attempt: 0, state: 'started' },
   'job.progress': { type: 'job.progress', jid: JID, seq: 0, stream: 'stdout', data: 'x\n' },
   'job.return': {
@@ -33,7 +38,7 @@ export const SAMPLES: { [T in FrameType]: FrameInput<T> } = {
   'ret.ack': { type: 'ret.ack', items: [[JID, 0]] },
   'job.cancel': { type: 'job.cancel', jid: JID },
   event: { type: 'event', tag: 'custom/thing', data: { n: 1 } },
-  'grains.update': { type: 'grains.update', grains: { os: 'Linux' } },
+  'grains.update': { type: 'grains.update', grains: { os: 'Linux' }, seq: 1, sig: Buffer.alloc(64, 10) },
   'file.request': { type: 'file.request', reqId: 1, path: 'top.sls', offset: 0 },
   'file.chunk': { type: 'file.chunk', reqId: 1, data: Buffer.alloc(4), size: 4, sha256: '00', eof: true },
   'file.list': { type: 'file.list', reqId: 2, prefix: '' },

@@ -80,6 +80,8 @@ const minionFrame = fc.oneof(
   fc.record({
     type: fc.constant('grains.update'),
     grains: fc.dictionary(fc.oneof(hostileKey, anyString), data, { maxKeys: 5 }),
+    seq: fc.integer(),
+    sig: fc.uint8Array({ maxLength: 80 }),
   }),
   fc.record({ type: fc.constant('file.request'), reqId: fc.integer(), path: anyString, offset: fc.integer() }),
   fc.record({ type: fc.constant('file.list'), reqId: fc.integer(), prefix: anyString }),
@@ -127,6 +129,9 @@ const validMinionFrame: fc.Arbitrary<Buffer> = fc
     fc.record({
       type: fc.constant('grains.update' as const),
       grains: fc.dictionary(fc.oneof(hostileKey, anyString), jsonish, { maxKeys: 5 }),
+      // Made before any session, so the signature never verifies: these reach the signature check.
+      seq: fc.integer({ min: 1, max: 2 ** 31 }),
+      sig: fc.uint8Array({ minLength: 64, maxLength: 64 }).map((b) => Buffer.from(b)),
     }),
     fc.record({
       type: fc.constant('file.request' as const),
@@ -203,7 +208,7 @@ function withExoticData(type: 'event' | 'grains.update' | 'job.return', which: n
     type === 'event'
       ? encodeFrame({ type, tag: 't', data: marker })
       : type === 'grains.update'
-        ? encodeFrame({ type, grains: { g: marker } })
+        ? encodeFrame({ type, grains: { g: marker }, seq: 1, sig: Buffer.alloc(64) })
         : encodeFrame({ ...SAMPLES['job.return'], ret: marker });
   return spliceValue(frame, marker, EXOTIC[which % EXOTIC.length]!);
 }

@@ -82,7 +82,7 @@ afterAll(async () => {
 describe('hostile keys', () => {
   it('decode in this process without touching Object.prototype', () => {
     for (const frame of [
-      encodeFrame({ type: 'grains.update', grains: HOSTILE() }),
+      encodeFrame({ type: 'grains.update', grains: HOSTILE(), seq: 1, sig: Buffer.alloc(64) }),
       encodeFrame({ type: 'event', tag: '__proto__/constructor', data: HOSTILE() }),
     ]) {
       expect(decodeFrame(frame).ok).toBe(true);
@@ -93,7 +93,7 @@ describe('hostile keys', () => {
 
   it('in grains, grains updates, events and returns pollute nothing in the master', async () => {
     const conn = raw.conn!;
-    conn.send({ type: 'grains.update', grains: { ...HOSTILE(), role: 'hostile' } });
+    conn.send(raw.grainsUpdate({ ...HOSTILE(), role: 'hostile' }));
     conn.send({ type: 'event', tag: '__proto__/constructor/prototype', data: HOSTILE() });
     conn.send({ type: 'event', tag: 'custom', data: [HOSTILE(), { nested: HOSTILE() }] });
     // A job for the hostile minion, answered with a hostile return.
@@ -189,7 +189,11 @@ describe('values JSON cannot hold', () => {
     const hex = Buffer.from(value, 'hex');
     return {
       event: spliceValue(encodeFrame({ type: 'event', tag: 't', data: 'X' }), 'X', hex),
-      grains: spliceValue(encodeFrame({ type: 'grains.update', grains: { g: 'X' } }), 'X', hex),
+      grains: spliceValue(
+        encodeFrame({ type: 'grains.update', grains: { g: 'X' }, seq: 1, sig: Buffer.alloc(64) }),
+        'X',
+        hex,
+      ),
       ret: spliceValue(
         encodeFrame({
           type: 'job.return',

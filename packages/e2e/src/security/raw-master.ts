@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   SignContext,
+  authFactsDigest,
   decodeFrame,
   encodeFrame,
   fingerprint,
@@ -80,7 +81,14 @@ export async function startRawMaster(o: RawMasterOptions): Promise<RawMaster> {
         return;
       }
       if (frame.type === 'auth' && hello && nonce) {
-        const signed = transcript(SignContext.minionAuth, [hello.id, nonce, hello.nonce, key.publicRaw, certFp]);
+        const signed = transcript(SignContext.minionAuth, [
+          hello.id,
+          nonce,
+          hello.nonce,
+          key.publicRaw,
+          certFp,
+          authFactsDigest(frame),
+        ]);
         if (!verifyBytes(hello.pub, signed, frame.sig)) return ws.terminate();
         // A long heartbeat: the minion's dead-master timer must not fire during a test.
         ws.send(encodeFrame({ type: 'welcome', heartbeatMs: 600_000 }));

@@ -3,6 +3,8 @@ import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import {
   SignContext,
+  authFactsDigest,
+  grainsUpdateTranscript,
   decodeFrame,
   decodeValue,
   encodeFrame,
@@ -10,6 +12,7 @@ import {
   loadKeyPair,
   signBytes,
   transcript,
+  type AuthFacts,
   type Frame,
   type FrameInput,
   type FrameType,
@@ -181,6 +184,11 @@ export interface HandshakeOptions {
   nonce?: Buffer;
   /** Rewrites the encoded hello before it is sent (bit flips). */
   tamperHello?: (bytes: Buffer) => Buffer;
+  /**
+   * The facts the auth signature covers, when they should differ from those sent (a man in the
+   * middle who changed the grains in transit). @default the grains and running list sent
+   */
+  signedFacts?: AuthFacts;
   /** Rewrites the encoded auth before it is sent. */
   tamperAuth?: (bytes: Buffer) => Buffer;
   timeoutMs?: number;
@@ -206,11 +214,19 @@ export async function handshake(conn: RawConnection, o: HandshakeOptions): Promi
   if (!first) return { ok: false, code: 'closed' };
   if (first.type !== 'challenge') return refusal(first);
   const challenge = first as Frame<'challenge'>;
+  const facts = { grains: o.grains ?? { id: o.id }, running: o.running ?? [] };
   const sig = signBytes(
     o.key.privateKey,
-    transcript(SignContext.minionAuth, [o.id, challenge.nonce, hello.nonce, challenge.masterPub, challenge.certFp]),
+    transcript(SignContext.minionAuth, [
+      o.id,
+      challenge.nonce,
+      hello.nonce,
+      challenge.masterPub,
+      challenge.certFp,
+      authFactsDigest(o.signedFacts ?? facts),
+    ]),
   );
-  const auth = encodeFrame({ type: 'auth', sig, grains: o.grains ?? { id: o.id }, running: o.running ?? [] });
+  const auth = encodeFrame({ type: 'auth', sig, ...facts });
   const helloFrame = { v: 1, ...hello } as Frame<'hello'>;
   conn.send(o.tamperAuth ? o.tamperAuth(auth) : auth);
   const end = await conn.next(handshakeEnd, { from: from + 1, timeoutMs });
@@ -253,6 +269,9 @@ export class RawMinion {
   readonly attempts: string[] = [];
   conn: RawConnection | undefined;
   readonly #o: RawMinionOptions;
+  /** The master's challenge nonce of the current connection, and the last grains update's number. */
+  #masterNonce: Uint8Array | undefined;
+  #grainsSeq = 0;
   #stopped = false;
   #loop: Promise<void> | undefined;
 
@@ -269,6 +288,10 @@ export class RawMinion {
     conn.onFrame((frame, bytes) => this.#onFrame(conn, frame, bytes));
     const result = await handshake(conn, { id: this.id, key: this.key, grains: this.#o.grains ?? { id: this.id } });
     this.attempts.push(result.ok ? 'welcome' : result.code);
+    if (result.ok) {
+      this.#masterNonce = result.frames.challenge.nonce;
+      this.#grainsSeq = 0;
+    }
     if (!result.ok) conn.terminate();
     return result;
   }
@@ -295,6 +318,20 @@ export class RawMinion {
     this.#stopped = true;
     this.conn?.terminate();
     await this.#loop;
+  }
+
+  /**
+   * A `grains.update` signed as a real minion signs it: this minion's key, the current session's
+   * master nonce, and the next sequence number (or `seq`, to replay or reorder).
+   */
+  grainsUpdate(grains: Record<string, unknown>, seq = this.#grainsSeq + 1): FrameInput<'grains.update'> {
+    if (!this.#masterNonce) throw new Error('not connected');
+    this.#grainsSeq = Math.max(this.#grainsSeq, seq);
+    const sig = signBytes(
+      this.key.privateKey,
+      grainsUpdateTranscript({ id: this.id, masterNonce: this.#masterNonce, seq, grains }),
+    );
+    return { type: 'grains.update', grains, seq, sig };
   }
 
   /** Frames of one type received so far. */

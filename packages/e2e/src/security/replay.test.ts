@@ -204,7 +204,7 @@ describe('replayed and tampered jobs, sent to a real minion', () => {
       const sig = Buffer.from(f.sig);
       const target = inSig ? sig : spec;
       target[at % target.length]! ^= 1 << bit;
-      return encodeFrame({ type: 'job.publish', spec, sig });
+      return encodeFrame({ type: 'job.publish', spec, sig, proof: f.proof });
     });
     const refusedBefore = minionLogCount('job refused: bad signature or spec').get('') ?? 0;
     // A known duplicate last: its ack proves every frame before it was handled.

@@ -43,10 +43,19 @@ function word(o: JobOutput): string {
 type Row = [at: number, input: JobInput, expected: string];
 
 /** Feeds `rows` to a fresh machine and checks each step's outputs and the deadline after it. */
-function play(plan: Partial<Omit<JobPlan, 'frameFor'>>, rows: Row[], connected: Record<string, boolean> = {}) {
+function play(
+  plan: Partial<Omit<JobPlan, 'frameFor'>>,
+  rows: Row[],
+  connected: Record<string, boolean> = {},
+  outside: string[] = [],
+) {
   const m = new JobMachine(
     { jid: JID, fun: 'test.ping', minions: ['a'], ackTimeoutMs: 5, jobTimeoutMs: 10, graceMs: 0, ...plan },
-    { isConnected: (id) => connected[id] ?? true, isKnown: (id) => id !== 'ghost' },
+    {
+      isConnected: (id) => connected[id] ?? true,
+      isKnown: (id) => id !== 'ghost',
+      inAudience: (id) => !outside.includes(id),
+    },
   );
   return rows.map(([at, input, expected]) => {
     expect(m.step(input, at).map(word).join(' '), `at ${at}`).toBe(expected);
@@ -74,6 +83,10 @@ describe('JobMachine', () => {
       a: false,
       ghost: false,
     });
+  });
+
+  it('reports a connected minion outside the signed audience as offline, and sends it nothing', () => {
+    play({ minions: ['a', 'late'] }, [[0, START, 'send:a#0 late=offline(not_connected)']], {}, ['late']);
   });
 
   it('turns a missed ack into no_ack only when its deadline is ticked', () => {

@@ -17,9 +17,14 @@ export type JobInput =
 export type JobOutput =
   { type: 'send'; id: string; attempt: number } | { type: 'stop'; id: string } | { type: 'event'; event: JobEvent };
 
-/** What the machine may ask about the fleet: read-only questions, answered now. */
+/** What the machine may ask about the fleet and the job: read-only questions, answered now. */
 export interface FleetView {
   isConnected(id: string): boolean;
+  /**
+   * Whether the job's signed audience names the minion (issue #13, finding 5): one outside it
+   * (offline when the job started, reached later by a batch) would refuse the job. @default true
+   */
+  inAudience?(id: string): boolean;
   /** Whether the master knows the minion at all; unknown ones are `unknown_minion`. */
   isKnown?(id: string): boolean;
 }
@@ -47,7 +52,7 @@ export const CANCEL: JobInput = { type: 'cancel' };
  *
  * The state is a map of per-minion states and four deadline queues (acks, runs, retries, batch
  * slots), so a step costs O(1) per minion it touches, whatever the job's size. The rules, per
- * minion: offline at its start is `offline`; otherwise the job is sent, and sent again on each
+ * minion: offline at its start (or outside the signed audience) is `offline`; otherwise the job is sent, and sent again on each
  * reconnect until acked; no ack within `ackTimeoutMs` of the send is `no_ack`; a refused ack is
  * `no_ack` with the minion's code; after the ack, no return within `jobTimeoutMs + graceMs` is
  * `timed_out`; a return may come at any point. A failed return is re-run up to `retries` times.
@@ -172,7 +177,9 @@ export class JobMachine {
 
   #launch(id: string, s: MinionState): void {
     this.#states.set(id, s);
-    if (!this.#fleet.isConnected(id)) {
+    // A minion outside the signed audience was offline when the job started (a batch reaches it
+    // later): it would refuse the job, so it is offline for this job.
+    if (!this.#fleet.isConnected(id) || this.#fleet.inAudience?.(id) === false) {
       const reason = this.#fleet.isKnown?.(id) === false ? Reason.unknownMinion : Reason.notConnected;
       this.#settle(id, s, nonReturn(id, 'offline', reason), false);
       return;

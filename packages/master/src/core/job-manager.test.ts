@@ -21,7 +21,10 @@ function managerOn(store: JobStore, sent: JobSpec[] = []) {
     scheduler: asyncScheduler,
     now: Date.now,
     newJid: () => `2026120700000000${String(seq++).padStart(4, '0')}`,
-    publishFrame: (spec) => new TextEncoder().encode(JSON.stringify(spec)),
+    publishFrame: (spec) => {
+      const bytes = new TextEncoder().encode(JSON.stringify(spec));
+      return () => bytes;
+    },
     cancelFrame: (jid) => new TextEncoder().encode(JSON.stringify({ cancel: jid })),
     masterFingerprint: 'test',
     targetOptions: {},

@@ -1,6 +1,8 @@
 import {
   ApiErrorCode,
+  buildAudience,
   compileTarget,
+  type AudienceTree,
   expandNodegroups,
   splitTargetList,
   type JobRequest,
@@ -42,8 +44,11 @@ export interface JobManagerDeps {
   scheduler: SchedulerLike;
   now(): number;
   newJid(): string;
-  /** Signs a job spec and encodes the `job.publish` frame, once for all minions. */
-  publishFrame(spec: JobSpec): Uint8Array;
+  /**
+   * Signs a job spec once and gives the encoded `job.publish` frame for each minion of its
+   * audience (the same bytes for the minions of one audience page); undefined outside it.
+   */
+  publishFrame(spec: JobSpec, audience: AudienceTree): (id: string) => Uint8Array | undefined;
   /** Encodes a `job.cancel` frame. */
   cancelFrame(jid: string): Uint8Array;
   /** The master's key fingerprint: the audience of every job it signs. */
@@ -147,34 +152,44 @@ export class JobManager {
       minions,
     });
     const ackTimeoutMs = request.ackTimeoutMs ?? d.ackTimeoutMs;
-    const frames = new Map<number, Uint8Array>();
+    const frames = new Map<number, (id: string) => Uint8Array | undefined>();
     const minionTarget = this.#minionTarget(request, minions);
-    const frameFor = (attempt: number) => {
+    // The audience: the selected minions connected now, the only ones the job is sent to. The
+    // signature binds it, so a captured frame does not run on a minion that was offline, even
+    // one the target matches (issue #13, finding 5).
+    const online = minions.filter((id) => d.registry.isConnected(id));
+    const audience = online.length > 0 ? buildAudience(online) : undefined;
+    const frameFor = (attempt: number, id: string) => {
+      if (!audience) return undefined;
       active.maxAttempt = Math.max(active.maxAttempt, attempt);
-      let bytes = frames.get(attempt);
-      if (!bytes) {
+      let forMinion = frames.get(attempt);
+      if (!forMinion) {
         // Stored before any minion can answer it: its return is accepted after a restart too.
         if (attempt > 0) d.store.notePublishedAttempt(jid, attempt);
-        bytes = d.publishFrame({
-          jid,
-          attempt,
-          fun: request.fun,
-          args: request.args,
-          kwargs: request.kwargs,
-          ...minionTarget,
-          // The minion refuses to start the job after this: a captured frame cannot be replayed later.
-          expiresAt:
-            d.now() +
-            ackTimeoutMs +
-            (request.retries ?? 0) * (request.timeoutMs + (request.retryDelayMs ?? 0)) +
-            60_000,
-          timeoutMs: request.timeoutMs,
-          stream: request.stream,
-          master: d.masterFingerprint,
-        });
-        frames.set(attempt, bytes);
+        forMinion = d.publishFrame(
+          {
+            jid,
+            attempt,
+            fun: request.fun,
+            args: request.args,
+            kwargs: request.kwargs,
+            ...minionTarget,
+            // The minion refuses to start the job after this: a captured frame cannot be replayed later.
+            expiresAt:
+              d.now() +
+              ackTimeoutMs +
+              (request.retries ?? 0) * (request.timeoutMs + (request.retryDelayMs ?? 0)) +
+              60_000,
+            timeoutMs: request.timeoutMs,
+            stream: request.stream,
+            master: d.masterFingerprint,
+            audience: audience.commitment,
+          },
+          audience,
+        );
+        frames.set(attempt, forMinion);
       }
-      return bytes;
+      return forMinion(id);
     };
     const plan: JobPlan = {
       jid,

@@ -14,8 +14,12 @@ export interface JobPlan {
   fun: string;
   /** Every targeted minion, in order. */
   minions: readonly string[];
-  /** The signed `job.publish` frame for an attempt (0 first; retries sign the next attempt). */
-  frameFor(attempt: number): Uint8Array;
+  /**
+   * The signed `job.publish` frame of an attempt (0 first; retries sign the next attempt) for one
+   * minion; undefined for a minion outside the job's signed audience (the minions connected when
+   * the job started), which would refuse it.
+   */
+  frameFor(attempt: number, id: string): Uint8Array | undefined;
   ackTimeoutMs: number;
   jobTimeoutMs: number;
   /** Minions running at once; `undefined` for all at once. */

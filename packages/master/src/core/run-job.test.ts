@@ -124,6 +124,19 @@ describe('runJob$ for one minion', () => {
     });
   });
 
+  it('reports offline, and sends nothing, for a connected minion outside the signed audience', () => {
+    const ts = makeTs();
+    ts.run(({ flush, cold }) => {
+      const deps = fakeDeps(ts, { scripts: { a: () => cold('-a-r', { a: ack('a'), r: ret('a') }) } });
+      // b connected after the job started (a batch reaches it later): the signed audience lacks it.
+      const p = plan(['a', 'b'], { frameFor: (attempt, id) => (id === 'a' ? new Uint8Array([attempt]) : undefined) });
+      const seen = run(deps, p, NEVER, ts);
+      flush();
+      expect(seen).toEqual(['0:b:offline:not_connected', '3:a:returned', '3:done:false:2', '3:|']);
+      expect(deps.sent).toEqual(['a@0']);
+    });
+  });
+
   it('reports no_ack when the minion does not ack within the ack timeout', () => {
     const ts = makeTs();
     ts.run(({ flush }) => {

@@ -98,13 +98,21 @@ export function concatMapArray<T, R>(project: (value: T) => readonly R[]): Opera
 export function runJob$(plan: JobPlan, deps: RunJobDeps, cancel$: Observable<unknown>): Observable<JobEvent> {
   return defer(() => {
     const { scheduler } = deps;
-    const machine = new JobMachine(plan, deps);
+    const machine = new JobMachine(plan, {
+      isConnected: (id) => deps.isConnected(id),
+      ...(deps.isKnown ? { isKnown: (id: string) => deps.isKnown!(id) } : {}),
+      inAudience: (id) => plan.frameFor(0, id) !== undefined,
+    });
     // The one feedback edge: each step may move the next deadline, which re-arms the tick source.
     const deadline$ = new Subject<number>();
     let armedAt = Number.POSITIVE_INFINITY;
     const perform = (out: JobOutput) => {
-      if (out.type === 'send') deps.send(out.id, plan.frameFor(out.attempt));
-      else if (out.type === 'stop') deps.cancel(out.id, plan.jid);
+      if (out.type !== 'send') {
+        if (out.type === 'stop') deps.cancel(out.id, plan.jid);
+        return;
+      }
+      const bytes = plan.frameFor(out.attempt, out.id);
+      if (bytes) deps.send(out.id, bytes);
     };
     // Frames are listened to before the start sends anything: a fast minion may answer at once.
     const inputs$ = merge(

@@ -117,7 +117,7 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     scheduler: asyncScheduler,
     now: Date.now,
     newJid: () => newJid(Date.now()),
-    publishFrame: (spec) => new TextEncoder().encode(JSON.stringify(spec)),
+    publishFrame: (spec) => () => new TextEncoder().encode(JSON.stringify(spec)),
     cancelFrame: (jid) => new TextEncoder().encode(JSON.stringify({ cancel: jid })),
     masterFingerprint: 'fixture',
     targetOptions: {},

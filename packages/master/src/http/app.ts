@@ -1,3 +1,4 @@
+import type { ServerOptions } from 'node:https';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ApiErrorCode, type JobSummary } from '@brine/protocol';
 import { z } from 'zod';
@@ -6,6 +7,7 @@ import { ANONYMOUS, authenticate } from './auth.js';
 import { installBodyParsers, isSaltRoute } from './body-parsers.js';
 import { installCors } from './cors.js';
 import { BadRequestError, HttpError } from './errors.js';
+import { HSTS_HEADER } from './api-tls.js';
 import type { ApiServices, RouteFactory, RouteSpec } from './route.js';
 import { negotiateSalt, saltErrorBody, saltOutputType, serializeSalt } from './salt-dialect.js';
 import { installUpgrades } from './upgrade.js';
@@ -32,20 +34,39 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what 
   return r.data;
 }
 
+/** How the API is served. */
+export interface ApiServerOptions {
+  /** Serve HTTPS with these options (and send `Strict-Transport-Security`); plain HTTP when absent. */
+  https?: ServerOptions;
+}
+
 /**
  * Builds the REST API. Every route declares a permission; all but `public` and `hook` ones need
  * a valid token, checked before the body is even validated. Errors are `{code, message}` JSON,
  * and on salt-api routes `{status, return, code}` in the negotiated format; every request leaves
  * one audit line.
  */
-export function buildApi(s: ApiServices, factories: readonly RouteFactory[]): FastifyInstance {
+export function buildApi(
+  s: ApiServices,
+  factories: readonly RouteFactory[],
+  options: ApiServerOptions = {},
+): FastifyInstance {
+  // An HTTPS fastify is typed over https.Server; every route and hook here is the same either way.
   const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
     logger: false,
     bodyLimit: 4 * 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: true,
     exposeHeadRoutes: false,
-  });
+  }) as unknown as FastifyInstance;
+  if (options.https) {
+    // Browsers and clients that honour it never try plain HTTP to this host again (issue #13).
+    app.addHook('onRequest', (_req, reply, done) => {
+      reply.header('strict-transport-security', HSTS_HEADER);
+      done();
+    });
+  }
   app.decorate('brineRoutes', [] as RouteSpec[]);
   app.decorate('registeredRoutes', [] as string[]);
   app.addHook('onRoute', (r) => {

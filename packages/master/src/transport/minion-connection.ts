@@ -4,6 +4,8 @@ import type { WebSocket } from 'ws';
 import {
   ErrorCode,
   SignContext,
+  authFactsDigest,
+  grainsUpdateTranscript,
   decodeFrame,
   encodeFrame,
   signBytes,
@@ -72,6 +74,7 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
   let state: 'hello' | 'auth' | 'ready' | 'closed' = 'hello';
   let hello: Frame<'hello'> | undefined;
   let nonce: Buffer | undefined;
+  let grainsSeq = 0;
   let link: (TransportLink & { alive: boolean }) | undefined;
   let admitted = false;
   // A child logger per connection costs about half a kilobyte for the connection's life; most
@@ -142,10 +145,25 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
     const frame = decoded.frame;
     if (!mayReceive(frame.type, state)) return closeWith(ErrorCode.FRAME_NOT_ALLOWED, `${frame.type} not allowed now`);
     if (frame.type === 'error') return closeWith(frame.code.slice(0, 64), 'peer error', CloseCode.normal);
-    if (state === 'ready') return deps.onFrame(link!, frame);
+    if (state === 'ready') {
+      if (frame.type === 'grains.update' && !grainsSigned(frame)) {
+        return closeWith(ErrorCode.SIGNATURE_INVALID, 'grains update not signed by the minion in this session');
+      }
+      return deps.onFrame(link!, frame);
+    }
     if (frame.type === 'hello') return onHello(frame);
     if (frame.type === 'auth') return onAuth(frame);
   });
+
+  /** Whether a grains update is the minion's, for this session, and newer than the last (issue #13). */
+  function grainsSigned(frame: Frame<'grains.update'>): boolean {
+    const h = hello!;
+    if (frame.seq <= grainsSeq) return false;
+    const signed = grainsUpdateTranscript({ id: h.id, masterNonce: nonce!, seq: frame.seq, grains: frame.grains });
+    if (!verifyBytes(h.pub, signed, frame.sig)) return false;
+    grainsSeq = frame.seq;
+    return true;
+  }
 
   function onHello(frame: Frame<'hello'>): void {
     const valid = validateMinionId(frame.id);
@@ -170,6 +188,8 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
       h.nonce,
       deps.identity.publicRaw,
       deps.certFingerprint,
+      // Grains, running jobs and the enrollment token are the minion's signed word, not just TLS's.
+      authFactsDigest(frame),
     ]);
     if (!verifyBytes(h.pub, signed, frame.sig))
       return closeWith(ErrorCode.SIGNATURE_INVALID, 'proof of key possession failed');

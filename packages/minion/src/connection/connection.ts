@@ -5,6 +5,8 @@ import WebSocket from 'ws';
 import {
   ErrorCode,
   SignContext,
+  authFactsDigest,
+  grainsUpdateTranscript,
   decodeFrame,
   encodeFrame,
   fingerprint,
@@ -98,6 +100,9 @@ export class MasterConnection {
   #deadTimer: NodeJS.Timeout | undefined;
   #session: Session | undefined;
   #retryAfterMs: number | undefined;
+  /** The master's challenge nonce of the current connection, and the last grains update's number. */
+  #masterNonce: Uint8Array | undefined;
+  #grainsSeq = 0;
 
   constructor(options: ConnectionOptions) {
     this.#o = options;
@@ -111,6 +116,20 @@ export class MasterConnection {
   /** Sends a frame in the current session; false when not connected. */
   send(frame: FrameInput): boolean {
     return this.#session?.send(frame) ?? false;
+  }
+
+  /**
+   * Sends fresh grains in the current session, signed with the minion's key over the session's
+   * master nonce and the next sequence number (issue #13); false when not connected.
+   */
+  sendGrains(grains: Record<string, unknown>): boolean {
+    if (!this.#session || !this.#masterNonce) return false;
+    const seq = ++this.#grainsSeq;
+    const sig = signBytes(
+      this.#o.privateKey,
+      grainsUpdateTranscript({ id: this.#o.id, masterNonce: this.#masterNonce, seq, grains }),
+    );
+    return this.#session.send({ type: 'grains.update', grains, seq, sig });
   }
 
   get connected(): boolean {
@@ -219,20 +238,27 @@ export class MasterConnection {
             { fingerprint: fingerprint(frame.masterPub) },
             'TRUSTING MASTER KEY ON FIRST USE; pinned from now on',
           );
+        const facts = {
+          grains: o.grains(),
+          running: o.running(),
+          ...(o.enrollToken ? { enrollToken: o.enrollToken } : {}),
+        };
+        // The grains and running list are signed with the key, not left to TLS (issue #13).
         const sig = signBytes(
           o.privateKey,
-          transcript(SignContext.minionAuth, [o.id, frame.nonce, nonce, frame.masterPub, certFp]),
+          transcript(SignContext.minionAuth, [
+            o.id,
+            frame.nonce,
+            nonce,
+            frame.masterPub,
+            certFp,
+            authFactsDigest(facts),
+          ]),
         );
         o.masterKey = { pub: frame.masterPub, fingerprint: fingerprint(frame.masterPub) };
-        ws.send(
-          encodeFrame({
-            type: 'auth',
-            sig,
-            grains: o.grains(),
-            running: o.running(),
-            ...(o.enrollToken ? { enrollToken: o.enrollToken } : {}),
-          }),
-        );
+        this.#masterNonce = frame.nonce;
+        this.#grainsSeq = 0;
+        ws.send(encodeFrame({ type: 'auth', sig, ...facts }));
         state = 'welcome';
         return;
       }

@@ -3,21 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  fingerprint,
-  generateKeyPair,
-  loadKeyPair,
-  signJob,
-  type Frame,
-  type FrameInput,
-  type JobSpec,
-} from '@brine/protocol';
+import { fingerprint, generateKeyPair, loadKeyPair, type Frame, type FrameInput, type JobSpec } from '@brine/protocol';
 import { createRegistry } from '../modules/registry.js';
 import type { GrainsAccess, MasterFiles } from '../modules/types.js';
 import { FileJidLog } from '../outbox/jid-log.js';
 import { FileOutbox } from '../outbox/outbox.js';
 import type { Session } from '../connection/connection.js';
-import { sampleSpec } from './job-spec.fixture.js';
+import { samplePublish, sampleSpec } from './job-spec.fixture.js';
 import { Executor } from './executor.js';
 import { directVerifier } from './job-verifier.js';
 
@@ -56,8 +48,8 @@ function session(): Session & { sent: FrameInput[] } {
   return { sent, masterPub: master.publicRaw, masterFingerprint: masterFp, send: (f) => (sent.push(f), true) };
 }
 
-function publish(spec: Partial<JobSpec>): Frame<'job.publish'> {
-  return { v: 1, type: 'job.publish', ...signJob(master.privateKey, sampleSpec(masterFp, spec)) };
+function publish(spec: Partial<JobSpec>, audience?: string[]): Frame<'job.publish'> {
+  return samplePublish(master.privateKey, sampleSpec(masterFp, spec), 'ex-1', audience);
 }
 
 const returns = (s: { sent: FrameInput[] }) =>
@@ -119,6 +111,25 @@ describe('Executor', () => {
     await settle();
     expect(acks(s).map((a) => a.code)).toEqual(['ERR_JOB_EXPIRED', 'ERR_JOB_NOT_TARGETED']);
     expect(returns(s)).toHaveLength(0);
+  });
+
+  it('refuses a job whose signed audience does not hold it, even with another minion’s proof', async () => {
+    const s = session();
+    const ex = executor(tmp());
+    ex.attach(s);
+    // Sent to ex-2 only: the frame ex-2 got carries ex-2's page, which does not hold ex-1.
+    ex.onFrame(samplePublish(master.privateKey, sampleSpec(masterFp), 'ex-2', ['ex-2', 'ex-3']), s);
+    // The page of a 20-minion job that holds ex-1, with the proof of another page.
+    const many = Array.from({ length: 20 }, (_, i) => (i === 17 ? 'ex-1' : `other-${i}`));
+    const wrongPage = samplePublish(master.privateKey, sampleSpec(masterFp), 'other-0', many);
+    ex.onFrame({ ...wrongPage, proof: { ...wrongPage.proof, ids: [...wrongPage.proof.ids.slice(1), 'ex-1'] } }, s);
+    await settle();
+    expect(acks(s).map((a) => a.code)).toEqual(['ERR_JOB_NOT_SELECTED', 'ERR_JOB_NOT_SELECTED']);
+    expect(returns(s)).toHaveLength(0);
+    // The same job, with ex-1's own page, runs.
+    ex.onFrame(samplePublish(master.privateKey, sampleSpec(masterFp), 'ex-1', many), s);
+    await settle();
+    expect(returns(s)).toHaveLength(1);
   });
 
   it('reports a job cut short by a restart as interrupted, and does not run it again', async () => {

@@ -166,6 +166,9 @@ export class Executor {
     if (spec.expiresAt <= o.now()) return refuse(ErrorCode.JOB_EXPIRED);
     const target = compiledTarget(spec);
     if (!target.ok || !target.match({ id: o.id, grains: o.grains.all() })) return refuse(ErrorCode.JOB_NOT_TARGETED);
+    // The target may select this minion and the master still not have sent it here (it was
+    // offline at the job's start): only the signed audience says so (issue #13, finding 5).
+    if (!o.verifier.selected(spec, frame.proof, o.id)) return refuse(ErrorCode.JOB_NOT_SELECTED);
     if (!o.jidLog.accept({ jid: spec.jid, attempt: spec.attempt, fun: spec.fun, expiresAt: spec.expiresAt })) {
       session.send({ type: 'job.ack', jid: spec.jid, attempt: spec.attempt, state: 'duplicate' });
       const done = o.outbox.get(spec.jid, spec.attempt);

@@ -1,12 +1,25 @@
-import { verifyJob, type VerifiedJob } from '@brine/protocol';
+import {
+  inAudience,
+  verifyAudienceProof,
+  verifyJob,
+  type AudienceProof,
+  type JobSpec,
+  type ProvenNodes,
+  type VerifiedJob,
+} from '@brine/protocol';
 
-/** Verifies signed job specs. */
+/** Verifies signed job specs, and that a job was sent to this minion. */
 export interface JobVerifier {
   verify(masterPub: Uint8Array, masterFingerprint: string, spec: Uint8Array, sig: Uint8Array): VerifiedJob;
+  /** Whether `id` is in the verified spec's signed audience, by the proof that came with the job. */
+  selected(spec: JobSpec, proof: AudienceProof, id: string): boolean;
 }
 
 /** Verifies each job on its own: what a real minion does. */
-export const directVerifier: JobVerifier = { verify: verifyJob };
+export const directVerifier: JobVerifier = {
+  verify: verifyJob,
+  selected: (spec, proof, id) => inAudience(spec.audience, proof, id),
+};
 
 /**
  * Verifies each distinct (key, spec, signature) once and remembers the answer: in a swarm, ten
@@ -20,7 +33,23 @@ export function memoizingVerifier(size = 64): JobVerifier {
   // A swarm's shared decoder hands every minion the very same spec and signature objects: those
   // are recognised by identity first, with no signature to encode and no bytes to compare.
   const byIdentity = new WeakMap<Uint8Array, { spec: Uint8Array; pub: Uint8Array; fp: string; result: VerifiedJob }>();
+  // The 16 minions of an audience page get the same frame bytes, and the shared decoder hands
+  // them the same proof object: its path is hashed once, against the spec it came with. Pages
+  // share the upper tree, so each spec keeps the nodes proven so far and a path stops at the
+  // first of them: a job's proofs cost about as many hashes as its tree has nodes.
+  const proofs = new WeakMap<AudienceProof, { spec: JobSpec; chains: boolean }>();
+  const proven = new WeakMap<JobSpec, ProvenNodes>();
   return {
+    selected(spec, proof, id) {
+      if (!proof.ids.includes(id)) return false;
+      const known = proofs.get(proof);
+      if (known && known.spec === spec) return known.chains;
+      let nodes = proven.get(spec);
+      if (!nodes) proven.set(spec, (nodes = new Map()));
+      const chains = verifyAudienceProof(spec.audience, proof, nodes);
+      proofs.set(proof, { spec, chains });
+      return chains;
+    },
     verify(masterPub, fp, spec, sig) {
       const same = byIdentity.get(sig);
       if (same && same.spec === spec && same.fp === fp && Buffer.compare(same.pub, masterPub) === 0) return same.result;
