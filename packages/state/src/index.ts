@@ -21,3 +21,26 @@ export {
   type TemplateData,
   type TemplateFunction,
 } from './helpers/template-functions.js';
+export {
+  compileHighData,
+  compileHighstate,
+  compileSls,
+  type CompileOptions,
+  type CompileResult,
+} from './compile/compile.js';
+export { compileLowStates, orderLowStates } from './compile/compile-low.js';
+export { planStates, type ListenSpec, type PlanDep, type PlanNode, type StatePlan } from './compile/plan.js';
+export { renderSlsTree, type RenderedTree, type RenderTreeOptions, type SlsRequest } from './compile/render-tree.js';
+export { readSlsData, type SlsMeta, type SlsParts } from './compile/sls-data.js';
+export { topMatches, type TopMatcher, type TopOptions, type TopResult } from './compile/top.js';
+export {
+  ENGINE_KEYS,
+  REQUISITES,
+  REQUISITES_IN,
+  stateKey,
+  type ExtendEntry,
+  type HighData,
+  type HighState,
+  type LowState,
+  type RequisiteType,
+} from './compile/types.js';

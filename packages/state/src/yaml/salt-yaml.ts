@@ -53,7 +53,10 @@ const YAML_OPTIONS = {
   maxAliasCount: 1000,
 } as const;
 
-/** Rendered YAML as data, with the 1-based line of each top-level key (state IDs). */
+/**
+ * Rendered YAML as data, with the 1-based line of each top-level key (state IDs), and of each
+ * ID under `extend:` as `extend\0<id>`.
+ */
 export interface LoadedYaml {
   data: unknown;
   keyLines: Map<string, number>;
@@ -84,7 +87,16 @@ export function loadSaltYaml(text: string, file: string): LoadedYaml {
   if (isMap(doc.contents)) {
     for (const pair of doc.contents.items) {
       const key = pair.key;
-      if (isScalar(key) && key.range) keyLines.set(String(key.value), lineCounter.linePos(key.range[0]).line);
+      if (!isScalar(key) || !key.range) continue;
+      keyLines.set(String(key.value), lineCounter.linePos(key.range[0]).line);
+      // `extend:` names IDs one level down; their lines locate an extend of a missing ID.
+      if (key.value === 'extend' && isMap(pair.value)) {
+        for (const inner of pair.value.items) {
+          if (isScalar(inner.key) && inner.key.range) {
+            keyLines.set(`extend\0${String(inner.key.value)}`, lineCounter.linePos(inner.key.range[0]).line);
+          }
+        }
+      }
     }
   }
   return { data: doc.toJS({ maxAliasCount: 1000 }) as unknown, keyLines };
