@@ -44,3 +44,13 @@ export {
   type LowState,
   type RequisiteType,
 } from './compile/types.js';
+export {
+  type StateCall,
+  type StateCallContext,
+  type StateFunctionRegistry,
+  type StateResult,
+  type StateReturn,
+} from './run/registry.js';
+export { requisiteStatus, type RequisiteOutcome, type RequisiteStatus } from './run/requisite-status.js';
+export { runStates$, type StateRunEvent, type StateRunOptions } from './run/run-states.js';
+export { stateArgs } from './run/call-state.js';
