@@ -48,22 +48,55 @@ function describe(low: LowState): string {
   return `'${low.__id__}' (${where(low.__file__, low.__line__)})`;
 }
 
-type Matcher = (low: LowState) => boolean;
-
-function matcherFor(item: unknown): Matcher | undefined {
-  const [key, raw] = isMapping(item) ? (Object.entries(item)[0] ?? []) : ['id', item];
-  if (key === undefined || (typeof raw !== 'string' && typeof raw !== 'number')) return undefined;
-  const re = compileFnmatch(String(raw));
-  if (key === 'sls') return (low) => re.test(low.__sls__);
-  return (low) => (key === 'id' || low.state === key) && (re.test(low.name) || re.test(low.__id__));
+/** Indexes of the low states by ID, name and SLS, so an exact requisite costs a lookup. */
+interface LowIndex {
+  lows: readonly LowState[];
+  byIdOrName: Map<string, number[]>;
+  bySls: Map<string, number[]>;
 }
 
-function resolve(lows: readonly LowState[], self: number, type: string, problems: StateProblem[]): number[] {
+function indexLows(lows: readonly LowState[]): LowIndex {
+  const byIdOrName = new Map<string, number[]>();
+  const bySls = new Map<string, number[]>();
+  const add = (map: Map<string, number[]>, key: string, i: number) => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [i]);
+    else if (list.at(-1) !== i) list.push(i);
+  };
+  lows.forEach((low, i) => {
+    add(byIdOrName, low.__id__, i);
+    add(byIdOrName, low.name, i);
+    add(bySls, low.__sls__, i);
+  });
+  return { lows, byIdOrName, bySls };
+}
+
+/** The low states a requisite item names (see {@link planStates}), in definition order. */
+function matchItem(index: LowIndex, item: unknown): number[] {
+  const [key, raw] = isMapping(item) ? (Object.entries(item)[0] ?? []) : ['id', item];
+  if (key === undefined || (typeof raw !== 'string' && typeof raw !== 'number')) return [];
+  const value = String(raw);
+  const glob = /[*?[]/.test(value);
+  const re = glob ? compileFnmatch(value) : undefined;
+  const test = (s: string) => (re === undefined ? s === value : re.test(s));
+  if (key === 'sls') {
+    if (!glob) return index.bySls.get(value) ?? [];
+    return index.lows.flatMap((l, i) => (test(l.__sls__) ? [i] : []));
+  }
+  const candidates = glob ? index.lows.map((_, i) => i) : (index.byIdOrName.get(value) ?? []);
+  return candidates.filter((i) => {
+    const l = index.lows[i]!;
+    return (key === 'id' || l.state === key) && (test(l.name) || test(l.__id__));
+  });
+}
+
+function resolve(index: LowIndex, self: number, type: string, problems: StateProblem[]): number[] {
   const out: number[] = [];
-  const low = lows[self]!;
-  for (const item of asList(low[type])) {
-    const match = matcherFor(item);
-    const found = match === undefined ? [] : lows.flatMap((l, i) => (match(l) ? [i] : []));
+  const low = index.lows[self]!;
+  const value = low[type];
+  if (value === undefined) return out;
+  for (const item of asList(value)) {
+    const found = matchItem(index, item);
     if (found.length === 0) {
       const what = isMapping(item) ? Object.entries(item).map(([k, v]) => `${k}: ${String(v)}`)[0] : String(item);
       problems.push({
@@ -111,9 +144,10 @@ export function planStates(lows: readonly LowState[], problems: StateProblem[]):
     pretests.set(target, index);
     return index;
   };
+  const index = indexLows(lows);
   lows.forEach((_, i) => {
     for (const type of REQUISITES) {
-      for (const target of resolve(lows, i, type, problems)) {
+      for (const target of resolve(index, i, type, problems)) {
         nodes[i]!.deps.push({ type, node: type === 'prereq' ? pretestOf(target) : target });
       }
     }
@@ -121,7 +155,7 @@ export function planStates(lows: readonly LowState[], problems: StateProblem[]):
   for (const [target, index] of pretests)
     nodes[index]!.deps = nodes[target]!.deps.filter((d) => d.type !== 'prerequired');
   const listeners = lows.flatMap((_, i) => {
-    const targets = resolve(lows, i, 'listen', problems);
+    const targets = resolve(index, i, 'listen', problems);
     return targets.length === 0 ? [] : [{ listener: i, targets }];
   });
   return { nodes, sequence: walkOrder(nodes, lows.length, problems), stateCount: lows.length, listeners };

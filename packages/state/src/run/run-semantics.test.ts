@@ -194,3 +194,11 @@ describe('failhard, listen and bad functions', () => {
     expect(seen[0]).toStrictEqual({ name: '/x', mode: '0644' });
   });
 });
+
+describe('long runs', () => {
+  it('runs 2000 states whose functions answer synchronously without exhausting the stack', async () => {
+    const sls = Array.from({ length: 2000 }, (_, i) => `s${i}: test.ok`).join('\n');
+    const { events } = await run(sls, () => ret.ok);
+    expect(events).toHaveLength(2001);
+  });
+});
