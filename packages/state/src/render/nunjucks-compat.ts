@@ -18,7 +18,19 @@ interface NunjucksRuntime {
 nunjucks.installJinjaCompat();
 const runtime = (nunjucks as unknown as { runtime: NunjucksRuntime }).runtime;
 const jinjaMemberLookup = runtime.memberLookup;
+// Templates are trusted code (they call salt['cmd.run']), but a template should not reach the
+// engine's own JavaScript through `''.constructor.constructor(...)`: these names are never data.
+const HIDDEN: ReadonlySet<unknown> = new Set([
+  'constructor',
+  '__proto__',
+  'prototype',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+]);
 runtime.memberLookup = function memberLookup(this: unknown, obj: unknown, val: unknown, ...rest: unknown[]): unknown {
+  if (HIDDEN.has(val)) return undefined;
   if (rest.length <= 1) {
     const method = pythonMethod(obj, val);
     if (method !== undefined) return method;

@@ -139,6 +139,31 @@ describe('rendering SLS', () => {
     expect(await render(files, 'app/init.sls', 'app')).toStrictEqual({ p: 1, w: ['lib', 'local', 3] });
   });
 
+  it('gives every render pass a fresh copy of pillar, so in-place changes do not pile up', async () => {
+    const { s } = session({
+      'a.sls':
+        "{% do pillar.users.append('cy') %}a: {{ salt['test.echo'](1) }}\nb: {{ salt['test.echo'](2) }}\nu: {{ pillar.users | json }}",
+    });
+    expect((await s.renderData({ saltenv: 'base', path: 'a.sls' })).data).toStrictEqual({
+      a: 1,
+      b: 2,
+      u: ['ann', 'bob', 'cy'],
+    });
+    expect(pillar.users).toStrictEqual(['ann', 'bob']);
+  });
+
+  it('renders several templates of one session at once, each waiting on its own calls', async () => {
+    const { s } = session({
+      'a.j2': "{{ salt['cmd.run']('a1') }} {{ salt['cmd.run']('a2') }}",
+      'b.j2': "{{ salt['cmd.run']('b1') }} {{ salt['test.echo']('b2') }}",
+    });
+    const [a, b] = await Promise.all([
+      s.renderText({ saltenv: 'base', path: 'a.j2' }),
+      s.renderText({ saltenv: 'base', path: 'b.j2' }),
+    ]);
+    expect([a, b]).toStrictEqual(['ran a1 ran a2', 'ran b1 b2']);
+  });
+
   it('reads #!yaml without Jinja, #!json and #!jinja|json', async () => {
     expect(await render({ 'a.sls': '#!yaml\na: "{{ not_jinja }}"' }, 'a.sls')).toStrictEqual({ a: '{{ not_jinja }}' });
     expect(await render({ 'a.sls': '#!json\n{"a": 1}' }, 'a.sls')).toStrictEqual({ a: 1 });
@@ -186,6 +211,11 @@ describe('render errors', () => {
     const err = await failure({ 'a.sls': '\n{% import "missing.jinja" as m %}' });
     expect(err).toMatchObject({ code: 'ERR_STATE_TEMPLATE', line: 2 });
     expect(err.message).toContain('missing.jinja');
+  });
+
+  it('keeps templates from reaching JavaScript constructors', async () => {
+    const err = await failure({ 'a.sls': "a: {{ ''.constructor.constructor('return 1')() }}" });
+    expect(err).toMatchObject({ code: 'ERR_STATE_TEMPLATE', line: 1 });
   });
 
   it('refuses an unknown renderer', async () => {

@@ -1,13 +1,13 @@
-import type { ILoader } from 'nunjucks';
 import { StateError, StateErrorCode } from '../errors.js';
+import { deepCopy } from '../helpers/data.js';
 import { loadSaltYaml, type LoadedYaml } from '../yaml/salt-yaml.js';
-import { createSaltFilters, createSaltTests, splitKeywords } from './jinja-filters.js';
-import { doTag, IMPORT_GLOBAL, LOAD_GLOBAL, serializerTags } from './jinja-tags.js';
-import { nunjucks } from './nunjucks-compat.js';
-import { isRelative, normalizePath, resolveRelative } from './paths.js';
-import { templateError } from './template-error.js';
-import { loadJson } from './load-json.js';
+import { splitKeywords } from './jinja-filters.js';
+import { createEnvironment, type PassData } from './jinja-environment.js';
 import { prepareJinjaSource } from './jinja-source.js';
+import { loadJson } from './load-json.js';
+import { nunjucks } from './nunjucks-compat.js';
+import { normalizePath } from './paths.js';
+import { templateError } from './template-error.js';
 
 /**
  * Reads a file of the file root of `saltenv` (`path` is root-relative, no scheme). Resolves
@@ -71,6 +71,12 @@ export interface RenderSession {
 
 type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** One synchronous render pass: what it waits for, and its copy of the template data. */
+interface Pass {
+  waiting: Promise<void> | undefined;
+  data: PassData;
+}
+
 /** Thrown inside a render pass to stop it until a file or a function result has arrived. */
 class PendingSignal extends Error {}
 
@@ -85,11 +91,23 @@ export function createRenderSession(options: RenderSessionOptions): RenderSessio
   const files = new Map<string, Settled>();
   const calls = new Map<string, Settled>();
   const envs = new Map<string, nunjucks.Environment>();
-  const waiting: { promise: Promise<void> | undefined } = { promise: undefined };
   const maxPasses = options.maxPasses ?? 500;
+  // The pass being rendered. A pass is synchronous, so however many renders of the session
+  // are under way (parallel file.managed templates), one pass at a time is `active`. Each pass
+  // gets its own copy of grains, pillar and opts, so a template that changes them in place
+  // (`{% do pillar.x.append(1) %}`) renders the same however often its pass restarts.
+  const newPass = (): Pass => ({
+    waiting: undefined,
+    data: {
+      grains: deepCopy(options.grains ?? {}),
+      pillar: deepCopy(options.pillar ?? {}),
+      opts: deepCopy(options.opts ?? {}),
+    },
+  });
+  let active = newPass();
 
   const wait = (promise: Promise<unknown>, store: (s: Settled) => void): never => {
-    waiting.promise = promise.then(
+    active.waiting = promise.then(
       (value) => store({ ok: true, value }),
       (error: unknown) => store({ ok: false, error }),
     );
@@ -120,7 +138,7 @@ export function createRenderSession(options: RenderSessionOptions): RenderSessio
   const envFor = (saltenv: string): nunjucks.Environment => {
     const existing = envs.get(saltenv);
     if (existing !== undefined) return existing;
-    const env = createEnvironment(saltenv, { options, fileNow, callNow });
+    const env = createEnvironment(saltenv, { fileNow, callNow, data: () => active.data });
     envs.set(saltenv, env);
     return env;
   };
@@ -137,15 +155,16 @@ export function createRenderSession(options: RenderSessionOptions): RenderSessio
       throw new StateError(StateErrorCode.SLS_NOT_FOUND, `template ${path} not found`, { file: path });
     const env = envFor(request.saltenv);
     const template = new nunjucks.Template(prepareJinjaSource(source), env, path);
-    for (let pass = 0; pass < maxPasses; pass++) {
-      waiting.promise = undefined;
+    for (let n = 0; n < maxPasses; n++) {
+      const pass = newPass();
+      active = pass;
       try {
         const text = template.render({ ...request.context });
-        if (waiting.promise === undefined) return text;
+        if (pass.waiting === undefined) return text;
       } catch (err) {
-        if (waiting.promise === undefined) throw templateError(err, path, sourceOf(request.saltenv));
+        if (pass.waiting === undefined) throw templateError(err, path, sourceOf(request.saltenv));
       }
-      await waiting.promise;
+      await pass.waiting;
     }
     throw new StateError(StateErrorCode.TEMPLATE, `Jinja error in ${path}: more than ${maxPasses} files and calls`, {
       file: path,
@@ -208,96 +227,4 @@ export function splitShebang(source: string): { stages: string[]; body: string }
     .map((s) => s.trim().split(/\s+/)[0]!)
     .filter((s) => s !== '');
   return { stages, body: end === -1 ? '' : source.slice(end) };
-}
-
-interface EnvironmentDeps {
-  options: RenderSessionOptions;
-  fileNow: (saltenv: string, path: string) => string | undefined;
-  callNow: (fun: string, args: readonly unknown[]) => unknown;
-}
-
-function createEnvironment(saltenv: string, deps: EnvironmentDeps): nunjucks.Environment {
-  const loader: ILoader & { isRelative: (n: string) => boolean; resolve: (a: string, b: string) => string } = {
-    getSource: (name: string) => {
-      const path = normalizePath(name);
-      const src = deps.fileNow(saltenv, path);
-      if (src === undefined) return null as never;
-      const prepared = prepareJinjaSource(src);
-      checkSyntax(prepared, env, path);
-      return { src: prepared, path, noCache: false };
-    },
-    isRelative,
-    resolve: resolveRelative,
-  };
-  const env = new nunjucks.Environment(loader, {
-    autoescape: false,
-    throwOnUndefined: true,
-    // Keeps nunjucks' own error object (line, cause) instead of a copy holding only text.
-    dev: true,
-  });
-  env.addExtension('serializers', serializerTags);
-  env.addExtension('do', doTag);
-  const filters = createSaltFilters((name, value, args) =>
-    (env.getFilter(name) as (...a: unknown[]) => unknown)(value, ...args),
-  );
-  for (const [name, filter] of Object.entries(filters)) env.addFilter(name, filter);
-  const withTests = env as unknown as { addTest: (name: string, test: unknown) => void };
-  for (const [name, test] of Object.entries(createSaltTests())) withTests.addTest(name, test);
-  env.addGlobal('grains', deps.options.grains ?? {});
-  env.addGlobal('pillar', deps.options.pillar ?? {});
-  env.addGlobal('opts', deps.options.opts ?? {});
-  env.addGlobal('saltenv', saltenv);
-  env.addGlobal('salt', saltFunctions(deps.callNow));
-  env.addGlobal('raise', (message: unknown) => {
-    throw new Error(String(message));
-  });
-  env.addGlobal(IMPORT_GLOBAL, function (this: { ctx?: Record<string, unknown> }, kind: string, name: unknown) {
-    const tpldir = typeof this.ctx?.['tpldir'] === 'string' ? this.ctx['tpldir'] : '';
-    const raw = String(name);
-    const path = isRelative(raw) ? resolveRelative(`${tpldir}/x`, raw) : normalizePath(raw);
-    const text = env.getTemplate(path).render({});
-    return parseAs(kind, text, path);
-  });
-  env.addGlobal(LOAD_GLOBAL, (kind: string, text: unknown) => parseAs(kind, String(text), '<load>'));
-  return env;
-}
-
-function parseAs(kind: string, text: string, path: string): unknown {
-  if (kind === 'yaml') return loadSaltYaml(text, path).data;
-  if (kind === 'json') return loadJson(text, path);
-  return text;
-}
-
-/**
- * The `salt` template variable: `salt['mod.fun'](...)` and `salt.mod.fun(...)` both call the
- * function caller. A Proxy, because the set of functions is the caller's, not known here.
- */
-function saltFunctions(callNow: (fun: string, args: readonly unknown[]) => unknown): object {
-  const fn =
-    (name: string) =>
-    (...args: unknown[]) =>
-      callNow(name, args);
-  const module = (mod: string) =>
-    new Proxy({}, { get: (_, key) => (typeof key === 'string' && key !== 'then' ? fn(`${mod}.${key}`) : undefined) });
-  return new Proxy(
-    {},
-    {
-      get: (_, key) => {
-        if (typeof key !== 'string' || key === 'then' || key === 'toJSON') return undefined;
-        return key.includes('.') ? fn(key) : module(key);
-      },
-    },
-  );
-}
-
-/**
- * Compiles an imported template once to report its syntax errors under its own name: nunjucks
- * would name the importing file with the imported file's line.
- */
-function checkSyntax(source: string, env: nunjucks.Environment, path: string): void {
-  try {
-    new nunjucks.Template(source, env, path, true);
-  } catch (err) {
-    throw templateError(err, path, () => source);
-  }
 }
