@@ -32,6 +32,7 @@ export { compileLowStates, orderLowStates } from './compile/compile-low.js';
 export { planStates, type ListenSpec, type PlanDep, type PlanNode, type StatePlan } from './compile/plan.js';
 export { renderSlsTree, type RenderedTree, type RenderTreeOptions, type SlsRequest } from './compile/render-tree.js';
 export { readSlsData, type SlsMeta, type SlsParts } from './compile/sls-data.js';
+export { highToSalt, lowToSalt } from './compile/show.js';
 export { topMatches, type TopMatcher, type TopOptions, type TopResult } from './compile/top.js';
 export {
   ENGINE_KEYS,

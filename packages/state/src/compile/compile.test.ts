@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeCaller, memoryReader } from '../testing-tree.fixture.js';
 import { createRenderSession } from '../render/render-session.js';
 import { compileHighstate, compileSls, type CompileResult } from './compile.js';
+import { highToSalt, lowToSalt } from './show.js';
 import type { LowState } from './types.js';
 
 const grains = { id: 'web1', os_family: 'Debian', roles: ['web'] };
@@ -318,5 +319,27 @@ describe('top files', () => {
     const lows = lowsOf(await compileHighstate(session, { envs: ['base', 'dev'], match }));
     expect(lows.map((l) => `${l.__env__}:${l.__id__}`)).toStrictEqual(['base:common', 'base:web', 'dev:devtools']);
     expect(seen).toStrictEqual(['compound:*', 'grain:roles:web', 'compound:db*', 'compound:*']);
+  });
+});
+
+describe('show helpers', () => {
+  it('prints high data and low states in the shapes of state.show_sls and state.show_lowstate', async () => {
+    const result = await compile({ 'a.sls': 'vim:\n  pkg.installed:\n    - version: "9"\n' }, 'a');
+    if (!result.ok) throw new Error('compile failed');
+    expect(highToSalt(result.high)).toStrictEqual({
+      vim: { pkg: [{ version: '9' }, 'installed', { order: 10000 }], __sls__: 'a', __env__: 'base' },
+    });
+    expect(lowToSalt(result.lows)).toStrictEqual([
+      {
+        state: 'pkg',
+        fun: 'installed',
+        name: 'vim',
+        __id__: 'vim',
+        __sls__: 'a',
+        __env__: 'base',
+        order: 10000,
+        version: '9',
+      },
+    ]);
   });
 });

@@ -202,3 +202,27 @@ describe('long runs', () => {
     expect(events).toHaveLength(2001);
   });
 });
+
+describe('_in forms at run time', () => {
+  it('runs mod_watch of the state a listen_in names, after the others', async () => {
+    const sls = [
+      'conf:',
+      '  file.managed:',
+      '    - listen_in:',
+      '      - service: svc',
+      'svc: service.running',
+      'last: test.ok',
+    ].join('\n');
+    const { calls, results } = await run(sls, byName({ conf: ret.changed }));
+    expect(calls.map((c) => c.fun)).toStrictEqual(['file.managed', 'service.running', 'test.ok', 'service.mod_watch']);
+    expect(Object.keys(results).at(-1)).toBe('service_|-listener_svc_|-svc_|-mod_watch');
+  });
+
+  it('runs an onchanges_in target only when the state changed', async () => {
+    const sls = ['conf:', '  file.managed:', '    - onchanges_in:', '      - cmd: reload', 'reload: cmd.run'].join(
+      '\n',
+    );
+    expect((await run(sls, () => ret.ok)).byId['reload']!.__state_ran__).toBe(false);
+    expect((await run(sls, byName({ conf: ret.changed }))).calls.map((c) => c.name)).toStrictEqual(['conf', 'reload']);
+  });
+});
