@@ -50,8 +50,12 @@ export function createEnvironment(saltenv: string, deps: EnvironmentDeps): nunju
   });
   env.addExtension('serializers', serializerTags);
   env.addExtension('do', doTag);
-  const filters = createSaltFilters((name, value, args) =>
-    (env.getFilter(name) as (...a: unknown[]) => unknown)(value, ...args),
+  const filters = createSaltFilters(
+    (name, value, args) => (env.getFilter(name) as (...a: unknown[]) => unknown)(value, ...args),
+    (name, value, args) =>
+      Boolean(
+        (env as unknown as { getTest: (n: string) => (...a: unknown[]) => unknown }).getTest(name)(value, ...args),
+      ),
   );
   for (const [name, filter] of Object.entries(filters)) env.addFilter(name, filter);
   const withTests = env as unknown as { addTest: (name: string, test: unknown) => void };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isMapping, traverse } from '../helpers/data.js';
 import { dumpSaltYaml, loadSaltYaml } from '../yaml/salt-yaml.js';
 
@@ -70,7 +71,19 @@ function percentFormat(fmt: string, values: unknown[]): string {
  */
 export function createSaltFilters(
   applyFilter: (name: string, value: unknown, args: unknown[]) => unknown,
+  applyTest: (name: string, value: unknown, args: unknown[]) => boolean,
 ): Record<string, Filter> {
+  const byAttr =
+    (keep: boolean) =>
+    (value: unknown, ...raw: unknown[]) => {
+      const { args } = splitKeywords(raw);
+      const [attr, test, ...rest] = args;
+      const items = Array.isArray(value) ? value : [];
+      return items.filter((item) => {
+        const v = traverse(item, String(attr), undefined, '.');
+        return (test === undefined ? Boolean(v) : applyTest(String(test), v, rest)) === keep;
+      });
+    };
   const filters: Record<string, (...raw: unknown[]) => unknown> = {
     yaml: (value, ...raw) => {
       const { args, kwargs } = splitKeywords(raw);
@@ -124,6 +137,19 @@ export function createSaltFilters(
     format: (value, ...args) => percentFormat(String(value), args),
     b64encode: (value) => Buffer.from(String(value), 'utf8').toString('base64'),
     b64decode: (value) => Buffer.from(String(value), 'base64').toString('utf8'),
+    // Jinja's forms, with a test and its arguments: selectattr('state', 'equalto', 'on').
+    selectattr: byAttr(true),
+    rejectattr: byAttr(false),
+    items: (value) => (isMapping(value) ? Object.entries(value) : []),
+    dict2items: (value) => (isMapping(value) ? Object.entries(value).map(([key, v]) => ({ key, value: v })) : []),
+    to_num: (value) => {
+      const n = Number(value);
+      return Number.isNaN(n) ? value : n;
+    },
+    md5: (value) => createHash('md5').update(String(value)).digest('hex'),
+    sha1: (value) => createHash('sha1').update(String(value)).digest('hex'),
+    sha256: (value) => createHash('sha256').update(String(value)).digest('hex'),
+    sha512: (value) => createHash('sha512').update(String(value)).digest('hex'),
     map: (value, ...raw) => {
       const { args, kwargs } = splitKeywords(raw);
       const items = Array.isArray(value) ? value : isMapping(value) ? Object.keys(value) : [];

@@ -105,6 +105,10 @@ describe('rendering SLS', () => {
         '{% load_yaml as loaded %}k: [1, 2]{% endload %}',
         'j: {{ loaded.k | tojson }}',
         "k: {{ ['a', 'b'] | map('upper') | list | tojson }}",
+        "{% set svcs = [{'name': 'a', 'on': true}, {'name': 'b', 'on': false}] %}",
+        "l: {{ svcs | selectattr('on', 'equalto', false) | map(attribute='name') | list | tojson }}",
+        "m: {{ svcs | rejectattr('on') | map(attribute='name') | join }}",
+        "n: {{ 'abc' | sha256 }}",
       ].join('\n'),
     };
     expect(await render(files, 'a.sls')).toStrictEqual({
@@ -119,6 +123,9 @@ describe('rendering SLS', () => {
       i: 'inner',
       j: [1, 2],
       k: ['A', 'B'],
+      l: ['b'],
+      m: 'b',
+      n: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
     });
   });
 
