@@ -87,3 +87,12 @@ describe('data helpers', () => {
     expect(fnmatch('Web', 'web')).toBe(false);
   });
 });
+
+describe('file.join', () => {
+  it('joins as os.path.join, keeping salt://', () => {
+    const join = createTemplateFunctions({ grains: {}, pillar: {} })['file.join']!;
+    expect(join(['salt://', 'nginx', 'files/a.conf'], {})).toBe('salt://nginx/files/a.conf');
+    expect(join(['nginx', 'map.jinja'], {})).toBe('nginx/map.jinja');
+    expect(join(['a', '/abs', 'b'], {})).toBe('/abs/b');
+  });
+});

@@ -43,7 +43,7 @@ function getter(source: () => unknown): TemplateFunction {
 /**
  * The execution functions that templates call most and that need nothing but data: Salt's
  * `grains.filter_by`, `grains.get`, `pillar.get`, `config.get`, `defaults.merge`,
- * `defaults.deepcopy`, `slsutil.merge`, `grains.items`, `pillar.items`. A minion registers
+ * `defaults.deepcopy`, `slsutil.merge`, `grains.items`, `pillar.items`, `file.join`. A minion registers
  * them beside its other functions; they answer synchronously, so a render never waits on them.
  */
 export function createTemplateFunctions(data: TemplateData): Record<string, TemplateFunction> {
@@ -70,6 +70,11 @@ export function createTemplateFunctions(data: TemplateData): Record<string, Temp
       }
       return 'default' in a ? a['default'] : '';
     },
+    // Python's os.path.join on POSIX, which salt['file.join'] is.
+    'file.join': (args) =>
+      args
+        .map(String)
+        .reduce((acc, p) => (p.startsWith('/') ? p : acc === '' || acc.endsWith('/') ? acc + p : `${acc}/${p}`), ''),
     'grains.items': () => data.grains,
     'pillar.items': () => data.pillar,
     'defaults.merge': (args, kwargs) => {
