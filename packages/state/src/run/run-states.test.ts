@@ -23,13 +23,46 @@ function brief(events$: Observable<StateRunEvent>, withComment = false): Observa
 describe('runStates$ (marbles)', () => {
   it('runs serial states one after another in definition order and emits each result when known', () => {
     const ts = scheduler();
-    ts.run(({ cold, expectObservable }) => {
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
       const plan = planFromYaml('a: test.succeed\nb: test.succeed\nc: test.succeed\n');
-      const registry = scriptedRegistry(() => cold('--r|', { r: ret.ok }));
+      const calls: Array<ReturnType<typeof cold<StateReturn>>> = [];
+      const registry = scriptedRegistry(() => {
+        calls.push(cold('--r|', { r: ret.ok }));
+        return calls.at(-1)!;
+      });
       expectObservable(brief(runStates$(plan, registry, { scheduler: ts }))).toBe('--a-b-(cr|)', {
         a: 'a:true',
         b: 'b:true',
         c: 'c:true',
+        r: 'return',
+      });
+      ts.flush();
+      // Each call is subscribed once, from its start to its answer, and nothing stays subscribed.
+      expect(calls).toHaveLength(3);
+      expectSubscriptions(calls[0]!.subscriptions).toBe('^-!');
+      expectSubscriptions(calls[1]!.subscriptions).toBe('--^-!');
+      expectSubscriptions(calls[2]!.subscriptions).toBe('----^-!');
+    });
+  });
+
+  it('lets a parallel state in flight finish after a failhard failure, and starts nothing new', () => {
+    const ts = scheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const plan = planFromYaml(
+        ['slow: {test.slow: [{parallel: true}]}', 'bad:', '  test.bad:', '    - failhard: true', 'never: test.ok'].join(
+          '\n',
+        ),
+      );
+      const registry = scriptedRegistry((call) =>
+        call.fun === 'test.slow'
+          ? cold('----r|', { r: ret.ok })
+          : call.fun === 'test.bad'
+            ? cold('-r|', { r: ret.failed })
+            : cold('-r|', { r: ret.ok }),
+      );
+      expectObservable(brief(runStates$(plan, registry, { scheduler: ts }))).toBe('-b--(sr|)', {
+        b: 'bad:false',
+        s: 'slow:true',
         r: 'return',
       });
     });
