@@ -236,6 +236,7 @@ describe('render errors', () => {
     expect(await failure({ 'a.sls': '#!json\n{\n"a": 1,\n}' })).toMatchObject({
       code: 'ERR_STATE_JSON',
       file: 'a.sls',
+      line: 4,
     });
   });
 });
