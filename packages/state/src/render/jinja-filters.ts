@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isMapping, traverse } from '../helpers/data.js';
 import { dumpSaltYaml, loadSaltYaml } from '../yaml/salt-yaml.js';
+import { percentFormat } from './python-methods.js';
 
 type Filter = (...args: never[]) => unknown;
 
@@ -51,16 +52,6 @@ function uniqueOf(items: readonly unknown[]): unknown[] {
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
-  });
-}
-
-function percentFormat(fmt: string, values: unknown[]): string {
-  let i = 0;
-  return fmt.replace(/%(%|s|d|i|r|f)/g, (_, kind: string) => {
-    if (kind === '%') return '%';
-    const v = values[i++];
-    if (kind === 'd' || kind === 'i') return String(Math.trunc(Number(v)));
-    return String(v);
   });
 }
 

@@ -1,11 +1,17 @@
 import nunjucks from 'nunjucks';
-import { pythonMethod } from './python-methods.js';
+import { percentFormat, pythonMethod } from './python-methods.js';
 
 /** The property naming the template an error was raised in, set on errors raised inside imports. */
 export const TEMPLATE_PATH = '__brineTemplatePath';
 
 interface NunjucksRuntime {
   memberLookup: (obj: unknown, val: unknown, ...rest: unknown[]) => unknown;
+  brinePercent?: (a: unknown, b: unknown) => unknown;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' compiler and nodes are untyped */
+interface CompilerProto {
+  compileMod: (this: any, node: any, frame: unknown) => void;
 }
 
 /*
@@ -37,6 +43,27 @@ runtime.memberLookup = function memberLookup(this: unknown, obj: unknown, val: u
   }
   return jinjaMemberLookup.call(this, obj, val, ...rest);
 };
+
+/*
+ * `'%s-%s' % (a, b)`: nunjucks compiles `%` to JavaScript's modulo, and `(a, b)` to the comma
+ * operator. The modulo now goes through a runtime helper that formats when the left side is a
+ * string, and a parenthesised tuple on the right compiles to an array.
+ */
+runtime.brinePercent = (a: unknown, b: unknown) =>
+  typeof a === 'string' ? percentFormat(a, b) : Number(a) % Number(b);
+const nodes = (nunjucks as unknown as { nodes: { Group: new (...a: unknown[]) => unknown } }).nodes;
+const compilerProto = (nunjucks as unknown as { compiler: { Compiler: { prototype: CompilerProto } } }).compiler
+  .Compiler.prototype;
+compilerProto.compileMod = function compileMod(this: any, node: any, frame: unknown): void {
+  this._emit('runtime.brinePercent(');
+  this.compile(node.left, frame);
+  this._emit(',');
+  if (node.right instanceof nodes.Group && node.right.children.length > 1)
+    this._compileAggregate(node.right, frame, '[', ']');
+  else this.compile(node.right, frame);
+  this._emit(')');
+};
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 type Callback = (err: unknown, res: unknown) => void;
 interface TemplateProto {

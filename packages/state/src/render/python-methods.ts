@@ -116,3 +116,36 @@ export function pythonMethod(target: unknown, name: unknown): Method | undefined
   }
   return undefined;
 }
+
+/**
+ * Python's `%` string formatting (`'%s-%d' % (a, b)`, `'%(name)s' % d`, `'%.2f' % x`), which
+ * nunjucks would read as a number modulo. `values` is one value, a tuple (array) or a mapping.
+ */
+export function percentFormat(fmt: string, values: unknown): string {
+  const list = Array.isArray(values) ? values : [values];
+  let i = 0;
+  return fmt.replace(
+    /%(?:\(([^)]*)\))?([-+ 0#]*)(\d+)?(?:\.(\d+))?([sdirfx%])/g,
+    (
+      _m,
+      key: string | undefined,
+      flags: string,
+      width: string | undefined,
+      precision: string | undefined,
+      kind: string,
+    ) => {
+      if (kind === '%') return '%';
+      const v =
+        key !== undefined && typeof values === 'object' && values !== null
+          ? (values as Record<string, unknown>)[key]
+          : list[i++];
+      let text: string;
+      if (kind === 'd' || kind === 'i') text = String(Math.trunc(Number(v)));
+      else if (kind === 'f') text = Number(v).toFixed(precision === undefined ? 6 : Number(precision));
+      else if (kind === 'x') text = Math.trunc(Number(v)).toString(16);
+      else text = v === null || v === undefined ? 'None' : typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v);
+      const w = width === undefined ? 0 : Number(width);
+      return flags.includes('-') ? text.padEnd(w) : text.padStart(w, flags.includes('0') && kind !== 's' ? '0' : ' ');
+    },
+  );
+}

@@ -109,6 +109,9 @@ describe('rendering SLS', () => {
         "l: {{ svcs | selectattr('on', 'equalto', false) | map(attribute='name') | list | tojson }}",
         "m: {{ svcs | rejectattr('on') | map(attribute='name') | join }}",
         "n: {{ 'abc' | sha256 }}",
+        "o: {{ '%s-%02d' % ('web', 7) }}",
+        "p: {{ '%(a)s/%s' % {'a': 'x'} if false else '%s!' % 'y' }}",
+        'q: {{ 7 % 3 }}',
       ].join('\n'),
     };
     expect(await render(files, 'a.sls')).toStrictEqual({
@@ -126,6 +129,9 @@ describe('rendering SLS', () => {
       l: ['b'],
       m: 'b',
       n: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+      o: 'web-07',
+      p: 'y!',
+      q: 1,
     });
   });
 
