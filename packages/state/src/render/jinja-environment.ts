@@ -70,10 +70,10 @@ export function createEnvironment(saltenv: string, deps: EnvironmentDeps): nunju
   env.addGlobal('raise', (message: unknown) => {
     throw new Error(String(message));
   });
-  env.addGlobal(IMPORT_GLOBAL, function (this: { ctx?: Record<string, unknown> }, kind: string, name: unknown) {
-    const tpldir = typeof this.ctx?.['tpldir'] === 'string' ? this.ctx['tpldir'] : '';
+  // Salt renders the imported file as a template (without the importer's context), then loads it.
+  env.addGlobal(IMPORT_GLOBAL, (kind: string, name: unknown, from: string) => {
     const raw = String(name);
-    const path = isRelative(raw) ? resolveRelative(`${tpldir}/x`, raw) : normalizePath(raw);
+    const path = isRelative(raw) ? resolveRelative(from, raw) : normalizePath(raw);
     const text = env.getTemplate(path).render({});
     return parseAs(kind, text, path);
   });

@@ -1,7 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' parser and node classes are untyped */
 import type { Extension } from 'nunjucks';
+import { templateNameNode } from './nunjucks-compat.js';
 
-/** The global function the import tags call: `(kind, path)` to data or text. */
+/** The global function the import tags call: `(kind, path, importingTemplate)` to data or text. */
 export const IMPORT_GLOBAL = '__brine_import';
 /** The global function the load tags call: `(kind, text)` to data or text. */
 export const LOAD_GLOBAL = '__brine_load';
@@ -40,12 +41,8 @@ export const serializerTags: Extension = {
       if (!parser.skipSymbol('as')) parser.fail(`${tok.value}: expected "as"`, tok.lineno, tok.colno);
       const target = parser.parsePrimary();
       parser.advanceAfterBlockEnd(tok.value);
-      return setNode(
-        nodes,
-        tok,
-        target,
-        call(nodes, tok, IMPORT_GLOBAL, [new nodes.Literal(tok.lineno, tok.colno, kind), path]),
-      );
+      const args = [new nodes.Literal(tok.lineno, tok.colno, kind), path, templateNameNode(tok.lineno, tok.colno)];
+      return setNode(nodes, tok, target, call(nodes, tok, IMPORT_GLOBAL, args));
     }
     if (!parser.skipSymbol('as')) parser.fail(`${tok.value}: expected "as"`, tok.lineno, tok.colno);
     const target = parser.parsePrimary();

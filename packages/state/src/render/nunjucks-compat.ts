@@ -12,6 +12,7 @@ interface NunjucksRuntime {
 /* eslint-disable @typescript-eslint/no-explicit-any -- nunjucks' compiler and nodes are untyped */
 interface CompilerProto {
   compileMod: (this: any, node: any, frame: unknown) => void;
+  compileBrineTemplateName: (this: any) => void;
 }
 
 /*
@@ -51,7 +52,11 @@ runtime.memberLookup = function memberLookup(this: unknown, obj: unknown, val: u
  */
 runtime.brinePercent = (a: unknown, b: unknown) =>
   typeof a === 'string' ? percentFormat(a, b) : Number(a) % Number(b);
-const nodes = (nunjucks as unknown as { nodes: { Group: new (...a: unknown[]) => unknown } }).nodes;
+const nodes = (
+  nunjucks as unknown as {
+    nodes: { Group: new (...a: unknown[]) => unknown; Node: { extend: (name: string, props: object) => any } };
+  }
+).nodes;
 const compilerProto = (nunjucks as unknown as { compiler: { Compiler: { prototype: CompilerProto } } }).compiler
   .Compiler.prototype;
 compilerProto.compileMod = function compileMod(this: any, node: any, frame: unknown): void {
@@ -63,6 +68,21 @@ compilerProto.compileMod = function compileMod(this: any, node: any, frame: unkn
   else this.compile(node.right, frame);
   this._emit(')');
 };
+
+/*
+ * A node that compiles to the name of the template being compiled, so a tag can resolve a
+ * relative path (`{% import_yaml './defaults.yaml' as d %}`) against the file it is written in:
+ * the parser does not know that name, the compiler does.
+ */
+const TemplateNameNode = nodes.Node.extend('BrineTemplateName', { fields: [] });
+compilerProto.compileBrineTemplateName = function compileBrineTemplateName(this: any): void {
+  this._emit(JSON.stringify(String(this.templateName ?? '')));
+};
+
+/** A parser node whose value is the name of the template it is compiled in. */
+export function templateNameNode(lineno: number, colno: number): unknown {
+  return new TemplateNameNode(lineno, colno);
+}
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 type Callback = (err: unknown, res: unknown) => void;

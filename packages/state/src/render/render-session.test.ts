@@ -140,16 +140,20 @@ describe('rendering SLS', () => {
       'lib/vars.jinja': '{% set who = "lib" %}',
       'app/local.jinja': '{% set where = "local" %}',
       'app/part.jinja': 'p: 1',
+      'app/sub/map.jinja': "{% import_yaml './defaults.yaml' as d %}{% import_yaml '../top.yaml' as t %}",
+      'app/sub/defaults.yaml': 'v: sub',
+      'app/top.yaml': 'v: top',
       'app/init.sls': [
         '{% from "salt://lib/vars.jinja" import who %}',
         "{% from './local.jinja' import where %}",
         '{% import_json "brine://app/data.json" as data %}',
         '{% include "app/part.jinja" %}',
-        'w: [{{ who }}, {{ where }}, {{ data.n }}]',
+        '{% from "app/sub/map.jinja" import d, t %}',
+        'w: [{{ who }}, {{ where }}, {{ data.n }}, {{ d.v }}, {{ t.v }}]',
       ].join('\n'),
       'app/data.json': '{"n": 3}',
     };
-    expect(await render(files, 'app/init.sls', 'app')).toStrictEqual({ p: 1, w: ['lib', 'local', 3] });
+    expect(await render(files, 'app/init.sls', 'app')).toStrictEqual({ p: 1, w: ['lib', 'local', 3, 'sub', 'top'] });
   });
 
   it('gives every render pass a fresh copy of pillar, so in-place changes do not pile up', async () => {
