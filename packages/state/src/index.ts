@@ -24,6 +24,7 @@ export {
 export {
   compileHighData,
   compileHighstate,
+  compileSingle,
   compileSls,
   type CompileOptions,
   type CompileResult,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fakeCaller, memoryReader } from '../testing-tree.fixture.js';
 import { createRenderSession } from '../render/render-session.js';
-import { compileHighstate, compileSls, type CompileResult } from './compile.js';
+import { compileHighstate, compileSingle, compileSls, type CompileResult } from './compile.js';
 import { highToSalt, lowToSalt } from './show.js';
 import type { LowState } from './types.js';
 
@@ -341,5 +341,23 @@ describe('show helpers', () => {
         version: '9',
       },
     ]);
+  });
+});
+
+describe('compileSingle', () => {
+  it('compiles one state from a function and its arguments, as state.single', () => {
+    const lows = lowsOf(compileSingle('pkg.installed', { name: 'vim', version: '9', require: [{ pkg: 'x' }] }));
+    expect(lows).toStrictEqual([
+      expect.objectContaining({
+        state: 'pkg',
+        fun: 'installed',
+        name: 'vim',
+        __id__: 'vim',
+        __sls__: 'single',
+        version: '9',
+      }),
+    ]);
+    expect(lows[0]!['require']).toBeUndefined();
+    expect(compileSingle('pkg', { name: 'vim' }).ok).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { planStates, type StatePlan } from './plan.js';
 import { applyExclude, applyExtend, applyRequisiteIn } from './reconcile.js';
 import { renderSlsTree, type SlsRequest } from './render-tree.js';
 import { topMatches, type TopOptions } from './top.js';
-import type { HighData, LowState } from './types.js';
+import { REQUISITES, type HighData, type HighState, type LowState } from './types.js';
 
 /** A compiled run, or every problem that stopped it. */
 export type CompileResult =
@@ -58,4 +58,35 @@ export async function compileHighstate(
   const { matches, problems } = await topMatches(session, top);
   if (problems.length > 0) return { ok: false, problems };
   return compileSls(session, matches, options);
+}
+
+/**
+ * Compiles one state from a function and its arguments, as `state.single pkg.installed
+ * name=vim`: its ID and default name are `name`, its SLS `single`. Requisites in `args` must
+ * name the state itself or nothing, so they are dropped.
+ */
+export function compileSingle(fun: string, args: Readonly<Record<string, unknown>>, saltenv = 'base'): CompileResult {
+  const dot = fun.indexOf('.');
+  const name = args['name'];
+  if (dot <= 0 || typeof name !== 'string' || name === '') {
+    return {
+      ok: false,
+      problems: [
+        { code: 'ERR_STATE_STRUCTURE', message: `state.single needs module.function and a name (got '${fun}')` },
+      ],
+    };
+  }
+  const decl: unknown[] = Object.entries(args)
+    .filter(([key]) => !(REQUISITES as readonly string[]).includes(key) && !key.endsWith('_in'))
+    .map(([key, value]) => ({ [key]: value }));
+  decl.push(fun.slice(dot + 1));
+  const state: HighState = {
+    id: name,
+    sls: 'single',
+    env: saltenv,
+    file: '<single>',
+    line: undefined,
+    decls: new Map([[fun.slice(0, dot), decl]]),
+  };
+  return compileHighData({ states: new Map([[name, state]]), extend: [], exclude: [] });
 }
