@@ -181,6 +181,30 @@ describe('rendering SLS', () => {
     expect([a, b]).toStrictEqual(['ran a1 ran a2', 'ran b1 b2']);
   });
 
+  it('runs a data stage named in the shebang, as a secrets renderer would plug in', async () => {
+    const rot13 = (v: string) => v.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 84) % 26) + 97));
+    const { s } = session(
+      { 'p.sls': '#!jinja|yaml|rot\nsecret: {{ "uryyb" }}' },
+      {
+        dataRenderers: {
+          rot: (data) =>
+            Object.fromEntries(Object.entries(data as Record<string, string>).map(([k, v]) => [k, rot13(v)])),
+        },
+      },
+    );
+    expect((await s.renderData({ saltenv: 'base', path: 'p.sls' })).data).toStrictEqual({ secret: 'hello' });
+  });
+
+  it('renders a file template with its context, as file.managed with template: jinja', async () => {
+    const { s } = session({ 'nginx/files/site.conf.j2': 'server_name {{ server }}; # {{ grains.id }} {{ tpldir }}' });
+    const text = await s.renderText({
+      saltenv: 'base',
+      path: 'salt://nginx/files/site.conf.j2',
+      context: { server: 'a.example', tpldir: 'nginx/files' },
+    });
+    expect(text).toBe('server_name a.example; # web1 nginx/files');
+  });
+
   it('reads #!yaml without Jinja, #!json and #!jinja|json', async () => {
     expect(await render({ 'a.sls': '#!yaml\na: "{{ not_jinja }}"' }, 'a.sls')).toStrictEqual({ a: '{{ not_jinja }}' });
     expect(await render({ 'a.sls': '#!json\n{"a": 1}' }, 'a.sls')).toStrictEqual({ a: 1 });
