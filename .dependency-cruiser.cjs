@@ -7,7 +7,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^packages/protocol/src' },
       to: {
-        path: '^(ws|pino|rxjs|node:(fs|net|http|https|tls|child_process|dgram))$|node_modules/(ws|pino|rxjs)/',
+        path: '^(ws|pino|rxjs|(node:)?(fs|net|http|https|tls|child_process|dgram))$|node_modules/(ws|pino|rxjs)/',
         dependencyTypes: ['npm', 'core'],
       },
     },
@@ -43,7 +43,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^packages/master/src/core', pathNot: '\\.test\\.ts$' },
       to: {
-        path: '^(ws|better-sqlite3|fastify|node:(fs|net|http|https|tls|child_process))$|^packages/master/src/(transport|http|store)|node_modules/(ws|better-sqlite3|fastify)/',
+        path: '^(ws|better-sqlite3|fastify|(node:)?(fs|net|http|https|tls|child_process))$|^packages/master/src/(transport|http|store)|node_modules/(ws|better-sqlite3|fastify)/',
       },
     },
   ],
