@@ -9,7 +9,7 @@
  * 7. purge old jobs on a timer
  * 8. on stop: refuse new work, flush the ingest, close sockets, close the store
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -35,6 +35,7 @@ import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
 import { idleCollector } from './idle-gc.js';
+import { ensurePrivateDir, type PrivatePath } from './private-dir.js';
 import { FaultPoint, faultsFromEnv, type Faults } from './faults.js';
 import type { JobStore } from './core/job-store.js';
 import type { MinionLink } from './core/minion-link.js';
@@ -57,7 +58,12 @@ export async function startMaster(
 ): Promise<RunningMaster> {
   const now = () => Date.now();
   const stateDir = config.state_dir;
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  // Issue 13 finding 9: keys, job arguments and outputs live here; others may not read them.
+  const warnWide = ({ path, tightenedFrom }: PrivatePath) => {
+    if (tightenedFrom !== undefined)
+      log.warn({ path, mode: tightenedFrom.toString(8) }, 'state file or directory was readable by others; tightened');
+  };
+  warnWide(ensurePrivateDir(stateDir));
   const pkiDir = join(stateDir, 'pki');
   const identity = await loadOrCreateMasterIdentity(pkiDir, ['localhost', '127.0.0.1', ...config.tls_names]);
   log.info({ fingerprint: identity.fingerprint }, 'master key loaded');
@@ -79,7 +85,7 @@ export async function startMaster(
   for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
   for (const k of keys.list('accepted')) if (!registry.get(k.id)) registry.remember(k.id, {}, 0);
 
-  const realStore = openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite') });
+  const realStore = openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite'), onTightened: warnWide });
   const store: JobStore = {
     ...realStore,
     writeResults: (rows) => {
