@@ -86,6 +86,8 @@ export const ApiErrorCode = {
   targetSyntax: 'ERR_TARGET_SYNTAX',
   notFound: 'ERR_NOT_FOUND',
   internal: 'ERR_INTERNAL',
+  /** 429: too many attempts (logins, webhooks); the answer's Retry-After says when to retry. */
+  rateLimited: 'ERR_RATE_LIMITED',
 } as const;
 
 /** Whether an outcome counts as "the minion returned". */

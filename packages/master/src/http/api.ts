@@ -49,7 +49,7 @@ export function authFromConfig(config: MasterConfig, now: () => number): AuthSet
     accounts: new Accounts(config.users),
     acl: new Acl(config.acl, { nodegroups: config.nodegroups }),
     tokens,
-    hooks: hookTable(config.hooks),
+    hooks: hookTable(config.hooks, { maxAgeMs: config.api.hook_max_age_s * 1000, now }),
     sessionTtlMs: config.api.token_expire_s * 1000,
     maxTokenTtlMs: config.api.max_token_ttl_s * 1000,
     adminToken,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { installAudit } from './audit.js';
 import { ANONYMOUS, authenticate } from './auth.js';
 import { installBodyParsers } from './body-parsers.js';
-import { BadRequestError, HttpError } from './errors.js';
+import { BadRequestError, HttpError, TooManyRequestsError } from './errors.js';
 import type { ApiServices, RouteFactory, RouteSpec } from './route.js';
 
 export { HttpError } from './errors.js';
@@ -53,6 +53,8 @@ export function buildApi(s: ApiServices, factories: readonly RouteFactory[]): Fa
     if (err instanceof HttpError) {
       req.audit.code = err.code;
       const data = err.data === undefined ? {} : { data: err.data };
+      if (err instanceof TooManyRequestsError)
+        reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterS))));
       return reply.status(err.status).send({ code: err.code, message: err.message, ...data });
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
