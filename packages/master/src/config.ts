@@ -65,6 +65,14 @@ export const masterConfigSchema = z
     connect_queue_wait_ms: z.number().int().positive().default(15_000),
     /** Retry delay told to pending and refused minions, in ms (jittered). */
     pending_retry_ms: z.number().int().positive().default(10_000),
+    /** Pending keys at most; a new id beyond it is not recorded and told to retry (issue 13 finding 6). */
+    max_pending_keys: z.number().int().min(0).default(1000),
+    /** Pending keys at most from one source address. */
+    max_pending_keys_per_address: z.number().int().min(0).default(100),
+    /** New pending ids per minute from one source address, once `pending_key_burst` is spent. */
+    pending_key_rate_per_min: z.number().positive().default(60),
+    /** New pending ids one source address may make at once. */
+    pending_key_burst: z.number().int().positive().default(20),
     /** How long the job cache keeps jobs, in hours (Salt's keep_jobs). */
     keep_jobs_hours: z.number().positive().default(24),
     autosign: z

@@ -27,6 +27,7 @@ import { Metrics } from './http/metrics.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
 import { EnrollmentTokens } from './keys/enrollment.js';
+import { PendingKeyLimiter } from './keys/pending-limiter.js';
 import { MinionCache } from './store/minion-cache.js';
 import { FileServer } from './files/file-server.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
@@ -73,6 +74,13 @@ export async function startMaster(
   const cache = new MinionCache(join(stateDir, 'minions'));
   const keys = new KeyStore(pkiDir, {
     autosign: { ids: config.autosign.ids, grains: config.autosign.grains },
+    pendingLimits: new PendingKeyLimiter({
+      maxPending: config.max_pending_keys,
+      maxPendingPerAddress: config.max_pending_keys_per_address,
+      ratePerAddressPerMin: config.pending_key_rate_per_min,
+      burstPerAddress: config.pending_key_burst,
+      now,
+    }),
     onChange: (c) => {
       bus.publish(`brine/key/${c.id}/${c.to ?? 'deleted'}`, c);
       if (c.to === undefined || c.to === 'rejected' || c.to === 'denied') {
@@ -174,14 +182,14 @@ export async function startMaster(
         random: Math.random,
       }),
       log: log.child({ component: 'transport' }),
-      admitKey: (id, pub, grains, enrollToken) => {
+      admitKey: ({ id, pub }, { grains, enrollToken }, address) => {
         // A token is spent only on an id the master has never seen.
         const enrolled =
           enrollToken !== undefined &&
           keys.state(id) === undefined &&
           enrollment.consume(enrollToken, id, now(), globMatch);
         if (enrolled) log.info({ minionId: id }, 'minion enrolled with a one-time token');
-        return keys.admit(id, pub, grains, enrolled);
+        return keys.admit(id, pub, grains, { enrolled, address });
       },
       onAuthenticated: (plainLink, hello, auth, address) => {
         const link: MinionLink = {

@@ -68,10 +68,11 @@ export class RawConnection {
     });
   }
 
-  /** Opens a connection; rejects when the upgrade fails. */
-  static open(url: string, timeoutMs = 5000): Promise<RawConnection> {
+  /** Opens a connection (from `localAddress`, e.g. another 127.x, when given); rejects when the upgrade fails. */
+  static open(url: string, timeoutMs = 5000, localAddress?: string): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, {
+        ...(localAddress ? { localAddress } : {}),
         perMessageDeflate: false,
         rejectUnauthorized: false,
         handshakeTimeout: timeoutMs,
@@ -233,6 +234,8 @@ export interface RawMinionOptions {
   grains?: Record<string, unknown>;
   /** Ack and return every job it is sent (`ret: true`), recording the return bytes. @default true */
   answerJobs?: boolean;
+  /** Source address of its connections (another 127.x, to look like another host). */
+  localAddress?: string;
 }
 
 /**
@@ -264,7 +267,7 @@ export class RawMinion {
 
   /** One connection and handshake; on `welcome` the connection stays open and jobs are answered. */
   async connect(): Promise<HandshakeResult> {
-    const conn = await RawConnection.open(this.#o.url);
+    const conn = await RawConnection.open(this.#o.url, 5000, this.#o.localAddress);
     this.conn = conn;
     conn.onFrame((frame, bytes) => this.#onFrame(conn, frame, bytes));
     const result = await handshake(conn, { id: this.id, key: this.key, grains: this.#o.grains ?? { id: this.id } });
