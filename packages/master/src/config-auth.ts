@@ -92,4 +92,16 @@ export const apiAuthShape = {
   max_token_ttl_s: z.number().int().positive().default(31_536_000),
   /** How far a webhook's signed `X-Brine-Timestamp` may be from the master's clock, in seconds. */
   hook_max_age_s: z.number().int().min(1).max(86_400).default(300),
+  /** Failed logins from one address before each further one doubles a wait (1 s, 2 s, ...). */
+  login_failures_per_address: z.number().int().min(0).default(10),
+  /** Failed logins for one user name, from any address, before the same backoff applies to it. */
+  login_failures_per_user: z.number().int().min(0).default(20),
+  /** The longest login backoff, in seconds; also how long a failure count lasts without failures. */
+  login_backoff_max_s: z.number().int().positive().default(900),
+  /** Password checks (scrypt, about 32 MiB and 100 ms each) running at once. */
+  login_max_concurrent: z.number().int().positive().default(2),
+  /** Password checks waiting for a slot; past it a login answers 429. */
+  login_max_queued: z.number().int().min(0).default(64),
+  /** Logins from one address running or waiting at once; past it a login answers 429. */
+  login_max_per_address: z.number().int().positive().default(2),
 };

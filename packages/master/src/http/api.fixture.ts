@@ -21,6 +21,7 @@ import { API_ROUTES } from './api.js';
 import { buildApi } from './app.js';
 import { ADMIN_USER } from './auth.js';
 import { hookTable } from './hooks.js';
+import { LoginLimiter } from './login-limiter.js';
 import { Metrics } from './metrics.js';
 import type { ApiServices } from './route.js';
 import { TokenKind, TokenStore } from './tokens.js';
@@ -180,6 +181,7 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     hooks: hookTable(auth.hooks),
     sessionTtlMs: 3_600_000,
     maxTokenTtlMs: 30 * 86_400_000,
+    loginLimiter: new LoginLimiter({ now }),
   };
   const app = buildApi(s, API_ROUTES);
   await app.ready();

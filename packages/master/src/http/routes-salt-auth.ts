@@ -27,7 +27,7 @@ export function saltAuthRoutes(s: ApiServices): RouteSpec[] {
       handler: async ({ req, reply, body }) => {
         if (!EAUTH_BACKENDS.includes(body.eauth))
           throw new UnauthenticatedError(`eauth '${body.eauth}' is not served; use pam, auto or brine`);
-        const { token, info, principal } = await login(s, body.username, body.password);
+        const { token, info, principal } = await login(s, body.username, body.password, req.ip);
         req.audit.user = info.user;
         req.audit.tokenId = info.id;
         reply.header('x-auth-token', token);
