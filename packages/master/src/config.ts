@@ -59,6 +59,12 @@ export const masterConfigSchema = z
     max_authenticating: z.number().int().positive().default(2000),
     /** Connections in the TLS and Brine handshakes at once; later ones wait at accept, before TLS. */
     max_handshaking: z.number().int().positive().default(500),
+    /** Handshake slots (of `max_handshaking`) one source address may hold at once (issue 13 finding 4). */
+    max_handshaking_per_address: z.number().int().positive().default(250),
+    /** Connections from one source address between accept and authentication, waiting included; the excess is reset. */
+    max_preauth_per_address: z.number().int().positive().default(2500),
+    /** A connection must authenticate within this of getting its handshake slot (TLS, upgrade, Brine handshake), or it is reset. */
+    handshake_timeout_ms: z.number().int().positive().default(10_000),
     /** Connections allowed to wait at accept; the excess is reset (the minion backs off and retries). */
     max_connect_queue: z.number().int().min(0).default(20_000),
     /** A connection that waited at accept longer than this is reset instead of started. */

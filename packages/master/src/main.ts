@@ -171,6 +171,9 @@ export async function startMaster(
     maxHandshaking: config.max_handshaking,
     maxConnectQueue: config.max_connect_queue,
     connectQueueWaitMs: config.connect_queue_wait_ms,
+    handshakeTimeoutMs: config.handshake_timeout_ms,
+    maxHandshakingPerAddress: config.max_handshaking_per_address,
+    maxPreauthPerAddress: config.max_preauth_per_address,
     deps: {
       identity,
       certFingerprint: config.insecure_plain_ws ? '' : identity.tls.certFingerprint,
