@@ -47,7 +47,7 @@ describe('a flood of new minion ids from one address', () => {
       },
     );
     const floodS = (performance.now() - t0) / 1000;
-    const rtts = await probe.stop();
+    const { rtts, loopMaxMs } = await probe.stop();
     const counts: Record<string, number> = {};
     for (const c of codes) counts[c] = (counts[c] ?? 0) + 1;
     const { body } = await cluster.api<KeyListing>('GET', '/api/v1/keys');
@@ -55,7 +55,8 @@ describe('a flood of new minion ids from one address', () => {
     const listingBytes = JSON.stringify(body).length;
     console.log(
       `2,000 new ids from ${ATTACKER} in ${floodS.toFixed(1)} s: ${JSON.stringify(counts)}; ` +
-        `${fake.length} recorded; GET /keys ${listingBytes} bytes; worst test.ping ${worst(rtts)} ms`,
+        `${fake.length} recorded; GET /keys ${listingBytes} bytes; worst test.ping ${worst(rtts)} ms; ` +
+        `master event-loop delay max ${loopMaxMs} ms`,
     );
     // The burst of 20, then one a second for the length of the flood.
     expect(fake.length).toBeGreaterThanOrEqual(20);

@@ -185,6 +185,8 @@ export interface HandshakeOptions {
   /** Rewrites the encoded auth before it is sent. */
   tamperAuth?: (bytes: Buffer) => Buffer;
   timeoutMs?: number;
+  /** A one-time enrollment token to present in the auth frame. */
+  enrollToken?: string;
 }
 
 /**
@@ -211,7 +213,13 @@ export async function handshake(conn: RawConnection, o: HandshakeOptions): Promi
     o.key.privateKey,
     transcript(SignContext.minionAuth, [o.id, challenge.nonce, hello.nonce, challenge.masterPub, challenge.certFp]),
   );
-  const auth = encodeFrame({ type: 'auth', sig, grains: o.grains ?? { id: o.id }, running: o.running ?? [] });
+  const auth = encodeFrame({
+    type: 'auth',
+    sig,
+    grains: o.grains ?? { id: o.id },
+    running: o.running ?? [],
+    ...(o.enrollToken === undefined ? {} : { enrollToken: o.enrollToken }),
+  });
   const helloFrame = { v: 1, ...hello } as Frame<'hello'>;
   conn.send(o.tamperAuth ? o.tamperAuth(auth) : auth);
   const end = await conn.next(handshakeEnd, { from: from + 1, timeoutMs });
@@ -236,6 +244,8 @@ export interface RawMinionOptions {
   answerJobs?: boolean;
   /** Source address of its connections (another 127.x, to look like another host). */
   localAddress?: string;
+  /** A one-time enrollment token to present at each handshake. */
+  enrollToken?: string;
 }
 
 /**
@@ -270,7 +280,12 @@ export class RawMinion {
     const conn = await RawConnection.open(this.#o.url, 5000, this.#o.localAddress);
     this.conn = conn;
     conn.onFrame((frame, bytes) => this.#onFrame(conn, frame, bytes));
-    const result = await handshake(conn, { id: this.id, key: this.key, grains: this.#o.grains ?? { id: this.id } });
+    const result = await handshake(conn, {
+      id: this.id,
+      key: this.key,
+      grains: this.#o.grains ?? { id: this.id },
+      ...(this.#o.enrollToken === undefined ? {} : { enrollToken: this.#o.enrollToken }),
+    });
     this.attempts.push(result.ok ? 'welcome' : result.code);
     if (!result.ok) conn.terminate();
     return result;
