@@ -75,5 +75,5 @@ describe('a flood of new minion ids from one address', () => {
     // Another host (another source address) is not held back by the flood.
     const real = new RawMinion({ url, id: 'pk-real-host', localAddress: '127.0.0.3' });
     expect(await real.connect()).toMatchObject({ ok: false, code: ErrorCode.KEY_PENDING });
-  });
+  }, 180_000);
 });
