@@ -77,7 +77,7 @@ export class LoginLimiter {
       maxPerAddress: 2,
       refusalDelayMs: 1000,
       now: Date.now,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
       ...options,
     };
   }

@@ -183,7 +183,8 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
     const keyState = deps.admitKey(h, frame, address);
     if (keyState === 'limited') {
       // Issue 13 finding 6: too many new pending keys; the id was not recorded. Come back later.
-      log().warn('new minion key not recorded: pending-key limit reached');
+      // Debug, not warn: a flood would write a line per attempt; GET /keys counts the refusals.
+      log().debug('new minion key not recorded: pending-key limit reached');
       const retryAfterMs = Math.round(deps.pendingRetryMs * (0.5 + deps.random()));
       send({
         type: 'auth.refused',
