@@ -200,7 +200,8 @@ export class ConnectGate {
   /** A started connection authenticated or closed: its slot and its pre-auth place free. */
   #leaveHandshake(entry: Entry): void {
     entry.cancelTimer?.();
-    this.#starting.delete(entry.key);
+    // Only its own: a socket closed before accept has no peer, and such keys may repeat.
+    if (this.#starting.get(entry.key) === entry) this.#starting.delete(entry.key);
     this.#handshaking--;
     entry.peer.handshaking--;
     entry.peer.preauth--;
