@@ -109,6 +109,19 @@ describe('POST /hooks/:name', () => {
     expect((await call(fx.app, 'POST', '/hooks/deploy', { raw: body, headers: bodyOnly })).status).toBe(401);
   });
 
+  it('answers an unknown hook, a missing timestamp and a bad signature alike', async () => {
+    const body = '{"probe":1}';
+    const headers = { 'content-type': 'application/json' };
+    const answers = await Promise.all([
+      call(fx.app, 'POST', '/hooks/nohook', { raw: body, headers: { ...headers, ...signed(body) } }),
+      call(fx.app, 'POST', '/hooks/nohook', { raw: body, headers: { ...headers, 'x-brine-signature': sig(body) } }),
+      call(fx.app, 'POST', '/hooks/github', { raw: body, headers: { ...headers, 'x-brine-signature': sig(body) } }),
+      call(fx.app, 'POST', '/hooks/deploy', { raw: body, headers: { ...headers, 'x-brine-signature': sig(body) } }),
+    ]);
+    expect(new Set(answers.map((a) => JSON.stringify([a.status, a.json])))).toHaveLength(1);
+    expect(answers[0]!.status).toBe(401);
+  });
+
   it('counts verified hooks in /metrics', async () => {
     const text = (await call(fx.app, 'GET', '/metrics', { token: fx.adminToken })).text;
     expect(text).toMatch(/^brine_hooks_received_total [1-9]/m);

@@ -66,6 +66,9 @@ export function verifySignature(secret: Buffer, signed: Buffer, header: string |
   return timingSafeEqual(expected, Buffer.from(m[1]!, 'hex'));
 }
 
+/** One answer for every signature failure, so that it tells nothing about the hook named. */
+const BAD_SIGNATURE = `the hook signature does not verify (sign "<${TIMESTAMP_HEADER}>.<body>")`;
+
 /**
  * Checks a hook request's signature, timestamp and novelty; throws 401 for any failure (an
  * unknown hook answers like a bad signature: hook names are not for probing) and 429 when the
@@ -84,9 +87,8 @@ function verifyHookRequest(s: Pick<ApiServices, 'hooks' | 'now'>, name: string, 
     signed = signedHookPayload(stamp, body);
   } else if (hook?.untimed && stamp === undefined) {
     [at, signed] = [s.now(), body];
-  } else throw new UnauthenticatedError(`the hook signature does not verify (${TIMESTAMP_HEADER} is required)`);
-  if (!hook || !verifySignature(hook.secret, signed, header))
-    throw new UnauthenticatedError('the hook signature does not verify');
+  } else throw new UnauthenticatedError(BAD_SIGNATURE);
+  if (!hook || !verifySignature(hook.secret, signed, header)) throw new UnauthenticatedError(BAD_SIGNATURE);
   const verdict = s.hooks.replay.admit(name, String(header).trim(), at);
   if (verdict === 'replayed') throw new UnauthenticatedError('this signed request was received before');
   if (verdict === 'stale') throw new UnauthenticatedError(`${TIMESTAMP_HEADER} is outside the allowed window`);
