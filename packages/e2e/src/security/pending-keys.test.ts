@@ -77,3 +77,31 @@ describe('a flood of new minion ids from one address', () => {
     expect(await real.connect()).toMatchObject({ ok: false, code: ErrorCode.KEY_PENDING });
   }, 180_000);
 });
+
+describe('new minion ids from many addresses', () => {
+  it('stop being recorded at max_pending_keys, and an accepted one frees a place', async () => {
+    const small = await new Cluster({ autosign: false, master: { max_pending_keys: 50 } }).start();
+    try {
+      const url = minionUrl(small);
+      const codes = await mapPool(
+        Array.from({ length: 100 }, (_, i) => i),
+        8,
+        async (i) => {
+          const raw = new RawMinion({ url, id: `spread-${i}`, localAddress: `127.0.4.${(i % 5) + 1}` });
+          const r = await raw.connect();
+          return r.ok ? 'welcome' : r.code;
+        },
+      );
+      const pending = codes.filter((c) => c === ErrorCode.KEY_PENDING).length;
+      const { body } = await small.api<KeyListing>('GET', '/api/v1/keys');
+      console.log(`100 new ids from 5 addresses, max_pending_keys 50: ${pending} recorded`);
+      expect(pending).toBe(50);
+      expect(body.pendingLimits).toMatchObject({ pending: 50, refused: { max_pending_keys: 50 } });
+      expect((await small.api('POST', '/api/v1/keys/spread-0/accept')).status).toBe(200);
+      const late = new RawMinion({ url, id: 'spread-late', localAddress: '127.0.4.9' });
+      expect(await late.connect()).toMatchObject({ ok: false, code: ErrorCode.KEY_PENDING });
+    } finally {
+      await small.stop();
+    }
+  }, 120_000);
+});
