@@ -70,6 +70,8 @@ const API_ERROR_EXIT: Readonly<
   ERR_NO_MINIONS_MATCHED: ExitCode.NO_MATCH,
   ERR_NOT_FOUND: ExitCode.USAGE,
   ERR_INTERNAL: ExitCode.INTERNAL,
+  // Too many logins or webhooks: the master refuses for now, as when it cannot be reached.
+  ERR_RATE_LIMITED: ExitCode.UNREACHABLE,
   ERR_CLI_USAGE: ExitCode.USAGE,
 };
 

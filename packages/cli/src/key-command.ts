@@ -11,6 +11,15 @@ interface KeyEntry {
   fingerprint: string;
 }
 
+/** What the master's pending-key limits refused (`GET /api/v1/keys`). */
+interface PendingLimits {
+  pending: number;
+  maxPending: number;
+  maxPendingPerAddress: number;
+  refused: Record<string, number>;
+  lastRefusedAt: number | null;
+}
+
 const HEADINGS: [KeyEntry['state'], string][] = [
   ['accepted', 'Accepted Keys:'],
   ['denied', 'Denied Keys:'],
@@ -69,13 +78,15 @@ export function keyProgram(io: Io, confirm: (question: string) => Promise<boolea
       return;
     }
     const json = opts['out'] === 'json';
-    const list = async (match?: string) =>
-      (
-        await client.json<{ keys: KeyEntry[] }>(
-          'GET',
-          `/api/v1/keys${match ? `?match=${encodeURIComponent(match)}` : ''}`,
-        )
-      ).keys;
+    let limits: PendingLimits | undefined;
+    const list = async (match?: string) => {
+      const doc = await client.json<{ keys: KeyEntry[]; pendingLimits?: PendingLimits }>(
+        'GET',
+        `/api/v1/keys${match ? `?match=${encodeURIComponent(match)}` : ''}`,
+      );
+      limits = doc.pendingLimits;
+      return doc.keys;
+    };
     const act = async (verb: 'accept' | 'reject' | 'delete', glob: string, states: KeyEntry['state'][]) => {
       const targets = (await list(glob)).filter((k) => states.includes(k.state));
       if (targets.length === 0) {
@@ -122,6 +133,9 @@ export function keyProgram(io: Io, confirm: (question: string) => Promise<boolea
     const keys = await list(fingers as string | undefined);
     const wanted = typeof opts['list'] === 'string' ? stateFilter(opts['list']) : undefined;
     const shown = keys.filter((k) => !wanted || k.state === wanted);
+    // On stderr, so the listing (and its JSON) keeps salt-key's shape.
+    const note = limits && limitNote(limits);
+    if (note) io.stderr.write(note);
     if (json) {
       const doc: Record<string, unknown> = {};
       for (const [state, heading] of HEADINGS) {
@@ -148,6 +162,19 @@ export function keyProgram(io: Io, confirm: (question: string) => Promise<boolea
     }
   });
   return program;
+}
+
+/** A line saying that new keys were refused and by which limit, or undefined when none was. */
+function limitNote(l: PendingLimits): string | undefined {
+  const hits = Object.entries(l.refused).filter(([, n]) => n > 0);
+  if (hits.length === 0) return undefined;
+  const total = hits.reduce((sum, [, n]) => sum + n, 0);
+  const by = hits.map(([limit, n]) => `${n} by ${limit}`).join(', ');
+  const when = l.lastRefusedAt === null ? '' : `, last at ${new Date(l.lastRefusedAt).toISOString()}`;
+  return (
+    `Note: ${total} new minion key(s) were not recorded (${by}${when}); ${l.pending} pending of at most ` +
+    `${l.maxPending} (${l.maxPendingPerAddress} per source address). Accept or delete pending keys, or raise the limits.\n`
+  );
 }
 
 function stateFilter(s: string): KeyEntry['state'] | undefined {

@@ -104,10 +104,12 @@ describe('accounts and tokens on a real master', () => {
 
   it('runs a signed webhook job and writes audit lines without tokens', async () => {
     const body = JSON.stringify({ ref: 'main' });
-    const signature = `sha256=${createHmac('sha256', HOOK_SECRET).update(body).digest('hex')}`;
+    // Signed as docs/api.md shows: HMAC-SHA256 of "<unix seconds>.<body>".
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = `sha256=${createHmac('sha256', HOOK_SECRET).update(`${timestamp}.${body}`).digest('hex')}`;
     const res = await fetch(`${cluster.endpoints.api}/hooks/deploy`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-brine-signature': signature },
+      headers: { 'content-type': 'application/json', 'x-brine-timestamp': timestamp, 'x-brine-signature': signature },
       body,
     });
     expect(res.status).toBe(200);

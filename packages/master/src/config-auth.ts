@@ -60,6 +60,12 @@ const hookSchema = z
     secret: z.string().min(16, 'hook secrets are at least 16 characters'),
     /** A job to run when a signed request arrives: the body of `POST /api/v1/jobs`. */
     job: jobRequestSchema.optional(),
+    /**
+     * Also accept a signature of the body alone, without `X-Brine-Timestamp` (GitHub's
+     * `X-Hub-Signature-256`). Such a request is refused again within `api.hook_max_age_s` but can
+     * be replayed after it: only for senders that cannot sign a timestamp.
+     */
+    untimed: z.boolean().default(false),
   })
   .strict();
 
@@ -84,4 +90,18 @@ export const apiAuthShape = {
   token_expire_s: z.number().int().positive().default(43_200),
   /** Longest lifetime `brine-token create --ttl` may ask for, in seconds. @default one year */
   max_token_ttl_s: z.number().int().positive().default(31_536_000),
+  /** How far a webhook's signed `X-Brine-Timestamp` may be from the master's clock, in seconds. */
+  hook_max_age_s: z.number().int().min(1).max(86_400).default(300),
+  /** Failed logins from one address before each further one doubles a wait (1 s, 2 s, ...). */
+  login_failures_per_address: z.number().int().min(0).default(10),
+  /** Failed logins for one user name, from any address, before the same backoff applies to it. */
+  login_failures_per_user: z.number().int().min(0).default(20),
+  /** The longest login backoff, in seconds; also how long a failure count lasts without failures. */
+  login_backoff_max_s: z.number().int().positive().default(900),
+  /** Password checks (scrypt, about 32 MiB and 100 ms each) running at once. */
+  login_max_concurrent: z.number().int().positive().default(2),
+  /** Password checks waiting for a slot; past it a login answers 429. */
+  login_max_queued: z.number().int().min(0).default(64),
+  /** Logins from one address running or waiting at once; past it a login answers 429. */
+  login_max_per_address: z.number().int().positive().default(2),
 };

@@ -73,12 +73,26 @@ export const masterConfigSchema = z
     max_authenticating: z.number().int().positive().default(2000),
     /** Connections in the TLS and Brine handshakes at once; later ones wait at accept, before TLS. */
     max_handshaking: z.number().int().positive().default(500),
+    /** Handshake slots (of `max_handshaking`) one source address may hold at once (issue 13 finding 4). */
+    max_handshaking_per_address: z.number().int().positive().default(250),
+    /** Connections from one source address between accept and authentication, waiting included; the excess is reset. */
+    max_preauth_per_address: z.number().int().positive().default(2500),
+    /** A connection must authenticate within this of getting its handshake slot (TLS, upgrade, Brine handshake), or it is reset. */
+    handshake_timeout_ms: z.number().int().positive().default(10_000),
     /** Connections allowed to wait at accept; the excess is reset (the minion backs off and retries). */
     max_connect_queue: z.number().int().min(0).default(20_000),
     /** A connection that waited at accept longer than this is reset instead of started. */
     connect_queue_wait_ms: z.number().int().positive().default(15_000),
     /** Retry delay told to pending and refused minions, in ms (jittered). */
     pending_retry_ms: z.number().int().positive().default(10_000),
+    /** Pending keys at most; a new id beyond it is not recorded and told to retry (issue 13 finding 6). */
+    max_pending_keys: z.number().int().min(0).default(1000),
+    /** Pending keys at most from one source address. */
+    max_pending_keys_per_address: z.number().int().min(0).default(100),
+    /** New pending ids per minute from one source address, once `pending_key_burst` is spent. */
+    pending_key_rate_per_min: z.number().positive().default(60),
+    /** New pending ids one source address may make at once. */
+    pending_key_burst: z.number().int().positive().default(20),
     /** How long the job cache keeps jobs, in hours (Salt's keep_jobs). */
     keep_jobs_hours: z.number().positive().default(24),
     autosign: z

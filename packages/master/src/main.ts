@@ -9,7 +9,7 @@
  * 7. purge old jobs on a timer
  * 8. on stop: refuse new work, flush the ingest, close sockets, close the store
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -30,6 +30,7 @@ import { Metrics } from './http/metrics.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
 import { EnrollmentTokens } from './keys/enrollment.js';
+import { PendingKeyLimiter } from './keys/pending-limiter.js';
 import { MinionCache } from './store/minion-cache.js';
 import { FileServer } from './files/file-server.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
@@ -38,6 +39,7 @@ import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
 import { idleCollector } from './idle-gc.js';
+import { ensurePrivateDir, type PrivatePath } from './private-dir.js';
 import { FaultPoint, faultsFromEnv, type Faults } from './faults.js';
 import type { JobStore } from './core/job-store.js';
 import type { MinionLink } from './core/minion-link.js';
@@ -60,7 +62,12 @@ export async function startMaster(
 ): Promise<RunningMaster> {
   const now = () => Date.now();
   const stateDir = config.state_dir;
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  // Issue 13 finding 9: keys, job arguments and outputs live here; others may not read them.
+  const warnWide = ({ path, tightenedFrom }: PrivatePath) => {
+    if (tightenedFrom !== undefined)
+      log.warn({ path, mode: tightenedFrom.toString(8) }, 'state file or directory was readable by others; tightened');
+  };
+  warnWide(ensurePrivateDir(stateDir));
   const pkiDir = join(stateDir, 'pki');
   const identity = await loadOrCreateMasterIdentity(pkiDir, ['localhost', '127.0.0.1', ...config.tls_names]);
   log.info({ fingerprint: identity.fingerprint }, 'master key loaded');
@@ -70,6 +77,13 @@ export async function startMaster(
   const cache = new MinionCache(join(stateDir, 'minions'));
   const keys = new KeyStore(pkiDir, {
     autosign: { ids: config.autosign.ids, grains: config.autosign.grains },
+    pendingLimits: new PendingKeyLimiter({
+      maxPending: config.max_pending_keys,
+      maxPendingPerAddress: config.max_pending_keys_per_address,
+      ratePerAddressPerMin: config.pending_key_rate_per_min,
+      burstPerAddress: config.pending_key_burst,
+      now,
+    }),
     onChange: (c) => {
       bus.publish(`brine/key/${c.id}/${c.to ?? 'deleted'}`, c);
       if (c.to === undefined || c.to === 'rejected' || c.to === 'denied') {
@@ -82,7 +96,7 @@ export async function startMaster(
   for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
   for (const k of keys.list('accepted')) if (!registry.get(k.id)) registry.remember(k.id, {}, 0);
 
-  const realStore = openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite') });
+  const realStore = openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite'), onTightened: warnWide });
   const store: JobStore = {
     ...realStore,
     writeResults: (rows) => {
@@ -163,6 +177,9 @@ export async function startMaster(
     maxHandshaking: config.max_handshaking,
     maxConnectQueue: config.max_connect_queue,
     connectQueueWaitMs: config.connect_queue_wait_ms,
+    handshakeTimeoutMs: config.handshake_timeout_ms,
+    maxHandshakingPerAddress: config.max_handshaking_per_address,
+    maxPreauthPerAddress: config.max_preauth_per_address,
     deps: {
       identity,
       certFingerprint: config.insecure_plain_ws ? '' : identity.tls.certFingerprint,
@@ -174,14 +191,14 @@ export async function startMaster(
         random: Math.random,
       }),
       log: log.child({ component: 'transport' }),
-      admitKey: (id, pub, grains, enrollToken) => {
+      admitKey: ({ id, pub }, { grains, enrollToken }, address) => {
         // A token is spent only on an id the master has never seen.
         const enrolled =
           enrollToken !== undefined &&
           keys.state(id) === undefined &&
           enrollment.consume(enrollToken, id, now(), globMatch);
         if (enrolled) log.info({ minionId: id }, 'minion enrolled with a one-time token');
-        return keys.admit(id, pub, grains, enrolled);
+        return keys.admit(id, pub, grains, { enrolled, address });
       },
       onAuthenticated: (plainLink, hello, auth, address) => {
         const link: MinionLink = {

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MinionError } from './errors.js';
+import { ensurePrivateDir } from './private-dir.js';
 import { createGrainsAccess } from './grains/grains-access.js';
 import { createRegistry, prepareCall } from './modules/registry.js';
 import type { MasterFiles } from './modules/types.js';
@@ -38,7 +38,7 @@ export async function callLocal(
   const started = Date.now();
   const registry = createRegistry();
   const cacheDir = join(options.stateDir, 'cache');
-  mkdirSync(cacheDir, { recursive: true });
+  ensurePrivateDir(cacheDir);
   const grains = await createGrainsAccess({
     id: options.id,
     configured: options.grains,

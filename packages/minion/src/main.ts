@@ -8,7 +8,6 @@
  * 6. connect to the master after a random splay, and keep reconnecting with jittered backoff
  * 7. on stop: close the connection; running jobs are killed, their returns stay in the outbox
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { MinionConfig } from './config.js';
@@ -25,6 +24,7 @@ import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
 import { validateMinionId } from '@brine/protocol';
 import { MinionError } from './errors.js';
+import { ensurePrivateDir } from './private-dir.js';
 
 /** A running minion daemon. */
 export interface RunningMinion {
@@ -38,12 +38,16 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   if (!valid.ok)
     throw new MinionError(valid.error.code, `minion id ${JSON.stringify(config.id)}: ${valid.error.message}`);
   const stateDir = config.state_dir;
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const cacheDir = join(stateDir, 'cache');
+  // Issue 13 finding 9: the state dir and the file cache hold job data; others may not read them.
+  for (const dir of [stateDir, cacheDir]) {
+    const { tightenedFrom } = ensurePrivateDir(dir);
+    if (tightenedFrom !== undefined)
+      log.warn({ dir, mode: tightenedFrom.toString(8) }, 'state directory was readable by others; tightened to 0700');
+  }
   const key = loadOrCreateMinionKey(join(stateDir, 'pki'));
   const outbox = new FileOutbox(join(stateDir, 'outbox'));
   const jidLog = new FileJidLog(join(stateDir, 'jids.log'), Date.now());
-  const cacheDir = join(stateDir, 'cache');
-  mkdirSync(cacheDir, { recursive: true });
 
   // Assigned below; closures built before it (grains, files) reach it through this binding.
   // eslint-disable-next-line prefer-const

@@ -88,6 +88,8 @@ export const ApiErrorCode = {
   targetTooLong: 'ERR_TARGET_TOO_LONG',
   notFound: 'ERR_NOT_FOUND',
   internal: 'ERR_INTERNAL',
+  /** 429: too many attempts (logins, webhooks); the answer's Retry-After says when to retry. */
+  rateLimited: 'ERR_RATE_LIMITED',
 } as const;
 
 /** Whether an outcome counts as "the minion returned". */

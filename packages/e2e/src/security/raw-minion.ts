@@ -71,10 +71,11 @@ export class RawConnection {
     });
   }
 
-  /** Opens a connection; rejects when the upgrade fails. */
-  static open(url: string, timeoutMs = 5000): Promise<RawConnection> {
+  /** Opens a connection (from `localAddress`, e.g. another 127.x, when given); rejects when the upgrade fails. */
+  static open(url: string, timeoutMs = 5000, localAddress?: string): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, {
+        ...(localAddress ? { localAddress } : {}),
         perMessageDeflate: false,
         rejectUnauthorized: false,
         handshakeTimeout: timeoutMs,
@@ -192,6 +193,8 @@ export interface HandshakeOptions {
   /** Rewrites the encoded auth before it is sent. */
   tamperAuth?: (bytes: Buffer) => Buffer;
   timeoutMs?: number;
+  /** A one-time enrollment token to present in the auth frame. */
+  enrollToken?: string;
 }
 
 /**
@@ -214,7 +217,11 @@ export async function handshake(conn: RawConnection, o: HandshakeOptions): Promi
   if (!first) return { ok: false, code: 'closed' };
   if (first.type !== 'challenge') return refusal(first);
   const challenge = first as Frame<'challenge'>;
-  const facts = { grains: o.grains ?? { id: o.id }, running: o.running ?? [] };
+  const facts = {
+    grains: o.grains ?? { id: o.id },
+    running: o.running ?? [],
+    ...(o.enrollToken === undefined ? {} : { enrollToken: o.enrollToken }),
+  };
   const sig = signBytes(
     o.key.privateKey,
     transcript(SignContext.minionAuth, [
@@ -249,6 +256,10 @@ export interface RawMinionOptions {
   grains?: Record<string, unknown>;
   /** Ack and return every job it is sent (`ret: true`), recording the return bytes. @default true */
   answerJobs?: boolean;
+  /** Source address of its connections (another 127.x, to look like another host). */
+  localAddress?: string;
+  /** A one-time enrollment token to present at each handshake. */
+  enrollToken?: string;
 }
 
 /**
@@ -283,10 +294,15 @@ export class RawMinion {
 
   /** One connection and handshake; on `welcome` the connection stays open and jobs are answered. */
   async connect(): Promise<HandshakeResult> {
-    const conn = await RawConnection.open(this.#o.url);
+    const conn = await RawConnection.open(this.#o.url, 5000, this.#o.localAddress);
     this.conn = conn;
     conn.onFrame((frame, bytes) => this.#onFrame(conn, frame, bytes));
-    const result = await handshake(conn, { id: this.id, key: this.key, grains: this.#o.grains ?? { id: this.id } });
+    const result = await handshake(conn, {
+      id: this.id,
+      key: this.key,
+      grains: this.#o.grains ?? { id: this.id },
+      ...(this.#o.enrollToken === undefined ? {} : { enrollToken: this.#o.enrollToken }),
+    });
     this.attempts.push(result.ok ? 'welcome' : result.code);
     if (result.ok) {
       this.#masterNonce = result.frames.challenge.nonce;

@@ -69,4 +69,50 @@ describe('FileServer', () => {
     expect(server.list('configs')).toEqual(['configs/motd', 'configs/motd-link', 'configs/nested/big.bin']);
     expect(server.list('../secret')).toEqual([]);
   });
+
+  it('lists a root holding the links a -> . and b -> . once, in milliseconds', () => {
+    const loop = mkdtempSync(join(tmpdir(), 'brine-loop-'));
+    mkdirSync(join(loop, 'sub'));
+    writeFileSync(join(loop, 'motd'), 'hi');
+    writeFileSync(join(loop, 'sub/file'), 'hi');
+    for (const [name, to] of [
+      ['a', '.'],
+      ['b', '.'],
+      ['sub/up', '..'],
+    ] as const)
+      symlinkSync(to, join(loop, name));
+    const t0 = performance.now();
+    expect(new FileServer([loop]).list('')).toEqual(['motd', 'sub/file']);
+    // sub/up leads out of the prefix, to a directory this listing did not reach otherwise.
+    expect(new FileServer([loop]).list('sub')).toEqual(['sub/file', 'sub/up/motd']);
+    expect(performance.now() - t0).toBeLessThan(500);
+  });
+
+  it('reads each directory once when links to it multiply (a ladder of 30 double links)', () => {
+    const ladder = mkdtempSync(join(tmpdir(), 'brine-ladder-'));
+    for (let i = 0; i < 30; i++) {
+      mkdirSync(join(ladder, `d${i}`));
+      writeFileSync(join(ladder, `d${i}/f`), '');
+      symlinkSync(`../d${i + 1}`, join(ladder, `d${i}/x`));
+      symlinkSync(`../d${i + 1}`, join(ladder, `d${i}/y`));
+    }
+    mkdirSync(join(ladder, 'd30'));
+    const listed = new FileServer([ladder]).list('');
+    expect(listed).toHaveLength(30);
+    expect(listed).toContain('d29/f');
+  });
+
+  it('lists a directory under its own path, and through a link only when nothing else reaches it', () => {
+    const tree = mkdtempSync(join(tmpdir(), 'brine-alias-'));
+    mkdirSync(join(tree, 'app/v2'), { recursive: true });
+    mkdirSync(join(tree, 'shared'));
+    writeFileSync(join(tree, 'app/v2/conf'), '');
+    writeFileSync(join(tree, 'shared/lib'), '');
+    symlinkSync('v2', join(tree, 'app/current'));
+    symlinkSync('../shared', join(tree, 'app/shared'));
+    const fs = new FileServer([tree]);
+    expect(fs.list('')).toEqual(['app/v2/conf', 'shared/lib']);
+    expect(fs.list('app')).toEqual(['app/shared/lib', 'app/v2/conf']);
+    expect(fs.list('app/current')).toEqual(['app/current/conf']);
+  });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, realpathSync, statSync, readdirSync, lstatSync } from 'node:fs';
+import { closeSync, openSync, readSync, realpathSync, statSync, readdirSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 
 /** Largest chunk sent in one `file.chunk` frame. */
@@ -48,7 +48,10 @@ export class FileServer {
     return { ok: true, data, size: st.size, sha256, eof: offset + length >= st.size };
   }
 
-  /** The regular files under `prefix` in every root, relative to their root, sorted; at most 10,000. */
+  /**
+   * The regular files under `prefix` in every root, relative to their root, sorted; at most
+   * {@link MAX_LISTED_FILES}, each real directory read once (see {@link walk}).
+   */
   list(prefix: string): string[] {
     const clean = prefix.replace(/^\/+|\/+$/g, '');
     if (!safeRelative(clean || '.')) return [];
@@ -58,7 +61,7 @@ export class FileServer {
       if (!inside(root, start)) continue;
       walk(root, start, out);
     }
-    return [...out].sort().slice(0, 10_000);
+    return [...out].sort().slice(0, MAX_LISTED_FILES);
   }
 
   #resolve(path: string): { ok: true; path: string } | { ok: false; code: string; message: string } {
@@ -106,41 +109,89 @@ function inside(root: string, path: string): boolean {
   return path === root || path.startsWith(root + sep);
 }
 
-function walk(root: string, dir: string, out: Set<string>): void {
-  let real: string;
+/** Most paths one listing returns. */
+export const MAX_LISTED_FILES = 10_000;
+/** Most directory entries one listing looks at: a bound on the work, whatever the tree holds. */
+export const MAX_EXAMINED_ENTRIES = 100_000;
+
+/**
+ * Adds the regular files under `start` to `out` as paths relative to `root`. Each real directory
+ * is read once (issue 13 finding 3: two links `a -> .` and `b -> .` made the old walk visit
+ * 2^depth paths, 10.9 s of frozen event loop with one file in the root and no end without one).
+ * A directory is listed under its own path: links to directories are followed last, and only to a
+ * directory no other path of this listing reached, so `current -> v2` adds nothing when `v2`
+ * is listed too, and a link to a directory outside the prefix still lists it. Links that leave
+ * the root are skipped. The work is bounded by {@link MAX_EXAMINED_ENTRIES}.
+ */
+function walk(root: string, start: string, out: Set<string>): void {
+  let startReal: string;
   try {
-    real = realpathSync(dir);
+    startReal = realpathSync(start);
   } catch {
     return;
   }
-  if (!inside(root, real) || out.size >= 10_000) return;
+  if (!inside(root, startReal)) return;
+  const name = (path: string) => relative(root, path).split(sep).join('/');
   let st;
   try {
-    st = lstatSync(real);
+    st = statSync(startReal);
   } catch {
     return;
   }
-  if (st.isFile()) {
-    out.add(relative(root, dir).split(sep).join('/'));
+  if (st.isFile()) return void out.add(name(start));
+  if (!st.isDirectory()) return;
+  const visited = new Set<string>();
+  // Directories to read, as [path listed, real path]; real directories first, links after.
+  const dirs: [string, string][] = [[start, startReal]];
+  const links: string[] = [];
+  let examined = 0;
+  for (;;) {
+    let next = dirs.pop();
+    while (!next && links.length > 0) {
+      const link = links.shift()!;
+      try {
+        const real = realpathSync(link);
+        if (inside(root, real) && !visited.has(real) && statSync(real).isDirectory()) next = [link, real];
+      } catch {
+        // A dangling link, or one that became one: nothing to list.
+      }
+    }
+    if (!next) return;
+    const [dir, real] = next;
+    if (visited.has(real)) continue;
+    visited.add(real);
+    let entries;
+    try {
+      entries = readdirSync(real, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    } catch {
+      continue;
+    }
+    const subdirs: [string, string][] = [];
+    for (const entry of entries) {
+      if (++examined > MAX_EXAMINED_ENTRIES || out.size >= MAX_LISTED_FILES) return;
+      const child = join(dir, entry.name);
+      if (entry.isFile()) out.add(name(child));
+      else if (entry.isDirectory()) subdirs.push([child, join(real, entry.name)]);
+      else if (entry.isSymbolicLink()) onLink(root, child, out, links, name);
+    }
+    // Popped from the end: reversed so that the walk goes in name order.
+    dirs.push(...subdirs.reverse());
+  }
+}
+
+/** A link found in a directory: a file inside the root is listed, a directory is queued. */
+function onLink(root: string, link: string, out: Set<string>, links: string[], name: (path: string) => string): void {
+  let st;
+  try {
+    st = statSync(link);
+  } catch {
     return;
   }
-  if (!st.isDirectory()) return;
-  for (const name of readdirSync(real)) {
-    const child = join(dir, name);
-    let cst;
-    try {
-      cst = statSync(child);
-    } catch {
-      continue;
-    }
-    let creal: string;
-    try {
-      creal = realpathSync(child);
-    } catch {
-      continue;
-    }
-    if (!inside(root, creal)) continue;
-    if (cst.isFile()) out.add(relative(root, child).split(sep).join('/'));
-    else if (cst.isDirectory()) walk(root, child, out);
+  if (st.isDirectory()) return void links.push(link);
+  if (!st.isFile()) return;
+  try {
+    if (inside(root, realpathSync(link))) out.add(name(link));
+  } catch {
+    // Gone since the stat: not listed.
   }
 }

@@ -21,6 +21,7 @@ import { API_ROUTES } from './api.js';
 import { buildApi } from './app.js';
 import { ADMIN_USER } from './auth.js';
 import { hookTable } from './hooks.js';
+import { LoginLimiter } from './login-limiter.js';
 import { Metrics } from './metrics.js';
 import type { ApiServices } from './route.js';
 import { TokenKind, TokenStore } from './tokens.js';
@@ -191,6 +192,7 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     maxTokenTtlMs: 30 * 86_400_000,
     corsOrigins: options.corsOrigins ?? [],
     configValues: { interface: '0.0.0.0', port: 4506, nodegroups: {} },
+    loginLimiter: new LoginLimiter({ now }),
   };
   const app = buildApi(s, API_ROUTES);
   await app.ready();

@@ -4,6 +4,7 @@ import { Accounts } from './accounts.js';
 import { Acl } from './acl.js';
 import { ADMIN_USER } from './auth.js';
 import { hookRoutes, hookTable } from './hooks.js';
+import { LoginLimiter } from './login-limiter.js';
 import type { ApiServices, RouteFactory } from './route.js';
 import { authRoutes } from './routes-auth.js';
 import { eventRoutes } from './routes-events.js';
@@ -27,7 +28,7 @@ export const API_ROUTES: readonly RouteFactory[] = [
 /** The auth part of {@link ApiServices}, from the config. */
 export type AuthSetup = Pick<
   ApiServices,
-  'accounts' | 'acl' | 'tokens' | 'hooks' | 'sessionTtlMs' | 'maxTokenTtlMs'
+  'accounts' | 'acl' | 'tokens' | 'hooks' | 'sessionTtlMs' | 'maxTokenTtlMs' | 'loginLimiter'
 > & {
   /** The local admin credential for `<state_dir>/cli.json`: full access, valid until the master stops. */
   adminToken: string;
@@ -49,9 +50,18 @@ export function authFromConfig(config: MasterConfig, now: () => number): AuthSet
     accounts: new Accounts(config.users),
     acl: new Acl(config.acl, { nodegroups: config.nodegroups }),
     tokens,
-    hooks: hookTable(config.hooks),
+    hooks: hookTable(config.hooks, { maxAgeMs: config.api.hook_max_age_s * 1000, now }),
     sessionTtlMs: config.api.token_expire_s * 1000,
     maxTokenTtlMs: config.api.max_token_ttl_s * 1000,
+    loginLimiter: new LoginLimiter({
+      freeFailuresPerAddress: config.api.login_failures_per_address,
+      freeFailuresPerUser: config.api.login_failures_per_user,
+      maxBackoffMs: config.api.login_backoff_max_s * 1000,
+      maxConcurrent: config.api.login_max_concurrent,
+      maxQueued: config.api.login_max_queued,
+      maxPerAddress: config.api.login_max_per_address,
+      now,
+    }),
     adminToken,
   };
 }

@@ -6,7 +6,7 @@ import { installAudit } from './audit.js';
 import { ANONYMOUS, authenticate } from './auth.js';
 import { installBodyParsers, isSaltRoute } from './body-parsers.js';
 import { installCors } from './cors.js';
-import { BadRequestError, HttpError } from './errors.js';
+import { BadRequestError, HttpError, TooManyRequestsError } from './errors.js';
 import { HSTS_HEADER } from './api-tls.js';
 import type { ApiServices, RouteFactory, RouteSpec } from './route.js';
 import { negotiateSalt, saltErrorBody, saltOutputType, serializeSalt } from './salt-dialect.js';
@@ -85,6 +85,8 @@ export function buildApi(
         : 500;
     if (status === 500 && !known) s.log.error({ err: err.message }, 'request failed');
     const code = known ? err.code : status === 500 ? ApiErrorCode.internal : ApiErrorCode.badRequest;
+    if (err instanceof TooManyRequestsError)
+      reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterS))));
     req.audit.code = code;
     if (isSaltRoute(req)) {
       const message = status === 500 && !known ? 'An unexpected error occurred' : err.message;

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { hookHeaders } from './auth-matrix.fixture.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, type ApiFixture } from './api.fixture.js';
 import { call } from './api-call.fixture.js';
@@ -79,11 +79,13 @@ describe('audit log', () => {
       body: { target: 'web1', fun: 'test.echo', args: [SECRET_ARG] },
     });
     const body = '{"x":1}';
-    const signature = `sha256=${createHmac('sha256', HOOK_SECRET).update(body).digest('hex')}`;
-    await call(fx.app, 'POST', '/hooks/deploy', {
+    const headers = hookHeaders(body, HOOK_SECRET);
+    const signature = headers['x-brine-signature']!;
+    const hooked = await call(fx.app, 'POST', '/hooks/deploy', {
       raw: body,
-      headers: { 'content-type': 'application/json', 'x-brine-signature': signature },
+      headers: { 'content-type': 'application/json', ...headers },
     });
+    expect(hooked.status).toBe(200);
     await call(fx.app, 'GET', `/api/v1/events?token=${login.json.token}`);
     await new Promise((r) => setTimeout(r, 10)); // a stream's line is written when it closes
     const text = JSON.stringify(fx.logs);

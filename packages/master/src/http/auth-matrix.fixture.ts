@@ -65,9 +65,24 @@ export async function activeJob(fx: ApiFixture): Promise<string> {
   return res.json.jid as string;
 }
 
-/** Signs a body for the matrix hook. */
-export function sign(body: string, secret = 'matrix-hook-secret-0123'): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/** Signs `<timestamp>.<body>` for the matrix hook (or the body alone when `timestamp` is null). */
+export function sign(body: string, secret = 'matrix-hook-secret-0123', timestamp: number | null = nowS()): string {
+  const signed = timestamp === null ? body : `${timestamp}.${body}`;
+  return `sha256=${createHmac('sha256', secret).update(signed).digest('hex')}`;
+}
+
+/** The current time in Unix seconds, as `X-Brine-Timestamp` carries it. */
+export function nowS(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * The headers of a signed webhook request: `X-Brine-Timestamp` and `X-Brine-Signature` over
+ * `<timestamp>.<body>`. Pass a distinct `timestamp` to sign the same body twice (the master
+ * refuses a signature it has seen).
+ */
+export function hookHeaders(body: string, secret: string, timestamp = nowS()): Record<string, string> {
+  return { 'x-brine-timestamp': String(timestamp), 'x-brine-signature': sign(body, secret, timestamp) };
 }
 
 const ping = { target: '*', fun: 'test.ping' };

@@ -6,6 +6,7 @@ import {
   MATRIX_ROWS,
   MATRIX_USERS,
   activeJob,
+  nowS,
   sign,
   type MatrixRow,
   type MatrixUser,
@@ -170,24 +171,48 @@ describe('POST /run (credentials inside each lowstate chunk)', () => {
   });
 });
 
-describe('POST /hooks/:name (HMAC signature, no token)', () => {
+describe('POST /hooks/:name (HMAC signature over a timestamp and the body, no token)', () => {
   const body = '{"ref":"main"}';
   const hook = (headers: Record<string, string>, name = 'deploy') =>
     call(fx.app, 'POST', `/hooks/${name}`, { raw: body, headers: { 'content-type': 'application/json', ...headers } });
+  // Each valid request signs another second: the master refuses a signature it has seen.
+  let second = nowS() - 100;
+  const stamp = () => String(++second);
 
   it('answers 401 without a signature, with a malformed or wrong one, for an unknown hook, and to a token alone', async () => {
+    const ts = stamp();
+    const at = { 'x-brine-timestamp': ts };
     expect((await hook({})).status).toBe(401);
-    expect((await hook({ 'x-brine-signature': 'sha256=zz' })).status).toBe(401);
-    expect((await hook({ 'x-brine-signature': sign(body).toUpperCase() })).status).toBe(401);
-    expect((await hook({ 'x-brine-signature': sign(body, 'another-secret-entirely') })).status).toBe(401);
-    expect((await hook({ 'x-brine-signature': sign(`${body} `) })).status).toBe(401);
-    expect((await hook({ 'x-brine-signature': sign(body) }, 'nohook')).status).toBe(401);
+    expect((await hook({ ...at, 'x-brine-signature': 'sha256=zz' })).status).toBe(401);
+    expect((await hook({ ...at, 'x-brine-signature': sign(body, undefined, +ts).toUpperCase() })).status).toBe(401);
+    expect((await hook({ ...at, 'x-brine-signature': sign(body, 'another-secret-entirely', +ts) })).status).toBe(401);
+    expect((await hook({ ...at, 'x-brine-signature': sign(`${body} `, undefined, +ts) })).status).toBe(401);
+    expect((await hook({ ...at, 'x-brine-signature': sign(body, undefined, +ts) }, 'nohook')).status).toBe(401);
     expect((await hook({ authorization: `Bearer ${fx.adminToken}` })).status).toBe(401);
   });
 
-  it('answers 200 to a valid signature in X-Brine-Signature or GitHub X-Hub-Signature-256', async () => {
-    expect((await hook({ 'x-brine-signature': sign(body) })).status).toBe(200);
-    expect((await hook({ 'x-hub-signature-256': sign(body) })).status).toBe(200);
+  it('answers 401 to a signature of the body alone, of another timestamp, or of a stale or future one', async () => {
+    const ts = stamp();
+    expect((await hook({ 'x-brine-signature': sign(body, undefined, null) })).status).toBe(401);
+    expect((await hook({ 'x-brine-timestamp': ts, 'x-brine-signature': sign(body, undefined, +ts - 1) })).status).toBe(
+      401,
+    );
+    for (const old of [nowS() - 301, nowS() + 301])
+      expect(
+        (await hook({ 'x-brine-timestamp': String(old), 'x-brine-signature': sign(body, undefined, old) })).status,
+      ).toBe(401);
+  });
+
+  it('answers 200 to a valid signature in X-Brine-Signature or GitHub X-Hub-Signature-256, once each', async () => {
+    for (const header of ['x-brine-signature', 'x-hub-signature-256']) {
+      const ts = stamp();
+      const signed = { 'x-brine-timestamp': ts, [header]: sign(body, undefined, +ts) };
+      expect((await hook(signed)).status).toBe(200);
+      expect((await hook(signed)).json).toMatchObject({
+        code: 'ERR_AUTH_REQUIRED',
+        message: expect.stringMatching(/before/),
+      });
+    }
   });
 });
 

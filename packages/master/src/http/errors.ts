@@ -55,6 +55,17 @@ export class NotFoundError extends HttpError {
   }
 }
 
+/** 429: too many attempts; `Retry-After` says when to come back. */
+export class TooManyRequestsError extends HttpError {
+  /** Makes a 429 answer with `ERR_RATE_LIMITED` and the seconds to wait (at least 1). */
+  constructor(
+    message: string,
+    readonly retryAfterS: number,
+  ) {
+    super(429, ApiErrorCode.rateLimited, message, { retryAfterS: Math.max(1, Math.ceil(retryAfterS)) });
+  }
+}
+
 /** The `users`, `acl` or `hooks` config does not compile; the master refuses to start. */
 export class AuthConfigError extends MasterError {
   /** Makes an error naming the config path that is wrong. */

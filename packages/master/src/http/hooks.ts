@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { HookConfig } from '../config-auth.js';
 import { Permission } from './auth.js';
 import { ADMIN_GRANTS } from './acl.js';
-import { UnauthenticatedError } from './errors.js';
+import { TooManyRequestsError, UnauthenticatedError } from './errors.js';
+import { HookReplayGuard, type HookReplayOptions } from './hook-replay.js';
 import { startJob } from './job-access.js';
 import { route, type ApiServices, type RouteSpec } from './route.js';
 
@@ -13,34 +14,86 @@ import { route, type ApiServices, type RouteSpec } from './route.js';
 export interface Hook {
   secret: Buffer;
   job?: JobRequest;
+  /** Accepts a signature of the body alone (no timestamp); see `untimed` in the config. */
+  untimed?: boolean;
 }
 
-/** The configured webhooks by name. */
-export type HookTable = ReadonlyMap<string, Hook>;
+/** The configured webhooks by name, and the memory of signatures that refuses replays. */
+export type HookTable = ReadonlyMap<string, Hook> & { readonly replay: HookReplayGuard };
 
 /** Makes the hook table from the `hooks:` section of a validated config. */
-export function hookTable(config: Readonly<Record<string, HookConfig>>): HookTable {
-  return new Map(
-    Object.entries(config).map(([name, h]) => [
+export function hookTable(
+  config: Readonly<Record<string, HookConfig>>,
+  replay: Partial<HookReplayOptions> = {},
+): HookTable {
+  const hooks = new Map(
+    Object.entries(config).map(([name, h]): [string, Hook] => [
       name,
-      { secret: Buffer.from(h.secret, 'utf8'), ...(h.job === undefined ? {} : { job: h.job }) },
+      {
+        secret: Buffer.from(h.secret, 'utf8'),
+        ...(h.job === undefined ? {} : { job: h.job }),
+        ...(h.untimed ? { untimed: true } : {}),
+      },
     ]),
   );
+  return Object.assign(hooks, { replay: new HookReplayGuard(replay) });
 }
 
 /** The signature headers, ours first; GitHub's `X-Hub-Signature-256` has the same form. */
 const SIGNATURE_HEADERS = ['x-brine-signature', 'x-hub-signature-256'] as const;
 
+/** The header with the time of signing, in Unix seconds; it is signed with the body. */
+export const TIMESTAMP_HEADER = 'x-brine-timestamp';
+
 /**
- * Whether a request carries `sha256=<hex>`, the HMAC-SHA256 of its raw body under the secret.
- * The digests are compared in constant time; a malformed header never verifies.
+ * What a sender signs: `<X-Brine-Timestamp>.<raw body>` (the timestamp in decimal Unix seconds,
+ * a dot, the body's bytes), as Stripe and Slack bind time into their webhook signatures.
  */
-export function verifySignature(secret: Buffer, body: Buffer, header: string | string[] | undefined): boolean {
+export function signedHookPayload(timestamp: string, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), body]);
+}
+
+/**
+ * Whether a request carries `sha256=<hex>`, the HMAC-SHA256 of `signed` under the secret (the
+ * {@link signedHookPayload}, or the raw body alone for an `untimed` hook). The digests are
+ * compared in constant time; a malformed header never verifies.
+ */
+export function verifySignature(secret: Buffer, signed: Buffer, header: string | string[] | undefined): boolean {
   if (typeof header !== 'string') return false;
   const m = /^sha256=([0-9a-fA-F]{64})$/.exec(header.trim());
   if (!m) return false;
-  const expected = createHmac('sha256', secret).update(body).digest();
+  const expected = createHmac('sha256', secret).update(signed).digest();
   return timingSafeEqual(expected, Buffer.from(m[1]!, 'hex'));
+}
+
+/** One answer for every signature failure, so that it tells nothing about the hook named. */
+const BAD_SIGNATURE = `the hook signature does not verify (sign "<${TIMESTAMP_HEADER}>.<body>")`;
+
+/**
+ * Checks a hook request's signature, timestamp and novelty; throws 401 for any failure (an
+ * unknown hook answers like a bad signature: hook names are not for probing) and 429 when the
+ * replay memory is full. Returns the hook.
+ */
+function verifyHookRequest(s: Pick<ApiServices, 'hooks' | 'now'>, name: string, req: FastifyRequest): Hook {
+  const hook = s.hooks.get(name);
+  const header = req.headers[SIGNATURE_HEADERS[0]] ?? req.headers[SIGNATURE_HEADERS[1]];
+  const body = req.rawBody ?? Buffer.alloc(0);
+  const stamp = req.headers[TIMESTAMP_HEADER];
+  let signed: Buffer;
+  let at: number;
+  if (typeof stamp === 'string' && /^\d{1,12}$/.test(stamp)) {
+    at = Number(stamp) * 1000;
+    if (!s.hooks.replay.fresh(at)) throw new UnauthenticatedError(`${TIMESTAMP_HEADER} is outside the allowed window`);
+    signed = signedHookPayload(stamp, body);
+  } else if (hook?.untimed && stamp === undefined) {
+    [at, signed] = [s.now(), body];
+  } else throw new UnauthenticatedError(BAD_SIGNATURE);
+  if (!hook || !verifySignature(hook.secret, signed, header)) throw new UnauthenticatedError(BAD_SIGNATURE);
+  const verdict = s.hooks.replay.admit(name, String(header).trim(), at);
+  if (verdict === 'replayed') throw new UnauthenticatedError('this signed request was received before');
+  if (verdict === 'stale') throw new UnauthenticatedError(`${TIMESTAMP_HEADER} is outside the allowed window`);
+  if (verdict === 'full') throw new TooManyRequestsError('too many webhook requests; retry later', 60);
+  return hook;
 }
 
 /** Request headers that carry credentials: never copied into an event. */
@@ -70,14 +123,11 @@ export function hookRoutes(s: ApiServices): RouteSpec[] {
       url: '/hooks/:name',
       permission: Permission.hook,
       tag: 'hooks',
-      summary: 'Signed webhook (X-Brine-Signature: sha256=<HMAC of the body>): fires brine/hook/<name>, runs its job',
+      summary:
+        'Signed webhook (X-Brine-Timestamp: <unix s>, X-Brine-Signature: sha256=<HMAC of "<timestamp>.<body>">): fires brine/hook/<name>, runs its job',
       params: nameParams,
       handler: async ({ req, params }) => {
-        const hook = s.hooks.get(params.name);
-        const header = req.headers[SIGNATURE_HEADERS[0]] ?? req.headers[SIGNATURE_HEADERS[1]];
-        // An unknown hook answers like a bad signature: hook names are not for probing.
-        if (!hook || !verifySignature(hook.secret, req.rawBody ?? Buffer.alloc(0), header))
-          throw new UnauthenticatedError('the hook signature does not verify');
+        const hook = verifyHookRequest(s, params.name, req);
         s.metrics.hooksReceived++;
         req.audit.user = `hook:${params.name}`;
         req.audit.detail = params.name;

@@ -27,10 +27,11 @@ export interface LoginResult {
 
 /**
  * Checks a username and password against the configured users and makes a session token that
- * expires after `api.token_expire_s`. Throws 401 for a wrong, unknown or disabled user alike.
+ * expires after `api.token_expire_s`. Throws 401 for a wrong, unknown or disabled user alike,
+ * and 429 when the login limits (`from` is the client's address) refuse the attempt.
  */
-export async function login(s: ApiServices, username: string, password: string): Promise<LoginResult> {
-  const account = await s.accounts.login(username, password);
+export async function login(s: ApiServices, username: string, password: string, from: string): Promise<LoginResult> {
+  const account = await s.loginLimiter.attempt(from, username, () => s.accounts.login(username, password));
   const principal = account && principalOf(s, account.name);
   if (!account || !principal) throw new UnauthenticatedError('invalid username or password');
   const { token, info } = s.tokens.issue({ user: account.name, kind: TokenKind.session, ttlMs: s.sessionTtlMs });
@@ -48,7 +49,7 @@ export function authRoutes(s: ApiServices): RouteSpec[] {
       summary: 'Log in with a configured user: a token that expires after api.token_expire_s',
       body: loginBody,
       handler: async ({ req, body }) => {
-        const { token, info, principal } = await login(s, body.username, body.password);
+        const { token, info, principal } = await login(s, body.username, body.password, req.ip);
         req.audit.user = info.user;
         req.audit.tokenId = info.id;
         return { token, id: info.id, user: info.user, expiresAt: info.expiresAt, perms: principal.grants.perms };

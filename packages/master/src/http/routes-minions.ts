@@ -83,10 +83,12 @@ export function minionRoutes(s: ApiServices): RouteSpec[] {
       url: '/api/v1/keys',
       permission: Permission.keys,
       tag: 'keys',
-      summary: 'Minion keys with their states and fingerprints (?state=, ?match=glob)',
+      summary:
+        'Minion keys with their states and fingerprints (?state=, ?match=glob), and what the pending-key limits refused',
       query: z.object({ state: z.enum(keyStates).optional(), match: z.string().max(255).optional() }),
       handler: async ({ query: q }) => ({
         keys: s.keys.list(q.state).filter((k) => q.match === undefined || globMatch(q.match, k.id)),
+        pendingLimits: s.keys.pendingLimits(),
       }),
     }),
     route({

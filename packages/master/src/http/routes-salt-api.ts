@@ -62,7 +62,7 @@ export function saltApiRoutes(s: ApiServices): RouteSpec[] {
       body: lowstateBody,
       handler: async ({ req, body }) => {
         const list: { p: Principal; chunk: Lowstate }[] = [];
-        for (const chunk of chunks(body)) list.push({ p: await inlinePrincipal(s, chunk), chunk });
+        for (const chunk of chunks(body)) list.push({ p: await inlinePrincipal(s, chunk, req.ip), chunk });
         req.audit.user = list[0]!.p.user;
         if (list[0]!.p.tokenId !== undefined) req.audit.tokenId = list[0]!.p.tokenId;
         return { return: await execute(s, list, req, wheelJid) };

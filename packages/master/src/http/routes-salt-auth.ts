@@ -10,7 +10,7 @@ import type { Lowstate } from './salt-lowstate.js';
 export const EAUTH_BACKENDS: readonly string[] = ['pam', 'auto', 'brine'];
 
 /** `/run` and `POST /keys` credentials: a token, or username, password and a served eauth, in the chunk itself. */
-export async function inlinePrincipal(s: ApiServices, chunk: Lowstate): Promise<Principal> {
+export async function inlinePrincipal(s: ApiServices, chunk: Lowstate, address: string): Promise<Principal> {
   if (chunk.token !== undefined) {
     const p = principalOfToken(s, chunk.token);
     if (!p) throw new UnauthenticatedError();
@@ -18,7 +18,9 @@ export async function inlinePrincipal(s: ApiServices, chunk: Lowstate): Promise<
   }
   if (chunk.username === undefined || chunk.password === undefined || !EAUTH_BACKENDS.includes(chunk.eauth ?? ''))
     throw new UnauthenticatedError('username, password and eauth (pam, auto or brine), or token, are required');
-  const account = await s.accounts.login(chunk.username, chunk.password);
+  // The same per-address and per-user limits as /login: inline credentials are password guesses too.
+  const { username, password } = chunk;
+  const account = await s.loginLimiter.attempt(address, username, () => s.accounts.login(username, password));
   const p = account && principalOf(s, account.name);
   if (!p) throw new UnauthenticatedError('invalid username or password');
   return p;
@@ -58,12 +60,12 @@ function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: strin
 }
 
 /** Checks the eauth name and logs in; 401 for an eauth Brine does not serve. */
-async function saltLogin(s: ApiServices, body: z.output<typeof loginBody>) {
+async function saltLogin(s: ApiServices, body: z.output<typeof loginBody>, address: string) {
   const eauth = body.eauth ?? '';
   if (!EAUTH_BACKENDS.includes(eauth))
     throw new UnauthenticatedError(`eauth '${eauth}' is not served; use pam, auto or brine`);
   if (!body.username || body.password === undefined) throw new UnauthenticatedError('invalid username or password');
-  return { eauth, ...(await login(s, body.username, body.password)) };
+  return { eauth, ...(await login(s, body.username, body.password, address)) };
 }
 
 /** salt-api's `/login` (GET and POST), `POST /logout` and `POST /token`. */
@@ -89,7 +91,7 @@ export function saltAuthRoutes(s: ApiServices): RouteSpec[] {
         'salt-api login (eauth pam, auto or brine: the master config users); the token also comes back in X-Auth-Token and the session_id cookie',
       body: loginBody,
       handler: async ({ req, reply, body }) => {
-        const { token, info, principal, eauth } = await saltLogin(s, body);
+        const { token, info, principal, eauth } = await saltLogin(s, body, req.ip);
         req.audit.user = info.user;
         req.audit.tokenId = info.id;
         reply.header('x-auth-token', token);
@@ -116,7 +118,7 @@ export function saltAuthRoutes(s: ApiServices): RouteSpec[] {
       summary: 'salt-api token: [{token, start, expire, name, eauth}] for /run, /events?salt_token= and /ws/<token>',
       body: loginBody,
       handler: async ({ req, body }) => {
-        const { token, info, eauth } = await saltLogin(s, body);
+        const { token, info, eauth } = await saltLogin(s, body, req.ip);
         req.audit.user = info.user;
         req.audit.tokenId = info.id;
         // rest_cherrypy answers the auth runner's list as is, without a `return` wrapper.

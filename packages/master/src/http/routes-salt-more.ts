@@ -91,7 +91,7 @@ export function saltRoutesMore(s: ApiServices, wheelJid: WheelJids): RouteSpec[]
       produces: 'application/x-tar',
       body: lowstateSchema,
       handler: async ({ req, reply, body }) => {
-        const p = await inlinePrincipal(s, body);
+        const p = await inlinePrincipal(s, body, req.ip);
         req.audit.user = p.user;
         if (p.tokenId !== undefined) req.audit.tokenId = p.tokenId;
         const fun = 'key.gen_accept';

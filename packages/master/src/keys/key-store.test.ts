@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { generateKeyPair, globMatch } from '@brine/protocol';
 import { EnrollmentTokens } from './enrollment.js';
 import { KeyStore, type KeyChange } from './key-store.js';
+import { PendingKeyLimiter } from './pending-limiter.js';
 
 const pub = () => generateKeyPair().publicRaw;
 const pki = () => mkdtempSync(join(tmpdir(), 'brine-pki-'));
@@ -72,5 +73,28 @@ describe('EnrollmentTokens', () => {
     const u = tokens.create(5000);
     expect(JSON.stringify(new EnrollmentTokens(file).list(0))).not.toContain(u);
     expect(new EnrollmentTokens(file).consume(u, 'any', 10, globMatch)).toBe(true);
+  });
+});
+
+describe('KeyStore pending-key limits', () => {
+  it('does not record a new pending id past the limits, and says so as limited', () => {
+    const store = new KeyStore(pki(), { pendingLimits: new PendingKeyLimiter({ maxPendingPerAddress: 2 }) });
+    expect(store.admit('p1', pub(), {}, { address: '10.0.0.9' })).toBe('pending');
+    expect(store.admit('p2', pub(), {}, { address: '10.0.0.9' })).toBe('pending');
+    expect(store.admit('p3', pub(), {}, { address: '10.0.0.9' })).toBe('limited');
+    expect(store.state('p3')).toBeUndefined();
+    expect(store.pendingLimits()).toMatchObject({ pending: 2, refused: { max_pending_keys_per_address: 1 } });
+    store.accept('p1');
+    expect(store.admit('p3', pub(), {}, { address: '10.0.0.9' })).toBe('pending');
+  });
+
+  it('still accepts autosigned and enrolled ids when pending keys are at their cap', () => {
+    const store = new KeyStore(pki(), {
+      autosign: { ids: ['auto-*'] },
+      pendingLimits: new PendingKeyLimiter({ maxPending: 0 }),
+    });
+    expect(store.admit('auto-1', pub(), {}, { address: 'a' })).toBe('accepted');
+    expect(store.admit('tok-1', pub(), {}, { address: 'a', enrolled: true })).toBe('accepted');
+    expect(store.admit('other', pub(), {}, { address: 'a' })).toBe('limited');
   });
 });

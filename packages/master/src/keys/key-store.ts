@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fingerprint, globMatch, validateMinionId } from '@brine/protocol';
+import { PendingKeyLimiter, type PendingLimitReport } from './pending-limiter.js';
 
 /** Minion key states, as in Salt. `denied`: the id is known with a different key. */
 export const KeyState = {
@@ -10,6 +11,9 @@ export const KeyState = {
   denied: 'denied',
 } as const;
 export type KeyStateValue = (typeof KeyState)[keyof typeof KeyState];
+
+/** What {@link KeyStore.admit} decided: a key state, or `limited` when a new id was not recorded. */
+export type AdmitResult = KeyStateValue | 'limited';
 
 const DIRS: Record<KeyStateValue, string> = {
   accepted: 'minions',
@@ -49,11 +53,16 @@ export class KeyStore {
   readonly #keys = new Map<string, { state: KeyStateValue; pub: Buffer }>();
   readonly #onChange: (change: KeyChange) => void;
   readonly #autosign: AutosignPolicy;
+  readonly #limits: PendingKeyLimiter;
 
-  constructor(pkiDir: string, options: { onChange?: (c: KeyChange) => void; autosign?: AutosignPolicy } = {}) {
+  constructor(
+    pkiDir: string,
+    options: { onChange?: (c: KeyChange) => void; autosign?: AutosignPolicy; pendingLimits?: PendingKeyLimiter } = {},
+  ) {
     this.#root = pkiDir;
     this.#onChange = options.onChange ?? (() => {});
     this.#autosign = options.autosign ?? {};
+    this.#limits = options.pendingLimits ?? new PendingKeyLimiter();
     for (const state of Object.values(KeyState)) {
       const dir = join(pkiDir, DIRS[state]);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -65,23 +74,37 @@ export class KeyStore {
         this.#keys.set(id, { state, pub });
       }
     }
+    for (const [id, k] of this.#keys) if (k.state === 'pending') this.#limits.added(id, '');
   }
 
   /**
    * Decides what a connecting minion's key is, recording a new id as pending (or accepted when
    * it presented a valid enrollment token or the autosign policy says so) and a known id with
-   * another key as denied. A token never overrides a known key.
+   * another key as denied. A token never overrides a known key. A new id that would be pending
+   * is not recorded, and `limited` is returned, when the pending-key limits refuse it (the
+   * connection is told to retry later); `address` is the connection's source address.
    */
-  admit(id: string, pub: Uint8Array, grains: Record<string, unknown>, enrolled = false): KeyStateValue {
+  admit(
+    id: string,
+    pub: Uint8Array,
+    grains: Record<string, unknown>,
+    options: { enrolled?: boolean; address?: string } = {},
+  ): AdmitResult {
     const known = this.#keys.get(id);
     if (known) {
       if (Buffer.compare(known.pub, Buffer.from(pub)) === 0) return known.state;
       this.#write('denied', id, Buffer.from(pub));
       return 'denied';
     }
-    const state = enrolled || this.#autosigned(id, grains) ? 'accepted' : 'pending';
-    this.#set(id, state, Buffer.from(pub));
+    const state = options.enrolled || this.#autosigned(id, grains) ? 'accepted' : 'pending';
+    if (state === 'pending' && !this.#limits.allow(options.address ?? '').ok) return 'limited';
+    this.#set(id, state, Buffer.from(pub), options.address ?? '');
     return state;
+  }
+
+  /** The pending-key limits and what they refused, for the key listing. */
+  pendingLimits(): PendingLimitReport {
+    return this.#limits.report();
   }
 
   /** The state of an id's key, if known. */
@@ -119,6 +142,7 @@ export class KeyStore {
       const from = this.#keys.get(id)!.state;
       for (const s of Object.values(KeyState)) rmSync(join(this.#root, DIRS[s], id), { force: true });
       this.#keys.delete(id);
+      this.#limits.removed(id);
       this.#onChange({ id, from, to: undefined });
     }
     return ids;
@@ -132,15 +156,17 @@ export class KeyStore {
       renameSync(src, join(this.#root, DIRS[to], id));
       const prev = k.state;
       k.state = to;
+      this.#limits.removed(id);
       moved.push(id);
       this.#onChange({ id, from: prev, to });
     }
     return moved.sort();
   }
 
-  #set(id: string, state: KeyStateValue, pub: Buffer): void {
+  #set(id: string, state: KeyStateValue, pub: Buffer, address: string): void {
     this.#write(state, id, pub);
     this.#keys.set(id, { state, pub });
+    if (state === 'pending') this.#limits.added(id, address);
     this.#onChange({ id, from: undefined, to: state });
   }
 

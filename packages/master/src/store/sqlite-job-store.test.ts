@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,22 @@ describe('sqlite store on a file', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     db.close();
+  });
+
+  it('creates the database and its WAL and SHM files readable by the master only (0600)', () => {
+    const store = openSqliteJobStore({ path });
+    store.createJob(jobAt(T0));
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) expect(statSync(f).mode & 0o777).toBe(0o600);
+    store.close();
+  });
+
+  it('tightens database files left readable by others and reports each one', () => {
+    openSqliteJobStore({ path }).close();
+    chmodSync(path, 0o644);
+    const found: number[] = [];
+    openSqliteJobStore({ path, onTightened: (f) => found.push(f.tightenedFrom!) }).close();
+    expect(found).toEqual([0o644]);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
   it('refuses a file written by a newer schema', () => {

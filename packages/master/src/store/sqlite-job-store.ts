@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { encodeValue, globMatch } from '@brine/protocol';
 import type { JobFilter, JobLookup, JobRecord, JobStore, ResultWrite } from '../core/job-store.js';
 import { JobStoreError, JobStoreErrorCode } from './job-store-error.js';
 import { GLOB_FUNCTION, buildListQuery } from './list-query.js';
 import { applyPragmas, migrateJobStore } from './sqlite-schema.js';
+import { ensurePrivateFile, type PrivatePath } from '../private-dir.js';
 import {
   JOB_COLUMNS,
   LISTING_COLUMNS,
@@ -21,6 +23,8 @@ import {
 export interface SqliteJobStoreOptions {
   /** The database file; `':memory:'` for a store that lives as long as the process. */
   path: string;
+  /** Told of each database file that group or others could read, after it has been made 0600. */
+  onTightened?: (found: PrivatePath) => void;
 }
 
 const SQL = {
@@ -62,6 +66,16 @@ const SQL = {
  * commits one transaction with `synchronous = FULL` before it returns.
  */
 export function openSqliteJobStore(options: SqliteJobStoreOptions): JobStore {
+  if (options.path !== ':memory:') {
+    // Issue 13 finding 9: job arguments and outputs (secrets included) are for the master only.
+    // SQLite gives its -wal and -shm files the database file's mode, so that file is made 0600
+    // before SQLite opens it; files left by an older version are tightened.
+    for (const file of [options.path, `${options.path}-wal`, `${options.path}-shm`]) {
+      if (file !== options.path && !existsSync(file)) continue;
+      const found = ensurePrivateFile(file);
+      if (found.tightenedFrom !== undefined) options.onTightened?.(found);
+    }
+  }
   const db = new Database(options.path);
   try {
     applyPragmas(db);

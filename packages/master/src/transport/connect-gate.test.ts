@@ -1,12 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ConnectGate } from './connect-gate.js';
+import { ConnectGate, type ConnectGateOptions } from './connect-gate.js';
 
 /** A stand-in for an accepted TCP socket: records how it ended. */
 class FakeSocket extends EventEmitter {
+  static #port = 40_000;
   destroyed = false;
   reset = false;
+  readonly remotePort = FakeSocket.#port++;
+  constructor(readonly remoteAddress = '10.0.0.1') {
+    super();
+  }
   destroy(): this {
     if (!this.destroyed) {
       this.destroyed = true;
@@ -20,22 +25,39 @@ class FakeSocket extends EventEmitter {
   }
 }
 
-function setup(options: { maxHandshaking: number; maxQueued: number; maxWaitMs?: number }) {
+function setup(
+  options: Pick<
+    ConnectGateOptions,
+    'maxHandshaking' | 'maxQueued' | 'maxHandshakingPerAddress' | 'maxPreauthPerAddress' | 'handshakeTimeoutMs'
+  > & { maxWaitMs?: number },
+) {
   let t = 0;
   const started: FakeSocket[] = [];
+  const timers: { at: number; fn: () => void; cancelled: boolean }[] = [];
   const gate = new ConnectGate({
-    maxHandshaking: options.maxHandshaking,
-    maxQueued: options.maxQueued,
+    ...options,
     maxWaitMs: options.maxWaitMs ?? 8000,
     now: () => t,
     handOff: (s) => started.push(s as unknown as FakeSocket),
+    setTimer: (fn, ms) => {
+      const timer = { at: t + ms, fn, cancelled: false };
+      timers.push(timer);
+      return () => void (timer.cancelled = true);
+    },
   });
-  const accept = () => {
-    const s = new FakeSocket();
+  const accept = (address?: string) => {
+    const s = new FakeSocket(address);
     gate.accept(s as unknown as Socket);
     return s;
   };
-  return { gate, started, accept, advance: (ms: number) => (t += ms) };
+  const advance = (ms: number) => {
+    t += ms;
+    for (const timer of timers.filter((x) => !x.cancelled && x.at <= t)) {
+      timer.cancelled = true;
+      timer.fn();
+    }
+  };
+  return { gate, started, accept, advance, pendingTimers: () => timers.filter((x) => !x.cancelled).length };
 }
 
 describe('ConnectGate', () => {
@@ -45,7 +67,7 @@ describe('ConnectGate', () => {
     expect(started).toEqual([a, b]);
     expect(gate.queued).toBe(2);
     expect(gate.handshaking).toBe(2);
-    gate.authenticated(); // a finished its handshake: one slot frees, c goes first
+    gate.authenticated(a); // a finished its handshake: one slot frees, c goes first
     expect(started).toEqual([a, b, c]);
     b.destroy(); // b failed its handshake: its slot frees too
     expect(started).toEqual([a, b, c, d]);
@@ -57,10 +79,9 @@ describe('ConnectGate', () => {
     const { gate, started, accept } = setup({ maxHandshaking: 1, maxQueued: 10 });
     const a = accept();
     accept();
-    gate.authenticated();
+    gate.authenticated(a);
     expect(started).toHaveLength(2);
     accept(); // waits: the second is still in its handshake
-    gate.authenticatedClosed();
     a.destroy();
     expect(started).toHaveLength(2);
     expect(gate.queued).toBe(1);
@@ -110,5 +131,71 @@ describe('ConnectGate', () => {
     expect(running.destroyed).toBe(false);
     gate.destroyAll();
     expect(running.destroyed).toBe(true);
+  });
+
+  it('finds an authenticated connection by its peer address and port, and ignores unknown peers', () => {
+    const { gate, accept } = setup({ maxHandshaking: 2, maxQueued: 10 });
+    const a = accept();
+    gate.authenticated({ remoteAddress: a.remoteAddress, remotePort: a.remotePort + 1000 });
+    expect(gate.handshaking).toBe(1);
+    gate.authenticated({ remoteAddress: a.remoteAddress, remotePort: a.remotePort });
+    gate.authenticated({ remoteAddress: a.remoteAddress, remotePort: a.remotePort });
+    expect(gate.handshaking).toBe(0);
+  });
+
+  it('resets a connection that has not authenticated handshakeTimeoutMs after its slot, and frees the slot', () => {
+    const { gate, started, accept, advance, pendingTimers } = setup({
+      maxHandshaking: 1,
+      maxQueued: 10,
+      maxWaitMs: 60_000,
+      handshakeTimeoutMs: 10_000,
+    });
+    const idle = accept();
+    const next = accept();
+    advance(9_999);
+    expect(idle.destroyed).toBe(false);
+    advance(1);
+    expect(idle.reset).toBe(true);
+    expect(gate.timeouts).toBe(1);
+    expect(started).toEqual([idle, next]);
+    gate.authenticated(next);
+    expect(pendingTimers()).toBe(0);
+    advance(20_000);
+    expect(next.destroyed).toBe(false);
+  });
+
+  it('lets one address hold at most maxHandshakingPerAddress slots while another starts at once', () => {
+    const { gate, started, accept } = setup({ maxHandshaking: 4, maxQueued: 100, maxHandshakingPerAddress: 2 });
+    const flood = Array.from({ length: 10 }, () => accept('10.6.6.6'));
+    expect(started).toEqual(flood.slice(0, 2));
+    const minion = accept('10.0.0.2');
+    expect(started.at(-1)).toBe(minion);
+    expect(gate.queued).toBe(8);
+  });
+
+  it('serves waiting connections address by address in turn', () => {
+    const { gate, started, accept } = setup({ maxHandshaking: 1, maxQueued: 100 });
+    const first = accept('10.6.6.6');
+    const flood = Array.from({ length: 5 }, () => accept('10.6.6.6'));
+    const other = accept('10.0.0.2');
+    // 10.6.6.6 has had its turn: 10.0.0.2 goes next, then 10.6.6.6 again.
+    gate.authenticated(first);
+    expect(started.at(-1)).toBe(other);
+    gate.authenticated(other);
+    expect(started.at(-1)).toBe(flood[0]);
+  });
+
+  it('resets connections from one address beyond maxPreauthPerAddress, and admits it again as they finish', () => {
+    const { gate, accept } = setup({ maxHandshaking: 1, maxQueued: 100, maxPreauthPerAddress: 3 });
+    const [a, b, c] = [accept('10.6.6.6'), accept('10.6.6.6'), accept('10.6.6.6')];
+    const over = accept('10.6.6.6');
+    expect(over.reset).toBe(true);
+    expect(accept('10.0.0.2').destroyed).toBe(false);
+    gate.authenticated(a);
+    b.destroy();
+    expect([accept('10.6.6.6'), accept('10.6.6.6')].map((s) => s.destroyed)).toEqual([false, false]);
+    expect(accept('10.6.6.6').reset).toBe(true);
+    expect(c.destroyed).toBe(false);
+    expect(gate.resets).toBe(2);
   });
 });

@@ -4,64 +4,144 @@ import type { Socket } from 'node:net';
 export interface ConnectGateOptions {
   /** Connections allowed in the TLS and Brine handshakes at once. */
   maxHandshaking: number;
+  /** Of those, connections from one source address at most. @default maxHandshaking */
+  maxHandshakingPerAddress?: number;
+  /** Connections from one source address between accept and authentication (waiting included). @default Infinity */
+  maxPreauthPerAddress?: number;
   /** Accepted connections allowed to wait for a handshake slot; the excess is reset. */
   maxQueued: number;
   /** A connection that waited longer than this is reset instead of started: its minion gave up. */
   maxWaitMs: number;
+  /** A started connection not authenticated this long after it got its slot is reset. @default Infinity */
+  handshakeTimeoutMs?: number;
   /** Starts the TLS (or HTTP) handshake on an accepted socket. */
   handOff(socket: Socket): void;
   now(): number;
+  /** Runs `fn` after `ms`; returns a cancel function. @default setTimeout, unref'd */
+  setTimer?(fn: () => void, ms: number): () => void;
+}
+
+/** What the gate needs to know of an authenticated connection: its TCP peer (the TLS socket's is the same). */
+export interface PeerOf {
+  remoteAddress?: string | undefined;
+  remotePort?: number | undefined;
+}
+
+type EntryState = 'queued' | 'started' | 'authenticated' | 'leaving' | 'gone';
+
+interface Entry {
+  socket: Socket;
+  peer: Peer;
+  /** `address|port`: how an authenticated TLS socket finds the TCP socket under it. */
+  key: string;
+  at: number;
+  state: EntryState;
+  cancelTimer?: () => void;
+}
+
+/** One source address: its waiting connections and its counts. */
+interface Peer {
+  address: string;
+  queue: Fifo<Entry>;
+  /** Live entries in `queue`. */
+  queued: number;
+  handshaking: number;
+  /** Queued plus handshaking. */
+  preauth: number;
+  /** In the round-robin ring of addresses that may start a connection now. */
+  inRing: boolean;
 }
 
 /**
  * Admission at accept, before TLS. A TLS handshake is the most expensive thing a master does for
  * a minion, and a minion refused after it (busy, over the cap) has wasted one on both sides:
  * with a cap applied after the handshake, 3,000 of 5,000 swarm minions connecting at once were
- * refused once each. So accepted sockets are held, unread, in a FIFO until fewer than
- * `maxHandshaking` connections are between accept and authentication, and only then handed to
- * TLS. Beyond `maxQueued` waiting, a connection is reset at once (a few microseconds, no TLS), and
- * the minion's backoff with full jitter spreads it out.
+ * refused once each. So accepted sockets are held, unread, until fewer than `maxHandshaking`
+ * connections are between accept and authentication, and only then handed to TLS. Beyond
+ * `maxQueued` waiting, a connection is reset at once (a few microseconds, no TLS), and the
+ * minion's backoff with full jitter spreads it out.
  *
- * "In the handshake" is counted as connections open minus connections authenticated, so the gate
- * needs no link from a TLS socket back to the TCP socket under it.
+ * One peer cannot hold the door (issue 13 finding 4: 520 idle sockets that never started TLS held
+ * all 500 slots for Node's 120 s TLS timeout, and no minion could reconnect):
+ * - a started connection that has not authenticated `handshakeTimeoutMs` after it got its slot
+ *   is reset, whatever stage it is at (TLS, upgrade request, Brine handshake);
+ * - one source address holds at most `maxHandshakingPerAddress` slots and has at most
+ *   `maxPreauthPerAddress` connections between accept and authentication (the excess is reset);
+ * - waiting connections are served address by address in turn, so a long line from one address
+ *   does not delay the first connection of another.
+ *
+ * An authenticated connection is found by its TCP peer (address and port), which a TLS socket
+ * shares with the TCP socket under it.
  */
 export class ConnectGate {
-  readonly #o: ConnectGateOptions;
-  readonly #queue: { socket: Socket; at: number }[] = [];
-  readonly #started = new Set<Socket>();
-  #head = 0;
-  #open = 0;
-  #authenticated = 0;
+  readonly #o: Required<ConnectGateOptions>;
+  readonly #peers = new Map<string, Peer>();
+  /** Addresses with waiting connections and a free slot of their own, in turn. */
+  readonly #ring = new Fifo<Peer>();
+  /** Started, not yet authenticated connections by `address|port`. */
+  readonly #starting = new Map<string, Entry>();
+  /** Every socket handed off and still open. */
+  readonly #open = new Set<Socket>();
+  #queued = 0;
+  #handshaking = 0;
   #resets = 0;
+  #timeouts = 0;
   #closed = false;
 
   constructor(options: ConnectGateOptions) {
-    this.#o = options;
+    this.#o = {
+      maxHandshakingPerAddress: options.maxHandshaking,
+      maxPreauthPerAddress: Number.POSITIVE_INFINITY,
+      handshakeTimeoutMs: Number.POSITIVE_INFINITY,
+      setTimer: (fn, ms) => {
+        const t = setTimeout(fn, ms);
+        t.unref();
+        return () => clearTimeout(t);
+      },
+      ...options,
+    };
   }
 
   /** A socket fresh from accept (paused: nothing is read until it is handed off). */
   accept(socket: Socket): void {
     if (this.#closed) return void socket.destroy();
     socket.on('error', () => {});
-    if (this.#handshaking < this.#o.maxHandshaking && this.queued === 0) return this.#start(socket);
-    if (this.queued >= this.#o.maxQueued) return this.#reset(socket);
-    this.#queue.push({ socket, at: this.#o.now() });
-  }
-
-  /** A connection finished authenticating: it no longer holds a handshake slot. */
-  authenticated(): void {
-    this.#authenticated++;
+    const o = this.#o;
+    const address = socket.remoteAddress ?? '';
+    const known = this.#peers.get(address);
+    const mayStart = this.#handshaking < o.maxHandshaking && (known?.handshaking ?? 0) < o.maxHandshakingPerAddress;
+    if ((known?.preauth ?? 0) >= o.maxPreauthPerAddress || (!mayStart && this.#queued >= o.maxQueued))
+      return this.#reset(socket);
+    const peer = known ?? this.#newPeer(address);
+    const entry: Entry = {
+      socket,
+      peer,
+      key: `${address}|${socket.remotePort ?? ''}`,
+      at: o.now(),
+      state: 'queued',
+    };
+    peer.preauth++;
+    socket.once('close', () => this.#gone(entry));
+    // Through the line even when a slot is free: it may be another address's turn.
+    peer.queue.push(entry);
+    peer.queued++;
+    this.#queued++;
+    this.#offer(peer);
     this.#pump();
   }
 
-  /** An authenticated connection closed. */
-  authenticatedClosed(): void {
-    this.#authenticated--;
+  /** A connection finished authenticating: it no longer holds a handshake slot. */
+  authenticated(peer: PeerOf): void {
+    const entry = this.#starting.get(`${peer.remoteAddress ?? ''}|${peer.remotePort ?? ''}`);
+    if (!entry || entry.state !== 'started') return;
+    entry.state = 'authenticated';
+    this.#leaveHandshake(entry);
+    this.#pump();
   }
 
   /** Connections waiting for a slot. */
   get queued(): number {
-    return this.#queue.length - this.#head;
+    return this.#queued;
   }
 
   /** Connections between hand-off and authentication. */
@@ -69,37 +149,92 @@ export class ConnectGate {
     return this.#handshaking;
   }
 
-  /** Connections reset at accept so far (queue full or waited too long). */
+  /** Connections reset at accept so far (over a cap, queue full, waited too long). */
   get resets(): number {
     return this.#resets;
+  }
+
+  /** Connections reset because they did not authenticate within `handshakeTimeoutMs`. */
+  get timeouts(): number {
+    return this.#timeouts;
+  }
+
+  /** Source addresses with connections between accept and authentication. */
+  get addresses(): number {
+    return this.#peers.size;
   }
 
   /** Stops admitting; waiting sockets are destroyed. */
   close(): void {
     this.#closed = true;
-    for (let i = this.#head; i < this.#queue.length; i++) this.#queue[i]!.socket.destroy();
-    this.#queue.length = 0;
-    this.#head = 0;
+    for (const peer of this.#peers.values())
+      for (const entry of peer.queue.drain()) if (entry.state === 'queued') entry.socket.destroy();
   }
 
   /** Destroys every socket handed off and still open (the end of a shutdown). */
   destroyAll(): void {
-    for (const socket of this.#started) socket.destroy();
+    for (const socket of this.#open) socket.destroy();
   }
 
-  get #handshaking(): number {
-    return this.#open - this.#authenticated;
+  #newPeer(address: string): Peer {
+    const peer: Peer = { address, queue: new Fifo(), queued: 0, handshaking: 0, preauth: 0, inRing: false };
+    this.#peers.set(address, peer);
+    return peer;
   }
 
-  #start(socket: Socket): void {
-    this.#open++;
-    this.#started.add(socket);
-    socket.once('close', () => {
-      this.#open--;
-      this.#started.delete(socket);
-      this.#pump();
-    });
-    this.#o.handOff(socket);
+  #start(entry: Entry): void {
+    entry.state = 'started';
+    entry.peer.handshaking++;
+    this.#handshaking++;
+    this.#starting.set(entry.key, entry);
+    this.#open.add(entry.socket);
+    if (Number.isFinite(this.#o.handshakeTimeoutMs))
+      entry.cancelTimer = this.#o.setTimer(() => {
+        if (entry.state !== 'started') return;
+        this.#timeouts++;
+        this.#reset(entry.socket);
+      }, this.#o.handshakeTimeoutMs);
+    this.#o.handOff(entry.socket);
+  }
+
+  /** A started connection authenticated or closed: its slot and its pre-auth place free. */
+  #leaveHandshake(entry: Entry): void {
+    entry.cancelTimer?.();
+    // Only its own: a socket closed before accept has no peer, and such keys may repeat.
+    if (this.#starting.get(entry.key) === entry) this.#starting.delete(entry.key);
+    this.#handshaking--;
+    entry.peer.handshaking--;
+    entry.peer.preauth--;
+    this.#offer(entry.peer);
+    this.#forgetIfIdle(entry.peer);
+  }
+
+  /** The socket closed, at whatever stage. */
+  #gone(entry: Entry): void {
+    const was = entry.state;
+    entry.state = 'gone';
+    this.#open.delete(entry.socket);
+    if (was === 'started') this.#leaveHandshake(entry);
+    else if (was === 'queued' || was === 'leaving') {
+      if (was === 'queued') {
+        entry.peer.queued--;
+        this.#queued--;
+      }
+      entry.peer.preauth--;
+      this.#forgetIfIdle(entry.peer);
+    }
+    this.#pump();
+  }
+
+  /** Puts an address in the ring when it has a connection waiting and a slot of its own free. */
+  #offer(peer: Peer): void {
+    if (peer.inRing || peer.queued === 0 || peer.handshaking >= this.#o.maxHandshakingPerAddress) return;
+    peer.inRing = true;
+    this.#ring.push(peer);
+  }
+
+  #forgetIfIdle(peer: Peer): void {
+    if (peer.preauth === 0 && !peer.inRing) this.#peers.delete(peer.address);
   }
 
   #reset(socket: Socket): void {
@@ -111,16 +246,56 @@ export class ConnectGate {
 
   #pump(): void {
     const o = this.#o;
-    while (this.#handshaking < o.maxHandshaking && this.queued > 0) {
-      const { socket, at } = this.#queue[this.#head]!;
-      this.#queue[this.#head++] = undefined!;
-      if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-        this.#queue.splice(0, this.#head);
-        this.#head = 0;
+    while (this.#handshaking < o.maxHandshaking) {
+      const peer = this.#ring.shift();
+      if (!peer) return;
+      peer.inRing = false;
+      const entry = this.#nextQueued(peer);
+      if (entry) {
+        peer.queued--;
+        this.#queued--;
+        if (entry.socket.destroyed) entry.state = 'leaving';
+        else if (o.now() - entry.at > o.maxWaitMs) {
+          entry.state = 'leaving';
+          this.#reset(entry.socket);
+        } else this.#start(entry);
       }
-      if (socket.destroyed) continue;
-      if (o.now() - at > o.maxWaitMs) this.#reset(socket);
-      else this.#start(socket);
+      this.#offer(peer);
+      this.#forgetIfIdle(peer);
     }
+  }
+
+  #nextQueued(peer: Peer): Entry | undefined {
+    for (let e = peer.queue.shift(); e; e = peer.queue.shift()) if (e.state === 'queued') return e;
+    return undefined;
+  }
+}
+
+/** A first-in first-out queue with O(1) shift: an array and a head index, compacted as it goes. */
+class Fifo<T> {
+  #items: (T | undefined)[] = [];
+  #head = 0;
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+
+  /** Removes and returns every item. */
+  drain(): T[] {
+    const rest = this.#items.slice(this.#head) as T[];
+    this.#items = [];
+    this.#head = 0;
+    return rest;
   }
 }

@@ -18,6 +18,12 @@ export interface MinionServerOptions {
   maxConnectQueue: number;
   /** A connection that waited longer than this at accept is reset: its minion gave up. */
   connectQueueWaitMs: number;
+  /** A connection must authenticate within this of getting its handshake slot (TLS included). */
+  handshakeTimeoutMs: number;
+  /** Handshake slots one source address may hold. */
+  maxHandshakingPerAddress: number;
+  /** Connections from one source address between accept and authentication, waiting included. */
+  maxPreauthPerAddress: number;
 }
 
 /** The running minion listener. */
@@ -34,30 +40,29 @@ export interface MinionServer {
  */
 export async function startMinionServer(options: MinionServerOptions): Promise<MinionServer> {
   const server: HttpServer = options.tls
-    ? createHttpsServer({ key: options.tls.keyPem, cert: options.tls.certPem, minVersion: 'TLSv1.3' })
+    ? createHttpsServer({
+        key: options.tls.keyPem,
+        cert: options.tls.certPem,
+        minVersion: 'TLSv1.3',
+        // Node's own TLS deadline (120 s by default); the gate's covers the whole handshake too.
+        handshakeTimeout: options.handshakeTimeoutMs,
+      })
     : createHttpServer();
   // The TCP listener is ours; the HTTP(S) server only gets what the gate lets through.
   const gate = new ConnectGate({
     maxHandshaking: options.maxHandshaking,
     maxQueued: options.maxConnectQueue,
     maxWaitMs: options.connectQueueWaitMs,
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
+    maxHandshakingPerAddress: options.maxHandshakingPerAddress,
+    maxPreauthPerAddress: options.maxPreauthPerAddress,
     now: () => Date.now(),
     handOff: (socket) => {
       server.emit('connection', socket);
       socket.resume();
     },
   });
-  const deps: ConnectionDeps = {
-    ...options.deps,
-    onAuthenticated: (...args) => {
-      gate.authenticated();
-      options.deps.onAuthenticated(...args);
-    },
-    onClosed: (link) => {
-      gate.authenticatedClosed();
-      options.deps.onClosed(link);
-    },
-  };
+  const deps = options.deps;
   const front = createNetServer({ pauseOnConnect: true, noDelay: true }, (socket) => gate.accept(socket));
   server.on('request', (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('minion port: WebSocket only\n');
@@ -72,7 +77,15 @@ export async function startMinionServer(options: MinionServerOptions): Promise<M
   wss.on('error', (err) => deps.log.error({ err: err.message }, 'minion listener error'));
   wss.on('connection', (ws: WebSocket, req) => {
     ws.binaryType = 'nodebuffer';
-    handleMinionSocket(ws, req.socket.remoteAddress ?? '', deps);
+    const peer = req.socket;
+    handleMinionSocket(ws, peer.remoteAddress ?? '', {
+      ...deps,
+      onAuthenticated: (...args) => {
+        // Found by address and port: the TLS socket shares them with the TCP socket the gate holds.
+        gate.authenticated(peer);
+        deps.onAuthenticated(...args);
+      },
+    });
   });
   const sweep = setInterval(() => {
     for (const ws of wss.clients) {
