@@ -193,7 +193,7 @@ describe('finding 2: a ReDoS target from a user without the grant', () => {
     expect(ping.body.summary).toMatchObject({ targeted: 2, returned: 2 });
     const stall = await loopDelayMaxMs();
     const slowest = Math.max(...answered.map((r) => r.ms));
-    // Generous bounds for a loaded box; the figures go to docs/security-acl.md.
+    // Generous bounds for a loaded box; the figures go to docs/security.md.
     expect(slowest).toBeLessThan(2000);
     expect(stall).toBeLessThan(1000);
     console.info(
