@@ -4,6 +4,7 @@ import { callProgram } from './call-command.js';
 import { runMain, type Io } from './common.js';
 import { eventsProgram } from './events-command.js';
 import { keyProgram } from './key-command.js';
+import { MINION_FUNCTIONS } from './minion-functions.js';
 import { RUNNER_FUNCTIONS, runProgram } from './run-command.js';
 
 /** The shells `brine completion` writes a script for. */
@@ -11,64 +12,7 @@ export const COMPLETION_SHELLS = ['bash', 'zsh'] as const;
 /** One of {@link COMPLETION_SHELLS}. */
 export type CompletionShell = (typeof COMPLETION_SHELLS)[number];
 
-/**
- * Every `module.function` a minion offers, completed after `brine <target>` and `brine-call`.
- * The CLI never imports the minion package, so this is a copy; the e2e suite compares it with a
- * real minion's `sys.list_functions` so the two cannot drift.
- */
-export const MINION_FUNCTIONS: readonly string[] = [
-  'cmd.exec',
-  'cmd.retcode',
-  'cmd.run',
-  'cmd.run_all',
-  'cmd.script',
-  'cp.get_dir',
-  'cp.get_file',
-  'cp.list_master',
-  'file.append',
-  'file.chmod',
-  'file.chown',
-  'file.exists',
-  'file.hash',
-  'file.mkdir',
-  'file.read',
-  'file.remove',
-  'file.replace',
-  'file.stats',
-  'file.touch',
-  'file.write',
-  'grains.get',
-  'grains.item',
-  'grains.items',
-  'grains.setval',
-  'network.ip_addrs',
-  'pkg.install',
-  'pkg.list',
-  'pkg.refresh',
-  'pkg.remove',
-  'pkg.version',
-  'saltutil.kill_job',
-  'saltutil.refresh_grains',
-  'saltutil.running',
-  'service.disable',
-  'service.enable',
-  'service.reload',
-  'service.restart',
-  'service.start',
-  'service.status',
-  'service.stop',
-  'status.diskusage',
-  'status.loadavg',
-  'status.uptime',
-  'sys.doc',
-  'sys.list_functions',
-  'sys.list_modules',
-  'test.arg',
-  'test.echo',
-  'test.ping',
-  'test.sleep',
-  'test.version',
-];
+export { MINION_FUNCTIONS } from './minion-functions.js';
 
 /** Flags whose value is a path, completed from the file system. */
 const PATH_FLAGS: ReadonlySet<string> = new Set(['--out-file', '--config', '--state-dir']);

@@ -54,7 +54,7 @@ describe('brine completion bash', () => {
     [['brine', '*', 'test.ping', '--out', '=', 'nd'], 'ndjson'],
     [['brine', '-G', 'role', ':'], ''],
     [['brine', 'completion', ''], 'bash zsh'],
-    [['brine', 'events', '--c'], '--count'],
+    [['brine', 'events', '--co'], '--count'],
     [['brine-run', 'jobs.'], 'jobs.list jobs.lookup jobs.active jobs.kill'],
     [['brine-run', 'manage.up', '--out', ''], 'nested json'],
     [['brine-key', '--accept'], '--accept --accept-all'],
