@@ -7,7 +7,9 @@
  * 5. listen for minions (WebSocket over TLS)
  * 6. serve the REST API and write the local admin credential for the CLI
  * 7. purge old jobs on a timer
- * 8. on stop: refuse new work, flush the ingest, close sockets, close the store
+ * 8. start the reactor and the scheduler (docs/automation.md), as their configured identities
+ * 9. on stop: stop the reactor and the scheduler, refuse new work, flush the ingest, close
+ *    sockets, close the store
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -39,6 +41,13 @@ import { idleCollector } from './idle-gc.js';
 import { FaultPoint, faultsFromEnv, type Faults } from './faults.js';
 import type { JobStore } from './core/job-store.js';
 import type { MinionLink } from './core/minion-link.js';
+import { ConfigError } from './errors.js';
+import { checkReactorFiles } from './reactor/check-reactor.js';
+import { masterCalls } from './reactor/master-calls.js';
+import { renderReactions } from './reactor/reactor-files.js';
+import { startReactor } from './reactor/reactor.js';
+import { startJobAs } from './reactor/start-as.js';
+import { MasterSchedule } from './schedule/master-schedule.js';
 
 /** A running master. */
 export interface RunningMaster {
@@ -58,6 +67,9 @@ export async function startMaster(
 ): Promise<RunningMaster> {
   const now = () => Date.now();
   const stateDir = config.state_dir;
+  // A reactor SLS that cannot work is refused now, not at the event that needs it.
+  const reactorProblems = await checkReactorFiles(config.reactor, { fileRoots: config.file_roots });
+  if (reactorProblems.length > 0) throw new ConfigError(reactorProblems.join('\n'));
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const pkiDir = join(stateDir, 'pki');
   const identity = await loadOrCreateMasterIdentity(pkiDir, ['localhost', '127.0.0.1', ...config.tls_names]);
@@ -231,6 +243,19 @@ export async function startMaster(
 
   // Users, ACLs, hooks and the hashed token file; the admin token lives only in memory and cli.json.
   const { adminToken, ...auth } = authFromConfig(config, now);
+  const automationLog = log.child({ component: 'automation' });
+  const identityOf = (user: string) => ({ user, grants: auth.acl.grantsFor(user, config.users[user]?.groups ?? []) });
+  const startAs = { manager, registry, audit: log.child({ component: 'api' }) };
+  const scheduleIdentity = identityOf(config.schedule_user);
+  const schedule = new MasterSchedule({
+    config: config.schedule,
+    file: join(stateDir, 'schedule.json'),
+    scheduler: asyncScheduler,
+    random: Math.random,
+    start: (name, request) => startJobAs(startAs, scheduleIdentity, request, { source: 'schedule', detail: name }),
+    bus,
+    log: automationLog.child({ part: 'schedule' }),
+  });
   const api = buildApi(
     {
       manager,
@@ -245,6 +270,7 @@ export async function startMaster(
       ...auth,
       corsOrigins: config.api.cors_origins,
       configValues: saltConfigValues(config),
+      schedule,
     },
     API_ROUTES,
   );
@@ -275,6 +301,20 @@ export async function startMaster(
   purge.unref();
   store.purgeBefore(now() - config.keep_jobs_hours * 3_600_000);
 
+  const reactor = startReactor({
+    bus,
+    start: startAs,
+    identity: identityOf(config.reactor_user),
+    entries: config.reactor,
+    loopLimit: { max: config.reactor_tag_limit.max, windowMs: config.reactor_tag_limit.window_ms },
+    concurrency: config.reactor_concurrency,
+    scheduler: asyncScheduler,
+    render: (file, context) => renderReactions(file, context, { fileRoots: config.file_roots }),
+    calls: masterCalls(keys),
+    log: automationLog.child({ part: 'reactor' }),
+  });
+  schedule.start();
+
   let stopped: Promise<void> | undefined;
   return {
     minionPort: minionServer.port,
@@ -284,6 +324,8 @@ export async function startMaster(
     stop: () =>
       (stopped ??= (async () => {
         log.info('stopping');
+        reactor.unsubscribe();
+        schedule.stop();
         clearInterval(purge);
         loopDelay.disable();
         await api.close();

@@ -9,6 +9,7 @@ import type { KeyStore } from '../keys/key-store.js';
 import type { AuthServices, PermissionValue, Principal } from './auth.js';
 import type { HookTable } from './hooks.js';
 import type { Metrics } from './metrics.js';
+import type { ScheduleControl } from './salt-schedule.js';
 import type { EnrollmentTokens } from '../keys/enrollment.js';
 
 /** What the API serves; built by main.ts (or a test fixture). */
@@ -32,6 +33,8 @@ export interface ApiServices extends AuthServices {
   corsOrigins?: readonly string[];
   /** The master config as wheel `config.values` shows it, secrets removed. @default {} */
   configValues?: Readonly<Record<string, unknown>>;
+  /** The master scheduler, for the `schedule.*` runners; absent, they answer 503. */
+  schedule?: ScheduleControl;
 }
 
 /** What a handler receives: the request, its principal, and its validated parts. */
