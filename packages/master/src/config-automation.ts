@@ -99,6 +99,11 @@ export const automationConfigShape = {
   reactor_concurrency: z.number().int().positive().max(1000).default(4),
   /** Master schedules by name. */
   schedule: z.record(z.string().regex(SCHEDULE_NAME_PATTERN, 'a schedule name'), scheduleEntrySchema).default({}),
+  /** Events a minion may send (event.send, beacons): a token bucket per minion; the excess is dropped and logged. */
+  minion_event_rate: z
+    .object({ per_sec: z.number().positive().default(10), burst: z.number().int().positive().default(100) })
+    .strict()
+    .prefault({}),
   /** The identity scheduled jobs run as, under its ACL entry. */
   schedule_user: z.string().regex(ACCOUNT_NAME_PATTERN).default('scheduler'),
 };

@@ -19,6 +19,7 @@ import { asyncScheduler } from 'rxjs';
 import { createJidGenerator, encodeFrame, globMatch, signJob, type JobSummary } from '@brine/protocol';
 import type { MasterConfig } from './config.js';
 import { EventBus } from './core/event-bus.js';
+import { MinionEventLimiter } from './core/event-limiter.js';
 import { FrameRouter } from './core/frame-router.js';
 import { JobManager } from './core/job-manager.js';
 import { MinionRegistry } from './core/registry.js';
@@ -162,6 +163,10 @@ export async function startMaster(
     .subscribe((e) => collector.jobEnded((e.data as JobSummary).targeted));
 
   const files = new FileServer(config.file_roots);
+  const minionEvents = new MinionEventLimiter({
+    perSec: config.minion_event_rate.per_sec,
+    burst: config.minion_event_rate.burst,
+  });
   manager.recoverUnfinished(config.restart_recovery_ms);
   const minionServer = await startMinionServer({
     host: config.interface,
@@ -222,10 +227,22 @@ export async function startMaster(
           return;
         }
         if (frame.type === 'job.return') faults.hit(FaultPoint.ingest);
-        dispatchMinionFrame(link, frame, { router, ingest, bus, registry, cache, files, now });
+        dispatchMinionFrame(link, frame, {
+          router,
+          ingest,
+          bus,
+          registry,
+          cache,
+          files,
+          now,
+          events: minionEvents,
+          eventsDropped: (minionId, count) =>
+            log.warn({ minionId, count }, 'minion events over the rate limit dropped'),
+        });
       },
       onClosed: (link) => {
         registry.detach(wrapped.get(link) ?? link);
+        minionEvents.forget(link.id);
         bus.publish(`brine/minion/${link.id}/disconnected`, { id: link.id });
       },
       maxFrameBytes: config.max_frame_bytes,

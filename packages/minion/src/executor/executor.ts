@@ -254,6 +254,7 @@ export class Executor {
           },
           maxOutputBytes: o.maxOutputBytes,
           cacheDir: o.cacheDir,
+          fireEvent: (tag, data) => this.#session?.send({ type: 'event', tag, data }) ?? false,
         });
         const retcode = out.retcode ?? 0;
         result = { outcome: 'returned', ret: out.ret, retcode, success: out.success ?? retcode === 0 };

@@ -56,6 +56,11 @@ export interface ModuleContext {
   maxOutputBytes: number;
   /** A directory the minion owns for caches (`cp.get_file` without a destination). */
   cacheDir: string;
+  /**
+   * Sends an event to the master (an `event` frame); false when the master is not connected.
+   * Absent where there is no master (`brine-call --local`).
+   */
+  fireEvent?(tag: string, data: unknown): boolean;
 }
 
 /** What a module function returns; `retcode` defaults to 0 and `success` to `retcode === 0`. */
