@@ -6,7 +6,9 @@
  * 4. collect grains
  * 5. build the function registry and the executor
  * 6. connect to the master after a random splay, and keep reconnecting with jittered backoff
- * 7. on stop: close the connection; running jobs are killed, their returns stay in the outbox
+ * 7. start the beacons; their events go to the master while it is connected
+ * 8. on stop: stop the beacons, close the connection; running jobs are killed, their returns
+ *    stay in the outbox
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +26,9 @@ import { BRINE_VERSION } from './modules/version.js';
 import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
 import { validateMinionId } from '@brine/protocol';
+import { asyncScheduler } from 'rxjs';
+import { beacons$ } from './beacons/beacon.js';
+import { createBeacons } from './beacons/beacons-config.js';
 import { MinionError } from './errors.js';
 
 /** A running minion daemon. */
@@ -99,9 +104,24 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   connection.start(config.startup_splay_ms);
   log.info({ id: config.id, master: config.master }, 'minion started');
 
+  const beaconLog = log.child({ component: 'beacons' });
+  const beacons = createBeacons(config.beacons, { log: beaconLog });
+  // Beacon events are not spooled: one seen while the master is away is dropped, as in Salt.
+  const beaconEvents = beacons$(beacons, {
+    scheduler: asyncScheduler,
+    maxEventsPerPoll: config.beacon_max_events,
+    failed: (beacon, err) => beaconLog.warn({ beacon, err: (err as Error).message }, 'beacon poll failed'),
+    dropped: (beacon, count) => beaconLog.warn({ beacon, count }, 'beacon events over beacon_max_events dropped'),
+  }).subscribe((e) => {
+    if (!connection?.send({ type: 'event', tag: e.tag, data: e.data }))
+      beaconLog.debug({ beacon: e.beacon }, 'beacon event dropped: no master connection');
+  });
+
   return {
     id: config.id,
     stop: async () => {
+      beaconEvents.unsubscribe();
+      for (const b of beacons) b.close?.();
       clearInterval(prune);
       for (const jid of executor.runningJids()) executor.kill(jid);
       // Give killed jobs a moment to write their returns to the outbox.
