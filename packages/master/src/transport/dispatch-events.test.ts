@@ -25,9 +25,11 @@ describe('minion events', () => {
       eventsDropped: (id: string, n: number) => dropped.push([id, n]),
     } as unknown as DispatchDeps;
     const link = { id: 'web1' } as MinionLink;
-    const frame = { v: 1, type: 'event', tag: 'x', data: {} } as Frame;
+    const frame = { v: 1, type: 'event', tag: 'x', data: { id: 'web2', n: 1 } } as Frame;
     for (let i = 0; i < 4; i++) dispatchMinionFrame(link, frame, deps);
     expect(seen.map((e) => e.tag)).toEqual(['brine/minion/web1/x', 'brine/minion/web1/x']);
+    // The sender's id, as Salt's master adds it; a minion cannot claim another's.
+    expect(seen[0]!.data).toEqual({ id: 'web1', n: 1 });
     expect(dropped).toEqual([['web1', 1]]);
   });
 });

@@ -34,6 +34,15 @@ export function minionEventTag(minionId: string, raw: string): string | undefine
 }
 
 /**
+ * A minion event's data with `id` set to the sender, as Salt's master adds it (`data['id']` in
+ * reactor templates); a minion-supplied `id` is overwritten, so it cannot speak for another.
+ * Data that is not a mapping is left as it is.
+ */
+function withSender(minionId: string, data: unknown): unknown {
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? { ...data, id: minionId } : data;
+}
+
+/**
  * Handles a frame from an authenticated minion. The sender is always the link's own id: no frame
  * field can make a minion speak for another, and minion events land under `brine/minion/<id>/`.
  */
@@ -80,7 +89,7 @@ export function dispatchMinionFrame(link: MinionLink, frame: Frame, d: DispatchD
       const verdict = d.events?.allow(minionId, d.now());
       if (verdict?.report !== undefined) d.eventsDropped?.(minionId, verdict.report);
       if (verdict && !verdict.allow) return;
-      d.bus.publish(tag, frame.data);
+      d.bus.publish(tag, withSender(minionId, frame.data));
       return;
     }
     case 'grains.update':
