@@ -327,7 +327,7 @@ export async function startMaster(
     concurrency: config.reactor_concurrency,
     scheduler: asyncScheduler,
     render: (file, context) => renderReactions(file, context, { fileRoots: config.file_roots }),
-    calls: masterCalls(keys),
+    calls: masterCalls({ keys, bus, drift: metrics }),
     log: automationLog.child({ part: 'reactor' }),
   });
   schedule.start();

@@ -37,7 +37,7 @@ async function setUp(files: Record<string, string>, entries: ReactorEntryConfig[
     concurrency: 4,
     scheduler: asyncScheduler,
     render: (file, context) => renderReactions(file, context, { fileRoots: [] }),
-    calls: masterCalls(s.keys),
+    calls: masterCalls({ keys: s.keys, bus: s.bus, drift: s.metrics }),
     log: s.log,
   });
   return fx;
