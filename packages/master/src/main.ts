@@ -49,6 +49,7 @@ import { renderReactions } from './reactor/reactor-files.js';
 import { startReactor } from './reactor/reactor.js';
 import { startJobAs } from './reactor/start-as.js';
 import { MasterSchedule } from './schedule/master-schedule.js';
+import { ScheduledReturns } from './schedule/scheduled-returns.js';
 
 /** A running master. */
 export interface RunningMaster {
@@ -163,6 +164,14 @@ export async function startMaster(
     .subscribe((e) => collector.jobEnded((e.data as JobSummary).targeted));
 
   const files = new FileServer(config.file_roots);
+  const scheduledReturns = new ScheduledReturns({
+    store,
+    bus,
+    newJid: () => newJid(now()),
+    now,
+    file: join(stateDir, 'minion-schedule.jsonl'),
+    keepMs: config.keep_jobs_hours * 3_600_000,
+  });
   const minionEvents = new MinionEventLimiter({
     perSec: config.minion_event_rate.per_sec,
     burst: config.minion_event_rate.burst,
@@ -218,6 +227,19 @@ export async function startMaster(
         });
       },
       onFrame: (link, frame) => {
+        if (frame.type === 'job.return' && frame.schedule !== undefined) {
+          // A run of the minion's own schedule: recorded under a master jid, then acked (issue #19).
+          try {
+            scheduledReturns.accept(link.id, frame);
+            acks.add(link.id, [[frame.jid, frame.attempt]]);
+          } catch (err) {
+            log.error(
+              { minionId: link.id, err: (err as Error).message },
+              'scheduled return not stored; stays in the outbox',
+            );
+          }
+          return;
+        }
         if (frame.type === 'job.return' && !manager.attemptPublished(frame.jid, frame.attempt)) {
           log.warn(
             { minionId: link.id, jid: frame.jid, attempt: frame.attempt },

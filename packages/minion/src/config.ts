@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MinionError } from './errors.js';
 import { beaconsConfigSchema } from './beacons/beacons-config.js';
+import { minionScheduleConfigSchema } from './schedule/schedule-config.js';
 
 /** The minion's configuration: every option with its default. See docs/config-minion.md. */
 export const minionConfigSchema = z
@@ -43,6 +44,8 @@ export const minionConfigSchema = z
     beacons: beaconsConfigSchema,
     /** The most events one poll of one beacon sends; the rest are dropped and logged. */
     beacon_max_events: z.number().int().positive().max(10_000).default(20),
+    /** The minion's own schedules (intervals), run even while the master is unreachable. */
+    schedule: minionScheduleConfigSchema,
   })
   .strict();
 

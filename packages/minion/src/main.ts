@@ -6,7 +6,8 @@
  * 4. collect grains
  * 5. build the function registry and the executor
  * 6. connect to the master after a random splay, and keep reconnecting with jittered backoff
- * 7. start the beacons; their events go to the master while it is connected
+ * 7. start the minion's own schedule (returns through the outbox) and the beacons (events go
+ *    to the master while it is connected)
  * 8. on stop: stop the beacons, close the connection; running jobs are killed, their returns
  *    stay in the outbox
  */
@@ -29,6 +30,7 @@ import { validateMinionId } from '@brine/protocol';
 import { asyncScheduler } from 'rxjs';
 import { beacons$ } from './beacons/beacon.js';
 import { createBeacons } from './beacons/beacons-config.js';
+import { MinionSchedule } from './schedule/minion-schedule.js';
 import { MinionError } from './errors.js';
 
 /** A running minion daemon. */
@@ -74,7 +76,23 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     maxOutputBytes: config.max_output_bytes,
     cacheDir,
     now: () => Date.now(),
+    schedule: () => schedule,
   });
+  // The minion's own schedule runs through the executor, so its returns use the outbox.
+  const schedule = new MinionSchedule({
+    config: config.schedule,
+    file: join(stateDir, 'schedule.json'),
+    scheduler: asyncScheduler,
+    random: Math.random,
+    run: (name, entry, onDone) =>
+      executor.runScheduled(
+        name,
+        { fun: entry.function, args: entry.args, kwargs: entry.kwargs, timeoutMs: entry.timeout_s * 1000 },
+        onDone,
+      ),
+    log: log.child({ component: 'schedule' }),
+  });
+  schedule.start();
   const prune = setInterval(() => jidLog.prune(Date.now()), 600_000);
   prune.unref();
 
@@ -120,6 +138,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   return {
     id: config.id,
     stop: async () => {
+      schedule.stop();
       beaconEvents.unsubscribe();
       for (const b of beacons) b.close?.();
       clearInterval(prune);

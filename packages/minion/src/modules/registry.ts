@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { cmdFunctions } from './cmd.js';
 import { cpFunctions } from './cp.js';
 import { eventFunctions } from './event.js';
+import { scheduleFunctions } from './schedule.js';
 import { fileFunctions } from './file.js';
 import { grainsFunctions } from './grains.js';
 import { networkFunctions } from './network.js';
@@ -33,6 +34,7 @@ export function createRegistry(): Map<string, ModuleFunction> {
     ...sysFunctions,
     ...saltutilFunctions,
     ...eventFunctions,
+    ...scheduleFunctions,
   ];
   for (const fn of all) {
     if (registry.has(fn.name)) throw new Error(`duplicate minion function ${fn.name}`);
