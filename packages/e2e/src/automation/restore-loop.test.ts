@@ -43,7 +43,15 @@ beforeAll(async () => {
   events = startCli(
     cluster,
     BIN.brine,
-    ['events', '--json', 'brine/beacon/*', 'brine/master/reactor/*', 'brine/job/*/new', 'brine/job/*/ret/*'],
+    [
+      'events',
+      '--json',
+      'brine/beacon/*',
+      'brine/master/reactor/*',
+      'brine/job/*/new',
+      'brine/job/*/ret/*',
+      'brine/minion/*/myapp/*',
+    ],
     120_000,
   );
   cluster.startMinion('drift-1', {
@@ -55,6 +63,20 @@ afterAll(async () => {
   events?.kill();
   await cluster?.stop();
   if (base) rmSync(base, { recursive: true, force: true });
+});
+
+describe('event.send', () => {
+  it("puts a minion's event on the bus under its own id, with data.id the sender", async () => {
+    const run = await cluster.cli(BIN.brine, [
+      'drift-1',
+      'event.send',
+      'myapp/deployed',
+      '{"version": "1.2", "id": "other"}',
+    ]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const m = await events.waitFor(/^.*"brine\/minion\/drift-1\/myapp\/deployed".*$/m, 20_000);
+    expect(JSON.parse(m[0]).data).toEqual({ version: '1.2', id: 'drift-1' });
+  });
 });
 
 describe('beacon -> reactor -> job', () => {
