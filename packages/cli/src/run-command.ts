@@ -102,7 +102,28 @@ const RUNNERS: Record<string, { doc: string; run: Runner }> = {
     doc: 'minions the master knows (accepted keys)',
     run: async (c) => (await minions(c)).map((m) => m.id),
   },
+  'schedule.list': scheduleRunner('schedule.list', 'master schedules with their source and last fire', []),
+  'schedule.add': scheduleRunner(
+    'schedule.add',
+    "add a schedule: schedule.add NAME function=FUN target=TGT cron='0 * * * *' | hours=N [splay=S ...]",
+  ),
+  'schedule.delete': scheduleRunner('schedule.delete', 'delete a schedule added at run time: schedule.delete NAME'),
+  'schedule.enable': scheduleRunner('schedule.enable_job', 'enable a schedule: schedule.enable NAME'),
+  'schedule.disable': scheduleRunner('schedule.disable_job', 'disable a schedule: schedule.disable NAME'),
+  'schedule.run_job': scheduleRunner('schedule.run_job', "run a schedule's job now: schedule.run_job NAME"),
 };
+
+/** The master scheduler's runners: one call of the salt-api runner client (`POST /`). */
+function scheduleRunner(fun: string, doc: string, named: readonly string[] = ['name']): { doc: string; run: Runner } {
+  return {
+    doc,
+    run: async (c, a, kw) => {
+      const positional = Object.fromEntries(named.flatMap((n, i) => (a[i] === undefined ? [] : [[n, a[i]]])));
+      const body = [{ client: 'runner', fun, ...positional, ...kw }];
+      return (await c.json<{ return: unknown[] }>('POST', '/', body)).return[0];
+    },
+  };
+}
 
 /** The function names `brine-run` accepts, in the order its help lists them. */
 export const RUNNER_FUNCTIONS: readonly string[] = Object.keys(RUNNERS);

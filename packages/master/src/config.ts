@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { apiAuthShape, authConfigShape } from './config-auth.js';
+import { automationConfigShape } from './config-automation.js';
 import { ConfigError } from './errors.js';
 
 const nodegroup = z.union([z.string(), z.array(z.string())]);
@@ -107,6 +108,8 @@ export const masterConfigSchema = z
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** REST API users, ACLs and webhooks (docs/api.md). */
     ...authConfigShape,
+    /** The reactor and the scheduler (docs/automation.md). */
+    ...automationConfigShape,
   })
   .strict();
 

@@ -7,7 +7,9 @@
  * 5. listen for minions (WebSocket over TLS)
  * 6. serve the REST API (HTTPS unless on loopback) and write the local admin credential for the CLI
  * 7. purge old jobs on a timer
- * 8. on stop: refuse new work, flush the ingest, close sockets, close the store
+ * 8. start the reactor and the scheduler (docs/automation.md), as their configured identities
+ * 9. on stop: stop the reactor and the scheduler, refuse new work, flush the ingest, close
+ *    sockets, close the store
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -17,6 +19,7 @@ import { asyncScheduler } from 'rxjs';
 import { createJidGenerator, encodeFrame, globMatch, publishFrames, signJob, type JobSummary } from '@brine/protocol';
 import type { MasterConfig } from './config.js';
 import { EventBus } from './core/event-bus.js';
+import { MinionEventLimiter } from './core/event-limiter.js';
 import { FrameRouter } from './core/frame-router.js';
 import { JobManager } from './core/job-manager.js';
 import { MinionRegistry } from './core/registry.js';
@@ -43,6 +46,14 @@ import { ensurePrivateDir, type PrivatePath } from './private-dir.js';
 import { FaultPoint, faultsFromEnv, type Faults } from './faults.js';
 import type { JobStore } from './core/job-store.js';
 import type { MinionLink } from './core/minion-link.js';
+import { ConfigError } from './errors.js';
+import { checkReactorFiles } from './reactor/check-reactor.js';
+import { masterCalls } from './reactor/master-calls.js';
+import { renderReactions } from './reactor/reactor-files.js';
+import { startReactor } from './reactor/reactor.js';
+import { startJobAs } from './reactor/start-as.js';
+import { MasterSchedule } from './schedule/master-schedule.js';
+import { ScheduledReturns } from './schedule/scheduled-returns.js';
 
 /** A running master. */
 export interface RunningMaster {
@@ -62,6 +73,9 @@ export async function startMaster(
 ): Promise<RunningMaster> {
   const now = () => Date.now();
   const stateDir = config.state_dir;
+  // A reactor SLS that cannot work is refused now, not at the event that needs it.
+  const reactorProblems = await checkReactorFiles(config.reactor, { fileRoots: config.file_roots });
+  if (reactorProblems.length > 0) throw new ConfigError(reactorProblems.join('\n'));
   // Issue 13 finding 9: keys, job arguments and outputs live here; others may not read them.
   const warnWide = ({ path, tightenedFrom }: PrivatePath) => {
     if (tightenedFrom !== undefined)
@@ -169,6 +183,18 @@ export async function startMaster(
     .subscribe((e) => collector.jobEnded((e.data as JobSummary).targeted));
 
   const files = new FileServer(config.file_roots);
+  const scheduledReturns = new ScheduledReturns({
+    store,
+    bus,
+    newJid: () => newJid(now()),
+    now,
+    file: join(stateDir, 'minion-schedule.jsonl'),
+    keepMs: config.keep_jobs_hours * 3_600_000,
+  });
+  const minionEvents = new MinionEventLimiter({
+    perSec: config.minion_event_rate.per_sec,
+    burst: config.minion_event_rate.burst,
+  });
   manager.recoverUnfinished(config.restart_recovery_ms);
   const minionServer = await startMinionServer({
     host: config.interface,
@@ -223,6 +249,19 @@ export async function startMaster(
         });
       },
       onFrame: (link, frame) => {
+        if (frame.type === 'job.return' && frame.schedule !== undefined) {
+          // A run of the minion's own schedule: recorded under a master jid, then acked (issue #19).
+          try {
+            scheduledReturns.accept(link.id, frame);
+            acks.add(link.id, [[frame.jid, frame.attempt]]);
+          } catch (err) {
+            log.error(
+              { minionId: link.id, err: (err as Error).message },
+              'scheduled return not stored; stays in the outbox',
+            );
+          }
+          return;
+        }
         if (frame.type === 'job.return' && !manager.attemptPublished(frame.jid, frame.attempt)) {
           log.warn(
             { minionId: link.id, jid: frame.jid, attempt: frame.attempt },
@@ -232,10 +271,22 @@ export async function startMaster(
           return;
         }
         if (frame.type === 'job.return') faults.hit(FaultPoint.ingest);
-        dispatchMinionFrame(link, frame, { router, ingest, bus, registry, cache, files, now });
+        dispatchMinionFrame(link, frame, {
+          router,
+          ingest,
+          bus,
+          registry,
+          cache,
+          files,
+          now,
+          events: minionEvents,
+          eventsDropped: (minionId, count) =>
+            log.warn({ minionId, count }, 'minion events over the rate limit dropped'),
+        });
       },
       onClosed: (link) => {
         registry.detach(wrapped.get(link) ?? link);
+        minionEvents.forget(link.id);
         bus.publish(`brine/minion/${link.id}/disconnected`, { id: link.id });
       },
       maxFrameBytes: config.max_frame_bytes,
@@ -255,6 +306,19 @@ export async function startMaster(
   const { adminToken, ...auth } = authFromConfig(config, now);
   // HTTPS unless the API binds to loopback (config.ts refuses plain HTTP elsewhere unless allowed).
   const apiTls = apiServesTls(config.api) ? loadApiTls(config.api.tls, identity.tls) : undefined;
+  const automationLog = log.child({ component: 'automation' });
+  const identityOf = (user: string) => ({ user, grants: auth.acl.grantsFor(user, config.users[user]?.groups ?? []) });
+  const startAs = { manager, registry, audit: log.child({ component: 'api' }) };
+  const scheduleIdentity = identityOf(config.schedule_user);
+  const schedule = new MasterSchedule({
+    config: config.schedule,
+    file: join(stateDir, 'schedule.json'),
+    scheduler: asyncScheduler,
+    random: Math.random,
+    start: (name, request) => startJobAs(startAs, scheduleIdentity, request, { source: 'schedule', detail: name }),
+    bus,
+    log: automationLog.child({ part: 'schedule' }),
+  });
   const api = buildApi(
     {
       manager,
@@ -269,6 +333,7 @@ export async function startMaster(
       ...auth,
       corsOrigins: config.api.cors_origins,
       configValues: saltConfigValues(config),
+      schedule,
     },
     API_ROUTES,
     apiTls ? { https: httpsOptions(apiTls) } : {},
@@ -302,6 +367,20 @@ export async function startMaster(
   purge.unref();
   store.purgeBefore(now() - config.keep_jobs_hours * 3_600_000);
 
+  const reactor = startReactor({
+    bus,
+    start: startAs,
+    identity: identityOf(config.reactor_user),
+    entries: config.reactor,
+    loopLimit: { max: config.reactor_tag_limit.max, windowMs: config.reactor_tag_limit.window_ms },
+    concurrency: config.reactor_concurrency,
+    scheduler: asyncScheduler,
+    render: (file, context) => renderReactions(file, context, { fileRoots: config.file_roots }),
+    calls: masterCalls({ keys, bus, drift: metrics }),
+    log: automationLog.child({ part: 'reactor' }),
+  });
+  schedule.start();
+
   let stopped: Promise<void> | undefined;
   return {
     minionPort: minionServer.port,
@@ -311,6 +390,8 @@ export async function startMaster(
     stop: () =>
       (stopped ??= (async () => {
         log.info('stopping');
+        reactor.unsubscribe();
+        schedule.stop();
         clearInterval(purge);
         loopDelay.disable();
         await api.close();

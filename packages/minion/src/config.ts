@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MinionError } from './errors.js';
+import { beaconsConfigSchema } from './beacons/beacons-config.js';
+import { minionScheduleConfigSchema } from './schedule/schedule-config.js';
 
 /** The minion's configuration: every option with its default. See docs/config-minion.md. */
 export const minionConfigSchema = z
@@ -38,6 +40,12 @@ export const minionConfigSchema = z
     /** Custom grains, merged over the collected ones. */
     grains: z.record(z.string(), z.unknown()).default({}),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Beacons by name: inotify, service, diskusage, load, memusage, status (docs/automation.md). */
+    beacons: beaconsConfigSchema,
+    /** The most events one poll of one beacon sends; the rest are dropped and logged. */
+    beacon_max_events: z.number().int().positive().max(10_000).default(20),
+    /** The minion's own schedules (intervals), run even while the master is unreachable. */
+    schedule: minionScheduleConfigSchema,
   })
   .strict();
 

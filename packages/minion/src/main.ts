@@ -6,7 +6,10 @@
  * 4. collect grains
  * 5. build the function registry and the executor
  * 6. connect to the master after a random splay, and keep reconnecting with jittered backoff
- * 7. on stop: close the connection; running jobs are killed, their returns stay in the outbox
+ * 7. start the minion's own schedule (returns through the outbox) and the beacons (events go
+ *    to the master while it is connected)
+ * 8. on stop: stop the beacons, close the connection; running jobs are killed, their returns
+ *    stay in the outbox
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -23,6 +26,10 @@ import { BRINE_VERSION } from './modules/version.js';
 import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
 import { validateMinionId } from '@brine/protocol';
+import { asyncScheduler } from 'rxjs';
+import { beacons$ } from './beacons/beacon.js';
+import { createBeacons } from './beacons/beacons-config.js';
+import { MinionSchedule } from './schedule/minion-schedule.js';
 import { MinionError } from './errors.js';
 import { ensurePrivateDir } from './private-dir.js';
 
@@ -73,7 +80,23 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     maxOutputBytes: config.max_output_bytes,
     cacheDir,
     now: () => Date.now(),
+    schedule: () => schedule,
   });
+  // The minion's own schedule runs through the executor, so its returns use the outbox.
+  const schedule = new MinionSchedule({
+    config: config.schedule,
+    file: join(stateDir, 'schedule.json'),
+    scheduler: asyncScheduler,
+    random: Math.random,
+    run: (name, entry, onDone) =>
+      executor.runScheduled(
+        name,
+        { fun: entry.function, args: entry.args, kwargs: entry.kwargs, timeoutMs: entry.timeout_s * 1000 },
+        onDone,
+      ),
+    log: log.child({ component: 'schedule' }),
+  });
+  schedule.start();
   const prune = setInterval(() => jidLog.prune(Date.now()), 600_000);
   prune.unref();
 
@@ -103,9 +126,25 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   connection.start(config.startup_splay_ms);
   log.info({ id: config.id, master: config.master }, 'minion started');
 
+  const beaconLog = log.child({ component: 'beacons' });
+  const beacons = createBeacons(config.beacons, { log: beaconLog });
+  // Beacon events are not spooled: one seen while the master is away is dropped, as in Salt.
+  const beaconEvents = beacons$(beacons, {
+    scheduler: asyncScheduler,
+    maxEventsPerPoll: config.beacon_max_events,
+    failed: (beacon, err) => beaconLog.warn({ beacon, err: (err as Error).message }, 'beacon poll failed'),
+    dropped: (beacon, count) => beaconLog.warn({ beacon, count }, 'beacon events over beacon_max_events dropped'),
+  }).subscribe((e) => {
+    if (!connection?.send({ type: 'event', tag: e.tag, data: e.data }))
+      beaconLog.debug({ beacon: e.beacon }, 'beacon event dropped: no master connection');
+  });
+
   return {
     id: config.id,
     stop: async () => {
+      schedule.stop();
+      beaconEvents.unsubscribe();
+      for (const b of beacons) b.close?.();
       clearInterval(prune);
       for (const jid of executor.runningJids()) executor.kill(jid);
       // Give killed jobs a moment to write their returns to the outbox.

@@ -132,6 +132,14 @@ const frameSchemas = {
     endedAt: z.number(),
     /** The job finished before its ack was due, so no `job.ack` was sent: this return is the ack too. */
     implicitAck: z.boolean().optional(),
+    /**
+     * Set on a run of the minion's own schedule (issue #19): `jid` was made by the minion, not
+     * published by the master, which records the job under a jid of its own for this minion only.
+     */
+    schedule: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/)
+      .optional(),
   }),
   /** Master → minion: these returns are stored durably; drop them from the outbox. */
   'ret.ack': z.object({ items: z.array(z.tuple([jid, z.number().int().nonnegative()])).max(100_000) }),

@@ -5,6 +5,7 @@ import { MasterError } from '../errors.js';
 import { createRootLogger } from '../logger.js';
 import { startMaster } from '../main.js';
 import { faultsFromEnv } from '../faults.js';
+import { checkReactorFiles } from '../reactor/check-reactor.js';
 
 const int = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -45,6 +46,12 @@ const program = new Command('brine-master')
       process.exit(78);
     }
     if (opts.checkConfig) {
+      // Reactor SLS files are checked too: a broken one is found now, never at 3 a.m.
+      const problems = await checkReactorFiles(config.reactor, { fileRoots: config.file_roots });
+      if (problems.length > 0) {
+        process.stderr.write(problems.map((p) => `brine-master: ${p}\n`).join(''));
+        process.exit(78);
+      }
       process.stdout.write(JSON.stringify(config, null, 2) + '\n');
       return;
     }

@@ -241,7 +241,7 @@ export class JobManager {
       subscription: undefined!,
     };
     this.#active.set(jid, active);
-    active.subscription = this.#persist(jid, job$).subscribe((e) => events.push(e));
+    active.subscription = this.#persist(jid, request.fun, job$).subscribe((e) => events.push(e));
     return { ok: true, job: { jid, minions, events$: events.events$() } };
   }
 
@@ -338,11 +338,12 @@ export class JobManager {
    * bus events as they come, and at the end writes the last batch, then finishes the job in the
    * store, then emits `done`: whoever sees `done` finds every row stored.
    */
-  #persist(jid: string, job$: Observable<JobEvent>): Observable<JobEvent> {
+  #persist(jid: string, fun: string, job$: Observable<JobEvent>): Observable<JobEvent> {
     const d = this.#deps;
     return job$.pipe(
       tap((e) => {
-        if (e.type === 'result') d.bus.publish(`brine/job/${jid}/ret/${e.result.id}`, e.result);
+        // jid and fun ride along, as in Salt's ret events, so a reactor can tell whose return it is.
+        if (e.type === 'result') d.bus.publish(`brine/job/${jid}/ret/${e.result.id}`, { ...e.result, jid, fun });
         else if (e.type === 'progress')
           d.bus.publish(`brine/job/${jid}/progress/${e.id}`, { stream: e.stream, data: e.data });
       }),

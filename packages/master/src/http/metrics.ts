@@ -72,6 +72,8 @@ export class Metrics {
   framesRejected = 0;
   hooksReceived = 0;
   readonly #authFailures = new Map<string, number>();
+  /** Changed states per minion in its last `state.apply test=True` run, as a reactor reports it. */
+  readonly #stateDrift = new Map<string, number>();
   readonly #jobSeconds = new Histogram(
     'brine_job_duration_seconds',
     'Time from publish to the last outcome.',
@@ -97,6 +99,11 @@ export class Metrics {
       const reason = status === 401 ? 'unauthenticated' : 'forbidden';
       this.#authFailures.set(reason, (this.#authFailures.get(reason) ?? 0) + 1);
     }
+  }
+
+  /** Sets `brine_state_drift` for a minion (the drift example's reactor, docs/automation.md). */
+  setStateDrift(minion: string, changes: number): void {
+    this.#stateDrift.set(minion, changes);
   }
 
   /** The metrics as Prometheus exposition text (`text/plain; version=0.0.4`). */
@@ -133,6 +140,11 @@ export class Metrics {
       );
       one('brine_process_resident_memory_bytes', 'gauge', 'Resident set size of the master process.', proc.rssBytes);
     }
+    lines.push(
+      '# HELP brine_state_drift States a test=True run found changed, per minion, as last reported.',
+      '# TYPE brine_state_drift gauge',
+    );
+    for (const [minion, n] of this.#stateDrift) lines.push(`brine_state_drift${labels([['minion', minion]])} ${n}`);
     lines.push(...this.#jobSeconds.render(), ...this.#httpSeconds.render());
     return lines.join('\n') + '\n';
   }

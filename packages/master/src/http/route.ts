@@ -9,6 +9,7 @@ import type { KeyStore } from '../keys/key-store.js';
 import type { AuthServices, PermissionValue, Principal } from './auth.js';
 import type { HookTable } from './hooks.js';
 import type { Metrics } from './metrics.js';
+import type { ScheduleControl } from './salt-schedule.js';
 import type { EnrollmentTokens } from '../keys/enrollment.js';
 import type { LoginLimiter } from './login-limiter.js';
 
@@ -35,6 +36,8 @@ export interface ApiServices extends AuthServices {
   configValues?: Readonly<Record<string, unknown>>;
   /** Rate limits and bounded concurrency for password logins. */
   loginLimiter: LoginLimiter;
+  /** The master scheduler, for the `schedule.*` runners; absent, they answer 503. */
+  schedule?: ScheduleControl;
 }
 
 /** What a handler receives: the request, its principal, and its validated parts. */

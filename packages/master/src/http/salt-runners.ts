@@ -9,6 +9,7 @@ import type { ApiServices } from './route.js';
 import type { BoundArgs, SaltSignature } from './salt-call-args.js';
 import { saltJobEntry, saltJobInfo, saltReturns, saltStartTime } from './salt-format.js';
 import { WHEELS } from './salt-wheel.js';
+import { SCHEDULE_RUNNERS } from './salt-schedule.js';
 
 /** What a runner or wheel function runs with. */
 export interface SaltFunContext {
@@ -293,4 +294,5 @@ export const RUNNERS: Readonly<Record<string, SaltFunction>> = {
     allowed: anyAllowed,
     run: (_ctx, { kwargs }) => kwargs['text'] ?? '',
   },
+  ...SCHEDULE_RUNNERS,
 };

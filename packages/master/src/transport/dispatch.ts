@@ -16,6 +16,30 @@ export interface DispatchDeps {
   cache: MinionCache;
   files: FileServer;
   now(): number;
+  /** Rate limit of minion events; without it every event is published. */
+  events?: { allow(minionId: string, now: number): { allow: boolean; report?: number } };
+  /** Told when a minion's events are dropped by the limit (how many since the last report). */
+  eventsDropped?(minionId: string, count: number): void;
+}
+
+/**
+ * The bus tag of a minion's event: `brine/minion/<id>/<tag>`, or for a beacon's
+ * (`beacon/<name>/...`) `brine/beacon/<id>/<name>/...` as Salt files them under
+ * `salt/beacon/<id>/<name>/`. Undefined for a tag with empty or `..` parts.
+ */
+export function minionEventTag(minionId: string, raw: string): string | undefined {
+  const tag = raw.replace(/^\/+/, '');
+  if (tag.split('/').some((seg) => seg === '..' || seg === '')) return undefined;
+  return tag.startsWith('beacon/') ? `brine/beacon/${minionId}/${tag.slice(7)}` : `brine/minion/${minionId}/${tag}`;
+}
+
+/**
+ * A minion event's data with `id` set to the sender, as Salt's master adds it (`data['id']` in
+ * reactor templates); a minion-supplied `id` is overwritten, so it cannot speak for another.
+ * Data that is not a mapping is left as it is.
+ */
+function withSender(minionId: string, data: unknown): unknown {
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? { ...data, id: minionId } : data;
 }
 
 /**
@@ -60,9 +84,12 @@ export function dispatchMinionFrame(link: MinionLink, frame: Frame, d: DispatchD
       });
       return;
     case 'event': {
-      const tag = frame.tag.replace(/^\/+/, '');
-      if (tag.split('/').some((seg) => seg === '..' || seg === '')) return;
-      d.bus.publish(`brine/minion/${minionId}/${tag}`, frame.data);
+      const tag = minionEventTag(minionId, frame.tag);
+      if (tag === undefined) return;
+      const verdict = d.events?.allow(minionId, d.now());
+      if (verdict?.report !== undefined) d.eventsDropped?.(minionId, verdict.report);
+      if (verdict && !verdict.allow) return;
+      d.bus.publish(tag, withSender(minionId, frame.data));
       return;
     }
     case 'grains.update':

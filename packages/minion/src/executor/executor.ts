@@ -1,7 +1,15 @@
 import type { Logger } from 'pino';
-import { ErrorCode, compileTarget, type CompiledTarget, type Frame, type JobSpec } from '@brine/protocol';
+import {
+  ErrorCode,
+  buildAudience,
+  compileTarget,
+  createJidGenerator,
+  type CompiledTarget,
+  type Frame,
+  type JobSpec,
+} from '@brine/protocol';
 import { MinionError } from '../errors.js';
-import type { GrainsAccess, MasterFiles, ModuleFunction, RunningJob } from '../modules/types.js';
+import type { GrainsAccess, MasterFiles, ModuleFunction, RunningJob, ScheduleControl } from '../modules/types.js';
 import { prepareCall } from '../modules/registry.js';
 import { runKey, type JidLog } from '../outbox/jid-log.js';
 import type { Outbox, ReturnRecord } from '../outbox/outbox.js';
@@ -25,10 +33,18 @@ export interface ExecutorOptions {
   maxOutputBytes: number;
   cacheDir: string;
   now(): number;
+  /** Makes the jid of a run of the minion's own schedule. @default a time-based generator */
+  newJid?(): string;
+  /** The minion's schedule, for the `schedule.*` functions (made after the executor). */
+  schedule?(): ScheduleControl | undefined;
 }
 
 interface Run {
   spec: JobSpec;
+  /** A run of the minion's own schedule: its name rides on the return (issue #19). */
+  schedule?: string;
+  /** Told when the run has finished, for the schedule's `max_running`. */
+  onDone?: () => void;
   /** Made when the function first asks for its signal: most (test.ping, grains.get) never do. */
   controller?: AbortController;
   startedAt: number;
@@ -75,6 +91,7 @@ export class Executor {
   readonly #queue: Run[] = [];
   #active = 0;
   #session: Session | undefined;
+  #newJid: (() => string) | undefined;
 
   constructor(options: ExecutorOptions) {
     this.#o = options;
@@ -126,6 +143,45 @@ export class Executor {
       this.#stop(run, why);
     }
     return found;
+  }
+
+  /**
+   * Runs a job of the minion's own schedule: no master, no signature, a jid made here. Its return
+   * goes through the outbox like any other, marked with the schedule's name, and reaches the
+   * master when it is connected. `onDone` is told when the run has finished.
+   */
+  runScheduled(
+    schedule: string,
+    call: { fun: string; args: unknown[]; kwargs: Record<string, unknown>; timeoutMs: number },
+    onDone?: () => void,
+  ): string {
+    const o = this.#o;
+    const now = o.now();
+    const jid = (this.#newJid ??=
+      o.newJid ??
+      (
+        (gen) => () =>
+          gen(o.now())
+      )(createJidGenerator()))();
+    const spec: JobSpec = {
+      jid,
+      attempt: 0,
+      fun: call.fun,
+      args: call.args,
+      kwargs: call.kwargs,
+      tgt: [o.id],
+      tgtType: 'list',
+      expiresAt: now + call.timeoutMs,
+      timeoutMs: call.timeoutMs,
+      stream: false,
+      master: '',
+      // Made here, never signed or verified: the minion is its own and only audience.
+      audience: buildAudience([o.id]).commitment,
+    };
+    o.log.info({ jid, fun: call.fun, schedule }, 'scheduled job started');
+    const run = this.#enqueue(spec, { schedule, ...(onDone ? { onDone } : {}) });
+    if (this.#running.get(runKey(jid, 0)) === run) this.#armDeadline(run);
+    return jid;
   }
 
   /** Stops a run: one still queued ends at once without running; a running one is signalled. */
@@ -204,10 +260,18 @@ export class Executor {
    * Queues a job. Its deadline counts from here, not from when a slot frees up: a job that waits
    * past its timeout, or is cancelled while waiting, ends without running.
    */
-  #enqueue(spec: JobSpec): Run {
+  #enqueue(spec: JobSpec, scheduled?: Pick<Run, 'schedule' | 'onDone'>): Run {
     const o = this.#o;
     const now = o.now();
-    const run: Run = { spec, startedAt: now, deadline: now + spec.timeoutMs, queued: true, acked: false };
+    // A scheduled run has no master to ack to: marked acked, so its return is not an implicit ack.
+    const run: Run = {
+      spec,
+      startedAt: now,
+      deadline: now + spec.timeoutMs,
+      queued: true,
+      acked: scheduled !== undefined,
+      ...scheduled,
+    };
     this.#running.set(runKey(spec.jid, spec.attempt), run);
     this.#queue.push(run);
     this.#pump();
@@ -257,6 +321,8 @@ export class Executor {
           },
           maxOutputBytes: o.maxOutputBytes,
           cacheDir: o.cacheDir,
+          fireEvent: (tag, data) => this.#session?.send({ type: 'event', tag, data }) ?? false,
+          ...(o.schedule?.() ? { schedule: o.schedule()! } : {}),
         });
         const retcode = out.retcode ?? 0;
         result = { outcome: 'returned', ret: out.ret, retcode, success: out.success ?? retcode === 0 };
@@ -285,13 +351,15 @@ export class Executor {
       ...result,
       startedAt: run.startedAt,
       endedAt: o.now(),
+      ...(run.schedule !== undefined ? { schedule: run.schedule } : {}),
     };
     try {
       o.outbox.put(record);
     } catch (err) {
       o.log.error({ err: (err as Error).message, jid: spec.jid }, 'outbox write failed; sending the return anyway');
     }
-    o.jidLog.done(spec.jid, spec.attempt);
+    if (run.schedule === undefined) o.jidLog.done(spec.jid, spec.attempt);
+    run.onDone?.();
     o.log.info(
       { jid: spec.jid, attempt: spec.attempt, outcome: record.outcome, retcode: record.retcode },
       'job finished',

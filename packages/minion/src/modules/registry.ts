@@ -2,6 +2,8 @@ import { ErrorCode, type WireError } from '@brine/protocol';
 import { z } from 'zod';
 import { cmdFunctions } from './cmd.js';
 import { cpFunctions } from './cp.js';
+import { eventFunctions } from './event.js';
+import { scheduleFunctions } from './schedule.js';
 import { fileFunctions } from './file.js';
 import { grainsFunctions } from './grains.js';
 import { networkFunctions } from './network.js';
@@ -31,6 +33,8 @@ export function createRegistry(): Map<string, ModuleFunction> {
     ...networkFunctions,
     ...sysFunctions,
     ...saltutilFunctions,
+    ...eventFunctions,
+    ...scheduleFunctions,
   ];
   for (const fn of all) {
     if (registry.has(fn.name)) throw new Error(`duplicate minion function ${fn.name}`);

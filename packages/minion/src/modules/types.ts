@@ -56,6 +56,33 @@ export interface ModuleContext {
   maxOutputBytes: number;
   /** A directory the minion owns for caches (`cp.get_file` without a destination). */
   cacheDir: string;
+  /**
+   * Sends an event to the master (an `event` frame); false when the master is not connected.
+   * Absent where there is no master (`brine-call --local`).
+   */
+  fireEvent?(tag: string, data: unknown): boolean;
+  /** The minion's own schedule, for `schedule.*`; absent where there is none (`brine-call --local`). */
+  schedule?: ScheduleControl;
+}
+
+/** A minion schedule entry as `schedule.list` shows it. */
+export interface MinionScheduleView {
+  function: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  seconds: number;
+  splay: number;
+  max_running: number;
+  enabled: boolean;
+  source: 'config' | 'runtime';
+}
+
+/** What the `schedule.*` functions drive: the minion's scheduler. Errors are MinionErrors with codes. */
+export interface ScheduleControl {
+  list(): Record<string, MinionScheduleView>;
+  add(name: string, entry: Record<string, unknown>): void;
+  delete(name: string): void;
+  setEnabled(name: string, enabled: boolean): void;
 }
 
 /** What a module function returns; `retcode` defaults to 0 and `success` to `retcode === 0`. */

@@ -1,0 +1,3 @@
+/etc/motd:
+  file.managed:
+    - source: brine://motd

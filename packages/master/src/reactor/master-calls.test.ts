@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { Metrics } from '../http/metrics.js';
+import { masterCalls } from './master-calls.js';
+
+function calls() {
+  const published: [string, unknown][] = [];
+  const metrics = new Metrics();
+  const keys = { accept: () => [], reject: () => [], delete: () => [] };
+  const c = masterCalls({ keys, bus: { publish: (t, d) => published.push([t, d]) }, drift: metrics });
+  return { c, published, metrics };
+}
+
+describe('master calls of reactions', () => {
+  it('fires an event, but never under the master’s or a minion’s prefixes', () => {
+    const { c, published } = calls();
+    c['runner.event.send']!({ tag: 'drift/web1/detected', data: { n: 1 } });
+    expect(published).toEqual([['drift/web1/detected', { n: 1 }]]);
+    for (const tag of ['brine/job/1/ret/web1', 'brine/minion/web2/x', 'brine/beacon/web2/x', 'a/../b'])
+      expect(() => c['runner.event.send']!({ tag })).toThrow(/may not fire/);
+  });
+
+  it('sets brine_state_drift per minion on /metrics', () => {
+    const { c, metrics } = calls();
+    c['runner.metrics.drift']!({ minion: 'web1', changes: 3 });
+    c['runner.metrics.drift']!({ minion: 'web2', changes: 0 });
+    const text = metrics.render({ connectedMinions: 0, knownMinions: 0, activeJobs: 0 });
+    expect(text).toContain(
+      '# TYPE brine_state_drift gauge\nbrine_state_drift{minion="web1"} 3\nbrine_state_drift{minion="web2"} 0\n',
+    );
+    expect(() => c['runner.metrics.drift']!({ minion: 'web1', changes: -1 })).toThrow(/count/);
+  });
+});

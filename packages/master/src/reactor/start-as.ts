@@ -1,0 +1,71 @@
+import type { Logger } from 'pino';
+import { ApiErrorCode, type JobRequest, type TargetFacts } from '@brine/protocol';
+import type { JobManager, StartedJob } from '../core/job-manager.js';
+import type { MinionRegistry } from '../core/registry.js';
+import type { Grants } from '../http/acl.js';
+import { auditTarget } from '../http/audit.js';
+
+/** A configured identity that the reactor or the scheduler acts as. */
+export interface Identity {
+  user: string;
+  grants: Grants;
+}
+
+/** What {@link startJobAs} needs. */
+export interface StartAsDeps {
+  manager: Pick<JobManager, 'start' | 'preview'>;
+  registry: Pick<MinionRegistry, 'get'>;
+  /** The audit logger: one line per attempt, shaped like the API's. */
+  audit: Logger;
+}
+
+/** The result of a job started by automation: started, or refused with a code. */
+export type StartAsResult = { ok: true; job: StartedJob } | { ok: false; code: string; message: string };
+
+/** Where an automated call came from, for its audit line. */
+export interface AuditSource {
+  /** `reactor` or `schedule`. */
+  source: string;
+  /** The reaction id and tag, or the schedule name. */
+  detail: string;
+}
+
+/**
+ * Starts a job as an identity under its ACL, with the API's rules: a call no grant allows is
+ * refused before the target is evaluated, an empty match starts nothing, and every selected
+ * minion must be allowed. Writes one audit line (`audit: true`,
+ * `source`), like an API request's, whatever the outcome; never throws.
+ */
+export function startJobAs(deps: StartAsDeps, who: Identity, request: JobRequest, from: AuditSource): StartAsResult {
+  const call = { fun: request.fun, args: request.args, kwargs: request.kwargs };
+  const facts = (ids: readonly string[]): TargetFacts[] => ids.map((id) => deps.registry.get(id) ?? { id, grains: {} });
+  const forbidden = {
+    ok: false as const,
+    code: ApiErrorCode.forbidden,
+    message: `${who.user} may not run ${request.fun} on this target`,
+  };
+  let result: StartAsResult;
+  if (!who.grants.mayCall(call)) result = forbidden;
+  else {
+    const started = deps.manager.start(request, who.user, (ids) =>
+      who.grants.denied(call, facts(ids)).length === 0
+        ? undefined
+        : { code: ApiErrorCode.forbidden, message: forbidden.message },
+    );
+    result = started.ok ? started : { ok: false, code: started.error.code, message: started.error.message };
+  }
+  deps.audit.info(
+    {
+      audit: true,
+      source: from.source,
+      user: who.user,
+      fun: request.fun,
+      target: auditTarget(request.target),
+      outcome: result.ok ? 'ok' : result.code === ApiErrorCode.forbidden ? 'denied' : 'error',
+      ...(result.ok ? { jid: result.job.jid, minions: result.job.minions.length } : { code: result.code }),
+      detail: from.detail,
+    },
+    `${from.source} call`,
+  );
+  return result;
+}
