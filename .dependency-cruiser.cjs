@@ -19,6 +19,25 @@ module.exports = {
       to: { path: '^packages/(master|minion|cli)/src', pathNot: '^packages/$1/src' },
     },
     {
+      name: 'state-has-no-io',
+      comment: 'packages/state renders and runs through injected readers and callers; it opens nothing (DESIGN.md).',
+      severity: 'error',
+      from: { path: '^packages/state/src' },
+      to: {
+        // dependency-cruiser resolves 'node:fs' to 'fs', so the prefix is optional here.
+        path: '^(ws|pino|better-sqlite3|fastify|(node:)?(fs|fs/promises|net|http|https|tls|child_process|dgram|worker_threads))$|node_modules/(ws|pino|better-sqlite3|fastify)/|^packages/(master|minion|cli|client)/',
+        dependencyTypes: ['npm', 'core', 'local'],
+      },
+    },
+    {
+      name: 'only-master-and-minion-use-state',
+      comment:
+        'The state engine is shared by master (orchestration, pillar) and minion (state runs); cli goes through the client.',
+      severity: 'error',
+      from: { path: '^packages/(cli|protocol|client)/src' },
+      to: { path: '^packages/state/|node_modules/@brine/state' },
+    },
+    {
       name: 'master-core-has-no-io',
       comment: 'master/src/core is pure RxJS: no sockets, files, HTTP or SQLite.',
       severity: 'error',

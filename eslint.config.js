@@ -17,10 +17,10 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/master/src/core/**/*.ts', 'packages/protocol/src/**/*.ts'],
+    files: ['packages/master/src/core/**/*.ts', 'packages/protocol/src/**/*.ts', 'packages/state/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      // Core and protocol take time from a scheduler or a caller, never from the wall clock.
+      // Core, protocol and the state engine take time from a scheduler or a caller, never from the wall clock.
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate', 'process', 'console'],
       'no-restricted-properties': ['error', { object: 'Date', property: 'now' }],
     },
