@@ -3,7 +3,7 @@
  * 1. take a validated config (bin/brine-master.ts reads the YAML file and flags)
  * 2. load or make the master's keys and TLS certificate; refuse keys readable by others
  * 3. open the key store, the job cache and the minion cache
- * 4. build the core: registry, event bus, frame router, return ingest, job manager
+ * 4. build the core: registry, event bus, frame router, return ingest, job manager; pillar and mine
  * 5. listen for minions (WebSocket over TLS)
  * 6. serve the REST API and write the local admin credential for the CLI
  * 7. purge old jobs on a timer
@@ -36,6 +36,8 @@ import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
 import { idleCollector } from './idle-gc.js';
+import { createMasterPillar } from './pillar/pillar-setup.js';
+import { pushPillar } from './pillar/pillar-delivery.js';
 import { FaultPoint, faultsFromEnv, type Faults } from './faults.js';
 import type { JobStore } from './core/job-store.js';
 import type { MinionLink } from './core/minion-link.js';
@@ -150,6 +152,12 @@ export async function startMaster(
     .subscribe((e) => collector.jobEnded((e.data as JobSummary).targeted));
 
   const files = new FileServer(config.file_roots);
+  const masterPillar = await createMasterPillar(config, {
+    registry,
+    targetOptions: { nodegroups: config.nodegroups },
+    log: log.child({ component: 'pillar' }),
+  });
+  const pillarDelivery = { service: masterPillar.service, log: log.child({ component: 'pillar' }) };
   manager.recoverUnfinished(config.restart_recovery_ms);
   const minionServer = await startMinionServer({
     host: config.interface,
@@ -193,6 +201,7 @@ export async function startMaster(
         wrapped.set(plainLink, link);
         registry.attach(link, auth.grains, address);
         cache.save(link.id, auth.grains, now());
+        void pushPillar(link, pillarDelivery);
         bus.publish(`brine/minion/${link.id}/connected`, {
           id: link.id,
           address,
@@ -210,7 +219,17 @@ export async function startMaster(
           return;
         }
         if (frame.type === 'job.return') faults.hit(FaultPoint.ingest);
-        dispatchMinionFrame(link, frame, { router, ingest, bus, registry, cache, files, now });
+        dispatchMinionFrame(link, frame, {
+          router,
+          ingest,
+          bus,
+          registry,
+          cache,
+          files,
+          pillar: pillarDelivery,
+          mine: masterPillar.mine,
+          now,
+        });
       },
       onClosed: (link) => {
         registry.detach(wrapped.get(link) ?? link);

@@ -37,6 +37,11 @@ export const minionConfigSchema = z
     reconnect_cap_ms: z.number().int().positive().default(60_000),
     /** Custom grains, merged over the collected ones. */
     grains: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Functions whose results `mine.update` sends to the master's mine: `{fun: [args]}` or
+     * `{alias: [{mine_function: fun}, args...]}`, as Salt; pillar's `mine_functions` merge over these.
+     */
+    mine_functions: z.record(z.string(), z.unknown()).default({}),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { MinionConfig } from './config.js';
 import { MasterConnection } from './connection/connection.js';
 import { FileClient } from './connection/file-client.js';
+import { MineClient, PillarClient } from './connection/pillar-client.js';
 import { fileMasterPin } from './connection/master-pin.js';
 import { Executor } from './executor/executor.js';
 import { directVerifier } from './executor/job-verifier.js';
@@ -55,6 +56,8 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     onChange: (g) => connection?.send({ type: 'grains.update', grains: g }),
   });
   const files = new FileClient((frame) => connection?.send(frame) ?? false);
+  const pillar = new PillarClient((frame) => connection?.send(frame) ?? false);
+  const mine = new MineClient((frame) => connection?.send(frame) ?? false, config.mine_functions);
   const executor = new Executor({
     id: config.id,
     registry: createRegistry(),
@@ -62,6 +65,8 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     jidLog,
     grains,
     files,
+    pillar,
+    mine,
     log: log.child({ component: 'executor' }),
     verifier: directVerifier,
     maxConcurrent: config.max_concurrent_jobs,
@@ -86,11 +91,15 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     onReady: (session) => executor.attach(session),
     onFrame: (frame, session) => {
       if (frame.type === 'file.chunk' || frame.type === 'file.listing') files.onFrame(frame);
+      else if (frame.type === 'pillar.data') pillar.onFrame(frame);
+      else if (frame.type === 'mine.response') mine.onFrame(frame);
       else executor.onFrame(frame, session);
     },
     onClosed: () => {
       executor.detach();
       files.failAll();
+      pillar.failAll();
+      mine.failAll();
     },
     backoff: { baseMs: config.reconnect_base_ms, capMs: config.reconnect_cap_ms },
     maxFrameBytes: config.max_frame_bytes,

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadMasterConfig } from '../config.js';
 import { MasterError } from '../errors.js';
 import { createRootLogger } from '../logger.js';
 import { startMaster } from '../main.js';
 import { faultsFromEnv } from '../faults.js';
+import { encryptPillarValue } from '../pillar/age-secrets.js';
+import { ageKeyPath } from '../pillar/pillar-setup.js';
 
 const int = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -67,6 +70,26 @@ const program = new Command('brine-master')
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+  });
+
+program
+  .command('encrypt')
+  .description("Encrypt a pillar value for this master's age recipient; prints ENC[age,...] for a pillar file.")
+  .argument('[value]', 'the clear text (read from stdin when omitted, so it stays out of shell history)')
+  .option('-c, --config <file>', 'YAML config file, for state_dir and pillar_age_key')
+  .option('--state-dir <dir>', "the master's state dir")
+  .option('--recipient <age1...>', 'encrypt for this recipient instead of the one in the state dir')
+  .addHelpText('after', "\nExamples:\n  printf %s 'hunter2' | brine-master encrypt -c /etc/brine/master.yaml\n")
+  .action(async (value: string | undefined, opts: { config?: string; stateDir?: string; recipient?: string }) => {
+    try {
+      const config = loadMasterConfig(opts.config, { state_dir: opts.stateDir });
+      const recipient = opts.recipient ?? readFileSync(`${ageKeyPath(config)}.pub`, 'utf8').trim();
+      const text = value ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+      process.stdout.write(`${await encryptPillarValue(recipient, text)}\n`);
+    } catch (err) {
+      process.stderr.write(`brine-master encrypt: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
   });
 
 await program.parseAsync();

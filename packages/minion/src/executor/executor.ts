@@ -1,7 +1,15 @@
 import type { Logger } from 'pino';
 import { ErrorCode, compileTarget, type CompiledTarget, type Frame, type JobSpec } from '@brine/protocol';
 import { MinionError } from '../errors.js';
-import type { GrainsAccess, MasterFiles, ModuleFunction, RunningJob } from '../modules/types.js';
+import type {
+  GrainsAccess,
+  MasterFiles,
+  MineAccess,
+  ModuleFunction,
+  PillarAccess,
+  RunningJob,
+} from '../modules/types.js';
+import { NO_MASTER_MINE, NO_MASTER_PILLAR } from '../connection/pillar-client.js';
 import { prepareCall } from '../modules/registry.js';
 import { runKey, type JidLog } from '../outbox/jid-log.js';
 import type { Outbox, ReturnRecord } from '../outbox/outbox.js';
@@ -16,6 +24,10 @@ export interface ExecutorOptions {
   jidLog: JidLog;
   grains: GrainsAccess;
   files: MasterFiles;
+  /** This minion's pillar from the master. @default none: pillar functions fail, saying so */
+  pillar?: PillarAccess;
+  /** The master's mine. @default none: mine functions fail, saying so */
+  mine?: MineAccess;
   log: Logger;
   verifier: JobVerifier;
   /** Jobs running at once; more wait in a queue. @default 8 */
@@ -247,6 +259,8 @@ export class Executor {
           timeoutMs: spec.timeoutMs,
           grains: o.grains,
           files: o.files,
+          pillar: o.pillar ?? NO_MASTER_PILLAR,
+          mine: o.mine ?? NO_MASTER_MINE,
           jobs: { running: () => this.running(), kill: (jid) => this.kill(jid) },
           registry: o.registry,
           emit: (stream, data) => {

@@ -4,7 +4,9 @@ import { cmdFunctions } from './cmd.js';
 import { cpFunctions } from './cp.js';
 import { fileFunctions } from './file.js';
 import { grainsFunctions } from './grains.js';
+import { mineFunctions } from './mine.js';
 import { networkFunctions } from './network.js';
+import { pillarFunctions } from './pillar.js';
 import { pkgFunctions } from './pkg.js';
 import { saltutilFunctions } from './saltutil.js';
 import { serviceFunctions } from './service.js';
@@ -31,6 +33,8 @@ export function createRegistry(): Map<string, ModuleFunction> {
     ...networkFunctions,
     ...sysFunctions,
     ...saltutilFunctions,
+    ...pillarFunctions,
+    ...mineFunctions,
   ];
   for (const fn of all) {
     if (registry.has(fn.name)) throw new Error(`duplicate minion function ${fn.name}`);
