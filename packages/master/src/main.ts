@@ -263,6 +263,7 @@ export async function startMaster(
       now,
       ...auth,
       corsOrigins: config.api.cors_origins,
+      pillar: masterPillar.service,
       configValues: saltConfigValues(config),
     },
     API_ROUTES,
