@@ -102,6 +102,14 @@ const RUNNERS: Record<string, { doc: string; run: Runner }> = {
     doc: 'minions the master knows (accepted keys)',
     run: async (c) => (await minions(c)).map((m) => m.id),
   },
+  'cache.clear_pillar': {
+    doc: "drop the master's cached compiled pillar of the minions a target selects: cache.clear_pillar [tgt] [tgt_type=glob]",
+    run: async (c, a, kw) => {
+      const chunk = { client: 'runner', fun: 'cache.clear_pillar', tgt: str(a[0] ?? kw['tgt']) ?? '*' };
+      const body = [{ ...chunk, tgt_type: str(kw['tgt_type']) ?? 'glob' }];
+      return (await c.json<{ return: unknown[] }>('POST', '/', body)).return[0];
+    },
+  },
 };
 
 /** The function names `brine-run` accepts, in the order its help lists them. */

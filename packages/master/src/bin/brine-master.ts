@@ -18,6 +18,8 @@ const int = (flag: string) => (v: string) => {
 
 const program = new Command('brine-master')
   .description('The Brine master: holds minion connections, publishes jobs, gathers returns, serves the REST API.')
+  // Options after a subcommand (`encrypt --state-dir`) are the subcommand's.
+  .enablePositionalOptions()
   .option('-c, --config <file>', 'YAML config file (see docs/config-master.md)')
   .option('--interface <host>', 'address the minion listener binds')
   .option('--port <port>', 'minion listener port', int('--port'))
@@ -78,7 +80,7 @@ program
   .argument('[value]', 'the clear text (read from stdin when omitted, so it stays out of shell history)')
   .option('-c, --config <file>', 'YAML config file, for state_dir and pillar_age_key')
   .option('--state-dir <dir>', "the master's state dir")
-  .option('--recipient <age1...>', 'encrypt for this recipient instead of the one in the state dir')
+  .option('--recipient <recipient>', 'encrypt for this recipient instead of the one in the state dir')
   .addHelpText('after', "\nExamples:\n  printf %s 'hunter2' | brine-master encrypt -c /etc/brine/master.yaml\n")
   .action(async (value: string | undefined, opts: { config?: string; stateDir?: string; recipient?: string }) => {
     try {
