@@ -2,9 +2,11 @@ import {
   createRenderSession,
   createTemplateFunctions,
   isMapping,
+  loadSaltYaml,
   slsCandidates,
   slsContext,
   topMatches,
+  type LoadedYaml,
   type RenderSession,
   type StateProblem,
 } from '@brine/state';
@@ -58,6 +60,8 @@ interface Compile {
 export class PillarCompiler {
   readonly #o: PillarCompilerOptions;
   readonly #matchers = new Map<string, TargetMatcher | undefined>();
+  /** Parsed plain-YAML files (no Jinja, no `#!`), by saltenv and path, with the text they came from. */
+  readonly #plain = new Map<string, { text: string; loaded: LoadedYaml }>();
 
   constructor(options: PillarCompilerOptions) {
     this.#o = options;
@@ -113,6 +117,21 @@ export class PillarCompiler {
     }
   }
 
+  /**
+   * A file with no Jinja and no `#!` line renders the same for every minion: parse it once per
+   * text (merging copies, so the parsed data is never changed). Measured: most SLS of a fleet's
+   * pillar are plain data, and nunjucks compiles a template per render session.
+   */
+  #plainYaml(env: string, file: string, text: string): LoadedYaml | undefined {
+    if (text.startsWith('#!') || /\{[{%#]/.test(text)) return undefined;
+    const key = `${env}\0${file}`;
+    const known = this.#plain.get(key);
+    if (known?.text === text) return known.loaded;
+    const loaded = loadSaltYaml(text, file);
+    this.#plain.set(key, { text, loaded });
+    return loaded;
+  }
+
   #merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
     return mergePillar(a, b, { strategy: this.#o.strategy, mergeLists: this.#o.mergeLists });
   }
@@ -144,8 +163,10 @@ export class PillarCompiler {
     c.mods.add(mod);
     const candidates = slsCandidates(sls);
     let file: string | undefined;
+    let source: string | undefined;
     for (const candidate of candidates) {
-      if ((await c.session.read(env, candidate)) !== undefined) {
+      source = await c.session.read(env, candidate);
+      if (source !== undefined) {
         file = candidate;
         break;
       }
@@ -159,7 +180,9 @@ export class PillarCompiler {
     }
     let rendered;
     try {
-      rendered = await c.session.renderData({ saltenv: env, path: file, context: slsContext(sls, file) });
+      rendered =
+        this.#plainYaml(env, file, source!) ??
+        (await c.session.renderData({ saltenv: env, path: file, context: slsContext(sls, file) }));
     } catch (err) {
       c.problems.push(asProblem(err, file));
       return undefined;
