@@ -157,7 +157,11 @@ export async function startMaster(
     targetOptions: { nodegroups: config.nodegroups },
     log: log.child({ component: 'pillar' }),
   });
-  const pillarDelivery = { service: masterPillar.service, log: log.child({ component: 'pillar' }) };
+  const pillarDelivery = {
+    service: masterPillar.service,
+    log: log.child({ component: 'pillar' }),
+    configured: masterPillar.configured,
+  };
   manager.recoverUnfinished(config.restart_recovery_ms);
   const minionServer = await startMinionServer({
     host: config.interface,
@@ -201,7 +205,7 @@ export async function startMaster(
         wrapped.set(plainLink, link);
         registry.attach(link, auth.grains, address);
         cache.save(link.id, auth.grains, now());
-        void pushPillar(link, pillarDelivery);
+        if (masterPillar.configured) void pushPillar(link, pillarDelivery);
         bus.publish(`brine/minion/${link.id}/connected`, {
           id: link.id,
           address,

@@ -9,6 +9,8 @@ import type { PillarResult } from './compile-pillar.js';
 export interface PillarDeliveryDeps {
   service: Pick<PillarService, 'get'>;
   log: Logger;
+  /** Whether any pillar source is configured: without one, nothing is pushed (see `MasterPillar`). */
+  configured: boolean;
 }
 
 /**

@@ -17,6 +17,12 @@ export interface MasterPillar {
   mine: MineService;
   /** The master's age recipient (`age1...`), for `brine-master encrypt`. */
   recipient: string | undefined;
+  /**
+   * Whether any pillar source is configured. Without one every pillar is `{}`, so nothing is
+   * pushed at connect (a reconnect storm of 10,000 minions sends no extra frame); a minion that
+   * asks still gets `{}`.
+   */
+  configured: boolean;
 }
 
 /** Where the master's age identity lives: `pillar_age_key`, or `<state_dir>/pillar/age.key`. */
@@ -51,5 +57,6 @@ export async function createMasterPillar(
     targetOptions: deps.targetOptions,
     access: config.mine_access,
   });
-  return { service, mine, recipient: keys?.recipient };
+  const configured = Object.keys(config.pillar_roots).length > 0 || config.ext_pillar.length > 0;
+  return { service, mine, recipient: keys?.recipient, configured };
 }

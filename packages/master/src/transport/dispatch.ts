@@ -73,7 +73,7 @@ export function dispatchMinionFrame(link: MinionLink, frame: Frame, d: DispatchD
       d.registry.updateGrains(minionId, frame.grains);
       d.cache.save(minionId, frame.grains, d.now());
       // New grains may assign other pillar SLS: compile again and send it (and refresh -I facts).
-      void pushPillar(link, d.pillar);
+      if (d.pillar.configured) void pushPillar(link, d.pillar);
       return;
     case 'pillar.get':
       answerPillarRequest(link, frame, d.pillar);
