@@ -146,4 +146,19 @@ describe('PillarCompiler', () => {
     expect(none).toMatchObject({ ok: true, pillar: { dev: true } });
     expect(none.ok && none.pillar['role']).toBeUndefined();
   });
+
+  it('reads the mine as the compiled minion from a template, and does not cache that pillar', async () => {
+    write('pillar/debian.sls', "backends: {{ salt['mine.get']('web*', 'ip') | json }}\n");
+    const asked: unknown[] = [];
+    const c = compiler({
+      mineGet: (reader, q) => {
+        asked.push({ reader, ...q });
+        return { web1: '10.0.0.1' };
+      },
+    });
+    const r = await c.compile({ id: 'lb1', grains: { os: 'Debian' } });
+    expect(r).toMatchObject({ ok: true, cacheable: false, pillar: { backends: { web1: '10.0.0.1' } } });
+    expect(asked).toEqual([{ reader: 'lb1', tgt: 'web*', fun: 'ip', tgtType: 'glob' }]);
+    expect((await c.compile({ id: 'lb2', grains: {} })).cacheable).toBe(true);
+  });
 });

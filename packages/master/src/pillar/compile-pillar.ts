@@ -1,4 +1,5 @@
 import {
+  bindArgs,
   createRenderSession,
   createTemplateFunctions,
   isMapping,
@@ -32,6 +33,12 @@ export interface PillarCompilerOptions {
   strategy: MergeStrategyValue;
   mergeLists: boolean;
   targetOptions: TargetOptions;
+  /**
+   * `salt['mine.get'](tgt, fun, tgt_type)` in pillar templates, read as the compiled minion (the
+   * mine's access rules apply to it). A pillar that calls it is not cached: the mine changes
+   * without any file changing. @default none: the call fails the compile
+   */
+  mineGet?: (reader: string, query: { tgt: string | string[]; fun: string; tgtType: TargetTypeValue }) => unknown;
 }
 
 /** A compiled pillar, or why it did not compile; `stamps` are the files it read, for the cache. */
@@ -71,13 +78,19 @@ export class PillarCompiler {
   async compile(minion: PillarMinion, saltenv?: string): Promise<PillarResult> {
     const o = this.#o;
     const stamps: FileStamps = new Map();
-    const cacheable = o.external.every((e) => e.cacheable);
+    let cacheable = o.external.every((e) => e.cacheable);
     const grains = { ...minion.grains, id: minion.id };
     const opts = { id: minion.id, ...(saltenv === undefined ? {} : { saltenv }) };
     const helpers = createTemplateFunctions({ grains, pillar: {}, opts });
     const session = createRenderSession({
       readFile: o.files.reader(stamps),
       call: (fun, args, kwargs) => {
+        if (fun === 'mine.get' && o.mineGet !== undefined) {
+          cacheable = false;
+          const a = bindArgs(['tgt', 'fun', 'tgt_type'], args, kwargs);
+          const tgtType = (typeof a['tgt_type'] === 'string' ? a['tgt_type'] : 'glob') as TargetTypeValue;
+          return o.mineGet(minion.id, { tgt: a['tgt'] as string | string[], fun: String(a['fun']), tgtType });
+        }
         const fn = helpers[fun];
         if (fn === undefined) throw new Error(`${fun} is not available while compiling pillar`);
         return fn(args, kwargs);

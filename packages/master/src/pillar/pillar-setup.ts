@@ -42,6 +42,12 @@ export async function createMasterPillar(
   const keys: AgeKeys | undefined = await loadOrCreateAgeKeys(ageKeyPath(config), config.pillar_age_key === undefined);
   if (keys === undefined)
     deps.log.warn({ file: ageKeyPath(config) }, 'no age identity: encrypted pillar values will not compile');
+  const mine = new MineService({
+    store: new MineStore(join(config.state_dir, 'mine.json')),
+    registry: deps.registry,
+    targetOptions: deps.targetOptions,
+    access: config.mine_access,
+  });
   const compiler = new PillarCompiler({
     files: new PillarFiles(config.pillar_roots),
     external: config.ext_pillar.map((e) => fileTreePillar(e.file_tree.root_dir)),
@@ -49,14 +55,13 @@ export async function createMasterPillar(
     strategy: config.pillar_source_merging_strategy,
     mergeLists: config.pillar_merge_lists,
     targetOptions: deps.targetOptions,
+    mineGet: (reader, q) => {
+      const answer = mine.handle(reader, { v: 1, type: 'mine.request', reqId: 0, op: 'get', ...q });
+      if (!answer.ok) throw new Error(answer.error.message);
+      return answer.data;
+    },
   });
   const service = new PillarService({ compiler, registry: deps.registry, stampsChanged });
-  const mine = new MineService({
-    store: new MineStore(join(config.state_dir, 'mine.json')),
-    registry: deps.registry,
-    targetOptions: deps.targetOptions,
-    access: config.mine_access,
-  });
   const configured = Object.keys(config.pillar_roots).length > 0 || config.ext_pillar.length > 0;
   return { service, mine, recipient: keys?.recipient, configured };
 }
