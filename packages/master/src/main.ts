@@ -161,6 +161,7 @@ export async function startMaster(
     service: masterPillar.service,
     log: log.child({ component: 'pillar' }),
     configured: masterPillar.configured,
+    maxFrameBytes: config.max_frame_bytes,
   };
   manager.recoverUnfinished(config.restart_recovery_ms);
   const minionServer = await startMinionServer({
@@ -320,6 +321,7 @@ export async function startMaster(
         collector.stop();
         bus.close();
         cache.flushSync();
+        masterPillar.flush();
         store.close();
         log.info('stopped');
       })()),

@@ -1,6 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Frame } from '@brine/protocol';
 import { describe, expect, it } from 'vitest';
 import { MineService } from './mine-service.js';
+import { MAX_MINE_ENTRIES, MineStore } from './mine-store.js';
 
 function fakeRegistry(grains: Record<string, Record<string, unknown>>) {
   return {
@@ -15,13 +19,7 @@ function fakeRegistry(grains: Record<string, Record<string, unknown>>) {
 describe('MineService', () => {
   const grains = { web1: { role: 'web' }, web2: { role: 'web' }, lb1: { role: 'lb' }, db1: { role: 'db' } };
   function mine(access: { minions: string; read: string }[] = []) {
-    const data = new Map<string, Record<string, unknown>>();
-    const store = {
-      update: (id: string, d: Record<string, unknown>, clear = false) =>
-        data.set(id, { ...(clear ? {} : data.get(id)), ...d }),
-      delete: (id: string, fun?: string) => (fun === undefined ? data.delete(id) : delete data.get(id)?.[fun]),
-      read: (id: string, fun: string) => data.get(id)?.[fun],
-    };
+    const store = new MineStore(join(mkdtempSync(join(tmpdir(), 'mine-')), 'mine.json'));
     return new MineService({ store, registry: fakeRegistry(grains) as never, targetOptions: {}, access });
   }
   const req = (body: Partial<Frame<'mine.request'>>): Frame<'mine.request'> =>
@@ -54,5 +52,18 @@ describe('MineService', () => {
       error: { code: 'ERR_MINE_REQUEST' },
     });
     expect(() => mine([{ minions: '(', read: '*' }])).toThrow(/mine_access\[0\]\.minions/);
+  });
+});
+
+describe('MineStore', () => {
+  it('keeps entries across a restart once flushed, and caps the entries of one minion', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mine-')), 'mine.json');
+    const store = new MineStore(file);
+    expect(store.update('web1', { ip: '10.0.0.1' })).toBe(true);
+    store.flush();
+    expect(new MineStore(file).read('web1', 'ip')).toBe('10.0.0.1');
+    const many = Object.fromEntries(Array.from({ length: MAX_MINE_ENTRIES + 1 }, (_, i) => [`f${i}`, i]));
+    expect(store.update('web1', many, true)).toBe(false);
+    expect(store.read('web1', 'ip')).toBe('10.0.0.1');
   });
 });

@@ -1,7 +1,7 @@
 import { compileTarget, type Frame, type TargetMatcher, type TargetOptions } from '@brine/protocol';
 import type { MinionRegistry } from '../core/registry.js';
 import { PillarError, PillarErrorCode } from '../pillar/errors.js';
-import type { MineStore } from './mine-store.js';
+import { MAX_MINE_ENTRIES, type MineStore } from './mine-store.js';
 
 /** A mine access rule from the config: minions `minions` selects may read the entries of those `read` selects. */
 export interface MineAccessRule {
@@ -44,7 +44,8 @@ export class MineService {
     const d = this.#d;
     switch (frame.op) {
       case 'update':
-        d.store.update(id, frame.data ?? {}, frame.clear === true);
+        if (!d.store.update(id, frame.data ?? {}, frame.clear === true))
+          return refuse(`a minion's mine holds at most ${MAX_MINE_ENTRIES} entries`);
         return { ok: true, data: true };
       case 'delete':
         return { ok: true, data: d.store.delete(id, frame.fun) };

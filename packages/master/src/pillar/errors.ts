@@ -10,6 +10,8 @@ export const PillarErrorCode = {
   FORBIDDEN: 'ERR_PILLAR_FORBIDDEN',
   /** A job carried `pillar=` overrides and its user lacks `@pillar_override`. */
   OVERRIDE_DENIED: 'ERR_PILLAR_OVERRIDE_DENIED',
+  /** A compiled pillar larger than a frame may be (`max_frame_bytes`): it is not sent. */
+  TOO_LARGE: 'ERR_PILLAR_TOO_LARGE',
   /** An external pillar source failed. */
   EXTERNAL: 'ERR_PILLAR_EXTERNAL',
   /** A mine request the master refuses (a bad target, or reading what the access rule denies). */

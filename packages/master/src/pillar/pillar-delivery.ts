@@ -11,6 +11,8 @@ export interface PillarDeliveryDeps {
   log: Logger;
   /** Whether any pillar source is configured: without one, nothing is pushed (see `MasterPillar`). */
   configured: boolean;
+  /** Largest frame a minion accepts (`max_frame_bytes`); a bigger pillar is refused, not sent. */
+  maxFrameBytes: number;
 }
 
 /**
@@ -38,7 +40,19 @@ export async function pushPillar(link: MinionLink, d: PillarDeliveryDeps, reqId 
         : { type: 'pillar.data', reqId, pillar: {}, error: result.error };
   if (result !== undefined && !result.ok)
     d.log.warn({ minionId: link.id, code: result.error.code }, 'pillar did not compile');
-  link.send(encodeFrame(frame));
+  const bytes = encodeFrame(frame);
+  if (bytes.byteLength <= d.maxFrameBytes) {
+    link.send(bytes);
+    return;
+  }
+  d.log.warn(
+    { minionId: link.id, bytes: bytes.byteLength, code: PillarErrorCode.TOO_LARGE },
+    'pillar too large to send',
+  );
+  const message = `the compiled pillar is ${bytes.byteLength} bytes encoded; a frame holds at most ${d.maxFrameBytes} (max_frame_bytes)`;
+  link.send(
+    encodeFrame({ type: 'pillar.data', reqId, pillar: {}, error: { code: PillarErrorCode.TOO_LARGE, message } }),
+  );
 }
 
 /**

@@ -93,7 +93,7 @@ describe('pillar delivery', () => {
     const { lines, log } = memoryLog();
     let asked = 0;
     const l = link('a');
-    const deps = { service: { get: async () => (asked++, result) }, log, configured: true };
+    const deps = { service: { get: async () => (asked++, result) }, log, configured: true, maxFrameBytes: 1 << 20 };
     answerPillarRequest(l, { v: 1, type: 'pillar.get', reqId: 5, id: 'b' }, deps);
     expect(asked).toBe(0);
     expect(l.sent).toEqual([
@@ -110,7 +110,7 @@ describe('pillar delivery', () => {
   it('sends a minion its own pillar and logs nothing of it, not even a compile error text', async () => {
     const { lines, log } = memoryLog();
     const l = link('a');
-    await pushPillar(l, { service: { get: async () => result }, log, configured: true }, 3);
+    await pushPillar(l, { service: { get: async () => result }, log, configured: true, maxFrameBytes: 1 << 20 }, 3);
     expect(l.sent).toEqual([expect.objectContaining({ type: 'pillar.data', reqId: 3, pillar: { secret } })]);
     const failed: PillarResult = {
       ok: false,
@@ -118,7 +118,7 @@ describe('pillar delivery', () => {
       stamps: new Map(),
       cacheable: true,
     };
-    await pushPillar(l, { service: { get: async () => failed }, log, configured: true });
+    await pushPillar(l, { service: { get: async () => failed }, log, configured: true, maxFrameBytes: 1 << 20 });
     expect(l.sent[1]).toMatchObject({ reqId: 0, error: { code: 'ERR_PILLAR_COMPILE' } });
     expect(lines.join('\n')).not.toContain(secret);
     expect(lines.length).toBeGreaterThan(0);
@@ -127,5 +127,19 @@ describe('pillar delivery', () => {
   it('keeps the frame under the encoder: a pushed pillar round-trips', () => {
     const bytes = encodeFrame({ type: 'pillar.data', reqId: 0, pillar: { a: { b: [1, 'x'] } } });
     expect(decodeFrame(bytes)).toMatchObject({ ok: true, frame: { pillar: { a: { b: [1, 'x'] } } } });
+  });
+
+  it('refuses to send a pillar larger than a frame, saying so', async () => {
+    const { log } = memoryLog();
+    const l = link('a');
+    const big: PillarResult = { ok: true, pillar: { blob: 'x'.repeat(5000) }, stamps: new Map(), cacheable: true };
+    await pushPillar(l, { service: { get: async () => big }, log, configured: true, maxFrameBytes: 4096 }, 2);
+    expect(l.sent).toEqual([
+      expect.objectContaining({
+        reqId: 2,
+        pillar: {},
+        error: expect.objectContaining({ code: 'ERR_PILLAR_TOO_LARGE' }),
+      }),
+    ]);
   });
 });

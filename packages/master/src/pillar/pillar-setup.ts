@@ -15,6 +15,8 @@ import { PillarService } from './pillar-service.js';
 export interface MasterPillar {
   service: PillarService;
   mine: MineService;
+  /** Writes the mine's pending changes (at shutdown). */
+  flush(): void;
   /** The master's age recipient (`age1...`), for `brine-master encrypt`. */
   recipient: string | undefined;
   /**
@@ -42,8 +44,9 @@ export async function createMasterPillar(
   const keys: AgeKeys | undefined = await loadOrCreateAgeKeys(ageKeyPath(config), config.pillar_age_key === undefined);
   if (keys === undefined)
     deps.log.warn({ file: ageKeyPath(config) }, 'no age identity: encrypted pillar values will not compile');
+  const mineStore = new MineStore(join(config.state_dir, 'mine.json'));
   const mine = new MineService({
-    store: new MineStore(join(config.state_dir, 'mine.json')),
+    store: mineStore,
     registry: deps.registry,
     targetOptions: deps.targetOptions,
     access: config.mine_access,
@@ -63,5 +66,5 @@ export async function createMasterPillar(
   });
   const service = new PillarService({ compiler, registry: deps.registry, stampsChanged });
   const configured = Object.keys(config.pillar_roots).length > 0 || config.ext_pillar.length > 0;
-  return { service, mine, recipient: keys?.recipient, configured };
+  return { service, mine, flush: () => mineStore.flush(), recipient: keys?.recipient, configured };
 }
