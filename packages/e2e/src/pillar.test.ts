@@ -175,6 +175,15 @@ describe('pillar end to end', () => {
   });
 
   it('shares mine data across minions and lets a minion remove only its own', async () => {
+    // The minions' mine timers ran mine.update after they connected.
+    await waitFor(
+      async () => {
+        const early = jsonJob(await run('pc', 'mine.get', '*', 'test.echo'));
+        return Object.keys(early.minions['pc']!.ret as object).length === 2;
+      },
+      20_000,
+      'mine entries of pa and pb from their timers',
+    );
     expect(jsonJob(await run('-L', 'pa,pb', 'mine.update')).summary.success).toBe(true);
     const got = jsonJob(await run('pc', 'mine.get', '*', 'test.echo'));
     expect(got.minions['pc']!.ret).toEqual({ pa: 'from-pa', pb: 'from-pb' });

@@ -42,6 +42,8 @@ export const minionConfigSchema = z
      * `{alias: [{mine_function: fun}, args...]}`, as Salt; pillar's `mine_functions` merge over these.
      */
     mine_functions: z.record(z.string(), z.unknown()).default({}),
+    /** Minutes between runs of `mine.update` (at connect, then on this interval); 0: never by itself. */
+    mine_interval: z.number().min(0).default(60),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

@@ -6,6 +6,7 @@
  * 4. collect grains
  * 5. build the function registry and the executor
  * 6. connect to the master after a random splay, and keep reconnecting with jittered backoff
+ *    (at each connect and every `mine_interval` minutes, `mine.update` when mine functions exist)
  * 7. on stop: close the connection; running jobs are killed, their returns stay in the outbox
  */
 import { mkdirSync } from 'node:fs';
@@ -15,6 +16,7 @@ import type { MinionConfig } from './config.js';
 import { MasterConnection } from './connection/connection.js';
 import { FileClient } from './connection/file-client.js';
 import { MineClient, PillarClient } from './connection/pillar-client.js';
+import { scheduleMine } from './connection/mine-timer.js';
 import { fileMasterPin } from './connection/master-pin.js';
 import { Executor } from './executor/executor.js';
 import { directVerifier } from './executor/job-verifier.js';
@@ -77,6 +79,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   });
   const prune = setInterval(() => jidLog.prune(Date.now()), 600_000);
   prune.unref();
+  const mineTimer = scheduleMine({ executor, pillar, mine, intervalMinutes: config.mine_interval, log });
 
   connection = new MasterConnection({
     id: config.id,
@@ -88,7 +91,10 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     version: BRINE_VERSION,
     grains: () => grains.all(),
     running: () => executor.runningJids(),
-    onReady: (session) => executor.attach(session),
+    onReady: (session) => {
+      executor.attach(session);
+      mineTimer.connected();
+    },
     onFrame: (frame, session) => {
       if (frame.type === 'file.chunk' || frame.type === 'file.listing') files.onFrame(frame);
       else if (frame.type === 'pillar.data') pillar.onFrame(frame);
@@ -112,6 +118,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     id: config.id,
     stop: async () => {
       clearInterval(prune);
+      mineTimer.stop();
       for (const jid of executor.runningJids()) executor.kill(jid);
       // Give killed jobs a moment to write their returns to the outbox.
       const deadline = Date.now() + 3000;

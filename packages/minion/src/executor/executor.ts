@@ -110,6 +110,33 @@ export class Executor {
     }
   }
 
+  /**
+   * Runs a function for the minion itself, outside any job (the mine's timer runs `mine.update`):
+   * no ack, no return, no outbox. Rejects with the function's error.
+   */
+  async callInternal(fun: string, timeoutMs = 60_000): Promise<unknown> {
+    const o = this.#o;
+    const call = prepareCall(o.registry, fun, [], {});
+    if (!call.ok) throw new MinionError(call.error.code, call.error.message);
+    const signal = AbortSignal.timeout(timeoutMs);
+    const out = await call.fn.run(call.input, {
+      jid: 'internal',
+      log: o.log.child({ internal: fun }),
+      signal,
+      timeoutMs,
+      grains: o.grains,
+      files: o.files,
+      pillar: o.pillar ?? NO_MASTER_PILLAR,
+      mine: o.mine ?? NO_MASTER_MINE,
+      jobs: { running: () => this.running(), kill: (jid) => this.kill(jid) },
+      registry: o.registry,
+      emit: () => {},
+      maxOutputBytes: o.maxOutputBytes,
+      cacheDir: o.cacheDir,
+    });
+    return out.ret;
+  }
+
   /** A new session: re-send every return the master has not acknowledged. */
   attach(session: Session): void {
     this.#session = session;
