@@ -263,10 +263,10 @@ function asProblem(err: unknown, file: string): StateProblem {
 
 /** One error for every problem: `file:line: reason`, one per line, as `pillar.items` shows it. */
 function compileError(problems: readonly StateProblem[]): { code: string; message: string } {
-  const lines = problems.map((p) =>
-    p.message.includes(p.file ?? '\0') || p.file === undefined
-      ? p.message
-      : `${p.file}${p.line === undefined ? '' : `:${p.line}`}: ${p.message}`,
-  );
+  // The engine's messages already name their file; prefix only those that do not.
+  const lines = problems.map((p) => {
+    if (p.file === undefined || p.message.includes(p.file)) return p.message;
+    return `${p.file}${p.line === undefined ? '' : `:${p.line}`}: ${p.message}`;
+  });
   return { code: PillarErrorCode.COMPILE, message: `pillar did not compile:\n${lines.join('\n')}` };
 }

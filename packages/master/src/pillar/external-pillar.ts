@@ -24,8 +24,8 @@ export interface ExternalPillarData {
  * - `compile` returns only data for `minion.id`, whatever `pillar` (the pillar so far) says;
  *   the id is the authenticated one, grains are what the minion reports and may lie.
  * - it records in `stamps` whatever it read that, changed, should recompile the pillar (files
- *   by path; a source without files, such as a database, gives a TTL through `cacheable: false`
- *   instead: Brine then compiles it on every request);
+ *   by path); a source that cannot say what changed (a database) sets `cacheable: false`, and
+ *   pillars using it are compiled at every request;
  * - it throws a {@link PillarError} with a message that names where, never the data.
  */
 export interface ExternalPillar {

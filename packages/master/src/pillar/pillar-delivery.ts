@@ -1,4 +1,4 @@
-import { encodeFrame, type Frame } from '@brine/protocol';
+import { encodeFrame, type Frame, type FrameInput } from '@brine/protocol';
 import type { Logger } from 'pino';
 import type { MinionLink } from '../core/minion-link.js';
 import { PillarErrorCode } from './errors.js';
@@ -27,7 +27,7 @@ export async function pushPillar(link: MinionLink, d: PillarDeliveryDeps, reqId 
   } catch (err) {
     d.log.error({ minionId: link.id, code: (err as { code?: string }).code }, 'pillar compile failed');
   }
-  const frame: Frame<'pillar.data'> | Omit<Frame<'pillar.data'>, 'v'> =
+  const frame: FrameInput<'pillar.data'> =
     result === undefined
       ? {
           type: 'pillar.data',
