@@ -78,6 +78,28 @@ describe('PillarService', () => {
     expect(compiled).toEqual(['m1', 'm1']);
   });
 
+  it('compiles at most maxConcurrent pillars at once and serves every request', async () => {
+    let now = 0;
+    let peak = 0;
+    const grains = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`m${i}`, {}]));
+    const svc = new PillarService({
+      compiler: {
+        compile: async () => {
+          peak = Math.max(peak, ++now);
+          await new Promise((r) => setTimeout(r, 1));
+          now--;
+          return { ok: true, pillar: {}, stamps: new Map(), cacheable: true };
+        },
+      },
+      registry: fakeRegistry(grains),
+      stampsChanged: async () => false,
+      maxConcurrent: 3,
+    });
+    const results = await Promise.all(Object.keys(grains).map((id) => svc.get(id)));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(peak).toBe(3);
+  });
+
   it('shares one compile between concurrent requests', async () => {
     const { svc, compiled } = service({ m1: {} });
     await Promise.all([svc.get('m1'), svc.get('m1'), svc.get('m1')]);

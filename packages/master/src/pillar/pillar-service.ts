@@ -8,6 +8,12 @@ export interface PillarServiceDeps {
   registry: Pick<MinionRegistry, 'get' | 'setPillar'>;
   /** Whether any file a compile read has changed since (pillar-files `stampsChanged`). */
   stampsChanged(stamps: FileStamps): Promise<boolean>;
+  /**
+   * Compiles running at once; more wait their turn. A reconnect storm of 10,000 minions then
+   * compiles a few at a time between handshakes instead of holding 10,000 half-rendered
+   * pillars. @default 8
+   */
+  maxConcurrent?: number;
 }
 
 interface CacheEntry {
@@ -27,6 +33,8 @@ export class PillarService {
   readonly #d: PillarServiceDeps;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #inflight = new Map<string, Promise<PillarResult>>();
+  readonly #waiting: (() => void)[] = [];
+  #running = 0;
 
   constructor(deps: PillarServiceDeps) {
     this.#d = deps;
@@ -55,6 +63,17 @@ export class PillarService {
     return n;
   }
 
+  async #limited<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running >= (this.#d.maxConcurrent ?? 8)) await new Promise<void>((r) => this.#waiting.push(r));
+    this.#running++;
+    try {
+      return await work();
+    } finally {
+      this.#running--;
+      this.#waiting.shift()?.();
+    }
+  }
+
   async #load(id: string, saltenv: string | undefined, key: string): Promise<PillarResult> {
     const grains = this.#d.registry.get(id)?.grains ?? {};
     const cached = this.#cache.get(key);
@@ -65,7 +84,7 @@ export class PillarService {
       !(await this.#d.stampsChanged(cached.result.stamps))
     )
       return cached.result;
-    const result = await this.#d.compiler.compile({ id, grains }, saltenv);
+    const result = await this.#limited(() => this.#d.compiler.compile({ id, grains }, saltenv));
     this.#cache.set(key, { grains, result });
     if (saltenv === undefined) this.#d.registry.setPillar(id, result.ok ? result.pillar : undefined);
     return result;
