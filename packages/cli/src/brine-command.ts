@@ -16,6 +16,8 @@ const TARGET_FLAGS: [string, string, TargetTypeValue][] = [
   ['-L, --list', "target is a list of ids: 'web1,web2' or 'web1 web2'", 'list'],
   ['-G, --grain', "target is a grain glob, 'key:glob' (nested keys by ':')", 'grain'],
   ['-P, --grain-pcre', "target is a grain regex, 'key:regex'", 'grain_pcre'],
+  ['-I, --pillar', "target is a pillar glob, 'key:glob', resolved on the master from compiled pillar", 'pillar'],
+  ['-J, --pillar-pcre', "target is a pillar regex, 'key:regex'", 'pillar_pcre'],
   ['-S, --ipcidr', 'target is an IPv4 address or CIDR', 'ipcidr'],
   ['-N, --nodegroup', 'target is a nodegroup from the master config', 'nodegroup'],
   ['-C, --compound', "target is compound: 'G@os:Debian and web* or not E@db.*'", 'compound'],

@@ -111,6 +111,14 @@ const RUNNERS: Record<string, { doc: string; run: Runner }> = {
   'schedule.enable': scheduleRunner('schedule.enable_job', 'enable a schedule: schedule.enable NAME'),
   'schedule.disable': scheduleRunner('schedule.disable_job', 'disable a schedule: schedule.disable NAME'),
   'schedule.run_job': scheduleRunner('schedule.run_job', "run a schedule's job now: schedule.run_job NAME"),
+  'cache.clear_pillar': {
+    doc: "drop the master's cached compiled pillar of the minions a target selects: cache.clear_pillar [tgt] [tgt_type=glob]",
+    run: async (c, a, kw) => {
+      const chunk = { client: 'runner', fun: 'cache.clear_pillar', tgt: str(a[0] ?? kw['tgt']) ?? '*' };
+      const body = [{ ...chunk, tgt_type: str(kw['tgt_type']) ?? 'glob' }];
+      return (await c.json<{ return: unknown[] }>('POST', '/', body)).return[0];
+    },
+  },
 };
 
 /** The master scheduler's runners: one call of the salt-api runner client (`POST /`). */

@@ -105,6 +105,22 @@ export const masterConfigSchema = z
     nodegroups: z.record(z.string(), nodegroup).default({}),
     /** Directories served to minions as `brine://`. */
     file_roots: z.array(z.string()).default([]),
+    /** Pillar directories per saltenv (`base` first), each with a top.sls (docs/pillar.md). */
+    pillar_roots: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.array(z.string())).default({}),
+    /** How pillar sources merge: Salt's smart (recurse), recurse, overwrite or none. */
+    pillar_source_merging_strategy: z.enum(['smart', 'recurse', 'overwrite', 'none']).default('smart'),
+    /** Concatenate lists under the same key when merging pillar (Salt's `pillar_merge_lists`). */
+    pillar_merge_lists: z.boolean().default(false),
+    /** External pillar sources, merged after pillar_roots in this order. */
+    ext_pillar: z.array(z.object({ file_tree: z.object({ root_dir: z.string() }).strict() }).strict()).default([]),
+    /** The master's age identity for encrypted pillar values (0600); default `<state_dir>/pillar/age.key`, made at first start. */
+    pillar_age_key: z.string().optional(),
+    /**
+     * Who may read whose mine data: a list of `{minions, read}` compound targets; a minion reads
+     * the entries of the minions `read` selects when a rule's `minions` selects it. Empty (the
+     * default): every accepted minion reads every entry, as in Salt.
+     */
+    mine_access: z.array(z.object({ minions: z.string(), read: z.string() }).strict()).default([]),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** REST API users, ACLs and webhooks (docs/api.md). */
     ...authConfigShape,

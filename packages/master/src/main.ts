@@ -3,7 +3,7 @@
  * 1. take a validated config (bin/brine-master.ts reads the YAML file and flags)
  * 2. load or make the master's keys and TLS certificate; refuse keys readable by others
  * 3. open the key store, the job cache and the minion cache
- * 4. build the core: registry, event bus, frame router, return ingest, job manager
+ * 4. build the core: registry, event bus, frame router, return ingest, job manager; pillar and mine
  * 5. listen for minions (WebSocket over TLS)
  * 6. serve the REST API (HTTPS unless on loopback) and write the local admin credential for the CLI
  * 7. purge old jobs on a timer
@@ -43,6 +43,8 @@ import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
 import { idleCollector } from './idle-gc.js';
 import { ensurePrivateDir, type PrivatePath } from './private-dir.js';
+import { createMasterPillar } from './pillar/pillar-setup.js';
+import { pushPillar } from './pillar/pillar-delivery.js';
 import { FaultPoint, faultsFromEnv, type Faults } from './faults.js';
 import type { JobStore } from './core/job-store.js';
 import type { MinionLink } from './core/minion-link.js';
@@ -195,6 +197,17 @@ export async function startMaster(
     perSec: config.minion_event_rate.per_sec,
     burst: config.minion_event_rate.burst,
   });
+  const masterPillar = await createMasterPillar(config, {
+    registry,
+    targetOptions: { nodegroups: config.nodegroups },
+    log: log.child({ component: 'pillar' }),
+  });
+  const pillarDelivery = {
+    service: masterPillar.service,
+    log: log.child({ component: 'pillar' }),
+    configured: masterPillar.configured,
+    maxFrameBytes: config.max_frame_bytes,
+  };
   manager.recoverUnfinished(config.restart_recovery_ms);
   const minionServer = await startMinionServer({
     host: config.interface,
@@ -241,6 +254,7 @@ export async function startMaster(
         wrapped.set(plainLink, link);
         registry.attach(link, auth.grains, address);
         cache.save(link.id, auth.grains, now());
+        if (masterPillar.configured) void pushPillar(link, pillarDelivery);
         bus.publish(`brine/minion/${link.id}/connected`, {
           id: link.id,
           address,
@@ -278,6 +292,8 @@ export async function startMaster(
           registry,
           cache,
           files,
+          pillar: pillarDelivery,
+          mine: masterPillar.mine,
           now,
           events: minionEvents,
           eventsDropped: (minionId, count) =>
@@ -332,6 +348,7 @@ export async function startMaster(
       now,
       ...auth,
       corsOrigins: config.api.cors_origins,
+      pillar: masterPillar.service,
       configValues: saltConfigValues(config),
       schedule,
     },
@@ -404,6 +421,7 @@ export async function startMaster(
         collector.stop();
         bus.close();
         cache.flushSync();
+        masterPillar.flush();
         store.close();
         log.info('stopped');
       })()),

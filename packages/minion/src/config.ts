@@ -39,6 +39,13 @@ export const minionConfigSchema = z
     reconnect_cap_ms: z.number().int().positive().default(60_000),
     /** Custom grains, merged over the collected ones. */
     grains: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Functions whose results `mine.update` sends to the master's mine: `{fun: [args]}` or
+     * `{alias: [{mine_function: fun}, args...]}`, as Salt; pillar's `mine_functions` merge over these.
+     */
+    mine_functions: z.record(z.string(), z.unknown()).default({}),
+    /** Minutes between runs of `mine.update` (at connect, then on this interval); 0: never by itself. */
+    mine_interval: z.number().min(0).default(60),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Beacons by name: inotify, service, diskusage, load, memusage, status (docs/automation.md). */
     beacons: beaconsConfigSchema,

@@ -1,3 +1,4 @@
+import { NO_MASTER_MINE, NO_MASTER_PILLAR } from './connection/pillar-client.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MinionError } from './errors.js';
@@ -65,6 +66,8 @@ export async function callLocal(
       timeoutMs: options.timeoutMs,
       grains,
       files: noMaster,
+      pillar: NO_MASTER_PILLAR,
+      mine: NO_MASTER_MINE,
       jobs: { running: () => [], kill: () => false },
       registry,
       emit,

@@ -6,6 +6,7 @@
  * 4. collect grains
  * 5. build the function registry and the executor
  * 6. connect to the master after a random splay, and keep reconnecting with jittered backoff
+ *    (at each connect and every `mine_interval` minutes, `mine.update` when mine functions exist)
  * 7. start the minion's own schedule (returns through the outbox) and the beacons (events go
  *    to the master while it is connected)
  * 8. on stop: stop the beacons, close the connection; running jobs are killed, their returns
@@ -16,6 +17,8 @@ import type { Logger } from 'pino';
 import type { MinionConfig } from './config.js';
 import { MasterConnection } from './connection/connection.js';
 import { FileClient } from './connection/file-client.js';
+import { MineClient, PillarClient } from './connection/pillar-client.js';
+import { scheduleMine } from './connection/mine-timer.js';
 import { fileMasterPin } from './connection/master-pin.js';
 import { Executor } from './executor/executor.js';
 import { directVerifier } from './executor/job-verifier.js';
@@ -66,6 +69,8 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     onChange: (g) => connection?.sendGrains(g),
   });
   const files = new FileClient((frame) => connection?.send(frame) ?? false);
+  const pillar = new PillarClient((frame) => connection?.send(frame) ?? false);
+  const mine = new MineClient((frame) => connection?.send(frame) ?? false, config.mine_functions);
   const executor = new Executor({
     id: config.id,
     registry: createRegistry(),
@@ -73,6 +78,8 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     jidLog,
     grains,
     files,
+    pillar,
+    mine,
     log: log.child({ component: 'executor' }),
     verifier: directVerifier,
     maxConcurrent: config.max_concurrent_jobs,
@@ -99,6 +106,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   schedule.start();
   const prune = setInterval(() => jidLog.prune(Date.now()), 600_000);
   prune.unref();
+  const mineTimer = scheduleMine({ executor, pillar, mine, intervalMinutes: config.mine_interval, log });
 
   connection = new MasterConnection({
     id: config.id,
@@ -110,14 +118,21 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     version: BRINE_VERSION,
     grains: () => grains.all(),
     running: () => executor.runningJids(),
-    onReady: (session) => executor.attach(session),
+    onReady: (session) => {
+      executor.attach(session);
+      mineTimer.connected();
+    },
     onFrame: (frame, session) => {
       if (frame.type === 'file.chunk' || frame.type === 'file.listing') files.onFrame(frame);
+      else if (frame.type === 'pillar.data') pillar.onFrame(frame);
+      else if (frame.type === 'mine.response') mine.onFrame(frame);
       else executor.onFrame(frame, session);
     },
     onClosed: () => {
       executor.detach();
       files.failAll();
+      pillar.failAll();
+      mine.failAll();
     },
     backoff: { baseMs: config.reconnect_base_ms, capMs: config.reconnect_cap_ms },
     maxFrameBytes: config.max_frame_bytes,
@@ -146,6 +161,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
       beaconEvents.unsubscribe();
       for (const b of beacons) b.close?.();
       clearInterval(prune);
+      mineTimer.stop();
       for (const jid of executor.runningJids()) executor.kill(jid);
       // Give killed jobs a moment to write their returns to the outbox.
       const deadline = Date.now() + 3000;

@@ -73,5 +73,9 @@ export const FRAME_SAMPLES: FrameSamples = {
   },
   'file.list': { type: 'file.list', reqId: 8, prefix: 'files/' },
   'file.listing': { type: 'file.listing', reqId: 8, paths: ['files/a', 'files/b'] },
+  'pillar.get': { type: 'pillar.get', reqId: 3, id: 'web1', saltenv: 'base' },
+  'pillar.data': { type: 'pillar.data', reqId: 3, pillar: { role: 'web', nested: { list: [1, 'x'] } } },
+  'mine.request': { type: 'mine.request', reqId: 4, op: 'get', fun: 'network.ip_addrs', tgt: 'web*', tgtType: 'glob' },
+  'mine.response': { type: 'mine.response', reqId: 4, data: { web1: ['10.0.0.1'] } },
   error: { type: 'error', code: 'ERR_FRAME_SCHEMA', message: 'bad frame' },
 };

@@ -25,13 +25,15 @@ export const Outcome = {
 } as const;
 export type OutcomeValue = (typeof Outcome)[keyof typeof Outcome];
 
-/** Target types, as in Salt's `-E -L -G -P -S -N -C` flags; `glob` is the default. */
+/** Target types, as in Salt's `-E -L -G -P -I -J -S -N -C` flags; `glob` is the default. */
 export const TargetType = {
   glob: 'glob',
   list: 'list',
   pcre: 'pcre',
   grain: 'grain',
   grainPcre: 'grain_pcre',
+  pillar: 'pillar',
+  pillarPcre: 'pillar_pcre',
   ipcidr: 'ipcidr',
   nodegroup: 'nodegroup',
   compound: 'compound',
@@ -172,6 +174,44 @@ const frameSchemas = {
   'file.list': z.object({ reqId: z.number().int().nonnegative(), prefix: z.string().max(4096) }),
   /** Master → minion: the list asked for. */
   'file.listing': z.object({ reqId: z.number().int().nonnegative(), paths: z.array(z.string()) }),
+  /**
+   * Minion → master: send me my compiled pillar. `id`, when given, must be the minion's own: the
+   * master answers only for the connection's id, and refuses and audits a request for another.
+   */
+  'pillar.get': z.object({
+    reqId: z.number().int().nonnegative(),
+    id: minionId.optional(),
+    saltenv: z.string().min(1).max(64).optional(),
+  }),
+  /**
+   * Master → minion: the minion's own compiled pillar, or why it did not compile (file:line in
+   * `error.message`). `reqId` 0 is a push (on connect, after the files or grains changed).
+   */
+  'pillar.data': z.object({
+    reqId: z.number().int().nonnegative(),
+    pillar: z.record(z.string(), data),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  }),
+  /**
+   * Minion → master: the mine. `update` stores the minion's own entries (`data`: function → result;
+   * with `clear`, replacing them all), `delete` drops its entry for `fun` (all without), `get`
+   * reads `fun` from the minions `tgt` selects, as far as the master's mine access rule allows.
+   */
+  'mine.request': z.object({
+    reqId: z.number().int().nonnegative(),
+    op: z.enum(['update', 'delete', 'get']),
+    fun: z.string().min(1).max(128).optional(),
+    tgt: z.union([z.string().max(4096), z.array(z.string().max(255)).max(10_000)]).optional(),
+    tgtType: targetType.optional(),
+    data: z.record(z.string(), data).optional(),
+    clear: z.boolean().optional(),
+  }),
+  /** Master → minion: the answer to a `mine.request`: for `get`, minion id → result. */
+  'mine.response': z.object({
+    reqId: z.number().int().nonnegative(),
+    data,
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  }),
   /** Either side, before closing: why. */
   error: z.object({ code: z.string(), message: z.string() }),
 } as const;

@@ -12,6 +12,8 @@ export interface GrainMatcherOptions {
   mode: 'glob' | 'pcre';
   /** What separates keys, as in `G%@os%Debian`. @default ':' */
   delimiter?: string | undefined;
+  /** Which facts to match: grains (`G@ P@`) or the compiled pillar (`I@ J@`). @default 'grains' */
+  source?: 'grains' | 'pillar';
 }
 type Mode = GrainMatcherOptions['mode'];
 type Dict = Readonly<Record<string, unknown>>;
@@ -47,8 +49,9 @@ export function grainAt(grains: Readonly<Record<string, unknown>>, path: readonl
  * delimiter matches nothing, as in Salt.
  */
 export function compileGrainMatcher(body: string, pos: number, options: GrainMatcherOptions): TargetMatcher {
-  const { mode, delimiter = ':' } = options;
-  if (body === '' || body.startsWith(delimiter)) throw TargetSyntaxError.at('expected a grain name', pos);
+  const { mode, delimiter = ':', source = 'grains' } = options;
+  if (body === '' || body.startsWith(delimiter))
+    throw TargetSyntaxError.at(`expected a ${source === 'pillar' ? 'pillar key' : 'grain name'}`, pos);
   if (!body.includes(delimiter)) {
     if (mode === 'glob' && COMPARISON.test(body)) {
       // Brine's old comparison form; in Salt this word matches nothing, so say what to write.
@@ -57,6 +60,8 @@ export function compileGrainMatcher(body: string, pos: number, options: GrainMat
     return () => false; // "Delimiter not present, this can't possibly be a match"
   }
   const matcher = new SubdictMatcher(compileTests(body, pos, { mode, delimiter }));
+  // Salt's pillar matcher is the same subdict_match over the minion's pillar (salt/matchers/pillar_match.py).
+  if (source === 'pillar') return (m) => m.pillar !== undefined && matcher.matchGrains(m.pillar, body, delimiter);
   return (m) => matcher.matchGrains(m.grains, body, delimiter);
 }
 

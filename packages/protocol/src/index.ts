@@ -38,7 +38,7 @@ export {
 } from './signatures.js';
 export { MAX_MINION_ID_LENGTH, createJidGenerator, jidTimeMs, validateMinionId } from './ids.js';
 export { compileGlob, globMatch, globToRegExp, isGlob, type GlobOptions } from './glob.js';
-export { compileTarget, expandNodegroups, type ExpandedTarget } from './targeting.js';
+export { compileTarget, expandNodegroups, targetUsesPillar, type ExpandedTarget } from './targeting.js';
 export { MAX_TARGET_DEPTH, MAX_TARGET_TERMS } from './compound-parser.js';
 export { grainAt } from './grain-matchers.js';
 export { ipv4ToInt, splitTargetList } from './target-matchers.js';

@@ -11,14 +11,12 @@ import type { TargetMatcher } from './target-types.js';
 // is refused here as a mistake).
 const TARGET_WORD = /^(?:([GPIJLNSER])((?<=[GPIJ]).)?@)?(.+)$/s;
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  I: 'pillar targets (I@) are not supported',
-  J: 'pillar targets (J@) are not supported',
   R: 'range targets (R@) are not supported',
 };
 
 /**
  * Compiles one word of a compound target into a matcher, as Salt's compound matcher reads it: an
- * untagged glob on the id, one of `G@ P@ E@ L@ S@` (with `G%@os%Debian` delimiters), or Brine's
+ * untagged glob on the id, one of `G@ P@ I@ J@ E@ L@ S@` (with `G%@os%Debian` delimiters), or Brine's
  * grain comparison `C@`. `N@` is the parser's, as it needs the nodegroups. A capital letter Salt
  * does not know followed by `@` (`X@foo`) is, as in Salt, a glob on the id. `pos` is the word's
  * offset in the expression, for errors.
@@ -44,6 +42,10 @@ export function compileWord(word: string, pos: number): TargetMatcher {
       return compileGrainMatcher(pattern, at, { mode: 'glob', delimiter });
     case 'P':
       return compileGrainMatcher(pattern, at, { mode: 'pcre', delimiter });
+    case 'I':
+      return compileGrainMatcher(pattern, at, { mode: 'glob', delimiter, source: 'pillar' });
+    case 'J':
+      return compileGrainMatcher(pattern, at, { mode: 'pcre', delimiter, source: 'pillar' });
     case 'E':
       return compileIdPcre(pattern, at);
     case 'L':

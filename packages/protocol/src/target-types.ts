@@ -1,9 +1,14 @@
 import type { ErrorCode } from './errors.js';
 
-/** What a target is evaluated against: a minion's id and grains (`ipv4` among them). */
+/**
+ * What a target is evaluated against: a minion's id and grains (`ipv4` among them), and on the
+ * master its compiled pillar (`I@`/`J@`, `-I`/`-J`); a minion without compiled pillar matches no
+ * pillar target.
+ */
 export interface TargetFacts {
   id: string;
   grains: Readonly<Record<string, unknown>>;
+  pillar?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** A compiled target: whether one minion is selected. Pure, and cheap enough for 10,000 calls. */

@@ -1,6 +1,7 @@
 import { ErrorCode, TargetSyntaxError } from './errors.js';
 import type { TargetTypeValue } from './frames.js';
 import { compileGrainMatcher } from './grain-matchers.js';
+import { lexCompound } from './compound-lexer.js';
 import { createParseContext, expandNodegroup, parseCompound, type ParseContext } from './compound-parser.js';
 import { printTarget, toMatcher, type TargetNode } from './target-ast.js';
 import { compileCidr } from './target-cidr.js';
@@ -53,6 +54,24 @@ export function expandNodegroups(
   }
 }
 
+/**
+ * Whether a target reads pillar (`-I`, `-J`, or an `I@`/`J@` word in a compound target, nodegroups
+ * included): such a target is resolved on the master only, where the compiled pillars are, and the
+ * master sends minions the ids it selected.
+ */
+export function targetUsesPillar(
+  tgt: string | readonly string[],
+  tgtType: TargetTypeValue,
+  options: TargetOptions = {},
+): boolean {
+  if (tgtType === 'pillar' || tgtType === 'pillar_pcre') return true;
+  if (tgtType !== 'compound' && tgtType !== 'nodegroup') return false;
+  const expanded = expandNodegroups(tgt, tgtType, options);
+  if (!expanded.ok) return false;
+  const text = typeof expanded.tgt === 'string' ? expanded.tgt : expanded.tgt.join(' ');
+  return lexCompound(text).some((t) => t.kind === 'word' && /^[IJ].?@/s.test(t.text));
+}
+
 function compileMatcher(
   tgt: string | readonly string[],
   tgtType: TargetTypeValue,
@@ -70,6 +89,10 @@ function compileMatcher(
       return compileGrainMatcher(text, 0, { mode: 'glob' });
     case 'grain_pcre':
       return compileGrainMatcher(text, 0, { mode: 'pcre' });
+    case 'pillar':
+      return compileGrainMatcher(text, 0, { mode: 'glob', source: 'pillar' });
+    case 'pillar_pcre':
+      return compileGrainMatcher(text, 0, { mode: 'pcre', source: 'pillar' });
     case 'ipcidr':
       return compileCidr(text, 0);
     case 'nodegroup':

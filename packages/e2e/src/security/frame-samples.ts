@@ -42,6 +42,10 @@ export const SAMPLES: { [T in FrameType]: FrameInput<T> } = {
   'file.request': { type: 'file.request', reqId: 1, path: 'top.sls', offset: 0 },
   'file.chunk': { type: 'file.chunk', reqId: 1, data: Buffer.alloc(4), size: 4, sha256: '00', eof: true },
   'file.list': { type: 'file.list', reqId: 2, prefix: '' },
+  'pillar.get': { type: 'pillar.get', reqId: 3 },
+  'pillar.data': { type: 'pillar.data', reqId: 3, pillar: {} },
+  'mine.request': { type: 'mine.request', reqId: 4, op: 'delete' },
+  'mine.response': { type: 'mine.response', reqId: 4, data: null },
   'file.listing': { type: 'file.listing', reqId: 2, paths: ['a'] },
   error: { type: 'error', code: 'ERR_X', message: 'x' },
 };

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadMasterConfig } from '../config.js';
 import { MasterError } from '../errors.js';
@@ -6,6 +7,8 @@ import { createRootLogger } from '../logger.js';
 import { startMaster } from '../main.js';
 import { faultsFromEnv } from '../faults.js';
 import { checkReactorFiles } from '../reactor/check-reactor.js';
+import { encryptPillarValue } from '../pillar/age-secrets.js';
+import { ageKeyPath } from '../pillar/pillar-setup.js';
 
 const int = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -16,6 +19,8 @@ const int = (flag: string) => (v: string) => {
 
 const program = new Command('brine-master')
   .description('The Brine master: holds minion connections, publishes jobs, gathers returns, serves the REST API.')
+  // Options after a subcommand (`encrypt --state-dir`) are the subcommand's.
+  .enablePositionalOptions()
   .option('-c, --config <file>', 'YAML config file (see docs/config-master.md)')
   .option('--interface <host>', 'address the minion listener binds')
   .option('--port <port>', 'minion listener port', int('--port'))
@@ -74,6 +79,26 @@ const program = new Command('brine-master')
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+  });
+
+program
+  .command('encrypt')
+  .description("Encrypt a pillar value for this master's age recipient; prints ENC[age,...] for a pillar file.")
+  .argument('[value]', 'the clear text (read from stdin when omitted, so it stays out of shell history)')
+  .option('-c, --config <file>', 'YAML config file, for state_dir and pillar_age_key')
+  .option('--state-dir <dir>', "the master's state dir")
+  .option('--recipient <recipient>', 'encrypt for this recipient instead of the one in the state dir')
+  .addHelpText('after', "\nExamples:\n  printf %s 'hunter2' | brine-master encrypt -c /etc/brine/master.yaml\n")
+  .action(async (value: string | undefined, opts: { config?: string; stateDir?: string; recipient?: string }) => {
+    try {
+      const config = loadMasterConfig(opts.config, { state_dir: opts.stateDir });
+      const recipient = opts.recipient ?? readFileSync(`${ageKeyPath(config)}.pub`, 'utf8').trim();
+      const text = value ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+      process.stdout.write(`${await encryptPillarValue(recipient, text)}\n`);
+    } catch (err) {
+      process.stderr.write(`brine-master encrypt: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
   });
 
 await program.parseAsync();

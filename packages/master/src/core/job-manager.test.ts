@@ -121,3 +121,20 @@ describe('JobManager lifetimes', () => {
     expect(store.lookupJob(jid)?.job.endedAt).toBeTypeOf('number');
   });
 });
+
+describe('JobManager pillar targets', () => {
+  it('resolves I@ on the master and sends minions the selected ids, which hold no pillar', () => {
+    const sent: JobSpec[] = [];
+    const { manager, registry } = managerOn(openMemoryJobStore(), sent);
+    expect(manager.preview('role:web', 'pillar')).toEqual({ ok: true, minions: [] });
+    registry.setPillar('m1', { role: 'web' });
+    const started = manager.start(
+      jobRequestSchema.parse({ target: 'G@x:* or I@role:web', targetType: 'compound', fun: 'test.ping' }),
+      'tester',
+    );
+    if (!started.ok) throw new Error(started.error.message);
+    expect(started.job.minions).toEqual(['m1']);
+    expect(sent[0]).toMatchObject({ tgt: ['m1'], tgtType: 'list' });
+    manager.cancel(started.job.jid);
+  });
+});

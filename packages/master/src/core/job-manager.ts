@@ -5,6 +5,7 @@ import {
   type AudienceTree,
   expandNodegroups,
   splitTargetList,
+  targetUsesPillar,
   type JobRequest,
   type JobSpec,
   type MinionResult,
@@ -326,6 +327,11 @@ export class JobManager {
 
   /** How minions should evaluate the target: nodegroups are inlined, since minions do not know them. */
   #minionTarget(request: JobRequest, minions: string[]): Pick<JobSpec, 'tgt' | 'tgtType'> {
+    // Only the master holds compiled pillars (and a minion never sees another's), so a pillar
+    // target reaches minions as the list of ids the master selected.
+    if (targetUsesPillar(request.target, request.targetType, this.#deps.targetOptions)) {
+      return { tgt: minions, tgtType: 'list' };
+    }
     const expanded = expandNodegroups(request.target, request.targetType, this.#deps.targetOptions);
     // The target compiled a moment ago with the same options, so this cannot fail; fall back to ids.
     if (!expanded.ok) return { tgt: minions, tgtType: 'list' };

@@ -17,6 +17,8 @@ export interface MinionInfo {
 interface Entry {
   info: MinionInfo;
   link?: MinionLink | undefined;
+  /** The last compiled pillar, for `I@`/`J@` targets only; kept out of `info`, which the API lists. */
+  pillar?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
@@ -51,7 +53,7 @@ export class MinionRegistry {
     if (old?.link && old.link !== link) old.link.close('replaced');
     const info: MinionInfo = { id: link.id, grains, connected: true, lastSeen: this.#now() };
     if (address !== undefined) info.address = address;
-    this.#entries.set(link.id, { info, link });
+    this.#entries.set(link.id, { info, link, pillar: old?.pillar });
     this.#changes.next({ id: link.id, connected: true });
   }
 
@@ -69,6 +71,15 @@ export class MinionRegistry {
   updateGrains(id: string, grains: Record<string, unknown>): void {
     const e = this.#entries.get(id);
     if (e) e.info.grains = this.#grains.intern(grains);
+  }
+
+  /**
+   * Records a minion's last compiled pillar (or `undefined` when its compile failed or was
+   * cleared), which `I@`/`J@` targets match against. Never listed by {@link list} or {@link get}.
+   */
+  setPillar(id: string, pillar: Readonly<Record<string, unknown>> | undefined): void {
+    const e = this.#entries.get(id);
+    if (e) e.pillar = pillar;
   }
 
   /** Forgets a minion whose key was deleted or rejected, closing its link. */
@@ -103,7 +114,10 @@ export class MinionRegistry {
   /** Ids of known minions the predicate selects, in id order. */
   select(match: (m: TargetFacts) => boolean): string[] {
     const ids: string[] = [];
-    for (const e of this.#entries.values()) if (match(e.info)) ids.push(e.info.id);
+    for (const e of this.#entries.values()) {
+      const facts = e.pillar === undefined ? e.info : { id: e.info.id, grains: e.info.grains, pillar: e.pillar };
+      if (match(facts)) ids.push(e.info.id);
+    }
     return ids.sort();
   }
 

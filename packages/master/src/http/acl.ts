@@ -16,6 +16,8 @@ export const Area = {
   metrics: '@metrics',
   tokens: '@tokens',
   hooks: '@hooks',
+  /** Jobs may carry `pillar=` overrides merged over the compiled pillar (issue #16). */
+  pillarOverride: '@pillar_override',
 } as const;
 /** One of the {@link Area} values. */
 export type AreaValue = (typeof Area)[keyof typeof Area];

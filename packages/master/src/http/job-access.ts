@@ -78,6 +78,7 @@ export function previewJob(s: ApiServices, p: Principal, request: JobRequest): s
 export function startJob(s: ApiServices, p: Principal, request: JobRequest, req: FastifyRequest): StartedJob {
   req.audit.fun = request.fun;
   req.audit.target = auditTarget(request.target);
+  checkPillarOverride(p, request, req);
   if (!p.grants.admin) checkJob(s, p, request);
   else checkTargetSize(request);
   const call = { fun: request.fun, args: request.args, kwargs: request.kwargs };
@@ -98,6 +99,22 @@ export function startJob(s: ApiServices, p: Principal, request: JobRequest, req:
   req.audit.jid = started.job.jid;
   req.audit.minions = started.job.minions.length;
   return started.job;
+}
+
+/**
+ * 403 `ERR_PILLAR_OVERRIDE_DENIED` for a job carrying `pillar=` (data merged over the compiled
+ * pillar on the minion) from a principal without `@pillar_override`. An allowed override is
+ * noted in the audit line (`detail: pillar_override`), never its values.
+ */
+export function checkPillarOverride(p: Principal, request: JobRequest, req: FastifyRequest): void {
+  if (!Object.hasOwn(request.kwargs, 'pillar')) return;
+  req.audit.detail = 'pillar_override';
+  if (p.grants.admin || p.grants.can(Area.pillarOverride)) return;
+  throw new HttpError(
+    403,
+    'ERR_PILLAR_OVERRIDE_DENIED',
+    'pillar= overrides need the @pillar_override grant. No command was sent, no jid was assigned.',
+  );
 }
 
 /** Whether a principal may see a job: with `@jobs` every job, otherwise the ones it started. */

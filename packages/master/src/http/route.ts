@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { PillarService } from '../pillar/pillar-service.js';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { EventBus } from '../core/event-bus.js';
@@ -32,6 +33,8 @@ export interface ApiServices extends AuthServices {
   maxTokenTtlMs: number;
   /** Origins allowed to call the API from a browser (`api.cors_origins`). @default [] */
   corsOrigins?: readonly string[];
+  /** The pillar cache, for `cache.clear_pillar`. @default none: the runner clears nothing */
+  pillar?: Pick<PillarService, 'clear'>;
   /** The master config as wheel `config.values` shows it, secrets removed. @default {} */
   configValues?: Readonly<Record<string, unknown>>;
   /** Rate limits and bounded concurrency for password logins. */

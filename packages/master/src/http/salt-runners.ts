@@ -262,6 +262,15 @@ export const RUNNERS: Readonly<Record<string, SaltFunction>> = {
       );
     },
   },
+  'cache.clear_pillar': {
+    params: ['tgt', 'tgt_type'],
+    doc: "Drop the master's cached compiled pillar of the minions the target selects (all with '*'); the next request compiles afresh.",
+    allowed: minionsAllowed,
+    run: (ctx, { kwargs }) => {
+      for (const id of selected(ctx, kwargs)) ctx.s.pillar?.clear(id);
+      return true;
+    },
+  },
   'doc.runner': {
     params: [],
     doc: 'Return the documentation of the runner functions.',

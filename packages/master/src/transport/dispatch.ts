@@ -6,6 +6,8 @@ import type { MinionRegistry } from '../core/registry.js';
 import type { ReturnIngest } from '../core/return-ingest.js';
 import type { MinionCache } from '../store/minion-cache.js';
 import type { FileServer } from '../files/file-server.js';
+import type { MineService } from '../mine/mine-service.js';
+import { answerPillarRequest, pushPillar, type PillarDeliveryDeps } from '../pillar/pillar-delivery.js';
 
 /** What frame dispatch reaches. */
 export interface DispatchDeps {
@@ -15,6 +17,8 @@ export interface DispatchDeps {
   registry: MinionRegistry;
   cache: MinionCache;
   files: FileServer;
+  pillar: PillarDeliveryDeps;
+  mine: Pick<MineService, 'handle'>;
   now(): number;
   /** Rate limit of minion events; without it every event is published. */
   events?: { allow(minionId: string, now: number): { allow: boolean; report?: number } };
@@ -95,7 +99,23 @@ export function dispatchMinionFrame(link: MinionLink, frame: Frame, d: DispatchD
     case 'grains.update':
       d.registry.updateGrains(minionId, frame.grains);
       d.cache.save(minionId, frame.grains, d.now());
+      // New grains may assign other pillar SLS: compile again and send it (and refresh -I facts).
+      if (d.pillar.configured) void pushPillar(link, d.pillar);
       return;
+    case 'pillar.get':
+      answerPillarRequest(link, frame, d.pillar);
+      return;
+    case 'mine.request': {
+      const answer = d.mine.handle(minionId, frame);
+      link.send(
+        encodeFrame(
+          answer.ok
+            ? { type: 'mine.response', reqId: frame.reqId, data: answer.data }
+            : { type: 'mine.response', reqId: frame.reqId, data: null, error: answer.error },
+        ),
+      );
+      return;
+    }
     case 'file.request': {
       // Only authenticated, accepted minions reach here (FRAME_SENDERS): pending ones get no file.
       const chunk = d.files.read(frame.path, frame.offset);

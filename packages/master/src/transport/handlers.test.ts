@@ -21,7 +21,17 @@ describe('FRAME_SENDERS', () => {
     expect(declared('unauthenticated')).toEqual(['auth', 'hello']);
     expect(declared('any')).toEqual(['error']);
     expect(declared('minion')).toEqual(
-      ['event', 'file.list', 'file.request', 'grains.update', 'job.ack', 'job.progress', 'job.return'].sort(),
+      [
+        'event',
+        'file.list',
+        'file.request',
+        'grains.update',
+        'job.ack',
+        'job.progress',
+        'job.return',
+        'mine.request',
+        'pillar.get',
+      ].sort(),
     );
   });
 });

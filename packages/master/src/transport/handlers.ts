@@ -26,6 +26,10 @@ export const FRAME_SENDERS = {
   'file.chunk': 'nobody',
   'file.list': 'minion',
   'file.listing': 'nobody',
+  'pillar.get': 'minion',
+  'pillar.data': 'nobody',
+  'mine.request': 'minion',
+  'mine.response': 'nobody',
   error: 'any',
 } as const satisfies Record<FrameType, Sender>;
 

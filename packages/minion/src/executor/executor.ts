@@ -9,7 +9,16 @@ import {
   type JobSpec,
 } from '@brine/protocol';
 import { MinionError } from '../errors.js';
-import type { GrainsAccess, MasterFiles, ModuleFunction, RunningJob, ScheduleControl } from '../modules/types.js';
+import type {
+  GrainsAccess,
+  MasterFiles,
+  MineAccess,
+  ModuleFunction,
+  PillarAccess,
+  RunningJob,
+  ScheduleControl,
+} from '../modules/types.js';
+import { NO_MASTER_MINE, NO_MASTER_PILLAR } from '../connection/pillar-client.js';
 import { prepareCall } from '../modules/registry.js';
 import { runKey, type JidLog } from '../outbox/jid-log.js';
 import type { Outbox, ReturnRecord } from '../outbox/outbox.js';
@@ -24,6 +33,10 @@ export interface ExecutorOptions {
   jidLog: JidLog;
   grains: GrainsAccess;
   files: MasterFiles;
+  /** This minion's pillar from the master. @default none: pillar functions fail, saying so */
+  pillar?: PillarAccess;
+  /** The master's mine. @default none: mine functions fail, saying so */
+  mine?: MineAccess;
   log: Logger;
   verifier: JobVerifier;
   /** Jobs running at once; more wait in a queue. @default 8 */
@@ -113,6 +126,33 @@ export class Executor {
       }
       options.jidLog.done(run.jid, run.attempt);
     }
+  }
+
+  /**
+   * Runs a function for the minion itself, outside any job (the mine's timer runs `mine.update`):
+   * no ack, no return, no outbox. Rejects with the function's error.
+   */
+  async callInternal(fun: string, timeoutMs = 60_000): Promise<unknown> {
+    const o = this.#o;
+    const call = prepareCall(o.registry, fun, [], {});
+    if (!call.ok) throw new MinionError(call.error.code, call.error.message);
+    const signal = AbortSignal.timeout(timeoutMs);
+    const out = await call.fn.run(call.input, {
+      jid: 'internal',
+      log: o.log.child({ internal: fun }),
+      signal,
+      timeoutMs,
+      grains: o.grains,
+      files: o.files,
+      pillar: o.pillar ?? NO_MASTER_PILLAR,
+      mine: o.mine ?? NO_MASTER_MINE,
+      jobs: { running: () => this.running(), kill: (jid) => this.kill(jid) },
+      registry: o.registry,
+      emit: () => {},
+      maxOutputBytes: o.maxOutputBytes,
+      cacheDir: o.cacheDir,
+    });
+    return out.ret;
   }
 
   /** A new session: re-send every return the master has not acknowledged. */
@@ -314,6 +354,8 @@ export class Executor {
           timeoutMs: spec.timeoutMs,
           grains: o.grains,
           files: o.files,
+          pillar: o.pillar ?? NO_MASTER_PILLAR,
+          mine: o.mine ?? NO_MASTER_MINE,
           jobs: { running: () => this.running(), kill: (jid) => this.kill(jid) },
           registry: o.registry,
           emit: (stream, data) => {

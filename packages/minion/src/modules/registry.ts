@@ -6,7 +6,9 @@ import { eventFunctions } from './event.js';
 import { scheduleFunctions } from './schedule.js';
 import { fileFunctions } from './file.js';
 import { grainsFunctions } from './grains.js';
+import { mineFunctions } from './mine.js';
 import { networkFunctions } from './network.js';
+import { pillarFunctions } from './pillar.js';
 import { pkgFunctions } from './pkg.js';
 import { saltutilFunctions } from './saltutil.js';
 import { serviceFunctions } from './service.js';
@@ -35,6 +37,8 @@ export function createRegistry(): Map<string, ModuleFunction> {
     ...saltutilFunctions,
     ...eventFunctions,
     ...scheduleFunctions,
+    ...pillarFunctions,
+    ...mineFunctions,
   ];
   for (const fn of all) {
     if (registry.has(fn.name)) throw new Error(`duplicate minion function ${fn.name}`);

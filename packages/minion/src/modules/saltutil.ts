@@ -41,5 +41,21 @@ CLI Example:
   },
 });
 
-/** The `saltutil.*` functions: running, kill_job, refresh_grains. */
-export const saltutilFunctions: readonly ModuleFunction[] = [running, killJob, refreshGrains];
+const refreshPillar = defineFunction({
+  name: 'saltutil.refresh_pillar',
+  doc: `Asks the master to compile this minion's pillar again and keeps the result for pillar.raw,
+pillar.get and state runs. Returns true; fails with the master's error when the pillar does not compile.
+
+CLI Example:
+
+    brine '*' saltutil.refresh_pillar`,
+  params: [],
+  schema: z.object({}),
+  run: async (_input, ctx) => {
+    await ctx.pillar.refresh();
+    return { ret: true };
+  },
+});
+
+/** The `saltutil.*` functions: running, kill_job, refresh_grains, refresh_pillar. */
+export const saltutilFunctions: readonly ModuleFunction[] = [running, killJob, refreshGrains, refreshPillar];

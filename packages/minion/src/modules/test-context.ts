@@ -21,6 +21,14 @@ export interface TestContextOptions {
   jobs?: RunningJob[];
   /** @default createRegistry() */
   registry?: ReadonlyMap<string, ModuleFunction>;
+  /** What `ctx.pillar` holds. @default {} */
+  pillar?: Record<string, unknown>;
+  /** When set, `ctx.pillar` rejects with it (a pillar that did not compile). */
+  pillarError?: MinionError;
+  /** `mine_functions` of the minion config. @default {} */
+  mineFunctions?: Record<string, unknown>;
+  /** What `ctx.mine.get` answers. @default {} */
+  mineGet?: Record<string, unknown>;
 }
 
 /** A module context for tests, with handles to look inside it. */
@@ -37,6 +45,10 @@ export interface TestContext {
   killed: string[];
   /** How many times `ctx.grains.refresh()` was called. */
   refreshes: () => number;
+  /** How many times `ctx.pillar.refresh()` was called. */
+  pillarRefreshes: () => number;
+  /** Every mine request, in order. */
+  mine: { op: string; [key: string]: unknown }[];
   /** Aborts `ctx.signal`, as a cancel or job timeout would. */
   abort(): void;
   /** Removes the temporary directories. */
@@ -59,6 +71,9 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const killed: string[] = [];
   const jobs = options.jobs ?? [];
   let refreshes = 0;
+  let pillarRefreshes = 0;
+  const pillar: Record<string, unknown> = options.pillar ?? {};
+  const mine: TestContext['mine'] = [];
   const controller = new AbortController();
   const ctx: ModuleContext = {
     jid: options.jid ?? '20250101000000000001',
@@ -76,6 +91,31 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
       },
     },
     files: fakeMasterFiles(fileRoot),
+    pillar: {
+      items: async () => {
+        if (options.pillarError) throw options.pillarError;
+        return pillar;
+      },
+      refresh: async () => {
+        pillarRefreshes += 1;
+        if (options.pillarError) throw options.pillarError;
+        return pillar;
+      },
+    },
+    mine: {
+      update: async (data, clear) => {
+        mine.push({ op: 'update', data, clear });
+      },
+      delete: async (fun) => {
+        mine.push({ op: 'delete', fun });
+        return true;
+      },
+      get: async (tgt, fun, tgtType) => {
+        mine.push({ op: 'get', tgt, fun, tgtType });
+        return options.mineGet ?? {};
+      },
+      configured: () => options.mineFunctions ?? {},
+    },
     jobs: {
       running: () => jobs,
       kill: (jid) => {
@@ -96,6 +136,8 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     emitted,
     killed,
     refreshes: () => refreshes,
+    pillarRefreshes: () => pillarRefreshes,
+    mine,
     abort: () => controller.abort(),
     cleanup: () => rm(base, { recursive: true, force: true }),
   };

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { TargetTypeValue } from '@brine/protocol';
 import type { z } from 'zod';
 
 /** A minion's grains: facts about the host, used for targeting. */
@@ -20,6 +21,30 @@ export interface MasterFiles {
   getFile(path: string, dest: string): Promise<{ sha256: string; size: number }>;
   /** Lists the files under a prefix of the master's file roots. */
   list(prefix: string): Promise<string[]>;
+}
+
+/** This minion's pillar, compiled by the master for it alone and sent over its own connection. */
+export interface PillarAccess {
+  /**
+   * The pillar last received (pushed at connect and after a grains change), fetched when none
+   * has come yet. Rejects with the master's error (`ERR_PILLAR_COMPILE` with file:line...) when
+   * this minion's pillar did not compile.
+   */
+  items(): Promise<Record<string, unknown>>;
+  /** Asks the master to compile it again now (`saltutil.refresh_pillar`), and keeps the answer. */
+  refresh(): Promise<Record<string, unknown>>;
+}
+
+/** The master's mine as a module sees it; the master files writes under this minion's id. */
+export interface MineAccess {
+  /** Stores this minion's entries (function or alias → result); `clear` replaces all of them. */
+  update(data: Record<string, unknown>, clear: boolean): Promise<void>;
+  /** Drops this minion's entry for `fun`, or all its entries. */
+  delete(fun?: string): Promise<boolean>;
+  /** `fun` from the minions the target selects, as far as the master's access rule allows: id → data. */
+  get(tgt: string | string[], fun: string, tgtType: TargetTypeValue): Promise<Record<string, unknown>>;
+  /** `mine_functions` from the minion config (pillar's `mine_functions` are merged over them by mine.update). */
+  configured(): Record<string, unknown>;
 }
 
 /** A job currently running on this minion, for `saltutil.running`. */
@@ -47,6 +72,8 @@ export interface ModuleContext {
   timeoutMs: number;
   grains: GrainsAccess;
   files: MasterFiles;
+  pillar: PillarAccess;
+  mine: MineAccess;
   jobs: JobsAccess;
   /** The function registry, for `sys.list_functions` and `sys.doc`. */
   registry: ReadonlyMap<string, ModuleFunction>;
