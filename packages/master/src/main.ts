@@ -14,7 +14,16 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { asyncScheduler } from 'rxjs';
-import { createJidGenerator, encodeFrame, globMatch, publishFrames, signJob, type JobSummary } from '@brine/protocol';
+import {
+  createJidGenerator,
+  encodeFrame,
+  globMatch,
+  publishFrames,
+  signExtendListing,
+  signJob,
+  type ExtendKind,
+  type JobSummary,
+} from '@brine/protocol';
 import type { MasterConfig } from './config.js';
 import { EventBus } from './core/event-bus.js';
 import { FrameRouter } from './core/frame-router.js';
@@ -32,6 +41,7 @@ import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
 import { EnrollmentTokens } from './keys/enrollment.js';
 import { MinionCache } from './store/minion-cache.js';
 import { FileServer } from './files/file-server.js';
+import { COMPILED_PREFIX, ExtendCompiler } from './files/extend-compiler.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
 import { openSqliteJobStore } from './store/sqlite-job-store.js';
 import { Admission } from './transport/admission.js';
@@ -154,7 +164,15 @@ export async function startMaster(
     .events$(['brine/job/*/done'])
     .subscribe((e) => collector.jobEnded((e.data as JobSummary).targeted));
 
-  const files = new FileServer(config.file_roots);
+  // Extensions (issue #21) are compiled into their own root, listed first so nothing shadows them.
+  const extendOut = join(config.state_dir, 'extend');
+  mkdirSync(join(extendOut, COMPILED_PREFIX), { recursive: true });
+  const files = new FileServer([extendOut, ...config.file_roots]);
+  const extendCompiler = new ExtendCompiler({ roots: config.file_roots, outDir: extendOut });
+  const extendListing = async (minionId: string, kind: ExtendKind) => {
+    const compiled = await extendCompiler.compile(kind);
+    return signExtendListing(identity.privateKey, minionId, { kind, issuedAt: now(), ...compiled });
+  };
   manager.recoverUnfinished(config.restart_recovery_ms);
   const minionServer = await startMinionServer({
     host: config.interface,
@@ -215,7 +233,7 @@ export async function startMaster(
           return;
         }
         if (frame.type === 'job.return') faults.hit(FaultPoint.ingest);
-        dispatchMinionFrame(link, frame, { router, ingest, bus, registry, cache, files, now });
+        dispatchMinionFrame(link, frame, { router, ingest, bus, registry, cache, files, extendListing, now });
       },
       onClosed: (link) => {
         registry.detach(wrapped.get(link) ?? link);

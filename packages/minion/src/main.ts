@@ -4,7 +4,7 @@
  * 2. load or make the minion's key; refuse a key readable by others
  * 3. open the outbox and the jid log; report jobs cut short by a restart as `interrupted`
  * 4. collect grains
- * 5. build the function registry and the executor
+ * 5. build the function registry, load the synced custom extensions over it, build the executor
  * 6. connect to the master after a random splay, and keep reconnecting with jittered backoff
  * 7. on stop: close the connection; running jobs are killed, their returns stay in the outbox
  */
@@ -19,7 +19,9 @@ import { Executor } from './executor/executor.js';
 import { directVerifier } from './executor/job-verifier.js';
 import { createGrainsAccess } from './grains/grains-access.js';
 import { loadOrCreateMinionKey } from './identity.js';
+import { ExtendManager } from './extend/extend-manager.js';
 import { createRegistry } from './modules/registry.js';
+import { createStateRegistry } from './states/registry.js';
 import { BRINE_VERSION } from './modules/version.js';
 import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
@@ -48,16 +50,30 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   // Assigned below; closures built before it (grains, files) reach it through this binding.
   // eslint-disable-next-line prefer-const
   let connection: MasterConnection | undefined;
+  // eslint-disable-next-line prefer-const
+  let extend: ExtendManager | undefined;
+  let masterPub: Uint8Array | undefined;
   const grains = await createGrainsAccess({
     id: config.id,
     configured: config.grains,
     file: join(stateDir, 'grains.json'),
     onChange: (g) => connection?.sendGrains(g),
+    custom: async (core) => (extend ? extend.customGrains(core) : {}),
   });
   const files = new FileClient((frame) => connection?.send(frame) ?? false);
+  const registry = createRegistry();
+  extend = new ExtendManager({
+    registry,
+    stateRegistry: createStateRegistry(),
+    sync: { files, masterPub: () => masterPub, minionId: config.id, dir: join(stateDir, 'extend'), now: Date.now },
+    grains,
+    log: log.child({ component: 'extend' }),
+  });
+  await extend.loadInstalled();
+  if (extend.hasCustomGrains()) await grains.refresh();
   const executor = new Executor({
     id: config.id,
-    registry: createRegistry(),
+    registry,
     outbox,
     jidLog,
     grains,
@@ -83,7 +99,10 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     version: BRINE_VERSION,
     grains: () => grains.all(),
     running: () => executor.runningJids(),
-    onReady: (session) => executor.attach(session),
+    onReady: (session) => {
+      masterPub = session.masterPub;
+      executor.attach(session);
+    },
     onFrame: (frame, session) => {
       if (frame.type === 'file.chunk' || frame.type === 'file.listing') files.onFrame(frame);
       else executor.onFrame(frame, session);

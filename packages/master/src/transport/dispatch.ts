@@ -1,4 +1,4 @@
-import { encodeFrame, type Frame } from '@brine/protocol';
+import { encodeFrame, type ExtendKind, type Frame, type SignedExtendListing } from '@brine/protocol';
 import type { EventBus } from '../core/event-bus.js';
 import type { FrameRouter } from '../core/frame-router.js';
 import type { MinionLink } from '../core/minion-link.js';
@@ -15,6 +15,8 @@ export interface DispatchDeps {
   registry: MinionRegistry;
   cache: MinionCache;
   files: FileServer;
+  /** The signed listing of compiled extensions for one minion (issue #21); absent: none served. */
+  extendListing?(minionId: string, kind: ExtendKind): Promise<SignedExtendListing>;
   now(): number;
 }
 
@@ -97,9 +99,24 @@ export function dispatchMinionFrame(link: MinionLink, frame: Frame, d: DispatchD
       return;
     }
     case 'file.list':
+      if (frame.extend !== undefined) {
+        sendExtendListing(link, frame.reqId, frame.extend, d);
+        return;
+      }
       link.send(encodeFrame({ type: 'file.listing', reqId: frame.reqId, paths: d.files.list(frame.prefix) }));
       return;
     default:
       return;
   }
+}
+
+/** Answers a signed-listing request; an empty unsigned listing when none can be made (the minion refuses it). */
+function sendExtendListing(link: MinionLink, reqId: number, kind: ExtendKind, d: DispatchDeps): void {
+  const empty = () => link.send(encodeFrame({ type: 'file.listing', reqId, paths: [] }));
+  if (!d.extendListing) return void empty();
+  d.extendListing(link.id, kind).then(
+    (signed) =>
+      link.send(encodeFrame({ type: 'file.listing', reqId, paths: signed.entries.map((e) => e.path), signed })),
+    () => empty(),
+  );
 }
