@@ -24,6 +24,7 @@ export {
 export {
   defineState,
   defineStateModule,
+  stateFn,
   stateModuleFunctions,
   type StateContext,
   type StateFunction,

@@ -79,6 +79,8 @@ export function defineState<S extends z.ZodType>(fn: StateFunction<S>): StateFun
 export interface StateModuleDefinition {
   /** The module name (`myapp` in `myapp.deployed`). */
   name: string;
+  /** As for execution modules: `true` replaces a same-named state module, `false` adds to it. @default false */
+  replace?: boolean;
   /** Decides whether the module loads on this host; the reason shows in `saltutil.sync_states`. */
   virtual?(ctx: VirtualContext): VirtualVerdict | Promise<VirtualVerdict>;
   /** The state functions keyed by their name inside the module; each says what `ctx.test` does. */
@@ -93,4 +95,9 @@ export function defineStateModule(def: StateModuleDefinition): StateModuleDefini
 /** The `module.function` state entries of a state module definition. */
 export function stateModuleFunctions(def: StateModuleDefinition): StateFunction[] {
   return Object.entries(def.states).map(([name, spec]) => ({ ...spec, name: `${def.name}.${name}` }));
+}
+
+/** Types one state function of {@link defineStateModule} from its schema (the module supplies the name). */
+export function stateFn<S extends z.ZodType>(spec: Omit<StateFunction<S>, 'name'>): Omit<StateFunction, 'name'> {
+  return spec as unknown as Omit<StateFunction, 'name'>;
 }

@@ -22,12 +22,33 @@ export type Bundle = (source: string) => Promise<string>;
 
 /** Where the master's own packages resolve from: extension sources live in file roots without node_modules. */
 const HOST_DIR = dirname(fileURLToPath(import.meta.url));
-const HOST_PACKAGES = /^(zod|@brine\/extend)(\/.*)?$/;
+const HOST_PACKAGES = /^@brine\/extend(\/.*)?$/;
 
-/** Resolves `zod` and `@brine/extend` from the master's install, whatever directory the source is in. */
+/** The global under which the minion hands extensions its own zod (see the minion's `host-modules.ts`). */
+export const HOST_ZOD_KEY = 'brine.extend.zod';
+
+/** A module that re-exports the minion's zod, with every named export zod has. */
+async function zodShim(): Promise<string> {
+  const names = Object.keys(await import('zod')).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+  const lines = [`const m = globalThis[Symbol.for(${JSON.stringify(HOST_ZOD_KEY)})];`];
+  lines.push("if (!m) throw new Error('this minion does not provide zod to extensions');");
+  // `export { local as name }` allows names that are reserved words (zod exports `catch`, `null`, `enum`...).
+  names.forEach((n, i) => lines.push(`const x${i} = m[${JSON.stringify(n)}];`, `export { x${i} as ${n} };`));
+  lines.push('export default m.default ?? m.z;');
+  return lines.join('\n');
+}
+
+/**
+ * Resolves imports as the minion will provide them: `zod` becomes the minion's own instance
+ * (bundled, it weighs 760 KB per file, measured, and its classes would not be the minion's),
+ * `@brine/extend` (identity helpers) is inlined from the master's install, whatever directory
+ * the source is in: file roots have no node_modules.
+ */
 const hostPackages: Plugin = {
   name: 'brine-host-packages',
   setup(b) {
+    b.onResolve({ filter: /^zod(\/.*)?$/ }, () => ({ path: 'zod', namespace: 'brine-host' }));
+    b.onLoad({ filter: /.*/, namespace: 'brine-host' }, async () => ({ contents: await zodShim(), loader: 'js' }));
     b.onResolve({ filter: HOST_PACKAGES }, async (args) => {
       if (args.pluginData === 'host') return undefined;
       const found = await b.resolve(args.path, { kind: args.kind, resolveDir: HOST_DIR, pluginData: 'host' });
@@ -37,9 +58,8 @@ const hostPackages: Plugin = {
 };
 
 /**
- * Bundles with esbuild: TypeScript stripped, imports (zod, `@brine/extend`, relative helpers)
- * inlined, Node built-ins left as imports. zod is bundled into each file (about NNN KB), so a
- * custom schema is its own zod copy: the minion checks schemas by shape, never by `instanceof`.
+ * Bundles with esbuild: TypeScript stripped, `@brine/extend` and relative helpers inlined, zod
+ * taken from the minion, Node built-ins left as imports.
  */
 export const esbuildBundle: Bundle = async (source) => {
   const { build } = await import('esbuild');

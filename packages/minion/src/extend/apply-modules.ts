@@ -39,8 +39,7 @@ export function layerStates(
 ): Map<string, StateFunction> {
   const registry = new Map(builtins);
   for (const def of [...custom].sort((a, b) => a.name.localeCompare(b.name))) {
-    const replace = (def as { replace?: boolean }).replace === true;
-    if (replace) for (const name of [...registry.keys()]) if (moduleOf(name) === def.name) registry.delete(name);
+    if (def.replace) for (const name of [...registry.keys()]) if (moduleOf(name) === def.name) registry.delete(name);
     for (const fn of stateModuleFunctions(def)) registry.set(fn.name, fn);
   }
   return registry;

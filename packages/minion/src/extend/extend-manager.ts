@@ -9,6 +9,7 @@ import { layerModules, layerStates, swapContents } from './apply-modules.js';
 import { extendFunctions } from './extend-functions.js';
 import { loadInstalled, shapeChecks, type Loaded } from './extend-loader.js';
 import { clearInstalled, syncKind, type SyncDeps, type SyncReport } from './extend-sync.js';
+import { provideHostModules } from './host-modules.js';
 import { isolated, type CallFunction } from './isolate.js';
 
 /** What one kind's sync and reload did, as `saltutil.sync_*` returns it. */
@@ -64,6 +65,7 @@ export class ExtendManager {
 
   /** Loads every installed extension (at start, before the first connect). */
   async loadInstalled(): Promise<void> {
+    provideHostModules();
     for (const kind of EXTEND_KINDS) await this.#reload(kind);
   }
 
