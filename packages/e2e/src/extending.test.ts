@@ -115,6 +115,12 @@ describe('extending Brine with synced custom code', () => {
     expect(workers['db1']!.ret).toBe('1.2');
   });
 
+  it('runs a custom runner from _runners/ with brine-run, starting jobs through its client', async () => {
+    const run = await cluster.cli(BIN.brineRun, ['fleet.roles', "target='*'", '--out', 'json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ web: 1, worker: 1 });
+  });
+
   it('runs a custom state function, in test mode first', async () => {
     const file = join(out, 'RELEASE');
     const dry = await brine('web1', 'saltutil.call_state', 'myapp.release_file', file, 'version=1.2', 'test=True');

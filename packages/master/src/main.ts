@@ -42,6 +42,7 @@ import { EnrollmentTokens } from './keys/enrollment.js';
 import { MinionCache } from './store/minion-cache.js';
 import { FileServer } from './files/file-server.js';
 import { COMPILED_PREFIX, ExtendCompiler } from './files/extend-compiler.js';
+import { RunnerHost } from './runners/runner-host.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
 import { openSqliteJobStore } from './store/sqlite-job-store.js';
 import { Admission } from './transport/admission.js';
@@ -270,6 +271,11 @@ export async function startMaster(
       ...auth,
       corsOrigins: config.api.cors_origins,
       configValues: saltConfigValues(config),
+      runners: new RunnerHost({
+        compiler: extendCompiler,
+        outDir: extendOut,
+        log: log.child({ component: 'runners' }),
+      }),
     },
     API_ROUTES,
     apiTls ? { https: httpsOptions(apiTls) } : {},

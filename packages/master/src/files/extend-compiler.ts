@@ -100,7 +100,7 @@ export class ExtendCompiler {
   }
 
   /** Compiles (or reuses) every source of one kind. */
-  async compile(kind: ExtendKind): Promise<CompiledKind> {
+  async compile(kind: ExtendKind | 'runners'): Promise<CompiledKind> {
     const sources = new Map<string, string>();
     for (const root of this.#roots) {
       let names: string[];
@@ -123,7 +123,7 @@ export class ExtendCompiler {
     return out;
   }
 
-  async #compileOne(kind: ExtendKind, name: string, source: string) {
+  async #compileOne(kind: ExtendKind | 'runners', name: string, source: string) {
     const st = statSync(source);
     const stamp = `${source}:${st.size}:${st.mtimeMs}`;
     const key = `${kind}/${name}`;

@@ -10,6 +10,7 @@ import type { AuthServices, PermissionValue, Principal } from './auth.js';
 import type { HookTable } from './hooks.js';
 import type { Metrics } from './metrics.js';
 import type { EnrollmentTokens } from '../keys/enrollment.js';
+import type { RunnerLookup } from '../runners/runner-host.js';
 
 /** What the API serves; built by main.ts (or a test fixture). */
 export interface ApiServices extends AuthServices {
@@ -32,6 +33,8 @@ export interface ApiServices extends AuthServices {
   corsOrigins?: readonly string[];
   /** The master config as wheel `config.values` shows it, secrets removed. @default {} */
   configValues?: Readonly<Record<string, unknown>>;
+  /** Custom runners from `_runners/` (issue #21). @default none */
+  runners?: RunnerLookup;
 }
 
 /** What a handler receives: the request, its principal, and its validated parts. */
