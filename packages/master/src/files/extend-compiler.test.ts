@@ -68,4 +68,23 @@ describe('ExtendCompiler', () => {
     expect(bundles).toBe(2);
     expect(changed.entries[0]!.sha256).not.toBe(first.entries[0]!.sha256);
   });
+
+  it('compiles once for calls that arrive while a compile runs', async () => {
+    const { root, out } = tempRoot();
+    mkdirSync(join(root, '_modules'), { recursive: true });
+    writeFileSync(join(root, '_modules/m.js'), 'export default { name: "m", functions: {} };\n');
+    let bundles = 0;
+    const compiler = new ExtendCompiler({
+      roots: [root],
+      outDir: out,
+      bundle: async (source) => {
+        bundles++;
+        await new Promise((r) => setTimeout(r, 20));
+        return readFileSync(source, 'utf8');
+      },
+    });
+    const all = await Promise.all(Array.from({ length: 10 }, () => compiler.compile('modules')));
+    expect(bundles).toBe(1);
+    expect(new Set(all.map((c) => c.entries[0]!.sha256)).size).toBe(1);
+  });
 });

@@ -91,6 +91,7 @@ export class ExtendCompiler {
   readonly #roots: readonly string[];
   readonly #outDir: string;
   readonly #bundle: Bundle;
+  readonly #inflight = new Map<string, Promise<CompiledKind>>();
   readonly #done = new Map<string, { stamp: string; entry: ExtendEntry } | { stamp: string; error: string }>();
 
   constructor(options: { roots: readonly string[]; outDir: string; bundle?: Bundle }) {
@@ -99,8 +100,19 @@ export class ExtendCompiler {
     this.#bundle = options.bundle ?? esbuildBundle;
   }
 
-  /** Compiles (or reuses) every source of one kind. */
-  async compile(kind: ExtendKind | 'runners'): Promise<CompiledKind> {
+  /**
+   * Compiles (or reuses) every source of one kind. Calls while one runs share it: a fleet that
+   * syncs at once compiles each file once, and no two builds write the same file.
+   */
+  compile(kind: ExtendKind | 'runners'): Promise<CompiledKind> {
+    const running = this.#inflight.get(kind);
+    if (running) return running;
+    const next = this.#compileAll(kind).finally(() => this.#inflight.delete(kind));
+    this.#inflight.set(kind, next);
+    return next;
+  }
+
+  async #compileAll(kind: ExtendKind | 'runners'): Promise<CompiledKind> {
     const sources = new Map<string, string>();
     for (const root of this.#roots) {
       let names: string[];

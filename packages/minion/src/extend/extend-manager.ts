@@ -109,6 +109,14 @@ export class ExtendManager {
     return out;
   }
 
+  /**
+   * The live state registry, built-in and custom: what `state.apply`/`state.single` should run
+   * state functions from, so that synced state modules take part in a state run.
+   */
+  get states(): ReadonlyMap<string, StateFunction> {
+    return this.#d.stateRegistry;
+  }
+
   /** Whether any custom grains provider is loaded. */
   hasCustomGrains(): boolean {
     return this.#grains.length > 0;
