@@ -40,7 +40,7 @@ import { KeyStore } from './keys/key-store.js';
 import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
 import { EnrollmentTokens } from './keys/enrollment.js';
 import { MinionCache } from './store/minion-cache.js';
-import { FileServer } from './files/file-server.js';
+import { servedFiles } from './files/served-files.js';
 import { COMPILED_PREFIX, ExtendCompiler } from './files/extend-compiler.js';
 import { RunnerHost } from './runners/runner-host.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
@@ -165,10 +165,10 @@ export async function startMaster(
     .events$(['brine/job/*/done'])
     .subscribe((e) => collector.jobEnded((e.data as JobSummary).targeted));
 
-  // Extensions (issue #21) are compiled into their own root, listed first so nothing shadows them.
+  // Extensions (issue #21) are compiled into their own root, served under _compiled/.
   const extendOut = join(config.state_dir, 'extend');
   mkdirSync(join(extendOut, COMPILED_PREFIX), { recursive: true });
-  const files = new FileServer([extendOut, ...config.file_roots]);
+  const files = servedFiles(config.file_roots, extendOut);
   const extendCompiler = new ExtendCompiler({ roots: config.file_roots, outDir: extendOut });
   const extendListing = async (minionId: string, kind: ExtendKind) => {
     const compiled = await extendCompiler.compile(kind);

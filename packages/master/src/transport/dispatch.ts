@@ -5,7 +5,7 @@ import type { MinionLink } from '../core/minion-link.js';
 import type { MinionRegistry } from '../core/registry.js';
 import type { ReturnIngest } from '../core/return-ingest.js';
 import type { MinionCache } from '../store/minion-cache.js';
-import type { FileServer } from '../files/file-server.js';
+import type { ServedFiles } from '../files/served-files.js';
 
 /** What frame dispatch reaches. */
 export interface DispatchDeps {
@@ -14,7 +14,7 @@ export interface DispatchDeps {
   bus: EventBus;
   registry: MinionRegistry;
   cache: MinionCache;
-  files: FileServer;
+  files: ServedFiles;
   /** The signed listing of compiled extensions for one minion (issue #21); absent: none served. */
   extendListing?(minionId: string, kind: ExtendKind): Promise<SignedExtendListing>;
   now(): number;
