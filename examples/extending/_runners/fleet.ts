@@ -6,7 +6,7 @@ export default defineRunner({
   name: 'fleet',
   functions: {
     roles: runnerFn({
-      doc: `Counts the minions answering test.ping in a target, by their app_role grain.
+      doc: `Counts the minions of a target by their app_role grain.
 
 CLI Example:
 
