@@ -10,6 +10,14 @@ export type Loaded<T> =
   | { name: string; status: 'declined'; reason: string }
   | { name: string; status: 'failed'; error: string };
 
+/** How a kind is loaded. */
+export interface LoadOptions {
+  check: ShapeCheck;
+  grains: Grains;
+  /** How long importing a file and its `virtual()` may take before it counts as failed. @default 10000 */
+  loadTimeoutMs?: number;
+}
+
 /** Checks that a default export has the shape of its kind; returns the problem, or undefined. */
 export type ShapeCheck = (value: unknown) => string | undefined;
 
@@ -21,11 +29,7 @@ export type ShapeCheck = (value: unknown) => string | undefined;
  * Node keeps every imported module for the life of the process, so each version is imported
  * under its own URL (`?v=<sha256>`): a sync that changes a file adds one module to memory.
  */
-export async function loadInstalled<T>(
-  dir: string,
-  kind: ExtendKind,
-  options: { check: ShapeCheck; grains: Grains },
-): Promise<Loaded<T>[]> {
+export async function loadInstalled<T>(dir: string, kind: ExtendKind, options: LoadOptions): Promise<Loaded<T>[]> {
   const at = installedDir(dir, kind);
   if (!at) return [];
   const out: Loaded<T>[] = [];
@@ -35,10 +39,34 @@ export async function loadInstalled<T>(
   return out;
 }
 
+/**
+ * Loads one file under a deadline: a module whose top-level code or `virtual()` never settles
+ * would otherwise stall every sync, and the minion's start before it ever connects.
+ */
 async function loadOne<T>(
   file: string,
   entry: { name: string; sha256: string },
-  options: { check: ShapeCheck; grains: Grains },
+  options: LoadOptions,
+): Promise<Loaded<T>> {
+  const ms = options.loadTimeoutMs ?? 10_000;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Loaded<T>>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ name: entry.name, status: 'failed', error: `did not load within ${ms} ms` }),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([loadNow<T>(file, entry, options), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function loadNow<T>(
+  file: string,
+  entry: { name: string; sha256: string },
+  options: LoadOptions,
 ): Promise<Loaded<T>> {
   const name = entry.name;
   try {
