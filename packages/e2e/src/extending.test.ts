@@ -115,6 +115,22 @@ describe('extending Brine with synced custom code', () => {
     expect(workers['db1']!.ret).toBe('1.2');
   });
 
+  it('calls synced modules and grains with brine-call --local from the minion state dir', async () => {
+    const stateDir = join(cluster.dir, 'minions', 'web1');
+    const r = await cluster.cli(BIN.brineCall, [
+      '--local',
+      '--state-dir',
+      stateDir,
+      '--id',
+      'web1',
+      'myapp.release',
+      '--out',
+      'json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('"1.2"');
+  });
+
   it('runs a custom runner from _runners/ with brine-run, starting jobs through its client', async () => {
     const run = await cluster.cli(BIN.brineRun, ['fleet.roles', "target='*'", '--out', 'json']);
     expect(run.code).toBe(0);
