@@ -54,6 +54,12 @@ export default defineModule({ name: 'flaky', functions: {
 } });\n`,
   );
   writeFileSync(join(srv, '_modules/slowver.js'), slowModule('v1'));
+  // Its virtual() looks at a custom grain: grains sync first, so it sees app_role already.
+  writeFileSync(
+    join(srv, '_modules/webonly.js'),
+    `export default { name: 'webonly', functions: {},
+  virtual: ({ grains }) => grains.app_role === 'web' ? true : { ok: false, reason: 'only on web' } };\n`,
+  );
   cluster = await new Cluster({ minions: ['web1', 'db1'], master: { file_roots: [srv, EXAMPLES] } }).start();
 }, 60_000);
 afterAll(async () => {
@@ -72,7 +78,10 @@ describe('extending Brine with synced custom code', () => {
       expect(ret['modules']!.changed).toEqual(expect.arrayContaining(['myapp', 'flaky', 'slowver']));
       expect(Object.keys(ret['modules']!.failed).sort()).toEqual(['broken', 'throws']);
       expect(ret['modules']!.failed['throws']).toContain('cannot load here');
-      expect(ret['modules']!.declined).toEqual({ wintools: 'only on Windows' });
+      expect(ret['modules']!.declined).toEqual({
+        wintools: 'only on Windows',
+        ...(id === 'db1' ? { webonly: 'only on web' } : {}),
+      });
       expect(ret['states']!.changed).toEqual(['myapp']);
       expect(ret['grains']!.changed).toEqual(['app']);
       expect(ret['beacons']!.changed).toEqual(['disk_free']);

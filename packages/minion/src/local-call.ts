@@ -65,7 +65,6 @@ export async function callLocal(
     log: options.log,
   });
   await extend.loadInstalled();
-  if (extend.hasCustomGrains()) await grains.refresh();
   const call = prepareCall(registry, fun, args, kwargs);
   const done = (ret: unknown, retcode: number, success: boolean): LocalResult => ({
     id: options.id,

@@ -70,7 +70,6 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     log: log.child({ component: 'extend' }),
   });
   await extend.loadInstalled();
-  if (extend.hasCustomGrains()) await grains.refresh();
   const executor = new Executor({
     id: config.id,
     registry,

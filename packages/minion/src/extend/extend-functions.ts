@@ -42,7 +42,8 @@ export function extendFunctions(
 ): ModuleFunction[] {
   const syncAll = defineFunction({
     name: 'saltutil.sync_all',
-    doc: `Syncs custom modules, states, grains and beacons from the master, in that order.
+    doc: `Syncs custom grains, modules, states and beacons from the master, in that order (grains
+first, so that virtual() hooks see them).
 Returns {modules: ..., states: ..., grains: ..., beacons: ...}.
 
 CLI Example:

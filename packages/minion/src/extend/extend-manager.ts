@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { EXTEND_KINDS, type ExtendKind } from '@brine/protocol';
+import type { ExtendKind } from '@brine/protocol';
 import type { BeaconDefinition, GrainsDefinition } from '@brine/extend';
 import { MinionError } from '../errors.js';
 import { prepareCall } from '../modules/registry.js';
@@ -34,6 +34,9 @@ export interface ExtendManagerDeps {
   log: Logger;
 }
 
+/** Grains first: the `virtual()` hooks of modules, states and beacons may look at custom grains. */
+const SYNC_ORDER: readonly ExtendKind[] = ['grains', 'modules', 'states', 'beacons'];
+
 /** How long one custom grains provider may take before it is skipped. */
 const GRAINS_TIMEOUT_MS = 5000;
 
@@ -63,10 +66,16 @@ export class ExtendManager {
     this.#builtinStates = new Map(d.stateRegistry);
   }
 
-  /** Loads every installed extension (at start, before the first connect). */
+  /**
+   * Loads every installed extension (at start, before the first connect). Grains come first and
+   * are collected again, so that modules' `virtual()` hooks see the custom grains.
+   */
   async loadInstalled(): Promise<void> {
     provideHostModules();
-    for (const kind of EXTEND_KINDS) await this.#reload(kind);
+    for (const kind of SYNC_ORDER) {
+      await this.#reload(kind);
+      if (kind === 'grains' && this.#grains.length > 0) await this.#d.grains.refresh();
+    }
   }
 
   /** Syncs one kind from the master and reloads it; grains are then refreshed and sent. Rejects on a refused listing or file. */
@@ -79,10 +88,10 @@ export class ExtendManager {
     });
   }
 
-  /** Syncs every kind, in order; the hook to run before a highstate (Salt syncs then too). */
+  /** Syncs every kind, grains first; the hook to run before a highstate (Salt syncs then too). */
   async syncAll(): Promise<Record<ExtendKind, KindOutcome>> {
     const out = {} as Record<ExtendKind, KindOutcome>;
-    for (const kind of EXTEND_KINDS) out[kind] = await this.sync(kind);
+    for (const kind of SYNC_ORDER) out[kind] = await this.sync(kind);
     return out;
   }
 
@@ -90,7 +99,7 @@ export class ExtendManager {
   clear(): Promise<void> {
     return this.#serial(async () => {
       clearInstalled(this.#d.sync.dir);
-      for (const kind of EXTEND_KINDS) await this.#reload(kind);
+      for (const kind of SYNC_ORDER) await this.#reload(kind);
       await this.#d.grains.refresh();
     });
   }
@@ -115,11 +124,6 @@ export class ExtendManager {
    */
   get states(): ReadonlyMap<string, StateFunction> {
     return this.#d.stateRegistry;
-  }
-
-  /** Whether any custom grains provider is loaded. */
-  hasCustomGrains(): boolean {
-    return this.#grains.length > 0;
   }
 
   /** The loaded custom beacons, for the beacon runner. */
