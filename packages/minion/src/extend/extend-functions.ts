@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ExtendKind } from '@brine/protocol';
+import { ErrorCode, type ExtendKind } from '@brine/protocol';
 import { MinionError } from '../errors.js';
 import { createStateContext } from '../states/context.js';
 import type { StateFunction } from '../states/types.js';
@@ -82,11 +82,11 @@ CLI Example:
       .catchall(z.unknown()),
     run: async ({ fun, name, test, ...rest }, ctx) => {
       const state = deps.stateRegistry.get(fun);
-      if (!state) throw new MinionError('ERR_FUNCTION_UNKNOWN', `state function '${fun}' is not available`);
+      if (!state) throw new MinionError(ErrorCode.FUNCTION_UNKNOWN, `state function '${fun}' is not available`);
       const args = state.args.safeParse({ ...rest, name });
       if (!args.success)
         throw new MinionError(
-          'ERR_ARGS_INVALID',
+          ErrorCode.ARGS_INVALID,
           `${fun}: ${args.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
         );
       const sctx = createStateContext(ctx, {
@@ -110,10 +110,13 @@ CLI Example:
     schema: z.object({ name: z.string(), config: z.unknown().default({}) }),
     run: async ({ name, config }, ctx) => {
       const beacon = x.beacons().find((b) => b.name === name);
-      if (!beacon) throw new MinionError('ERR_FUNCTION_UNKNOWN', `beacon '${name}' is not loaded`);
+      if (!beacon) throw new MinionError(ErrorCode.FUNCTION_UNKNOWN, `beacon '${name}' is not loaded`);
       const parsed = beacon.config.safeParse(config);
       if (!parsed.success)
-        throw new MinionError('ERR_ARGS_INVALID', `${name}: config: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+        throw new MinionError(
+          ErrorCode.ARGS_INVALID,
+          `${name}: config: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+        );
       const check = beacon.check as (c: unknown) => unknown;
       return { ret: await check({ config: parsed.data, grains: ctx.grains.all(), log: ctx.log, signal: ctx.signal }) };
     },
