@@ -156,15 +156,18 @@ export function runProgram(io: Io): Command {
       .map(([n, r]) => `  ${n.padEnd(15)} ${r.doc}`)
       .join(
         '\n',
-      )}\n\nExamples:\n  brine-run jobs.list fun='cmd.*' limit=10\n  brine-run jobs.lookup 20261125120000000001\n  brine-run manage.down\n`,
+      )}\n  <module.function> a custom runner from the master's _runners/\n\nExamples:\n  brine-run jobs.list fun='cmd.*' limit=10\n  brine-run jobs.lookup 20261125120000000001\n  brine-run manage.down\n`,
   );
   program.action(async (fun: string, words: string[], opts: Record<string, unknown>) => {
-    const runner = RUNNERS[fun];
-    if (!runner || !Object.hasOwn(RUNNERS, fun))
+    const runner = Object.hasOwn(RUNNERS, fun) ? RUNNERS[fun] : undefined;
+    if (!runner && !/^[A-Za-z_]\w*\.[A-Za-z_]\w*$/.test(fun))
       throw new UsageError(`unknown runner function "${fun}"; expected one of ${Object.keys(RUNNERS).join(', ')}`);
     const client = new ApiClient(resolveCredentials(credentialFlags(opts), io.env));
     const { args, kwargs } = parseFunctionArgs(words);
-    const result = await runner.run(client, args, kwargs);
+    // Any other module.function is a custom runner from the master's _runners/ (issue #21).
+    const result = runner
+      ? await runner.run(client, args, kwargs)
+      : (await client.json<{ ret: unknown }>('POST', `/api/v1/runners/${fun}`, { args, kwargs })).ret;
     if (opts['out'] === 'json') io.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else {
       const color = shouldColor({

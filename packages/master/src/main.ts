@@ -11,12 +11,21 @@
  * 9. on stop: stop the reactor and the scheduler, refuse new work, flush the ingest, close
  *    sockets, close the store
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { asyncScheduler } from 'rxjs';
-import { createJidGenerator, encodeFrame, globMatch, publishFrames, signJob, type JobSummary } from '@brine/protocol';
+import {
+  createJidGenerator,
+  encodeFrame,
+  globMatch,
+  publishFrames,
+  signExtendListing,
+  signJob,
+  type ExtendKind,
+  type JobSummary,
+} from '@brine/protocol';
 import type { MasterConfig } from './config.js';
 import { EventBus } from './core/event-bus.js';
 import { MinionEventLimiter } from './core/event-limiter.js';
@@ -35,7 +44,9 @@ import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
 import { EnrollmentTokens } from './keys/enrollment.js';
 import { PendingKeyLimiter } from './keys/pending-limiter.js';
 import { MinionCache } from './store/minion-cache.js';
-import { FileServer } from './files/file-server.js';
+import { servedFiles } from './files/served-files.js';
+import { COMPILED_PREFIX, ExtendCompiler } from './files/extend-compiler.js';
+import { RunnerHost } from './runners/runner-host.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
 import { openSqliteJobStore } from './store/sqlite-job-store.js';
 import { Admission } from './transport/admission.js';
@@ -184,7 +195,15 @@ export async function startMaster(
     .events$(['brine/job/*/done'])
     .subscribe((e) => collector.jobEnded((e.data as JobSummary).targeted));
 
-  const files = new FileServer(config.file_roots);
+  // Extensions (issue #21) are compiled into their own root, served under _compiled/.
+  const extendOut = join(config.state_dir, 'extend');
+  mkdirSync(join(extendOut, COMPILED_PREFIX), { recursive: true });
+  const files = servedFiles(config.file_roots, extendOut);
+  const extendCompiler = new ExtendCompiler({ roots: config.file_roots, outDir: extendOut });
+  const extendListing = async (minionId: string, kind: ExtendKind) => {
+    const compiled = await extendCompiler.compile(kind);
+    return signExtendListing(identity.privateKey, minionId, { kind, issuedAt: now(), ...compiled });
+  };
   const scheduledReturns = new ScheduledReturns({
     store,
     bus,
@@ -292,6 +311,7 @@ export async function startMaster(
           registry,
           cache,
           files,
+          extendListing,
           pillar: pillarDelivery,
           mine: masterPillar.mine,
           now,
@@ -351,6 +371,11 @@ export async function startMaster(
       pillar: masterPillar.service,
       configValues: saltConfigValues(config),
       schedule,
+      runners: new RunnerHost({
+        compiler: extendCompiler,
+        outDir: extendOut,
+        log: log.child({ component: 'runners' }),
+      }),
     },
     API_ROUTES,
     apiTls ? { https: httpsOptions(apiTls) } : {},

@@ -6,3 +6,4 @@ export type { ModuleContext, ModuleFunction, ModuleResult } from './modules/type
 export { createStateRegistry, unknownStateArgs } from './states/registry.js';
 export { defineState, type StateContext, type StateFunction, type StateResult } from './states/types.js';
 export { createStateContext, type StateRunOptions } from './states/context.js';
+export { ExtendManager, type ExtendManagerDeps, type KindOutcome } from './extend/extend-manager.js';

@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import { MinionError } from './errors.js';
 import { ensurePrivateDir } from './private-dir.js';
 import { createGrainsAccess } from './grains/grains-access.js';
+import { ExtendManager } from './extend/extend-manager.js';
 import { createRegistry, prepareCall } from './modules/registry.js';
+import { createStateRegistry } from './states/registry.js';
 import type { MasterFiles } from './modules/types.js';
 
 /** A function's result as `brine-call --local` prints it. */
@@ -40,12 +42,30 @@ export async function callLocal(
   const registry = createRegistry();
   const cacheDir = join(options.stateDir, 'cache');
   ensurePrivateDir(cacheDir);
+  // eslint-disable-next-line prefer-const
+  let extend: ExtendManager | undefined;
   const grains = await createGrainsAccess({
     id: options.id,
     configured: options.grains,
     file: join(options.stateDir, 'grains.json'),
     onChange: () => {},
+    custom: async (core) => (extend ? extend.customGrains(core) : {}),
   });
+  // The extensions the daemon synced load here too, as salt-call --local uses the synced extmods.
+  extend = new ExtendManager({
+    registry,
+    stateRegistry: createStateRegistry(),
+    sync: {
+      files: { listExtend: async () => undefined, getFile: noMaster.getFile },
+      masterPub: () => undefined,
+      minionId: options.id,
+      dir: join(options.stateDir, 'extend'),
+      now: Date.now,
+    },
+    grains,
+    log: options.log,
+  });
+  await extend.loadInstalled();
   const call = prepareCall(registry, fun, args, kwargs);
   const done = (ret: unknown, retcode: number, success: boolean): LocalResult => ({
     id: options.id,

@@ -4,7 +4,7 @@
  * 2. load or make the minion's key; refuse a key readable by others
  * 3. open the outbox and the jid log; report jobs cut short by a restart as `interrupted`
  * 4. collect grains
- * 5. build the function registry and the executor
+ * 5. build the function registry, load the synced custom extensions over it, build the executor
  * 6. connect to the master after a random splay, and keep reconnecting with jittered backoff
  *    (at each connect and every `mine_interval` minutes, `mine.update` when mine functions exist)
  * 7. start the minion's own schedule (returns through the outbox) and the beacons (events go
@@ -24,7 +24,9 @@ import { Executor } from './executor/executor.js';
 import { directVerifier } from './executor/job-verifier.js';
 import { createGrainsAccess } from './grains/grains-access.js';
 import { loadOrCreateMinionKey } from './identity.js';
+import { ExtendManager } from './extend/extend-manager.js';
 import { createRegistry } from './modules/registry.js';
+import { createStateRegistry } from './states/registry.js';
 import { BRINE_VERSION } from './modules/version.js';
 import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
@@ -62,18 +64,31 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   // Assigned below; closures built before it (grains, files) reach it through this binding.
   // eslint-disable-next-line prefer-const
   let connection: MasterConnection | undefined;
+  // eslint-disable-next-line prefer-const
+  let extend: ExtendManager | undefined;
+  let masterPub: Uint8Array | undefined;
   const grains = await createGrainsAccess({
     id: config.id,
     configured: config.grains,
     file: join(stateDir, 'grains.json'),
     onChange: (g) => connection?.sendGrains(g),
+    custom: async (core) => (extend ? extend.customGrains(core) : {}),
   });
   const files = new FileClient((frame) => connection?.send(frame) ?? false);
   const pillar = new PillarClient((frame) => connection?.send(frame) ?? false);
   const mine = new MineClient((frame) => connection?.send(frame) ?? false, config.mine_functions);
+  const registry = createRegistry();
+  extend = new ExtendManager({
+    registry,
+    stateRegistry: createStateRegistry(),
+    sync: { files, masterPub: () => masterPub, minionId: config.id, dir: join(stateDir, 'extend'), now: Date.now },
+    grains,
+    log: log.child({ component: 'extend' }),
+  });
+  await extend.loadInstalled();
   const executor = new Executor({
     id: config.id,
-    registry: createRegistry(),
+    registry,
     outbox,
     jidLog,
     grains,
@@ -119,6 +134,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     grains: () => grains.all(),
     running: () => executor.runningJids(),
     onReady: (session) => {
+      masterPub = session.masterPub;
       executor.attach(session);
       mineTimer.connected();
     },

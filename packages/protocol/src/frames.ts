@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AUDIENCE_PAGE_SIZE } from './audience.js';
+import { EXTEND_KINDS, signedExtendListingSchema } from './extend-listing.js';
 
 /** The protocol version this code speaks; a frame with another `v` is refused. */
 export const PROTOCOL_VERSION = 1;
@@ -171,9 +172,18 @@ const frameSchemas = {
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   }),
   /** Minion → master: list the files under the master's file roots. */
-  'file.list': z.object({ reqId: z.number().int().nonnegative(), prefix: z.string().max(4096) }),
-  /** Master → minion: the list asked for. */
-  'file.listing': z.object({ reqId: z.number().int().nonnegative(), paths: z.array(z.string()) }),
+  'file.list': z.object({
+    reqId: z.number().int().nonnegative(),
+    prefix: z.string().max(4096),
+    /** Asks instead for the master's signed listing of one kind of extension (issue #21). */
+    extend: z.enum(EXTEND_KINDS).optional(),
+  }),
+  /** Master → minion: the list asked for; with `extend`, the signed listing of that kind. */
+  'file.listing': z.object({
+    reqId: z.number().int().nonnegative(),
+    paths: z.array(z.string()),
+    signed: signedExtendListingSchema.optional(),
+  }),
   /**
    * Minion → master: send me my compiled pillar. `id`, when given, must be the minion's own: the
    * master answers only for the connection's id, and refuses and audits a request for another.

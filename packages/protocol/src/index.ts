@@ -76,3 +76,12 @@ export {
   type JobSummary,
   type MinionResult,
 } from './api.js';
+export {
+  EXTEND_KINDS,
+  EXTEND_LISTING_MAX_AGE_MS,
+  signExtendListing,
+  verifyExtendListing,
+  type ExtendEntry,
+  type ExtendKind,
+  type SignedExtendListing,
+} from './extend-listing.js';

@@ -84,6 +84,7 @@ export const SignContext = {
   minionAuth: 'brine/v1/minion-auth',
   job: 'brine/v1/job',
   grainsUpdate: 'brine/v1/grains-update',
+  extendListing: 'brine/v1/extend-listing',
 } as const;
 
 /** Joins a context and length-prefixed parts into the exact bytes that get signed. */

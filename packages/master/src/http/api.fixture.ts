@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import type { RunnerFunctionSpec } from '@brine/extend';
+import { z } from 'zod';
 import { createJidGenerator, type JobSpec } from '@brine/protocol';
 import pino from 'pino';
 import { asyncScheduler } from 'rxjs';
@@ -193,6 +195,7 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     corsOrigins: options.corsOrigins ?? [],
     configValues: { interface: '0.0.0.0', port: 4506, nodegroups: {} },
     loginLimiter: new LoginLimiter({ now }),
+    runners: { find: async (fun) => (fun === 'demo.echo' ? DEMO_RUNNER : undefined) },
   };
   const app = buildApi(s, API_ROUTES);
   await app.ready();
@@ -214,3 +217,11 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     },
   };
 }
+
+/** The one custom runner of the fixture, `demo.echo`: returns its text and the caller. */
+const DEMO_RUNNER: RunnerFunctionSpec = {
+  doc: 'Returns its text and the calling user.',
+  params: ['text'],
+  schema: z.object({ text: z.string().default('') }),
+  run: async (input, ctx) => ({ text: (input as { text: string }).text, user: ctx.user }),
+};

@@ -11,6 +11,7 @@ import { eventRoutes } from './routes-events.js';
 import { jobRoutes } from './routes-jobs.js';
 import { minionRoutes } from './routes-minions.js';
 import { miscRoutes } from './routes-misc.js';
+import { runnerRoutes } from './routes-runners.js';
 import { saltApiRoutes } from './routes-salt-api.js';
 import { TokenKind, TokenStore } from './tokens.js';
 
@@ -23,6 +24,7 @@ export const API_ROUTES: readonly RouteFactory[] = [
   hookRoutes,
   miscRoutes,
   saltApiRoutes,
+  runnerRoutes,
 ];
 
 /** The auth part of {@link ApiServices}, from the config. */

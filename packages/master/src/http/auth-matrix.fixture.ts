@@ -141,6 +141,12 @@ export const MATRIX_ROWS: readonly MatrixRow[] = [
   },
   { route: 'GET /metrics', allowed: ['u-metrics'], request: get('/metrics') },
   { route: 'POST /api/v1/jobs', allowed: ['u-run'], request: () => ({ url: '/api/v1/jobs', body: ping }) },
+  {
+    route: 'POST /api/v1/runners/:fun',
+    // The ACL's runner area is @jobs (`@runner` grants it too): see Grants.special.
+    allowed: ['u-jobs'],
+    request: () => ({ url: '/api/v1/runners/demo.echo', body: { args: ['hi'] } }),
+  },
   { route: 'GET /api/v1/jobs', allowed: ['u-run', 'u-jobs'], request: get('/api/v1/jobs') },
   { route: 'GET /api/v1/jobs/active', allowed: ['u-run', 'u-jobs'], request: get('/api/v1/jobs/active') },
   {

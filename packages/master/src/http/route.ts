@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import type { ScheduleControl } from './salt-schedule.js';
 import type { EnrollmentTokens } from '../keys/enrollment.js';
 import type { LoginLimiter } from './login-limiter.js';
+import type { RunnerLookup } from '../runners/runner-host.js';
 
 /** What the API serves; built by main.ts (or a test fixture). */
 export interface ApiServices extends AuthServices {
@@ -41,6 +42,8 @@ export interface ApiServices extends AuthServices {
   loginLimiter: LoginLimiter;
   /** The master scheduler, for the `schedule.*` runners; absent, they answer 503. */
   schedule?: ScheduleControl;
+  /** Custom runners from `_runners/` (issue #21). @default none */
+  runners?: RunnerLookup;
 }
 
 /** What a handler receives: the request, its principal, and its validated parts. */

@@ -1,13 +1,13 @@
-import { encodeFrame, type Frame } from '@brine/protocol';
+import { encodeFrame, type ExtendKind, type Frame, type SignedExtendListing } from '@brine/protocol';
 import type { EventBus } from '../core/event-bus.js';
 import type { FrameRouter } from '../core/frame-router.js';
 import type { MinionLink } from '../core/minion-link.js';
 import type { MinionRegistry } from '../core/registry.js';
 import type { ReturnIngest } from '../core/return-ingest.js';
 import type { MinionCache } from '../store/minion-cache.js';
-import type { FileServer } from '../files/file-server.js';
 import type { MineService } from '../mine/mine-service.js';
 import { answerPillarRequest, pushPillar, type PillarDeliveryDeps } from '../pillar/pillar-delivery.js';
+import type { ServedFiles } from '../files/served-files.js';
 
 /** What frame dispatch reaches. */
 export interface DispatchDeps {
@@ -16,7 +16,9 @@ export interface DispatchDeps {
   bus: EventBus;
   registry: MinionRegistry;
   cache: MinionCache;
-  files: FileServer;
+  files: ServedFiles;
+  /** The signed listing of compiled extensions for one minion (issue #21); absent: none served. */
+  extendListing?(minionId: string, kind: ExtendKind): Promise<SignedExtendListing>;
   pillar: PillarDeliveryDeps;
   mine: Pick<MineService, 'handle'>;
   now(): number;
@@ -144,9 +146,24 @@ export function dispatchMinionFrame(link: MinionLink, frame: Frame, d: DispatchD
       return;
     }
     case 'file.list':
+      if (frame.extend !== undefined) {
+        sendExtendListing(link, frame.reqId, frame.extend, d);
+        return;
+      }
       link.send(encodeFrame({ type: 'file.listing', reqId: frame.reqId, paths: d.files.list(frame.prefix) }));
       return;
     default:
       return;
   }
+}
+
+/** Answers a signed-listing request; an empty unsigned listing when none can be made (the minion refuses it). */
+function sendExtendListing(link: MinionLink, reqId: number, kind: ExtendKind, d: DispatchDeps): void {
+  const empty = () => link.send(encodeFrame({ type: 'file.listing', reqId, paths: [] }));
+  if (!d.extendListing) return void empty();
+  d.extendListing(link.id, kind).then(
+    (signed) =>
+      link.send(encodeFrame({ type: 'file.listing', reqId, paths: signed.entries.map((e) => e.path), signed })),
+    () => empty(),
+  );
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Frame, FrameInput } from '@brine/protocol';
+import type { ExtendKind, Frame, FrameInput, SignedExtendListing } from '@brine/protocol';
 import { MinionError } from '../errors.js';
 import type { MasterFiles } from '../modules/types.js';
 
@@ -83,6 +83,17 @@ export class FileClient implements MasterFiles {
       prefix: stripScheme(prefix),
     }))) as Frame<'file.listing'>;
     return listing.paths;
+  }
+
+  /** Asks for the master's signed listing of one kind of extension; undefined when it sent none. */
+  async listExtend(kind: ExtendKind): Promise<SignedExtendListing | undefined> {
+    const listing = (await this.#ask((reqId) => ({
+      type: 'file.list',
+      reqId,
+      prefix: '',
+      extend: kind,
+    }))) as Frame<'file.listing'>;
+    return listing.signed;
   }
 
   /** Fails every outstanding request (the connection dropped). */

@@ -11,6 +11,11 @@ export async function createGrainsAccess(options: {
   configured: Record<string, unknown>;
   file?: string;
   onChange(grains: Grains): void;
+  /**
+   * Custom grains from synced `_grains/` providers (issue #21), given the core grains: merged
+   * over them, under configured and `grains.setval` grains.
+   */
+  custom?(core: Grains): Promise<Grains>;
 }): Promise<GrainsAccess> {
   const stored = (): Record<string, unknown> => {
     if (!options.file || !existsSync(options.file)) return {};
@@ -20,7 +25,14 @@ export async function createGrainsAccess(options: {
       return {};
     }
   };
-  const collect = () => collectGrains({ id: options.id, custom: { ...options.configured, ...stored() } });
+  const collect = async () => {
+    const own = { ...options.configured, ...stored() };
+    const core = await collectGrains({ id: options.id, custom: own });
+    if (!options.custom) return core;
+    // A custom grain may not rename the minion: `id` is what the master knows it by.
+    const extra = Object.entries(await options.custom(core)).filter(([k]) => k !== 'id');
+    return { ...core, ...Object.fromEntries(extra), ...own };
+  };
   let grains = await collect();
   return {
     all: () => grains,

@@ -1,5 +1,5 @@
 import { ErrorCode, type WireError } from '@brine/protocol';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { cmdFunctions } from './cmd.js';
 import { cpFunctions } from './cp.js';
 import { eventFunctions } from './event.js';
@@ -90,12 +90,16 @@ export function prepareCall(
   return { ok: true, fn, input: parsed.data };
 }
 
-/** The argument names an object schema accepts, or undefined when it takes any (a loose object). */
+/**
+ * The argument names an object schema accepts, or undefined when it takes any (a loose object).
+ * Read from the schema's definition rather than by `instanceof`: a custom module bundles its own
+ * copy of zod (issue #21), whose classes are not this one's.
+ */
 function knownKeys(schema: z.ZodType): Set<string> | undefined {
-  if (!(schema instanceof z.ZodObject)) return undefined;
-  const catchall = (schema as z.ZodObject).def.catchall;
-  if (catchall !== undefined && !(catchall instanceof z.ZodNever)) return undefined;
-  return new Set(Object.keys((schema as z.ZodObject).shape));
+  const def = (schema as { def?: { type?: string; shape?: object; catchall?: { def?: { type?: string } } } }).def;
+  if (def?.type !== 'object' || def.shape === undefined) return undefined;
+  if (def.catchall !== undefined && def.catchall.def?.type !== 'never') return undefined;
+  return new Set(Object.keys(def.shape));
 }
 
 function invalid(message: string): PreparedCall {

@@ -1,142 +1,22 @@
-import type { Logger } from 'pino';
-import type { TargetTypeValue } from '@brine/protocol';
-import type { z } from 'zod';
-
-/** A minion's grains: facts about the host, used for targeting. */
-export type Grains = Record<string, unknown>;
-
-/** Grains as a module sees them: read, set one (persisted), refresh from the host. */
-export interface GrainsAccess {
-  /** All grains now. */
-  all(): Grains;
-  /** Sets a custom grain, persists it to the minion's grains file, and tells the master. */
-  setValue(key: string, value: unknown): Promise<void>;
-  /** Re-reads the host's grains and tells the master. */
-  refresh(): Promise<Grains>;
-}
-
-/** The master's file server as a module sees it (`brine://` paths). */
-export interface MasterFiles {
-  /** Fetches one file from the master's file roots, hash-checked, into `dest`. Returns its sha256. */
-  getFile(path: string, dest: string): Promise<{ sha256: string; size: number }>;
-  /** Lists the files under a prefix of the master's file roots. */
-  list(prefix: string): Promise<string[]>;
-}
-
-/** This minion's pillar, compiled by the master for it alone and sent over its own connection. */
-export interface PillarAccess {
-  /**
-   * The pillar last received (pushed at connect and after a grains change), fetched when none
-   * has come yet. Rejects with the master's error (`ERR_PILLAR_COMPILE` with file:line...) when
-   * this minion's pillar did not compile.
-   */
-  items(): Promise<Record<string, unknown>>;
-  /** Asks the master to compile it again now (`saltutil.refresh_pillar`), and keeps the answer. */
-  refresh(): Promise<Record<string, unknown>>;
-}
-
-/** The master's mine as a module sees it; the master files writes under this minion's id. */
-export interface MineAccess {
-  /** Stores this minion's entries (function or alias → result); `clear` replaces all of them. */
-  update(data: Record<string, unknown>, clear: boolean): Promise<void>;
-  /** Drops this minion's entry for `fun`, or all its entries. */
-  delete(fun?: string): Promise<boolean>;
-  /** `fun` from the minions the target selects, as far as the master's access rule allows: id → data. */
-  get(tgt: string | string[], fun: string, tgtType: TargetTypeValue): Promise<Record<string, unknown>>;
-  /** `mine_functions` from the minion config (pillar's `mine_functions` are merged over them by mine.update). */
-  configured(): Record<string, unknown>;
-}
-
-/** A job currently running on this minion, for `saltutil.running`. */
-export interface RunningJob {
-  jid: string;
-  fun: string;
-  startedAt: number;
-  pid?: number;
-}
-
-/** What the executor tells modules about the jobs it runs. */
-export interface JobsAccess {
-  running(): RunningJob[];
-  /** Cancels a running job; false when no such job runs. */
-  kill(jid: string): boolean;
-}
-
-/** Everything a module function may use; nothing else (no globals, no config dict). */
-export interface ModuleContext {
-  jid: string;
-  log: Logger;
-  /** Aborted when the job is cancelled or times out: stop work and kill child processes. */
-  signal: AbortSignal;
-  /** Time left before the job's timeout, in ms. */
-  timeoutMs: number;
-  grains: GrainsAccess;
-  files: MasterFiles;
-  pillar: PillarAccess;
-  mine: MineAccess;
-  jobs: JobsAccess;
-  /** The function registry, for `sys.list_functions` and `sys.doc`. */
-  registry: ReadonlyMap<string, ModuleFunction>;
-  /** Live output for `--stream`: a chunk of stdout or stderr while the function runs. */
-  emit(stream: 'stdout' | 'stderr', data: string): void;
-  /** Largest stdout or stderr kept per process, in bytes; more is dropped and flagged `truncated`. */
-  maxOutputBytes: number;
-  /** A directory the minion owns for caches (`cp.get_file` without a destination). */
-  cacheDir: string;
-  /**
-   * Sends an event to the master (an `event` frame); false when the master is not connected.
-   * Absent where there is no master (`brine-call --local`).
-   */
-  fireEvent?(tag: string, data: unknown): boolean;
-  /** The minion's own schedule, for `schedule.*`; absent where there is none (`brine-call --local`). */
-  schedule?: ScheduleControl;
-}
-
-/** A minion schedule entry as `schedule.list` shows it. */
-export interface MinionScheduleView {
-  function: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-  seconds: number;
-  splay: number;
-  max_running: number;
-  enabled: boolean;
-  source: 'config' | 'runtime';
-}
-
-/** What the `schedule.*` functions drive: the minion's scheduler. Errors are MinionErrors with codes. */
-export interface ScheduleControl {
-  list(): Record<string, MinionScheduleView>;
-  add(name: string, entry: Record<string, unknown>): void;
-  delete(name: string): void;
-  setEnabled(name: string, enabled: boolean): void;
-}
-
-/** What a module function returns; `retcode` defaults to 0 and `success` to `retcode === 0`. */
-export interface ModuleResult {
-  ret: unknown;
-  retcode?: number;
-  success?: boolean;
-}
-
-/**
- * One `module.function` entry. Positional arguments are assigned to `params` in order, keyword
- * arguments by name, and the resulting object is validated by `schema` before `run` sees it.
- */
-export interface ModuleFunction<S extends z.ZodType = z.ZodType> {
-  /** `module.function`, e.g. `cmd.run`. */
-  name: string;
-  /** What it does, its arguments, and a CLI example, as `sys.doc` prints it. */
-  doc: string;
-  /** Names given to positional arguments, in order. */
-  params: readonly string[];
-  /** When set, extra positional arguments are collected under this name (as `test.arg` does). */
-  rest?: string;
-  schema: S;
-  run(input: z.output<S>, ctx: ModuleContext): Promise<ModuleResult>;
-}
-
-/** Defines a module function with its input type inferred from its schema. */
-export function defineFunction<S extends z.ZodType>(fn: ModuleFunction<S>): ModuleFunction<S> {
-  return fn;
-}
+// The module API lives in the public authoring package so that built-in and custom modules are
+// written against the very same types (issue #21); this file keeps the minion's import paths.
+export {
+  defineFunction,
+  defineModule,
+  fn,
+  moduleFunctions,
+  type Grains,
+  type GrainsAccess,
+  type JobsAccess,
+  type MasterFiles,
+  type MineAccess,
+  type MinionScheduleView,
+  type ModuleContext,
+  type ModuleDefinition,
+  type ModuleFunction,
+  type ModuleResult,
+  type PillarAccess,
+  type RunningJob,
+  type ScheduleControl,
+  type VirtualVerdict,
+} from '@brine/extend';

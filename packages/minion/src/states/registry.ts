@@ -8,7 +8,7 @@ import { moduleStates } from './module.js';
 import { pkgStates } from './pkg.js';
 import { createServiceStates } from './service.js';
 import { testStates } from './test.js';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { StateFunction } from './types.js';
 import { userStates } from './user.js';
 
@@ -59,9 +59,10 @@ export function unknownStateArgs(fn: StateFunction, args: Readonly<Record<string
   return Object.keys(args).filter((k) => !Object.hasOwn(shape, k) && !GLOBAL_KEYWORDS.has(k));
 }
 
+// By definition, not `instanceof`: a custom state module bundles its own zod (issue #21).
 function objectShape(schema: z.ZodType): Record<string, unknown> | undefined {
-  if (!(schema instanceof z.ZodObject)) return undefined;
-  const catchall = (schema as z.ZodObject).def.catchall;
-  if (catchall !== undefined && !(catchall instanceof z.ZodNever)) return undefined;
-  return (schema as z.ZodObject).shape;
+  const def = (schema as { def?: { type?: string; shape?: object; catchall?: { def?: { type?: string } } } }).def;
+  if (def?.type !== 'object' || def.shape === undefined) return undefined;
+  if (def.catchall !== undefined && def.catchall.def?.type !== 'never') return undefined;
+  return def.shape as Record<string, unknown>;
 }
