@@ -41,6 +41,9 @@ export function brineProgram(io: Io): Command {
     .option('--first <n>', 'finish after the first N successful returns, cancel the rest', (v) =>
       positive(v, '--first'),
     )
+    .option('--deadline <seconds>', 'one deadline for the whole job, across batches and retries', (v) =>
+      parseDuration(v, { flag: '--deadline', maxMs: 7 * 86_400_000 }),
+    )
     .option('--retries <n>', 're-run a failed function on that minion up to N times', (v) =>
       positive(v, '--retries', true),
     )
@@ -108,6 +111,7 @@ Exit codes: 0 all succeeded; 1 a minion failed; 2 a minion did not return; 3 no 
       ...(opts['batchWait'] !== undefined ? { batchWaitMs: opts['batchWait'] as number } : {}),
       ...(opts['failhard'] ? { failhard: true } : {}),
       ...(opts['first'] !== undefined ? { first: opts['first'] as number } : {}),
+      ...(opts['deadline'] !== undefined ? { deadlineMs: opts['deadline'] as number } : {}),
       ...(opts['retries'] !== undefined ? { retries: opts['retries'] as number } : {}),
       ...(opts['retryDelay'] !== undefined ? { retryDelayMs: opts['retryDelay'] as number } : {}),
       ...(opts['stream'] ? { stream: true } : {}),

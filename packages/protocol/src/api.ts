@@ -25,6 +25,16 @@ export const jobRequestSchema = z.object({
   failhard: z.boolean().default(false),
   /** Complete after this many successful returns and cancel the rest. */
   first: z.number().int().positive().optional(),
+  /**
+   * One deadline for the whole job from its start, across batches and retries: past it, minions
+   * not started are `cancelled` (reason `deadline`) and running ones are stopped.
+   */
+  deadlineMs: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 86_400_000)
+    .optional(),
   /** Re-run a failed function on that minion up to this many times. */
   retries: z.number().int().nonnegative().max(100).default(0),
   retryDelayMs: z.number().int().nonnegative().default(0),

@@ -45,15 +45,17 @@ export const CANCEL: JobInput = { type: 'cancel' };
  * next deadline falls, `done` says the job has ended. No scheduler, no callbacks, one clock
  * (the `now` of each step): tested with tables of inputs and times.
  *
- * The state is a map of per-minion states and four deadline queues (acks, runs, retries, batch
- * slots), so a step costs O(1) per minion it touches, whatever the job's size. The rules, per
+ * The state is a map of per-minion states and five deadline queues (acks, runs, retries, batch
+ * slots, the job's own), so a step costs O(1) per minion it touches, whatever the job's size. The rules, per
  * minion: offline at its start is `offline`; otherwise the job is sent, and sent again on each
  * reconnect until acked; no ack within `ackTimeoutMs` of the send is `no_ack`; a refused ack is
  * `no_ack` with the minion's code; after the ack, no return within `jobTimeoutMs + graceMs` is
  * `timed_out`; a return may come at any point. A failed return is re-run up to `retries` times.
  * Batches are a sliding window of `batchSize` slots, each freed `batchWaitMs` after its minion
  * ends; `failhard` starts no minion after a failure; `first` ends the job after that many
- * successes; a cancel ends it at once. Each minion gets exactly one result, then `done`.
+ * successes; a cancel ends it at once, and so does the job's `deadlineMs` (reason `deadline`:
+ * minions not started are cancelled, running ones stopped). Each minion gets exactly one
+ * result, then `done`.
  */
 export class JobMachine {
   readonly #plan: Omit<JobPlan, 'frameFor'>;
@@ -63,6 +65,8 @@ export class JobMachine {
   readonly #runQ = new DeadlineQueue<Due>();
   readonly #retryQ = new DeadlineQueue<Due>();
   readonly #slotQ = new DeadlineQueue<null>();
+  /** The job's one overall deadline (`deadlineMs` from its start), across batches and retries. */
+  readonly #jobQ = new DeadlineQueue<null>();
   readonly #slots: number;
   readonly #results: MinionResult[] = [];
   #startedAt: number | undefined;
@@ -91,7 +95,7 @@ export class JobMachine {
   /** When the earliest deadline falls (Infinity when none, or when the job is done). */
   get nextAt(): number {
     if (this.#done) return Number.POSITIVE_INFINITY;
-    return Math.min(this.#ackQ.nextAt, this.#runQ.nextAt, this.#retryQ.nextAt, this.#slotQ.nextAt);
+    return Math.min(this.#ackQ.nextAt, this.#runQ.nextAt, this.#retryQ.nextAt, this.#slotQ.nextAt, this.#jobQ.nextAt);
   }
 
   /** Applies one input at time `now` and returns what to do, in order. */
@@ -103,6 +107,7 @@ export class JobMachine {
       case 'start':
         if (this.#startedAt !== undefined) break;
         this.#startedAt = now;
+        if (this.#plan.deadlineMs !== undefined) this.#jobQ.push(now + this.#plan.deadlineMs, null);
         this.#fill();
         break;
       case 'frame':
@@ -242,7 +247,10 @@ export class JobMachine {
     this.#emit({ type: 'done', summary });
   }
 
-  /** Every deadline due at `now`, oldest kind first: acks, runs, retries, batch slots. */
+  /**
+   * Every deadline due at `now`, oldest kind first: acks, runs, retries, batch slots, then the
+   * job's own (a minion whose own deadline fell at the same time keeps its own outcome).
+   */
   #onDue(): void {
     const now = this.#now;
     for (let due = this.#ackQ.shiftDue(now); due; due = this.#ackQ.shiftDue(now)) {
@@ -268,6 +276,7 @@ export class JobMachine {
       this.#inFlight--;
       this.#fill();
     }
+    if (this.#jobQ.shiftDue(now) !== undefined) this.#stop(Reason.deadline);
   }
 }
 

@@ -163,11 +163,14 @@ export class JobManager {
           kwargs: request.kwargs,
           ...minionTarget,
           // The minion refuses to start the job after this: a captured frame cannot be replayed later.
-          expiresAt:
+          // A job with an overall deadline never starts past it.
+          expiresAt: Math.min(
             d.now() +
-            ackTimeoutMs +
-            (request.retries ?? 0) * (request.timeoutMs + (request.retryDelayMs ?? 0)) +
-            60_000,
+              ackTimeoutMs +
+              (request.retries ?? 0) * (request.timeoutMs + (request.retryDelayMs ?? 0)) +
+              60_000,
+            request.deadlineMs === undefined ? Number.POSITIVE_INFINITY : startedAt + request.deadlineMs,
+          ),
           timeoutMs: request.timeoutMs,
           stream: request.stream,
           master: d.masterFingerprint,
@@ -187,6 +190,7 @@ export class JobManager {
       batchWaitMs: request.batchWaitMs,
       failhard: request.failhard,
       first: request.first,
+      deadlineMs: request.deadlineMs,
       retries: request.retries,
       retryDelayMs: request.retryDelayMs,
       graceMs: d.graceMs,
