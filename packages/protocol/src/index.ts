@@ -52,6 +52,7 @@ export type {
   TargetOptions,
 } from './target-types.js';
 export { signJob, verifyJob, type VerifiedJob } from './jobs.js';
+export { FUN_LIST, FUN_NAME, MAX_COMPOUND_FUNCTIONS, isCompound, jobCalls, type FunctionCall } from './compound-job.js';
 export {
   ApiErrorCode,
   DEFAULT_ACK_TIMEOUT_MS,
