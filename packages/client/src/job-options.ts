@@ -12,6 +12,7 @@ export type KwargsOf<F extends string> = F extends keyof FunctionCatalogue
  * minion registry's schemas (`functions.generated.ts`, made by `scripts/gen-client-functions.mjs`).
  */
 export type JobOptions<F extends string = string> = Omit<JobRequestInput, 'fun' | 'kwargs'> & {
-  fun: F;
+  /** One function, or several (a compound job: then `args` holds one list per function). */
+  fun: F | F[];
   kwargs?: KwargsOf<F>;
 };
