@@ -7,7 +7,8 @@
 // Measured per round: subscribe → the first result (includes the 1 s sleep, reported net of it
 // too); and subscribe → the job's end on the master, which comes when every other minion has
 // been told to stop (a job.cancel frame queued to each running minion, the ones not yet started
-// cancelled outright; seen through job$, so an upper bound); and how many returned vs cancelled.
+// cancelled outright), seen by polling the active jobs every 20 ms (an upper bound); and how
+// many returned before the cancel vs were cancelled.
 //
 //   node bench/sdk-fastest.mjs [--n 10000] [--rounds 3] [--keep]
 // Needs a build (npx tsc -b). Not part of `pnpm bench`; run it on its own, once.
@@ -16,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { filter, firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, take, tap } from 'rxjs';
 import { connect, results } from '@brine/client';
 import { startBenchMaster, startSwarm } from './brine-cluster.mjs';
 import { killAll, killChildrenOnExit, load1 } from './lib/procs.mjs';
@@ -35,6 +36,24 @@ const sleepS = Number(flags['sleep-s']);
 killChildrenOnExit();
 const dir = mkdtempSync(join(tmpdir(), 'brine-bench-sdk-'));
 const log = (m) => process.stderr.write(`[sdk-fastest] ${m}\n`);
+
+/** Polls the active jobs every 20 ms until `jid` is not among them. */
+async function waitInactive(client, jid) {
+  for (;;) {
+    const { jobs } = await lastValueFrom(client.transport.json$('GET', '/api/v1/jobs/active'));
+    if (!jobs.some((j) => j.jid === jid)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Polls the job cache until the job has its summary and every row an outcome. */
+async function waitForSummary(client, jid) {
+  for (;;) {
+    const found = await lastValueFrom(client.transport.json$('GET', `/api/v1/jobs/${jid}`));
+    if (found.job.summary && found.minions.every((m) => m.outcome !== null)) return found;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 const master = await startBenchMaster({ dir, fds: n + 1024 });
 const swarm = startSwarm({ master, n, sourceAddresses: 4, logFile: join(dir, 'swarm.log') });
@@ -57,24 +76,45 @@ try {
       ),
     );
     const firstMs = performance.now() - start;
-    // Re-attach to see the job end: every other minion has been told to stop by then.
-    const events = await lastValueFrom(client.job$(jid).pipe(toArray()));
+    // The job ends on the master once every other minion has been told to stop (a job.cancel
+    // queued to each running one, the rest cancelled outright): poll until it is no longer active.
+    await waitInactive(client, jid);
     const endMs = performance.now() - start;
-    const res = events.filter((e) => e.type === 'minion.result').map((e) => e.result);
-    const returned = res.filter((r) => r.outcome === 'returned').length;
-    const cancelled = res.filter((r) => r.outcome === 'cancelled').length;
-    rows.push({ round, firstMs, endMs, returned, cancelled, winner: first.id, load: load1() });
+    const { summary } = (await waitForSummary(client, jid)).job;
+    const returned = summary.returned;
+    const cancelled = summary.didNotReturn;
+    rows.push({
+      round,
+      firstMs,
+      endMs,
+      stopAllMs: endMs - firstMs,
+      returned,
+      cancelled,
+      winner: first.id,
+      load: load1(),
+    });
     log(
       `round ${round}: first result ${firstMs.toFixed(0)} ms (${(firstMs - sleepS * 1000).toFixed(0)} ms beyond the ${sleepS} s sleep), ` +
-        `job ended ${endMs.toFixed(0)} ms, ${returned} returned, ${cancelled} cancelled`,
+        `job ended (all others told to stop) ${endMs.toFixed(0)} ms, ${returned} returned, ${cancelled} cancelled`,
     );
     // Let the cancelled minions finish their cancellation before the next round.
     await new Promise((r) => setTimeout(r, 3000));
   }
   const med = (k) => rows.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(rows.length / 2)];
   process.stdout.write(
-    JSON.stringify({ n, rounds, sleepS, medianFirstMs: med('firstMs'), medianEndMs: med('endMs'), rows }, null, 2) +
-      '\n',
+    JSON.stringify(
+      {
+        n,
+        rounds,
+        sleepS,
+        medianFirstMs: med('firstMs'),
+        medianEndMs: med('endMs'),
+        medianStopAllMs: med('stopAllMs'),
+        rows,
+      },
+      null,
+      2,
+    ) + '\n',
   );
 } finally {
   await swarm.stop();
