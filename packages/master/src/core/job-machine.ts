@@ -45,8 +45,8 @@ export const CANCEL: JobInput = { type: 'cancel' };
  * next deadline falls, `done` says the job has ended. No scheduler, no callbacks, one clock
  * (the `now` of each step): tested with tables of inputs and times.
  *
- * The state is a map of per-minion states and five deadline queues (acks, runs, retries, batch
- * slots, the job's own), so a step costs O(1) per minion it touches, whatever the job's size. The rules, per
+ * The state is a map of per-minion states and four deadline queues (acks, runs, retries, batch
+ * slots), so a step costs O(1) per minion it touches, whatever the job's size. The rules, per
  * minion: offline at its start is `offline`; otherwise the job is sent, and sent again on each
  * reconnect until acked; no ack within `ackTimeoutMs` of the send is `no_ack`; a refused ack is
  * `no_ack` with the minion's code; after the ack, no return within `jobTimeoutMs + graceMs` is
@@ -65,7 +65,10 @@ export class JobMachine {
   readonly #runQ = new DeadlineQueue<Due>();
   readonly #retryQ = new DeadlineQueue<Due>();
   readonly #slotQ = new DeadlineQueue<null>();
-  /** The job's one overall deadline (`deadlineMs` from its start), across batches and retries. */
+  /**
+   * A fifth deadline queue, the job's own: its one overall deadline (`deadlineMs` from its
+   * start), across batches and retries.
+   */
   readonly #jobQ = new DeadlineQueue<null>();
   readonly #slots: number;
   readonly #results: MinionResult[] = [];

@@ -163,14 +163,11 @@ export class JobManager {
           kwargs: request.kwargs,
           ...minionTarget,
           // The minion refuses to start the job after this: a captured frame cannot be replayed later.
-          // A job with an overall deadline never starts past it.
-          expiresAt: Math.min(
+          expiresAt:
             d.now() +
-              ackTimeoutMs +
-              (request.retries ?? 0) * (request.timeoutMs + (request.retryDelayMs ?? 0)) +
-              60_000,
-            request.deadlineMs === undefined ? Number.POSITIVE_INFINITY : startedAt + request.deadlineMs,
-          ),
+            ackTimeoutMs +
+            (request.retries ?? 0) * (request.timeoutMs + (request.retryDelayMs ?? 0)) +
+            60_000,
           timeoutMs: request.timeoutMs,
           stream: request.stream,
           master: d.masterFingerprint,
