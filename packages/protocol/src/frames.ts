@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { FUN_LIST } from './compound-job.js';
+import { z } from 'zod';
 
 /** The protocol version this code speaks; a frame with another `v` is refused. */
 export const PROTOCOL_VERSION = 1;

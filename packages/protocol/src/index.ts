@@ -52,7 +52,6 @@ export type {
   TargetOptions,
 } from './target-types.js';
 export { signJob, verifyJob, type VerifiedJob } from './jobs.js';
-export { FUN_LIST, FUN_NAME, MAX_COMPOUND_FUNCTIONS, isCompound, jobCalls, type FunctionCall } from './compound-job.js';
 export {
   ApiErrorCode,
   DEFAULT_ACK_TIMEOUT_MS,
@@ -66,3 +65,4 @@ export {
   type JobSummary,
   type MinionResult,
 } from './api.js';
+export { FUN_LIST, FUN_NAME, MAX_COMPOUND_FUNCTIONS, isCompound, jobCalls, type FunctionCall } from './compound-job.js';
