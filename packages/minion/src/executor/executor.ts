@@ -1,14 +1,5 @@
 import type { Logger } from 'pino';
-import {
-  ErrorCode,
-  compileTarget,
-  isCompound,
-  jobCalls,
-  type CompiledTarget,
-  type Frame,
-  type FunctionCall,
-  type JobSpec,
-} from '@brine/protocol';
+import { ErrorCode, compileTarget, type CompiledTarget, type Frame, type JobSpec } from '@brine/protocol';
 import { MinionError } from '../errors.js';
 import type { GrainsAccess, MasterFiles, ModuleFunction, RunningJob } from '../modules/types.js';
 import { prepareCall } from '../modules/registry.js';
@@ -16,6 +7,7 @@ import { runKey, type JidLog } from '../outbox/jid-log.js';
 import type { Outbox, ReturnRecord } from '../outbox/outbox.js';
 import type { Session } from '../connection/connection.js';
 import type { JobVerifier } from './job-verifier.js';
+import { prepareCompound } from './prepare-compound.js';
 
 /** Everything the executor needs; built by the daemon or the swarm. */
 export interface ExecutorOptions {
@@ -233,81 +225,48 @@ export class Executor {
   }
 
   async #execute(run: Run): Promise<void> {
-    const spec = run.spec;
-    run.startedAt = this.#o.now();
-    const progress = { seq: 0 };
-    const calls = jobCalls(spec);
-    let result: Pick<ReturnRecord, 'ret' | 'retcode' | 'success' | 'outcome'>;
-    if (!calls.ok) {
-      result = {
-        outcome: 'returned',
-        ret: { code: ErrorCode.ARGS_INVALID, message: calls.message },
-        retcode: 254,
-        success: false,
-      };
-    } else if (!isCompound(spec.fun)) {
-      result = { outcome: 'returned', ...(await this.#call(run, calls.calls[0]!, progress)) };
-    } else {
-      // A compound job (Salt's `test.echo,cmd.run`): in order, each result under its name; the
-      // job succeeds when every function does, and its retcode is the highest. A stopped job
-      // starts no further function.
-      const ret: Record<string, unknown> = {};
-      let retcode = 0;
-      let success = true;
-      for (const call of calls.calls) {
-        if (run.why) break;
-        const one = await this.#call(run, call, progress);
-        ret[call.fun] = one.ret;
-        retcode = Math.max(retcode, one.retcode);
-        success &&= one.success;
-      }
-      result = { outcome: 'returned', ret, retcode, success };
-    }
-    this.#finish(run, result);
-  }
-
-  /** Runs one function of a job; a throw becomes its failed result, never the job's. */
-  async #call(
-    run: Run,
-    call: FunctionCall,
-    progress: { seq: number },
-  ): Promise<{ ret: unknown; retcode: number; success: boolean }> {
     const o = this.#o;
     const spec = run.spec;
+    run.startedAt = o.now();
+    let seq = 0;
     let childLog: Logger | undefined;
+    let result: Pick<ReturnRecord, 'ret' | 'retcode' | 'success' | 'outcome'>;
     try {
-      const prepared = prepareCall(o.registry, call.fun, call.args, call.kwargs);
-      if (!prepared.ok) return { ret: prepared.error, retcode: 254, success: false };
-      const out = await prepared.fn.run(prepared.input, {
-        jid: spec.jid,
-        // A child logger costs a few microseconds; most functions never log, so make it on first use.
-        get log() {
-          return (childLog ??= o.log.child({ jid: spec.jid }));
-        },
-        get signal() {
-          return signalOf(run);
-        },
-        timeoutMs: spec.timeoutMs,
-        grains: o.grains,
-        files: o.files,
-        jobs: { running: () => this.running(), kill: (jid) => this.kill(jid) },
-        registry: o.registry,
-        emit: (stream, data) => {
-          if (spec.stream)
-            this.#session?.send({ type: 'job.progress', jid: spec.jid, seq: progress.seq++, stream, data });
-        },
-        maxOutputBytes: o.maxOutputBytes,
-        cacheDir: o.cacheDir,
-      });
-      const retcode = out.retcode ?? 0;
-      return { ret: out.ret, retcode, success: out.success ?? retcode === 0 };
+      const call = prepareCompound(o.registry, spec) ?? prepareCall(o.registry, spec.fun, spec.args, spec.kwargs);
+      if (!call.ok) {
+        result = { outcome: 'returned', ret: call.error, retcode: 254, success: false };
+      } else {
+        const out = await call.fn.run(call.input, {
+          jid: spec.jid,
+          // A child logger costs a few microseconds; most functions never log, so make it on first use.
+          get log() {
+            return (childLog ??= o.log.child({ jid: spec.jid }));
+          },
+          get signal() {
+            return signalOf(run);
+          },
+          timeoutMs: spec.timeoutMs,
+          grains: o.grains,
+          files: o.files,
+          jobs: { running: () => this.running(), kill: (jid) => this.kill(jid) },
+          registry: o.registry,
+          emit: (stream, data) => {
+            if (spec.stream) this.#session?.send({ type: 'job.progress', jid: spec.jid, seq: seq++, stream, data });
+          },
+          maxOutputBytes: o.maxOutputBytes,
+          cacheDir: o.cacheDir,
+        });
+        const retcode = out.retcode ?? 0;
+        result = { outcome: 'returned', ret: out.ret, retcode, success: out.success ?? retcode === 0 };
+      }
     } catch (err) {
       const wire =
         err instanceof MinionError
           ? err.toWire()
           : { code: 'ERR_MINION_FUNCTION', message: (err as Error).message ?? String(err) };
-      return { ret: wire, retcode: 1, success: false };
+      result = { outcome: 'returned', ret: wire, retcode: 1, success: false };
     }
+    this.#finish(run, result);
   }
 
   /** Records a run's return: outbox first (durable), then the jid log, then the master. */
