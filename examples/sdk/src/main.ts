@@ -28,8 +28,7 @@ const examples: Record<string, () => Promise<unknown>> = {
       ]).pipe(tap(print)),
       { defaultValue: undefined },
     ),
-  fastest: async () =>
-    print(await fastestAnswer(client, { target, fun: 'cmd.run', args: ['sleep $((RANDOM % 3)); hostname'] })),
+  fastest: async () => print(await fastestAnswer(client, { target, fun: 'test.version' })),
   sequence: () =>
     lastValueFrom(
       timedSequence$(

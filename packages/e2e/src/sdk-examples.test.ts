@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filter, lastValueFrom, toArray } from 'rxjs';
 import { connect, results, type BrineClient } from '@brine/client';
 import { fastestAnswer, filterThenRun$, mergedJobs$, rollingDeploy, timedSequence$ } from '@brine/examples-sdk';
-import { BIN, Cluster, waitFor } from '@brine/testing';
+import { BIN, Cluster, REPO_ROOT, waitFor } from '@brine/testing';
 
 // Four minions: s1 and s2 carry the grain role=web, s3 and s4 none (example 5).
 const ids = ['s1', 's2', 's3', 's4'];
@@ -153,6 +153,18 @@ describe('the SDK examples against a real master and minions', () => {
       events.filter((e) => e.type === 'minion.result').map((e) => e.type === 'minion.result' && e.result.id),
     ).toEqual(expect.arrayContaining(['s3', 's4']));
   });
+});
+
+describe('the examples from the command line', () => {
+  it.each(['merged', 'fastest', 'sequence', 'rolling', 'filter'])(
+    'runs `node examples/sdk/dist/main.js %s` against the master in BRINE_URL',
+    async (name) => {
+      const r = await cluster.cli(join(REPO_ROOT, 'examples/sdk/dist/main.js'), [name, 's*']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim().split('\n').length).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('the client against a real master', () => {
