@@ -36,9 +36,9 @@ module.exports = {
     },
     {
       name: 'client-core-runs-in-browsers',
-      comment: 'the client core is fetch + streams; Node-only discovery lives in client/src/node.ts.',
+      comment: 'the client core is fetch + streams; Node-only code (discovery, nodeFetch) is the ./node entry.',
       severity: 'error',
-      from: { path: '^packages/client/src', pathNot: '(^packages/client/src/node\\.ts$)|\\.test\\.ts$' },
+      from: { path: '^packages/client/src', pathNot: '(^packages/client/src/node(-fetch)?\\.ts$)|\\.test\\.ts$' },
       to: { dependencyTypes: ['core'] },
     },
     {

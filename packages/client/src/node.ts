@@ -69,3 +69,5 @@ export function connectFromEnv(
   const creds = discoverCredentials(given, env ?? process.env);
   return connect({ url: creds.url, token: creds.token, ...(fetch ? { fetch } : {}) });
 }
+
+export { nodeFetch } from './node-fetch.js';
