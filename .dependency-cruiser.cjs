@@ -46,6 +46,27 @@ module.exports = {
         path: '^(ws|better-sqlite3|fastify|(node:)?(fs|net|http|https|tls|child_process))$|^packages/master/src/(transport|http|store)|node_modules/(ws|better-sqlite3|fastify)/',
       },
     },
+    {
+      name: 'client-depends-on-protocol-only',
+      comment: 'client is the SDK users script with: protocol (its types) and rxjs, no daemon code (DESIGN.md).',
+      severity: 'error',
+      from: { path: '^packages/client/src' },
+      to: { path: '^packages/(?!client/|protocol/)[^/]+/' },
+    },
+    {
+      name: 'client-core-runs-in-browsers',
+      comment: 'the client core is fetch + streams; Node-only code (discovery, nodeFetch) is the ./node entry.',
+      severity: 'error',
+      from: { path: '^packages/client/src', pathNot: '(^packages/client/src/node(-fetch)?\\.ts$)|\\.test\\.ts$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'cli-reaches-the-master-through-client',
+      comment: 'one client: the CLI talks to the REST API through @brine/client, never a second wrapper.',
+      severity: 'error',
+      from: { path: '^packages/cli/src' },
+      to: { path: '^packages/(master|minion)/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -10,6 +10,7 @@
 //   on every command, and loading the unbundled build was 130 of its 157 ms.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,6 +39,17 @@ await build({
   entryPoints: [join(minion, 'bin/local-call-entry.js')],
   outfile: join(minion, 'brine-call-local.mjs'),
 });
+// rxjs's export map gives Node its CommonJS build, which esbuild cannot tree-shake: the CLI (on
+// @brine/client) would carry all of rxjs, 380 KB more to parse at every start. Its ES build is
+// marked side-effect free, so only the operators the client uses are bundled.
+const rxjsAsEsm = {
+  name: 'rxjs-as-esm',
+  setup(b) {
+    b.onResolve({ filter: /^rxjs$/ }, (args) => ({
+      path: join(dirname(createRequire(args.importer).resolve('rxjs/package.json')), 'dist/esm/index.js'),
+    }));
+  },
+};
 const cli = join(root, 'packages/cli/dist');
 rmSync(join(cli, 'bundle'), { recursive: true, force: true });
 await build({
@@ -50,4 +62,5 @@ await build({
   outExtension: { '.js': '.mjs' },
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
+  plugins: [rxjsAsEsm],
 });

@@ -1,8 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
-import { splitTargetList } from '@brine/protocol';
+import { isCompound, splitTargetList } from '@brine/protocol';
 import type { JobRequestInput, JobStreamEvent, MinionResult, TargetTypeValue } from '@brine/protocol';
 import { parseBatch, parseDuration, parseFunctionArgs, UsageError } from './args.js';
+import { DEFAULT_ARGS_SEPARATOR, compoundArgs } from './compound-args.js';
 import { ApiClient } from './client.js';
 import { credentialFlags, resolveCredentials } from './credentials.js';
 import { ExitCode, exitCodeForSummary } from './exit-codes.js';
@@ -43,11 +44,19 @@ export function brineProgram(io: Io): Command {
     .option('--first <n>', 'finish after the first N successful returns, cancel the rest', (v) =>
       positive(v, '--first'),
     )
+    .option('--deadline <seconds>', 'one deadline for the whole job, across batches and retries', (v) =>
+      parseDuration(v, { flag: '--deadline', maxMs: 7 * 86_400_000 }),
+    )
     .option('--retries <n>', 're-run a failed function on that minion up to N times', (v) =>
       positive(v, '--retries', true),
     )
     .option('--retry-delay <seconds>', 'wait between execution retries', (v) =>
       parseDuration(v, { flag: '--retry-delay', allowZero: true }),
+    )
+    .option(
+      '--args-separator <sep>',
+      "between the argument lists of several functions ('test.echo,cmd.run hello,pwd')",
+      DEFAULT_ARGS_SEPARATOR,
     )
     .option('--async', 'publish and print the jid without waiting')
     .option('--stream', "show the commands' output live, line by line")
@@ -71,6 +80,7 @@ Examples:
   brine -G 'os:Debian' cmd.run 'uname -a'
   brine -C 'web* and C@num_cpus>=4' cmd.run 'systemctl restart nginx' -b 25% --failhard
   brine -L web1,web2 cmd.run 'sleep 5; echo done' --stream -t 30
+  brine '*' test.echo,cmd.run hello,'uname -a'     (several functions, results under each)
   brine '*' test.ping --out json | jq .summary.success
   brine events 'brine/job/*'            (stream the event bus; see brine events --help)
   source <(brine completion bash)       (Tab completion for bash; zsh too)
@@ -96,7 +106,13 @@ Exit codes: 0 all succeeded; 1 a minion failed; 2 a minion did not return; 3 no 
       return;
     }
     if (!fun) throw new UsageError('missing the function to run, e.g. test.ping');
-    const { args, kwargs } = parseFunctionArgs(words);
+    // Several functions (Salt's compound command): one argument list each, results under each name.
+    const { args, kwargs } = isCompound(fun)
+      ? {
+          args: compoundArgs(words, fun.split(',').length, opts['argsSeparator'] as string),
+          kwargs: {},
+        }
+      : parseFunctionArgs(words);
     const request: JobRequestInput = {
       target: targetValue,
       targetType,
@@ -108,6 +124,7 @@ Exit codes: 0 all succeeded; 1 a minion failed; 2 a minion did not return; 3 no 
       ...(opts['batchWait'] !== undefined ? { batchWaitMs: opts['batchWait'] as number } : {}),
       ...(opts['failhard'] ? { failhard: true } : {}),
       ...(opts['first'] !== undefined ? { first: opts['first'] as number } : {}),
+      ...(opts['deadline'] !== undefined ? { deadlineMs: opts['deadline'] as number } : {}),
       ...(opts['retries'] !== undefined ? { retries: opts['retries'] as number } : {}),
       ...(opts['retryDelay'] !== undefined ? { retryDelayMs: opts['retryDelay'] as number } : {}),
       ...(opts['stream'] ? { stream: true } : {}),

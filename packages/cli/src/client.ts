@@ -1,6 +1,16 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import {
+  ApiResponseError,
+  BrineClientError,
+  connect,
+  eachValue,
+  type BrineClient,
+  type FetchLike,
+} from '@brine/client';
 import type { ApiError } from '@brine/protocol';
+import { lastValueFrom, map } from 'rxjs';
 import { CliError, UnreachableError } from './errors.js';
 import type { Credentials } from './credentials.js';
 import { TlsTrustError, isCertificateError, pinnedAgent } from './tls-trust.js';
@@ -16,63 +26,49 @@ export class ApiCallError extends CliError {
 }
 
 /**
- * A small client for the master's REST API on node:http (cheaper to load than fetch, which
- * matters for `brine` start-up time).
+ * The CLI's adapter to `@brine/client`, the one REST client: requests go through the SDK, which
+ * sends them with `#fetch`, a fetch over node:http(s) (cheaper to load than undici's fetch,
+ * which matters for `brine` start-up time, and where the master's certificate is checked).
  */
 export class ApiClient {
-  constructor(private readonly creds: Credentials) {}
+  /** The SDK client, for the commands that run jobs as Observables. */
+  readonly sdk: BrineClient;
+
+  constructor(private readonly creds: Credentials) {
+    this.sdk = connect({ url: creds.url, token: creds.token, fetch: this.#fetch });
+  }
 
   /** Sends a request and parses a JSON answer; throws ApiCallError or UnreachableError. */
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.#send(method, path, body);
-    const text = await readAll(res);
-    const parsed = text ? (JSON.parse(text) as unknown) : {};
-    if ((res.statusCode ?? 500) >= 300) throw new ApiCallError(res.statusCode ?? 500, parsed as ApiError);
-    return parsed as T;
+    try {
+      return (await lastValueFrom(this.sdk.transport.json$(method, path, body))) as T;
+    } catch (err) {
+      throw asCliError(err);
+    }
   }
 
   /** Sends a request and yields each NDJSON line of the answer as it arrives. */
-  async *lines(method: string, path: string, body?: unknown): AsyncGenerator<unknown> {
-    const res = await this.#send(method, path, body);
-    if ((res.statusCode ?? 500) >= 300) {
-      throw new ApiCallError(res.statusCode ?? 500, JSON.parse((await readAll(res)) || '{}') as ApiError);
-    }
-    res.setEncoding('utf8');
-    let buf = '';
-    for await (const chunk of res) {
-      buf += chunk as string;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.trim()) yield JSON.parse(line);
-      }
-    }
-    if (buf.trim()) yield JSON.parse(buf);
+  lines(method: string, path: string, body?: unknown): AsyncGenerator<unknown> {
+    return cliErrors(eachValue(this.sdk.transport.ndjson$(method, path, body)));
   }
 
   /** Sends a request and yields each SSE `data:` payload, parsed as JSON. */
-  async *events(path: string): AsyncGenerator<unknown> {
-    const res = await this.#send('GET', path);
-    if ((res.statusCode ?? 500) >= 300)
-      throw new ApiCallError(res.statusCode ?? 500, JSON.parse((await readAll(res)) || '{}') as ApiError);
-    res.setEncoding('utf8');
-    let buf = '';
-    for await (const chunk of res) {
-      buf += chunk as string;
-      let end: number;
-      while ((end = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, end);
-        buf = buf.slice(end + 2);
-        const data = block
-          .split('\n')
-          .filter((l) => l.startsWith('data:'))
-          .map((l) => l.slice(5).trimStart())
-          .join('\n');
-        if (data) yield JSON.parse(data);
-      }
-    }
+  events(path: string): AsyncGenerator<unknown> {
+    return cliErrors(eachValue(this.sdk.transport.sse$(path).pipe(map((m) => m.data))));
   }
+
+  /** `fetch` for the SDK over `#send`, which sends the JSON body it is given (so it parses it back). */
+  readonly #fetch: FetchLike = async (url, init) => {
+    const body = init.body === undefined ? undefined : (JSON.parse(init.body) as unknown);
+    const res = await this.#send(init.method, url.slice(this.creds.url.length), body);
+    init.signal.addEventListener('abort', () => res.destroy(), { once: true });
+    const status = res.statusCode ?? 500;
+    const headers = Object.entries(res.headers).flatMap(([k, v]): [string, string][] =>
+      v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]],
+    );
+    const stream = status === 204 ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+    return new Response(stream, { status, headers });
+  };
 
   #send(method: string, path: string, body?: unknown): Promise<IncomingMessage> {
     const url = new URL(this.creds.url + path);
@@ -113,11 +109,18 @@ export class ApiClient {
   }
 }
 
-function readAll(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', reject);
-  });
+/** The SDK's errors as the CLI's: the API's code keeps its exit code, a failed send its own error. */
+function asCliError(err: unknown): unknown {
+  if (err instanceof ApiResponseError) return new ApiCallError(err.status, err);
+  if (err instanceof BrineClientError)
+    return err.cause instanceof CliError ? err.cause : new CliError(err.code, err.message, err.data);
+  return err;
+}
+
+async function* cliErrors<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (err) {
+    throw asCliError(err);
+  }
 }

@@ -1,3 +1,4 @@
+import { FUN_LIST } from './compound-job.js';
 import { z } from 'zod';
 import { AUDIENCE_PAGE_SIZE } from './audience.js';
 import { EXTEND_KINDS, signedExtendListingSchema } from './extend-listing.js';
@@ -50,7 +51,8 @@ export const jobSpecSchema = z.object({
   jid,
   /** 0 for the first run; an execution retry is the same jid with the next attempt. */
   attempt: z.number().int().nonnegative().max(100),
-  fun: z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/i),
+  /** `module.function`, or several joined by commas (a compound job: `args` is one list each). */
+  fun: z.string().max(2048).regex(FUN_LIST),
   args: z.array(data),
   kwargs: z.record(z.string(), data),
   tgt: z.union([z.string(), z.array(z.string())]),
@@ -126,7 +128,7 @@ const frameSchemas = {
   'job.return': z.object({
     jid,
     attempt: z.number().int().nonnegative(),
-    fun: z.string().max(128),
+    fun: z.string().max(2048),
     outcome: z.enum(['returned', 'interrupted', 'cancelled', 'timed_out']),
     ret: data,
     retcode: z.number().int(),

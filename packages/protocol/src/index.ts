@@ -85,3 +85,4 @@ export {
   type ExtendKind,
   type SignedExtendListing,
 } from './extend-listing.js';
+export { FUN_LIST, FUN_NAME, MAX_COMPOUND_FUNCTIONS, isCompound, jobCalls, type FunctionCall } from './compound-job.js';

@@ -13,6 +13,7 @@ const REASON_TEXT: Readonly<Record<string, string>> = {
   cancelled: 'cancelled',
   failhard: 'cancelled by --failhard',
   first_reached: 'cancelled, --first reached',
+  deadline: 'cancelled, --deadline passed',
   minion_restarted: 'interrupted, minion restarted',
   master_restarted: 'interrupted, master restarted',
 };

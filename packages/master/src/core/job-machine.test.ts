@@ -187,4 +187,56 @@ describe('JobMachine', () => {
   it('ends at start for a job with no minions', () => {
     play({ minions: [] }, [[0, START, 'done']]);
   });
+
+  describe('the overall deadline (deadlineMs)', () => {
+    it('arms at start and, when it falls, stops running minions and cancels those not started', () => {
+      const next = play(
+        { minions: ['a', 'b', 'c'], batchSize: 1, deadlineMs: 7, jobTimeoutMs: 100, ackTimeoutMs: 50 },
+        [
+          [0, START, 'send:a#0'],
+          [1, ack('a'), ''],
+          [3, ret('a'), 'a=returned send:b#0'],
+          [4, ack('b'), ''],
+          [7, TICK, 'stop:b b=cancelled(deadline) c=cancelled(deadline) done'],
+        ],
+      );
+      expect(next.slice(0, 4)).toEqual([7, 7, 7, 7]);
+      expect(next[4]).toBe(Infinity);
+    });
+
+    it('holds across retries: a failed minion waiting to retry is cancelled at the deadline', () => {
+      play({ deadlineMs: 20, retries: 3, retryDelayMs: 15 }, [
+        [0, START, 'send:a#0'],
+        [1, ack('a'), ''],
+        [2, ret('a', false), ''],
+        [17, TICK, 'send:a#1'],
+        [20, TICK, 'stop:a a=cancelled(deadline) done'],
+      ]);
+    });
+
+    it('cancels a minion still waiting for its ack', () => {
+      play({ minions: ['a', 'b'], deadlineMs: 3, ackTimeoutMs: 5 }, [
+        [0, START, 'send:a#0 send:b#0'],
+        [1, ret('a'), 'a=returned'],
+        [3, TICK, 'stop:b b=cancelled(deadline) done'],
+      ]);
+    });
+
+    it("lets a minion's own deadline decide when both fall at the same time", () => {
+      play({ minions: ['a', 'b'], deadlineMs: 5, ackTimeoutMs: 5 }, [
+        [0, START, 'send:a#0 send:b#0'],
+        [1, ack('b'), ''],
+        [5, TICK, 'a=no_ack(ack_timeout) stop:b b=cancelled(deadline) done'],
+      ]);
+    });
+
+    it('changes nothing for a job that ends before its deadline', () => {
+      expect(
+        play({ deadlineMs: 50 }, [
+          [0, START, 'send:a#0'],
+          [2, ret('a'), 'a=returned done'],
+        ]),
+      ).toEqual([5, Infinity]);
+    });
+  });
 });

@@ -58,7 +58,9 @@ export const CANCEL: JobInput = { type: 'cancel' };
  * `timed_out`; a return may come at any point. A failed return is re-run up to `retries` times.
  * Batches are a sliding window of `batchSize` slots, each freed `batchWaitMs` after its minion
  * ends; `failhard` starts no minion after a failure; `first` ends the job after that many
- * successes; a cancel ends it at once. Each minion gets exactly one result, then `done`.
+ * successes; a cancel ends it at once, and so does the job's `deadlineMs` (reason `deadline`:
+ * minions not started are cancelled, running ones stopped). Each minion gets exactly one
+ * result, then `done`.
  */
 export class JobMachine {
   readonly #plan: Omit<JobPlan, 'frameFor'>;
@@ -68,6 +70,11 @@ export class JobMachine {
   readonly #runQ = new DeadlineQueue<Due>();
   readonly #retryQ = new DeadlineQueue<Due>();
   readonly #slotQ = new DeadlineQueue<null>();
+  /**
+   * A fifth deadline queue, the job's own: its one overall deadline (`deadlineMs` from its
+   * start), across batches and retries.
+   */
+  readonly #jobQ = new DeadlineQueue<null>();
   readonly #slots: number;
   readonly #results: MinionResult[] = [];
   #startedAt: number | undefined;
@@ -96,7 +103,7 @@ export class JobMachine {
   /** When the earliest deadline falls (Infinity when none, or when the job is done). */
   get nextAt(): number {
     if (this.#done) return Number.POSITIVE_INFINITY;
-    return Math.min(this.#ackQ.nextAt, this.#runQ.nextAt, this.#retryQ.nextAt, this.#slotQ.nextAt);
+    return Math.min(this.#ackQ.nextAt, this.#runQ.nextAt, this.#retryQ.nextAt, this.#slotQ.nextAt, this.#jobQ.nextAt);
   }
 
   /** Applies one input at time `now` and returns what to do, in order. */
@@ -108,6 +115,7 @@ export class JobMachine {
       case 'start':
         if (this.#startedAt !== undefined) break;
         this.#startedAt = now;
+        if (this.#plan.deadlineMs !== undefined) this.#jobQ.push(now + this.#plan.deadlineMs, null);
         this.#fill();
         break;
       case 'frame':
@@ -249,7 +257,10 @@ export class JobMachine {
     this.#emit({ type: 'done', summary });
   }
 
-  /** Every deadline due at `now`, oldest kind first: acks, runs, retries, batch slots. */
+  /**
+   * Every deadline due at `now`, oldest kind first: acks, runs, retries, batch slots, then the
+   * job's own (a minion whose own deadline fell at the same time keeps its own outcome).
+   */
   #onDue(): void {
     const now = this.#now;
     for (let due = this.#ackQ.shiftDue(now); due; due = this.#ackQ.shiftDue(now)) {
@@ -275,6 +286,7 @@ export class JobMachine {
       this.#inFlight--;
       this.#fill();
     }
+    if (this.#jobQ.shiftDue(now) !== undefined) this.#stop(Reason.deadline);
   }
 }
 

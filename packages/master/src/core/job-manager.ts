@@ -203,6 +203,7 @@ export class JobManager {
       batchWaitMs: request.batchWaitMs,
       failhard: request.failhard,
       first: request.first,
+      deadlineMs: request.deadlineMs,
       retries: request.retries,
       retryDelayMs: request.retryDelayMs,
       graceMs: d.graceMs,

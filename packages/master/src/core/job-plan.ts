@@ -33,6 +33,11 @@ export interface JobPlan {
   /** Re-run a failed function on that minion up to this many times. */
   retries?: number | undefined;
   retryDelayMs?: number | undefined;
+  /**
+   * The whole job's deadline from its start, across batches and retries: past it, minions not
+   * started are `cancelled` (reason `deadline`) and running ones are stopped.
+   */
+  deadlineMs?: number | undefined;
   /** Extra wait after the job timeout for the minion's own timed-out return. @default 2000 */
   graceMs?: number | undefined;
 }

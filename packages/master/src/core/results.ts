@@ -12,6 +12,8 @@ export const Reason = {
   cancelled: 'cancelled',
   failhard: 'failhard',
   firstReached: 'first_reached',
+  /** The job's overall deadline (`deadlineMs`) fell before the minion finished. */
+  deadline: 'deadline',
   minionRestarted: 'minion_restarted',
   masterRestarted: 'master_restarted',
 } as const;

@@ -85,6 +85,21 @@ describe('runJob$ lifetimes', () => {
     });
   });
 
+  it('ends every input subscription, and its armed deadline, when the overall deadline ends the job', () => {
+    const ts = makeTs();
+    ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const frames = hot<JobFrame>('-a------', { a: ack('m') });
+      const cancel = hot('--------');
+      const events$ = runJob$(plan(['m'], { jobTimeoutMs: 100, deadlineMs: 4 }), deps(ts, frames), cancel);
+      expectObservable(events$).toBe('----(rd|)', {
+        r: expect.objectContaining({ result: expect.objectContaining({ outcome: 'cancelled', reason: 'deadline' }) }),
+        d: expect.objectContaining({ type: 'done' }),
+      });
+      expectSubscriptions(frames.subscriptions).toBe('^---!');
+      expectSubscriptions(cancel.subscriptions).toBe('^---!');
+    });
+  });
+
   it('ends every input subscription when a cancel ends the job', () => {
     const ts = makeTs();
     ts.run(({ hot, expectObservable, expectSubscriptions }) => {

@@ -256,6 +256,25 @@ describe('runJob$ for many minions', () => {
     });
   });
 
+  it('stops the job at its overall deadline, across batches: the running minion stopped, the rest cancelled', () => {
+    const ts = makeTs();
+    ts.run(({ cold, flush }) => {
+      const f = (id: string) => () => cold('a--r', { a: ack(id), r: ret(id) });
+      const deps = fakeDeps(ts, { scripts: { a: f('a'), b: f('b'), c: f('c') } });
+      const seen = run(deps, plan(['a', 'b', 'c'], { batchSize: 1, deadlineMs: 5, jobTimeoutMs: 100 }), NEVER, ts);
+      flush();
+      expect(seen).toEqual([
+        '3:a:returned',
+        '5:b:cancelled:deadline',
+        '5:c:cancelled:deadline',
+        '5:done:false:3',
+        '5:|',
+      ]);
+      expect(deps.sent).toEqual(['a@0', 'b@3']);
+      expect(deps.cancels).toEqual(['b@5']);
+    });
+  });
+
   it('starts no new minion after a failure with failhard', () => {
     const ts = makeTs();
     ts.run(({ cold, flush }) => {

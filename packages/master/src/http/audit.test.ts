@@ -149,7 +149,11 @@ describe('/openapi.json', () => {
       });
     }
     const run = doc.paths['/api/v1/jobs'].post;
-    expect(run.requestBody.content['application/json'].schema.properties.fun).toMatchObject({ type: 'string' });
+    // `fun`: one name or several (a compound job), as a comma list or an array.
+    expect(run.requestBody.content['application/json'].schema.properties.fun.anyOf).toEqual([
+      expect.objectContaining({ type: 'string' }),
+      expect.objectContaining({ type: 'array' }),
+    ]);
     expect(run.responses['403']).toBeDefined();
     expect(doc.paths['/api/v1/jobs/{jid}'].get.parameters[0]).toMatchObject({
       name: 'jid',

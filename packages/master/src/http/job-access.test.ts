@@ -9,8 +9,8 @@ let web: string;
 beforeAll(async () => {
   fx = await apiFixture({
     minions: { web1: { machine_id: 'a'.repeat(32) }, db1: { machine_id: 'b'.repeat(32) } },
-    users: { web: {} },
-    acl: { web: [{ 'web*': ['test.ping'] }] },
+    users: { web: {}, tester: {} },
+    acl: { web: [{ 'web*': ['test.ping'] }], tester: [{ '*': ['test.*'] }] },
   });
   web = fx.tokenFor('web');
 });
@@ -76,5 +76,23 @@ describe('the target length cap', () => {
     const ids = ['web1', ...Array.from({ length: 400 }, (_, i) => `absent-minion-${i}`)];
     const res = await run(fx.adminToken, { target: ids, targetType: 'list', fun: 'test.ping' });
     expect(res.status).toBe(202);
+  });
+});
+
+describe('several functions in one job', () => {
+  it("checks each function against the ACL: a 'test.*' grant does not cover 'test.ping,cmd.run'", async () => {
+    const tester = fx.tokenFor('tester');
+    const res = await run(tester, { target: '*', fun: 'test.ping,cmd.run', args: [[], ['id']] });
+    expect(res.status).toBe(403);
+    expect(res.json.code).toBe('ERR_AUTH_FORBIDDEN');
+    const listed = await run(tester, { target: '*', fun: ['test.ping', 'cmd.run'], args: [[], ['id']] });
+    expect(listed.status).toBe(403);
+    expect((await run(tester, { target: '*', fun: 'test.ping,test.echo', args: [[], ['hi']] })).status).toBe(202);
+  });
+
+  it('refuses a compound job whose args are not one list per function with 400', async () => {
+    const res = await run(fx.adminToken, { target: '*', fun: 'test.ping,test.echo', args: ['hi'] });
+    expect(res.status).toBe(400);
+    expect(res.json.code).toBe('ERR_REQUEST_INVALID');
   });
 });

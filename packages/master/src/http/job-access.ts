@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { ApiErrorCode, type JobRequest, type TargetFacts } from '@brine/protocol';
+import { ApiErrorCode, jobCalls, type FunctionCall, type JobRequest, type TargetFacts } from '@brine/protocol';
 import type { StartedJob, StartRefusal } from '../core/job-manager.js';
 import { Area } from './acl.js';
 import { auditTarget } from './audit.js';
@@ -46,18 +46,15 @@ function checkTargetSize(request: JobRequest): void {
  */
 export function checkJob(s: ApiServices, p: Principal, request: JobRequest): string[] {
   checkTargetSize(request);
-  const call = { fun: request.fun, args: request.args, kwargs: request.kwargs };
-  if (!p.grants.mayCall(call)) throw new ForbiddenError(FORBIDDEN_TARGET);
+  // A compound job is allowed only when each of its functions is (Salt checks each too).
+  const calls = callsOf(request);
+  if (!calls.every((call) => p.grants.mayCall(call))) throw new ForbiddenError(FORBIDDEN_TARGET);
   const preview = s.manager.preview(request.target, request.targetType);
   if (!preview.ok) throw new HttpError(400, preview.error.code, preview.error.message, preview.error);
-  if (preview.minions.length === 0 && !p.grants.allowsEverywhere(call)) throw new ForbiddenError(FORBIDDEN_TARGET);
-  if (
-    p.grants.denied(
-      call,
-      preview.minions.map((id) => factsOf(s, id)),
-    ).length > 0
-  )
+  if (preview.minions.length === 0 && !calls.every((call) => p.grants.allowsEverywhere(call)))
     throw new ForbiddenError(FORBIDDEN_TARGET);
+  const facts = preview.minions.map((id) => factsOf(s, id));
+  if (calls.some((call) => p.grants.denied(call, facts).length > 0)) throw new ForbiddenError(FORBIDDEN_TARGET);
   return preview.minions;
 }
 
@@ -81,14 +78,13 @@ export function startJob(s: ApiServices, p: Principal, request: JobRequest, req:
   checkPillarOverride(p, request, req);
   if (!p.grants.admin) checkJob(s, p, request);
   else checkTargetSize(request);
-  const call = { fun: request.fun, args: request.args, kwargs: request.kwargs };
-  const allowed = (ids: string[]): StartRefusal | undefined =>
-    p.grants.denied(
-      call,
-      ids.map((id) => factsOf(s, id)),
-    ).length === 0
+  const calls = callsOf(request);
+  const allowed = (ids: string[]): StartRefusal | undefined => {
+    const facts = ids.map((id) => factsOf(s, id));
+    return calls.every((call) => p.grants.denied(call, facts).length === 0)
       ? undefined
       : { code: ApiErrorCode.forbidden, message: FORBIDDEN_TARGET };
+  };
   const started = s.manager.start(request, p.user, allowed);
   if (!started.ok) {
     const e = started.error;
@@ -125,4 +121,11 @@ export function maySeeJob(p: Principal, jobUser: string): boolean {
 /** The user of an active job, or undefined when no such job runs. */
 export function activeJobUser(s: ApiServices, jid: string): string | undefined {
   return s.manager.active().find((j) => j.jid === jid)?.user;
+}
+
+/** A job's function calls, one per function of a compound job (the schema has checked its shape). */
+function callsOf(request: JobRequest): FunctionCall[] {
+  const calls = jobCalls(request);
+  if (!calls.ok) throw new HttpError(400, ApiErrorCode.badRequest, calls.message);
+  return calls.calls;
 }

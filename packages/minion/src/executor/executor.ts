@@ -24,6 +24,7 @@ import { runKey, type JidLog } from '../outbox/jid-log.js';
 import type { Outbox, ReturnRecord } from '../outbox/outbox.js';
 import type { Session } from '../connection/connection.js';
 import type { JobVerifier } from './job-verifier.js';
+import { prepareCompound } from './prepare-compound.js';
 
 /** Everything the executor needs; built by the daemon or the swarm. */
 export interface ExecutorOptions {
@@ -338,7 +339,7 @@ export class Executor {
     let childLog: Logger | undefined;
     let result: Pick<ReturnRecord, 'ret' | 'retcode' | 'success' | 'outcome'>;
     try {
-      const call = prepareCall(o.registry, spec.fun, spec.args, spec.kwargs);
+      const call = prepareCompound(o.registry, spec) ?? prepareCall(o.registry, spec.fun, spec.args, spec.kwargs);
       if (!call.ok) {
         result = { outcome: 'returned', ret: call.error, retcode: 254, success: false };
       } else {

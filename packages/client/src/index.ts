@@ -1,0 +1,13 @@
+export { connect, createClient } from './client.js';
+export type { BrineClient, BusEvent, ConnectOptions, PreviewTarget } from './client.js';
+export { ApiResponseError, BrineClientError, ClientErrorCode, StreamLostError } from './errors.js';
+export type { ClientErrorCodeValue } from './errors.js';
+export { fetchTransport } from './fetch-transport.js';
+export type { FetchLike, FetchTransportOptions } from './fetch-transport.js';
+export type { FunctionCatalogue } from './functions.generated.js';
+export { eachValue } from './each-value.js';
+export { results, succeeded, summarize } from './job-events.js';
+export type { JobOutcome } from './job-events.js';
+export type { JobOptions, KwargsOf } from './job-options.js';
+export type { SseMessage, Transport } from './transport.js';
+export type { JobStreamEvent, JobSummary, MinionResult } from '@brine/protocol';
