@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, startFaultProxy, waitFor, type FaultProxy } from '@brine/testing';
+import { acceptedCount } from './faults/minion-log.js';
 
 /**
  * Issue 3's acceptance test: 200 minions (a swarm of 190 plus real daemons that get killed, are
@@ -58,7 +59,12 @@ describe('the job engine with 200 minions', () => {
       args: [1],
       timeoutMs: 4000,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // Kill the two once they run the job (after their ack), however long the fan-out takes.
+    await waitFor(
+      () => ['real-killed', 'real-restarted'].every((id) => acceptedCount(cluster.dir, id) > 0),
+      60_000,
+      'real-killed and real-restarted to accept the job',
+    );
     await cluster.killMinion('real-killed', 'SIGKILL');
     await cluster.killMinion('real-restarted', 'SIGKILL');
     cluster.startMinion('real-restarted');

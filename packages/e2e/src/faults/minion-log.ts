@@ -24,11 +24,11 @@ export function finishedRuns(dir: string): LoggedRun[] {
   return runs;
 }
 
-/** Number of `job accepted` lines in a cluster's minion logs. */
-export function acceptedCount(dir: string): number {
+/** Number of `job accepted` lines in a cluster's minion logs (one minion's, when `minion` is given). */
+export function acceptedCount(dir: string, minion?: string): number {
   let n = 0;
   for (const name of readdirSync(dir)) {
-    if (!/^minion-.+\.log$/.test(name)) continue;
+    if (!/^minion-.+\.log$/.test(name) || (minion !== undefined && name !== `minion-${minion}.log`)) continue;
     for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) if (line.includes('"job accepted"')) n++;
   }
   return n;

@@ -239,8 +239,10 @@ describe('frames before authentication', () => {
       times.push(r.closeMs);
     }
     times.sort((a, b) => a - b);
-    expect(times[Math.floor(times.length / 2)]).toBeLessThan(100);
-    expect(times.at(-1)).toBeLessThan(1000);
+    // At once, not at the 10 s auth deadline: the bounds leave room for a loaded box (the median
+    // was 223 ms at load 29).
+    expect(times[Math.floor(times.length / 2)]).toBeLessThan(1000);
+    expect(times.at(-1)).toBeLessThan(5000);
   });
 
   it(`closes the connection on each of the ${notAuth.length} frame types other than auth sent after hello`, async () => {

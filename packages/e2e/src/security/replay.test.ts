@@ -156,7 +156,7 @@ describe('replayed and tampered jobs, sent to a real minion', () => {
     await cluster.killMaster('SIGKILL');
     master = await startRawMaster({ port, pkiDir: join(cluster.masterDir, 'pki'), tls: cluster.endpoints.tls });
     session = await master.session(REAL);
-  }, 30_000);
+  }, 120_000);
   afterAll(async () => {
     await master?.close();
   });
