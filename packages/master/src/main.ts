@@ -12,6 +12,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { asyncScheduler } from 'rxjs';
 import { createJidGenerator, encodeFrame, globMatch, publishFrames, signJob, type JobSummary } from '@brine/protocol';
@@ -252,6 +253,8 @@ export async function startMaster(
       ...auth,
       corsOrigins: config.api.cors_origins,
       configValues: saltConfigValues(config),
+      // Built by `npm run setup` (packages/console); the same path from src/ and from dist/.
+      consoleDir: fileURLToPath(new URL('../ui/', import.meta.url)),
     },
     API_ROUTES,
     apiTls ? { https: httpsOptions(apiTls) } : {},

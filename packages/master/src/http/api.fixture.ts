@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -173,6 +173,13 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     if (state === 'rejected') keys.reject(id);
   }
   const tokens = new TokenStore({ file: join(dir, 'tokens.json'), now });
+  // A stand-in for the built console (scripts/build-console.mjs), so `/ui/` serves files here.
+  mkdirSync(join(dir, 'ui', 'assets'), { recursive: true });
+  writeFileSync(
+    join(dir, 'ui', 'index.html'),
+    '<!doctype html><script type="module" src="/ui/assets/app.js"></script>',
+  );
+  writeFileSync(join(dir, 'ui', 'assets', 'app.js'), 'export {};\n');
   const s: ApiServices = {
     manager,
     registry,
@@ -191,6 +198,7 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     maxTokenTtlMs: 30 * 86_400_000,
     corsOrigins: options.corsOrigins ?? [],
     configValues: { interface: '0.0.0.0', port: 4506, nodegroups: {} },
+    consoleDir: join(dir, 'ui'),
   };
   const app = buildApi(s, API_ROUTES);
   await app.ready();

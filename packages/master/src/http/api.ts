@@ -6,6 +6,7 @@ import { ADMIN_USER } from './auth.js';
 import { hookRoutes, hookTable } from './hooks.js';
 import type { ApiServices, RouteFactory } from './route.js';
 import { authRoutes } from './routes-auth.js';
+import { consoleRoutes } from './routes-console.js';
 import { eventRoutes } from './routes-events.js';
 import { jobRoutes } from './routes-jobs.js';
 import { minionRoutes } from './routes-minions.js';
@@ -22,6 +23,7 @@ export const API_ROUTES: readonly RouteFactory[] = [
   hookRoutes,
   miscRoutes,
   saltApiRoutes,
+  consoleRoutes,
 ];
 
 /** The auth part of {@link ApiServices}, from the config. */
