@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// Builds the web console (packages/console, Preact + Vite) into packages/master/ui, which the
+// master serves at /ui/. Type-checks it first: Vite strips types without checking them.
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = join(root, 'packages/console');
+const quiet = process.argv.includes('--quiet');
+const run = (args) =>
+  execFileSync(process.execPath, args, { cwd: pkg, stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
+run([join(root, 'node_modules/typescript/bin/tsc'), '-p', '.']);
+run([join(pkg, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', quiet ? 'warn' : 'info']);
