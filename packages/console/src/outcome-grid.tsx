@@ -3,6 +3,8 @@ import type { StoredMinionRow } from './api.js';
 import { useViewport } from './virtual-list.js';
 
 const CELL_PX = 16;
+/** The grid's height when its rows need more: about 36 rows, 2,800 cells at a time on a wide screen. */
+const MAX_HEIGHT_PX = 580;
 
 /** The class of a row's cell: `ok`, `failed`, or the outcome (`timed_out`, `offline`, ...), or `pending`. */
 export function cellClass(r: StoredMinionRow): string {
@@ -53,7 +55,14 @@ export function OutcomeGrid({ rows, onPick }: { rows: readonly StoredMinionRow[]
           </li>
         ))}
       </ul>
-      <div ref={ref} class="outcome-grid" role="region" aria-label={`Outcome of ${rows.length} minions`} tabIndex={0}>
+      <div
+        ref={ref}
+        class="outcome-grid"
+        role="region"
+        aria-label={`Outcome of ${rows.length} minions`}
+        tabIndex={0}
+        style={{ height: `${Math.min(lines * CELL_PX + 6, MAX_HEIGHT_PX)}px` }}
+      >
         <div class="vlist-space" style={{ height: `${lines * CELL_PX}px` }}>
           <div
             class="grid-cells"

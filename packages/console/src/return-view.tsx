@@ -37,7 +37,7 @@ function StateResults({ states }: { states: StateResult[] }) {
       </p>
       <ol>
         {states.map((s) => (
-          <li key={s.key} class={`state ${s.result === true ? 'ok' : s.result === false ? 'bad' : 'test'}`}>
+          <li key={s.key} class={`state state-${s.result === true ? 'ok' : s.result === false ? 'bad' : 'test'}`}>
             <div>
               <strong>{s.id}</strong> <span class="mono">{`${s.module}.${s.fun}`}</span>
               {s.name !== s.id ? <span class="mono"> {s.name}</span> : null}
@@ -64,7 +64,7 @@ function Changes({ changes }: { changes: Record<string, unknown> }) {
             {k === 'diff' && typeof v === 'string' ? (
               <pre class="diff" aria-label="diff">
                 {v.split('\n').map((line, i) => (
-                  <span key={i} class={line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : undefined}>
+                  <span key={i} class={diffLineClass(line)}>
                     {line + '\n'}
                   </span>
                 ))}
@@ -82,4 +82,10 @@ function Changes({ changes }: { changes: Record<string, unknown> }) {
       ))}
     </dl>
   );
+}
+
+/** A unified diff line's class: file headers and hunks first, then added and removed lines. */
+export function diffLineClass(line: string): string | undefined {
+  if (line.startsWith('+++') || line.startsWith('---') || line.startsWith('@@')) return 'hunk';
+  return line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : undefined;
 }

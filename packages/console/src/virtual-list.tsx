@@ -15,6 +15,8 @@ export interface VirtualListProps {
   renderRow(index: number): ComponentChildren;
   /** Rows rendered beyond each edge of the view. @default 8 */
   overscan?: number;
+  /** The scroller's height when the rows need more. @default 600 */
+  maxHeightPx?: number;
   class?: string;
 }
 
@@ -54,7 +56,14 @@ export function VirtualList(props: VirtualListProps) {
   const rows = [];
   for (let i = first; i < last; i++) rows.push(props.renderRow(i));
   return (
-    <div ref={ref} class={`vlist ${props.class ?? ''}`} role="region" aria-label={props.label} tabIndex={0}>
+    <div
+      ref={ref}
+      class={`vlist ${props.class ?? ''}`}
+      role="region"
+      aria-label={props.label}
+      tabIndex={0}
+      style={{ height: `${Math.min(props.count * props.rowHeightPx + 2, props.maxHeightPx ?? 600)}px` }}
+    >
       <div class="vlist-space" style={{ height: `${props.count * props.rowHeightPx}px` }}>
         <div class="vlist-rows" style={{ transform: `translateY(${first * props.rowHeightPx}px)` }}>
           {rows}

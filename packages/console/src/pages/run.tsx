@@ -169,7 +169,7 @@ export function RunPage({
           {preview.error
             ? preview.error
             : preview.ids
-              ? `${preview.ids.length} minion${preview.ids.length === 1 ? '' : 's'} match: ${preview.ids.slice(0, 8).join(', ')}${preview.ids.length > 8 ? ', …' : ''}`
+              ? `${preview.ids.length} minion${preview.ids.length === 1 ? ' matches' : 's match'}: ${preview.ids.slice(0, 8).join(', ')}${preview.ids.length > 8 ? ', …' : ''}`
               : ''}
         </output>
         <div class="row">
