@@ -3,7 +3,7 @@
 // The web console at scale (issue #22): a master with a swarm of N virtual minions (10,000 by
 // default) and one job over all of them, then Debian's Chromium (playwright-core) renders the
 // fleet and job pages. Lifecycle:
-// 1. start a master (a console user) and a swarm; wait until all N are connected
+// 1. start a master (the benchmarks' settings and a console user) and a swarm; wait for all N
 // 2. run test.ping on '*' and wait for every return
 // 3. log in to /ui/ in a fresh headless Chromium profile
 // 4. for the fleet page and the job page: time from navigation to first rendered row or cell
@@ -19,9 +19,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Cluster } from '@brine/testing';
-import { killChildrenOnExit, track } from './lib/procs.mjs';
+import { ID_PREFIX, startBenchMaster, startSwarm } from './brine-cluster.mjs';
+import { killChildrenOnExit } from './lib/procs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: flags } = parseArgs({
@@ -102,34 +101,32 @@ async function main() {
     encoding: 'utf8',
   });
   if (hashed.status !== 0) throw new Error(hashed.stderr);
-  const cluster = new Cluster({
-    master: {
-      users: { bench: { password_hash: hashed.stdout.trim() } },
-      acl: { bench: ['.*', '@keys', '@jobs', '@minions', '@events'] },
-      log_level: 'warn',
-    },
-  });
-  const profile = mkdtempSync(join(tmpdir(), 'brine-console-bench-'));
+  const dir = mkdtempSync(join(tmpdir(), 'brine-console-bench-'));
+  const profile = join(dir, 'chromium-profile');
   let context;
+  let master;
+  let swarm;
   try {
-    // 1. master and swarm
-    await cluster.startMaster();
-    track(cluster.master);
-    const prefix = 'con-';
-    track(cluster.startSwarm(N, prefix));
+    // 1. master (the benchmarks' own settings, plus a console user) and swarm
+    master = await startBenchMaster({
+      dir,
+      fds: N + 1024,
+      config: {
+        users: { bench: { password_hash: hashed.stdout.trim() } },
+        acl: { bench: ['.*', '@keys', '@jobs', '@minions', '@events'] },
+      },
+    });
+    swarm = startSwarm({ master, n: N, sourceAddresses: 4, statusEveryMs: 1000, logFile: join(dir, 'swarm.log') });
     const started = performance.now();
-    // Polled every 2 s: listing 10,000 minions every 50 ms would load the master it measures.
-    for (let up = 0; up < N; up = (await cluster.connected()).length) {
-      if (performance.now() - started > 15 * 60_000) throw new Error(`only ${up} of ${N} minions connected`);
-      await sleep(2000);
-    }
+    await swarm.waitConnected(N, 15 * 60_000, 120_000);
     console.error(`> ${N} minions connected in ${Math.round((performance.now() - started) / 1000)} s`);
     // 2. one job over all of them
-    const job = await cluster.api('POST', '/api/v1/jobs?wait=true', {
-      target: '*',
-      fun: 'test.ping',
-      timeoutMs: 300_000,
-    });
+    const job = await master.request(
+      'POST',
+      '/api/v1/jobs?wait=true',
+      { target: '*', fun: 'test.ping', timeoutMs: 300_000 },
+      400_000,
+    );
     if (job.status !== 200) throw new Error(`job: ${job.status} ${JSON.stringify(job.body)}`);
     const { jid, summary } = job.body;
     console.error(`> job ${jid}: ${summary.succeeded}/${summary.targeted} succeeded in ${summary.durationMs} ms`);
@@ -143,7 +140,7 @@ async function main() {
     const page = await context.newPage();
     page.setDefaultTimeout(120_000);
     const t0 = Date.now();
-    await page.goto(`${cluster.endpoints.api}/ui/`);
+    await page.goto(`${master.endpoints.api}/ui/`);
     await page.getByLabel('Password').waitFor();
     const loginMs = Date.now() - t0;
     const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
@@ -154,7 +151,7 @@ async function main() {
     // Start each measurement from a light page, so it times the page itself.
     await page.evaluate(() => (location.hash = '#/events'));
     await page.getByRole('heading', { name: 'Events' }).waitFor();
-    const last = `${prefix}${N - 1}`;
+    const last = `${ID_PREFIX}${N - 1}`;
     const fleet = await measurePage(page, {
       hash: '#/fleet',
       item: '.fleet-list .vrow',
@@ -181,8 +178,9 @@ async function main() {
     if (flags.json) writeFileSync(flags.json, JSON.stringify(result, null, 2) + '\n');
   } finally {
     await context?.close().catch(() => undefined);
-    rmSync(profile, { recursive: true, force: true });
-    await cluster.stop();
+    await swarm?.stop();
+    await master?.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
