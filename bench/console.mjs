@@ -162,9 +162,9 @@ async function main() {
     await page.getByRole('heading', { name: 'Events' }).waitFor();
     const jobPage = await measurePage(page, {
       hash: `#/job/${jid}`,
-      item: '.outcome-grid .cell',
+      item: '.outcome-grid canvas[data-last-drawn]',
       scroller: '.outcome-grid',
-      lastSelector: `.outcome-grid .cell[data-minion="${last}"]`,
+      lastSelector: `.outcome-grid canvas[data-last-drawn="${N - 1}"]`,
     });
     // 5. report
     const result = {

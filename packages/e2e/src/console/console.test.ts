@@ -183,8 +183,21 @@ describe.skipIf(missing !== undefined)(`the web console in Chromium${missing ? `
       .toBe(true);
     await rows.filter({ hasText: 'test.ping' }).first().getByRole('link').click();
     await expect.poll(() => page.getByTestId('job-state').textContent()).toContain('success: 2 succeeded');
-    await page.getByRole('button', { name: 'web-2: ok' }).click();
-    await page.getByRole('region', { name: 'Return of web-2' }).getByText('true').waitFor();
+    // The grid by keyboard: focus puts the cursor on the first minion, → moves it, Enter opens it.
+    const grid = page.getByRole('region', { name: /^Outcome of 2 minions/ });
+    await grid.focus();
+    const firstId = (await page.getByTestId('grid-cursor').textContent())!.split(':')[0]!;
+    await grid.press('ArrowRight');
+    const second = MINIONS.find((m) => m !== firstId)!;
+    await expect.poll(() => page.getByTestId('grid-cursor').textContent()).toBe(`${second}: ok`);
+    await grid.press('Enter');
+    await page
+      .getByRole('region', { name: `Return of ${second}` })
+      .getByText('true')
+      .waitFor();
+    // And by pointer: a click on the first square opens the first minion.
+    await page.locator('.outcome-grid canvas').click({ position: { x: 8, y: 8 } });
+    await page.getByRole('region', { name: `Return of ${firstId}` }).waitFor();
     await shot(page, 'job');
   });
 
@@ -223,8 +236,8 @@ describe.skipIf(missing !== undefined)(`the web console in Chromium${missing ? `
     await page.getByLabel('Password').fill('ops-pw');
     await page.getByLabel('User').fill('ops');
     await page.getByRole('button', { name: 'Log in' }).click();
-    const first = await page.locator('.outcome-grid .cell').first().getAttribute('data-minion');
-    await page.locator(`.outcome-grid .cell[data-minion="${first}"]`).click();
+    // The first square is the first row, whose return was replaced above.
+    await page.locator('.outcome-grid canvas').click({ position: { x: 8, y: 8 } });
     const states = page.getByTestId('state-results');
     await expect.poll(() => states.textContent()).toContain('3 states: 2 succeeded (1 changed), 1 failed');
     expect(await states.locator('.diff .add').textContent()).toContain('+Welcome to web-1');
