@@ -4,7 +4,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
  && npm install -g pnpm@10
 WORKDIR /src
 COPY . .
-RUN pnpm install --frozen-lockfile && pnpm exec tsc -b && node scripts/bundle.mjs && pnpm prune --prod --config.ignore-scripts=true
+RUN pnpm install --frozen-lockfile && pnpm exec tsc -b && node scripts/bundle.mjs && node scripts/build-console.mjs && pnpm prune --prod --config.ignore-scripts=true
 
 FROM node:20-bookworm-slim
 WORKDIR /opt/brine

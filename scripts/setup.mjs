@@ -28,3 +28,5 @@ run(['install', '--frozen-lockfile', '--reporter=silent']);
 console.error('> building (tsc -b, then the minion bundle)');
 run(['exec', 'tsc', '-b']);
 run(['exec', 'node', 'scripts/bundle.mjs']);
+console.error('> building the web console (vite)');
+run(['exec', 'node', 'scripts/build-console.mjs', ...(quiet ? ['--quiet'] : [])]);

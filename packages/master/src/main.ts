@@ -14,6 +14,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { asyncScheduler } from 'rxjs';
 import {
@@ -376,6 +377,8 @@ export async function startMaster(
         outDir: extendOut,
         log: log.child({ component: 'runners' }),
       }),
+      // Built by `npm run setup` (packages/console); the same path from src/ and from dist/.
+      consoleDir: fileURLToPath(new URL('../ui/', import.meta.url)),
     },
     API_ROUTES,
     apiTls ? { https: httpsOptions(apiTls) } : {},

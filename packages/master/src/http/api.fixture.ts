@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -176,6 +176,13 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     if (state === 'rejected') keys.reject(id);
   }
   const tokens = new TokenStore({ file: join(dir, 'tokens.json'), now });
+  // A stand-in for the built console (scripts/build-console.mjs), so `/ui/` serves files here.
+  mkdirSync(join(dir, 'ui', 'assets'), { recursive: true });
+  writeFileSync(
+    join(dir, 'ui', 'index.html'),
+    '<!doctype html><script type="module" src="/ui/assets/app.js"></script>',
+  );
+  writeFileSync(join(dir, 'ui', 'assets', 'app.js'), 'export {};\n');
   const s: ApiServices = {
     manager,
     registry,
@@ -196,6 +203,7 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     configValues: { interface: '0.0.0.0', port: 4506, nodegroups: {} },
     loginLimiter: new LoginLimiter({ now }),
     runners: { find: async (fun) => (fun === 'demo.echo' ? DEMO_RUNNER : undefined) },
+    consoleDir: join(dir, 'ui'),
   };
   const app = buildApi(s, API_ROUTES);
   await app.ready();

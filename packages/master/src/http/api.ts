@@ -7,6 +7,7 @@ import { hookRoutes, hookTable } from './hooks.js';
 import { LoginLimiter } from './login-limiter.js';
 import type { ApiServices, RouteFactory } from './route.js';
 import { authRoutes } from './routes-auth.js';
+import { consoleRoutes } from './routes-console.js';
 import { eventRoutes } from './routes-events.js';
 import { jobRoutes } from './routes-jobs.js';
 import { minionRoutes } from './routes-minions.js';
@@ -25,6 +26,7 @@ export const API_ROUTES: readonly RouteFactory[] = [
   miscRoutes,
   saltApiRoutes,
   runnerRoutes,
+  consoleRoutes,
 ];
 
 /** The auth part of {@link ApiServices}, from the config. */

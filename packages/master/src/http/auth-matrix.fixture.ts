@@ -107,6 +107,9 @@ export const MATRIX_ROWS: readonly MatrixRow[] = [
     request: () => ({ url: '/login', form: { username: 'u-run', password: 'pw-u-run', eauth: 'pam' } }),
   },
   { route: 'GET /login', credential: 'public', allowed: 'all', request: get('/login') },
+  // The web console's static files (issue #22): public pages that call the API with a token.
+  { route: 'GET /ui/', credential: 'public', allowed: 'all', request: get('/ui/') },
+  { route: 'GET /ui/*', credential: 'public', allowed: 'all', request: get('/ui/assets/app.js') },
   {
     route: 'POST /token',
     credential: 'public',

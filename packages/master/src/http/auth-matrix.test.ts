@@ -60,13 +60,15 @@ describe('the route table', () => {
     expect(fx.app.brineRoutes.map((r) => `${r.method} ${r.url}`).sort()).toEqual(registered);
   });
 
-  it('pins the routes that take no token: health, the OpenAPI document, logins, /run, and signed hooks', () => {
+  it('pins the routes that take no token: health, the OpenAPI document, the console files, logins, /run, and signed hooks', () => {
     const open = fx.app.brineRoutes.filter((r) => r.permission === 'public' || r.permission === 'hook');
     expect(open.map((r) => `${r.method} ${r.url} ${r.permission}`).sort()).toEqual([
       'GET / public',
       'GET /healthz public',
       'GET /login public',
       'GET /openapi.json public',
+      'GET /ui/ public',
+      'GET /ui/* public',
       'POST /api/v1/login public',
       'POST /hooks/:name hook',
       'POST /keys public',

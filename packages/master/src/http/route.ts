@@ -44,6 +44,8 @@ export interface ApiServices extends AuthServices {
   schedule?: ScheduleControl;
   /** Custom runners from `_runners/` (issue #21). @default none */
   runners?: RunnerLookup;
+  /** The built web console served at `/ui/` (`packages/master/ui`); absent: `/ui/` answers 404. */
+  consoleDir?: string;
 }
 
 /** What a handler receives: the request, its principal, and its validated parts. */
@@ -57,7 +59,7 @@ export interface RouteContext<B = unknown, Q = unknown, P = unknown> {
 }
 
 /** Which API a route belongs to: the OpenAPI document groups routes by it. */
-export type RouteTag = 'jobs' | 'minions' | 'keys' | 'events' | 'auth' | 'hooks' | 'ops' | 'salt-api';
+export type RouteTag = 'jobs' | 'minions' | 'keys' | 'events' | 'auth' | 'hooks' | 'ops' | 'salt-api' | 'console';
 
 /** A route with typed schemas, as route files write it; {@link route} erases the types. */
 export interface RouteDef<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {

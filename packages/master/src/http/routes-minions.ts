@@ -1,8 +1,8 @@
-import { fingerprint, globMatch } from '@brine/protocol';
+import { TargetType, fingerprint, globMatch, type TargetTypeValue } from '@brine/protocol';
 import { z } from 'zod';
 import { KeyState, type KeyEntry, type KeyStateValue } from '../keys/key-store.js';
 import { Permission } from './auth.js';
-import { NotFoundError } from './errors.js';
+import { HttpError, NotFoundError } from './errors.js';
 import { route, type ApiServices, type RouteSpec } from './route.js';
 
 /** A minion id or id glob in a path: what `validateMinionId` accepts, plus glob characters. */
@@ -14,6 +14,26 @@ const idParams = z.object({
     .regex(/^[^/\\\0]+$/, 'no slashes or NUL'),
 });
 const keyStates = Object.values(KeyState) as [KeyStateValue, ...KeyStateValue[]];
+const targetTypes = Object.values(TargetType) as [TargetTypeValue, ...TargetTypeValue[]];
+const listQuery = z.object({
+  connected: z.enum(['true', 'false']).optional(),
+  /** A target expression: only the minions it selects (what a job would target). */
+  target: z.string().min(1).max(1024).optional(),
+  targetType: z.enum(targetTypes).optional(),
+  /** Comma-separated grain names to include per minion (the console's facets), at most 16. */
+  grains: z
+    .string()
+    .max(512)
+    .regex(/^[A-Za-z0-9_:.-]*(?:,[A-Za-z0-9_:.-]+){0,15}$/, 'at most 16 comma-separated grain names')
+    .optional(),
+});
+
+/** The named grains of a minion: own properties only, into an object with no prototype to pollute. */
+function pickGrains(grains: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const n of names) if (Object.hasOwn(grains, n)) out[n] = grains[n];
+  return out;
+}
 
 /** One key by exact id, without fingerprinting every key of the store. */
 export function keyEntry(s: ApiServices, id: string): KeyEntry | undefined {
@@ -51,15 +71,27 @@ export function minionRoutes(s: ApiServices): RouteSpec[] {
       url: '/api/v1/minions',
       permission: Permission.minions,
       tag: 'minions',
-      summary: 'Accepted minions, connected or not (?connected=true|false)',
-      query: z.object({ connected: z.enum(['true', 'false']).optional() }),
+      summary:
+        'Accepted minions, connected or not (?connected=true|false; ?target=&targetType= to match; ?grains=os,role for those grains)',
+      query: listQuery,
       handler: async ({ query }) => {
-        let minions = s.registry.list().map(({ id, connected, lastSeen, address }) => ({
-          id,
-          connected,
-          lastSeen,
-          ...(address ? { address } : {}),
-        }));
+        const names = (query.grains ?? '').split(',').filter(Boolean);
+        let selected: Set<string> | undefined;
+        if (query.target !== undefined) {
+          const preview = s.manager.preview(query.target, query.targetType ?? 'glob');
+          if (!preview.ok) throw new HttpError(400, preview.error.code, preview.error.message);
+          selected = new Set(preview.minions);
+        }
+        let minions = s.registry
+          .list()
+          .filter((m) => selected === undefined || selected.has(m.id))
+          .map(({ id, connected, lastSeen, address, grains }) => ({
+            id,
+            connected,
+            lastSeen,
+            ...(address ? { address } : {}),
+            ...(names.length ? { grains: pickGrains(grains, names) } : {}),
+          }));
         if (query.connected !== undefined)
           minions = minions.filter((m) => m.connected === (query.connected === 'true'));
         return { minions };
