@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Installs the workspace and builds it. Needs only Node 20+ and npm: pnpm 10 is used from PATH
+// Installs the workspace and builds it. Needs only Node 20.19+ and npm: pnpm 10 is used from PATH
 // when present, otherwise fetched once with npx (corepack cannot fetch it on machines whose
 // registry carries no signatures).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -7,9 +7,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const [major] = process.versions.node.split('.').map(Number);
-if (major < 20) {
-  console.error(`Brine needs Node 20 or newer; this is ${process.version}`);
+const [major, minor] = process.versions.node.split('.').map(Number);
+// package.json's engines: the age library's crypto and Vite 8 need 20.19 (or 22.12).
+if (major < 20 || (major === 20 && minor < 19) || (major === 22 && minor < 12)) {
+  console.error(`Brine needs Node 20.19 or newer (22.12 or newer on 22); this is ${process.version}`);
   process.exit(1);
 }
 
