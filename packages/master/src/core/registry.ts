@@ -82,6 +82,15 @@ export class MinionRegistry {
     if (e) e.pillar = pillar;
   }
 
+  /**
+   * The top-level keys of a minion's last compiled pillar, never its values (the console's minion
+   * page); undefined when none is known (no pillar configured, not compiled yet, or it failed).
+   */
+  pillarKeys(id: string): string[] | undefined {
+    const pillar = this.#entries.get(id)?.pillar;
+    return pillar === undefined ? undefined : Object.keys(pillar).sort();
+  }
+
   /** Forgets a minion whose key was deleted or rejected, closing its link. */
   forget(id: string, reason: string): void {
     const e = this.#entries.get(id);

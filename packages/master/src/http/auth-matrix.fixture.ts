@@ -170,6 +170,7 @@ export const MATRIX_ROWS: readonly MatrixRow[] = [
   },
   { route: 'GET /api/v1/minions', allowed: ['u-minions'], request: get('/api/v1/minions') },
   { route: 'GET /api/v1/minions/:id', allowed: ['u-minions'], request: get('/api/v1/minions/ms-0') },
+  { route: 'GET /api/v1/minions/:id/pillar', allowed: ['u-minions'], request: get('/api/v1/minions/ms-0/pillar') },
   { route: 'GET /api/v1/keys', allowed: ['u-keys'], request: get('/api/v1/keys') },
   { route: 'GET /api/v1/keys/:id', allowed: ['u-keys'], request: get('/api/v1/keys/k-acc') },
   {

@@ -112,6 +112,22 @@ export function minionRoutes(s: ApiServices): RouteSpec[] {
     }),
     route({
       method: 'GET',
+      url: '/api/v1/minions/:id/pillar',
+      permission: Permission.minions,
+      tag: 'minions',
+      summary:
+        "The top-level keys of a minion's compiled pillar ({keys, compiled}); values never leave through the API (the minion alone receives them)",
+      params: idParams,
+      // `keys=true` is what the console sends; keys are all this route ever answers.
+      query: z.object({ keys: z.enum(['true']).optional() }),
+      handler: async ({ params: { id } }) => {
+        if (!s.registry.get(id)) throw new NotFoundError(`no minion ${id}`);
+        const keys = s.registry.pillarKeys(id);
+        return { keys: keys ?? [], compiled: keys !== undefined };
+      },
+    }),
+    route({
+      method: 'GET',
       url: '/api/v1/keys',
       permission: Permission.keys,
       tag: 'keys',
