@@ -1,9 +1,13 @@
+import type { ProgressStreamValue } from '@brine/protocol';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MinionError } from './errors.js';
 import { createGrainsAccess } from './grains/grains-access.js';
 import { createRegistry, prepareCall } from './modules/registry.js';
+import { localFileReader, localPillar } from './state-run/local-roots.js';
+import { localFiles } from './state-run/local-files.js';
+import { topMatcher } from './state-run/run-state.js';
 import type { MasterFiles } from './modules/types.js';
 
 /** A function's result as `brine-call --local` prints it. */
@@ -24,19 +28,31 @@ const noMaster: MasterFiles = {
   },
 };
 
+/** Where and how a local call runs. */
+export interface LocalCallSetup {
+  id: string;
+  stateDir: string;
+  grains: Record<string, unknown>;
+  timeoutMs: number;
+  log: Logger;
+  /** The file root that `brine://`/`salt://` and SLS names read from (Salt's `--file-root`). */
+  fileRoot?: string | undefined;
+  /** The pillar root (Salt's `--pillar-root`); no pillar when absent. */
+  pillarRoot?: string | undefined;
+}
+
 /**
  * Runs one function on this host without a master (`brine-call --local`): the same registry,
  * argument checks and error-to-result mapping as a job, with Ctrl-C as the cancel signal.
  */
 export async function callLocal(
-  options: { id: string; stateDir: string; grains: Record<string, unknown>; timeoutMs: number; log: Logger },
+  options: LocalCallSetup,
   fun: string,
   args: unknown[],
   kwargs: Record<string, unknown>,
-  emit: (stream: 'stdout' | 'stderr', data: string) => void,
+  emit: (stream: ProgressStreamValue, data: string) => void,
 ): Promise<LocalResult> {
   const started = Date.now();
-  const registry = createRegistry();
   const cacheDir = join(options.stateDir, 'cache');
   mkdirSync(cacheDir, { recursive: true });
   const grains = await createGrainsAccess({
@@ -44,6 +60,16 @@ export async function callLocal(
     configured: options.grains,
     file: join(options.stateDir, 'grains.json'),
     onChange: () => {},
+  });
+  const { fileRoot, pillarRoot } = options;
+  const registry = createRegistry({
+    state: {
+      ...(fileRoot === undefined ? {} : { readFile: () => localFileReader(fileRoot) }),
+      ...(pillarRoot === undefined
+        ? {}
+        : { pillar: () => localPillar(pillarRoot, grains.all(), topMatcher({ grains })) }),
+      opts: { file_client: 'local' },
+    },
   });
   const call = prepareCall(registry, fun, args, kwargs);
   const done = (ret: unknown, retcode: number, success: boolean): LocalResult => ({
@@ -64,7 +90,7 @@ export async function callLocal(
       signal: controller.signal,
       timeoutMs: options.timeoutMs,
       grains,
-      files: noMaster,
+      files: fileRoot === undefined ? noMaster : localFiles(fileRoot),
       jobs: { running: () => [], kill: () => false },
       registry,
       emit,
