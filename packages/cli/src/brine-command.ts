@@ -7,6 +7,7 @@ import { ApiClient } from './client.js';
 import { credentialFlags, resolveCredentials } from './credentials.js';
 import { ExitCode, exitCodeForSummary } from './exit-codes.js';
 import { shouldColor } from './output/color.js';
+import { outputChoice, stateFlags } from './state-flags.js';
 import { OUTPUT_FORMATS, createOutputter, writeEvent } from './output/outputter.js';
 import { createProgress } from './output/progress.js';
 import { commonOptions, runMain, type Io } from './common.js';
@@ -55,10 +56,15 @@ export function brineProgram(io: Io): Command {
     .option('--hide-timeout', 'do not print minions that did not return (they still count)')
     .option('--summary', 'print a summary of the job at the end')
     .option('-p, --progress', 'draw a progress bar on a terminal even for small jobs')
-    .addOption(new Option('--out <format>', 'output format').choices([...OUTPUT_FORMATS]).default('nested'))
+    .addOption(
+      new Option('--out <format>', 'output format (default: highstate for state.*, else nested)').choices([
+        ...OUTPUT_FORMATS,
+      ]),
+    )
     .option('--out-file <file>', 'write the output to a file instead of stdout')
     .option('--no-color', 'no colours')
     .option('--force-color', 'colours even when not on a terminal');
+  stateFlags(program);
   for (const [flags, help] of TARGET_FLAGS) program.option(flags, help);
   commonOptions(program);
   program.addHelpText(
@@ -70,6 +76,7 @@ Examples:
   brine -C 'web* and C@num_cpus>=4' cmd.run 'systemctl restart nginx' -b 25% --failhard
   brine -L web1,web2 cmd.run 'sleep 5; echo done' --stream -t 30
   brine '*' test.ping --out json | jq .summary.success
+  brine '*' state.apply nginx test=True --state-output=changes
   brine events 'brine/job/*'            (stream the event bus; see brine events --help)
   source <(brine completion bash)       (Tab completion for bash; zsh too)
 
@@ -95,6 +102,8 @@ Exit codes: 0 all succeeded; 1 a minion failed; 2 a minion did not return; 3 no 
     }
     if (!fun) throw new UsageError('missing the function to run, e.g. test.ping');
     const { args, kwargs } = parseFunctionArgs(words);
+    // A state run on a person's terminal shows each state as it finishes (issue #17).
+    const liveStates = outputChoice(fun, opts).format === 'highstate' && !opts['async'];
     const request: JobRequestInput = {
       target: targetValue,
       targetType,
@@ -108,7 +117,7 @@ Exit codes: 0 all succeeded; 1 a minion failed; 2 a minion did not return; 3 no 
       ...(opts['first'] !== undefined ? { first: opts['first'] as number } : {}),
       ...(opts['retries'] !== undefined ? { retries: opts['retries'] as number } : {}),
       ...(opts['retryDelay'] !== undefined ? { retryDelayMs: opts['retryDelay'] as number } : {}),
-      ...(opts['stream'] ? { stream: true } : {}),
+      ...(opts['stream'] || liveStates ? { stream: true } : {}),
     };
     if (opts['async']) {
       const res = await client.json<{ jid: string; minions: string[] }>('POST', '/api/v1/jobs', request);
@@ -128,7 +137,7 @@ async function runAndPrint(
 ): Promise<void> {
   const file = opts['outFile'] ? createWriteStream(opts['outFile'] as string) : undefined;
   const out = file ?? io.stdout;
-  const format = opts['out'] as string;
+  const { format, ...stateOptions } = outputChoice(request.fun, opts);
   const color = shouldColor({
     isTTY: !file && io.stdout.isTTY === true,
     env: io.env,
@@ -142,6 +151,7 @@ async function runAndPrint(
     showJid: opts['showJid'] === true || opts['verbose'] === true,
     summary: opts['summary'] === true,
     out,
+    ...stateOptions,
     ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
   });
   const results: MinionResult[] = [];
