@@ -111,18 +111,20 @@ export function orderedStates(ret: Record<string, StateRet>): [string, StateRet]
 export function summaryBlock(id: string, ret: Record<string, StateRet>, p: Palette): string[] {
   const states = Object.values(ret);
   const failed = states.filter((r) => r.result === false).length;
-  const wouldChange = states.filter((r) => r.result === null).length;
-  const changed = states.filter((r) => r.result === true && hasChanges(r)).length;
-  const ok = states.length - failed - wouldChange;
+  // As Salt: a test run's `None` counts as succeeded, shown as `unchanged`; `changed` counts
+  // states with changes (made, or predicted in a test run).
+  const predicted = states.filter((r) => r.result === null).length;
+  const changed = states.filter((r) => r.result !== false && hasChanges(r)).length;
+  const ok = states.length - failed;
   const total = states.reduce((n, r) => n + (r.duration ?? 0), 0);
   const time = total >= 1000 ? `${(total / 1000).toFixed(3).padStart(7)} s` : `${total.toFixed(3).padStart(7)} ms`;
+  const detail = predicted > 0 ? `unchanged=${predicted}, changed=${changed}` : changed > 0 ? `changed=${changed}` : '';
   const lines = [
     '',
     p.cyan(`Summary for ${stripControl(id)}`),
     p.cyan('------------'),
-    p.green(`Succeeded: ${ok}`) + (changed > 0 ? ` (${p.green(`changed=${changed}`)})` : ''),
+    p.green(`Succeeded: ${ok}`) + (detail === '' ? '' : ` (${p.green(detail)})`),
   ];
-  if (wouldChange > 0) lines.push(p.lightYellow(`Unchanged: ${ok}`), p.lightYellow(`Would change: ${wouldChange}`));
   lines.push(
     (failed > 0 ? p.red : p.cyan)(`Failed:    ${failed}`),
     p.cyan('------------'),
