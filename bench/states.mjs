@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+// Issue #17's state benchmark: an SLS of 300 states (150 file.managed, 100 file.directory, 50
+// cmd.run with `creates`), written as Jinja loops with every path under a per-minion directory
+// from grains['id'].
+// 1. `brine-call --local state.apply`, first run and idempotent second run: time to exit
+//    (salt-call --local takes 7.8 s and 6.9 s here; the goal is 10x faster).
+// 2. The same SLS through a master to N swarm minions (`brine-minion swarm`), first and second
+//    run: time to the last return, master RSS, and every result stored (each with 300 states,
+//    none failed).
+// Standalone: node bench/states.mjs [--minions 1000] [--dir DIR] [--skip-swarm]
+// Also the `states` phase of bench/run.mjs (not in its default list).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BIN } from '../packages/testing/dist/index.js';
+import { ID_PREFIX, startBenchMaster, startSwarm } from './brine-cluster.mjs';
+import { load1, settledRss } from './lib/procs.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const STATES = 300;
+/** salt-call --local state.apply of the same SLS, measured on this box (issue #17). */
+export const SALT_CALL_MS = { first: 7800, second: 6900 };
+
+/** The benchmark SLS: 100 directories, 150 files in them, 50 commands that create a file once. */
+export const BENCH_SLS = `{%- set root = salt['pillar.get']('bench_root', '/tmp/brine-bench-states') ~ '/' ~ grains['id'] %}
+{%- for i in range(100) %}
+dir-{{ i }}:
+  file.directory:
+    - name: {{ root }}/d{{ i }}
+    - makedirs: True
+{%- endfor %}
+{%- for i in range(150) %}
+file-{{ i }}:
+  file.managed:
+    - name: {{ root }}/d{{ i % 100 }}/f{{ i }}.conf
+    - contents: "value {{ i }} on {{ grains['id'] }}"
+    - require:
+      - file: dir-{{ i % 100 }}
+{%- endfor %}
+{%- for i in range(50) %}
+cmd-{{ i }}:
+  cmd.run:
+    - name: touch {{ root }}/d{{ i }}/done
+    - creates: {{ root }}/d{{ i }}/done
+    - require:
+      - file: dir-{{ i }}
+{%- endfor %}
+`;
+
+/** Checks one minion's return: `STATES` results, none failed; returns how many changed. */
+function checkReturn(id, ret) {
+  if (typeof ret !== 'object' || ret === null || Array.isArray(ret))
+    throw new Error(`${id}: not a state return: ${JSON.stringify(ret).slice(0, 300)}`);
+  const results = Object.values(ret);
+  if (results.length !== STATES) throw new Error(`${id}: ${results.length} states, expected ${STATES}`);
+  const failed = results.filter((r) => r.result !== true);
+  if (failed.length > 0) throw new Error(`${id}: ${failed.length} states failed, e.g. ${JSON.stringify(failed[0])}`);
+  return results.filter((r) => Object.keys(r.changes).length > 0).length;
+}
+
+/** `brine-call --local state.apply bench` once: wall ms to exit, and the changed count. */
+function localRun({ srv, stateDir, root }) {
+  const bundle = join(here, '../packages/cli/dist/bundle/brine-call.mjs');
+  const bin = existsSync(bundle) ? bundle : BIN.brineCall;
+  const args = ['--local', '--id', 'bench-local', '--state-dir', stateDir, '--file-root', srv];
+  args.push('state.apply', 'bench', `pillar=${JSON.stringify({ bench_root: root })}`, '--out', 'json');
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`brine-call exited ${r.status}: ${r.stderr}${r.stdout.slice(0, 2000)}`);
+  const doc = JSON.parse(r.stdout);
+  return { ms, changed: checkReturn('bench-local', doc.minions['bench-local'].ret) };
+}
+
+/** One state.apply to every swarm minion, streamed: ms to the last return, returns checked. */
+async function swarmRun(master, n, root) {
+  const body = {
+    target: `${ID_PREFIX}*`,
+    fun: 'state.apply',
+    args: ['bench'],
+    kwargs: { pillar: { bench_root: root } },
+    timeoutMs: 1_800_000,
+  };
+  const t0 = performance.now();
+  const res = await fetch(`${master.endpoints.api}/api/v1/jobs?stream=ndjson`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${master.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 200) throw new Error(`POST /api/v1/jobs: ${res.status} ${(await res.text()).slice(0, 300)}`);
+  let buf = '';
+  let returned = 0;
+  let changed = 0;
+  let lastReturnMs = 0;
+  let jid;
+  let summary;
+  const decoder = new TextDecoder();
+  const onLine = (line) => {
+    const e = JSON.parse(line);
+    if (e.type === 'job.started') jid = e.jid;
+    if (e.type === 'minion.result') {
+      if (e.result.outcome !== 'returned') throw new Error(`${e.result.id}: ${e.result.outcome} ${e.result.reason}`);
+      changed += checkReturn(e.result.id, e.result.ret);
+      returned++;
+      lastReturnMs = performance.now() - t0;
+    }
+    if (e.type === 'job.done') summary = e.summary;
+  };
+  for await (const chunk of res.body) {
+    buf += decoder.decode(chunk, { stream: true });
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line.trim()) onLine(line);
+    }
+  }
+  if (returned !== n) throw new Error(`state.apply: ${returned}/${n} returned (${JSON.stringify(summary)})`);
+  return { jid, lastReturnMs, changed, summary };
+}
+
+/** Counts the returns the job cache holds for `jid`, each checked. */
+async function storedReturns(master, jid) {
+  const { status, body } = await master.request('GET', `/api/v1/jobs/${jid}`, undefined, 600_000);
+  if (status !== 200) throw new Error(`GET /api/v1/jobs/${jid}: ${status}`);
+  let stored = 0;
+  for (const m of body.minions) {
+    if (m.outcome !== 'returned') continue;
+    checkReturn(m.id, m.ret);
+    stored++;
+  }
+  return stored;
+}
+
+/** The whole benchmark; `minions: 0` skips the swarm part. */
+export async function runStates({ dir, minions = 1000, sourceAddresses = 4 }) {
+  const srv = join(dir, 'srv');
+  mkdirSync(srv, { recursive: true });
+  writeFileSync(join(srv, 'bench.sls'), BENCH_SLS);
+  const out = { states: STATES, load: load1(), saltCallMs: SALT_CALL_MS };
+  const local = { srv, stateDir: join(dir, 'local-state'), root: join(dir, 'local-root') };
+  out.localFirst = localRun(local);
+  out.localSecond = localRun(local);
+  if (out.localFirst.changed !== STATES || out.localSecond.changed !== 0)
+    throw new Error(`local: changed ${out.localFirst.changed} then ${out.localSecond.changed}`);
+  if (minions > 0) {
+    const master = await startBenchMaster({
+      dir: join(dir, 'master'),
+      fds: minions + 1024,
+      config: { file_roots: [srv] },
+    });
+    let swarm;
+    try {
+      swarm = startSwarm({ master, n: minions, sourceAddresses, logFile: join(dir, 'swarm.log') });
+      await swarm.waitConnected(minions, 300_000);
+      const root = join(dir, 'swarm-root');
+      out.swarm = { minions, rssIdleBytes: await settledRss(master.pid) };
+      const storedBefore = await master.returnsStored();
+      const first = await swarmRun(master, minions, root);
+      out.swarm.rssAfterFirstBytes = await settledRss(master.pid);
+      const second = await swarmRun(master, minions, root);
+      out.swarm.rssAfterSecondBytes = await settledRss(master.pid);
+      out.swarm.first = { lastReturnMs: first.lastReturnMs, changed: first.changed };
+      out.swarm.second = { lastReturnMs: second.lastReturnMs, changed: second.changed };
+      out.swarm.countedStored = (await master.returnsStored()) - storedBefore;
+      out.swarm.storedFirst = await storedReturns(master, first.jid);
+      out.swarm.storedSecond = await storedReturns(master, second.jid);
+      if (first.changed !== minions * STATES || second.changed !== 0)
+        throw new Error(`swarm: changed ${first.changed} then ${second.changed}`);
+    } finally {
+      swarm?.proc.kill('SIGKILL');
+      await master.stop();
+    }
+  }
+  return out;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      minions: { type: 'string', default: '1000' },
+      dir: { type: 'string' },
+      'skip-swarm': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'brine-bench-states-'));
+  try {
+    const r = await runStates({ dir, minions: values['skip-swarm'] ? 0 : Number(values.minions) });
+    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  } finally {
+    if (!values.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
