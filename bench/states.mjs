@@ -9,6 +9,7 @@
 //    none failed).
 // Standalone: node bench/states.mjs [--minions 1000] [--dir DIR] [--skip-swarm]
 // Also the `states` phase of bench/run.mjs (not in its default list).
+/* global fetch, TextDecoder */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
