@@ -43,6 +43,7 @@ export const MINION_FUNCTIONS: readonly string[] = [
   'grains.setval',
   'network.ip_addrs',
   'pkg.install',
+  'pkg.latest_version',
   'pkg.list',
   'pkg.refresh',
   'pkg.remove',
@@ -57,6 +58,17 @@ export const MINION_FUNCTIONS: readonly string[] = [
   'service.start',
   'service.status',
   'service.stop',
+  'state.apply',
+  'state.highstate',
+  'state.running',
+  'state.show_highstate',
+  'state.show_lowstate',
+  'state.show_sls',
+  'state.show_top',
+  'state.single',
+  'state.sls',
+  'state.sls_id',
+  'state.test',
   'status.diskusage',
   'status.loadavg',
   'status.uptime',
@@ -71,7 +83,13 @@ export const MINION_FUNCTIONS: readonly string[] = [
 ];
 
 /** Flags whose value is a path, completed from the file system. */
-const PATH_FLAGS: ReadonlySet<string> = new Set(['--out-file', '--config', '--state-dir']);
+const PATH_FLAGS: ReadonlySet<string> = new Set([
+  '--out-file',
+  '--config',
+  '--state-dir',
+  '--file-root',
+  '--pillar-root',
+]);
 
 /** What the scripts complete for one command. `brine events` and `brine completion` are commands of their own. */
 interface CommandSpec {
