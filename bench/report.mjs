@@ -385,7 +385,7 @@ function statesSection(r) {
     const s = r.swarm;
     lines.push(
       '',
-      `Through the master to ${int(s.minions)} swarm minions: last return after ${ms(s.first.lastReturnMs)} (first run) and ${ms(s.second.lastReturnMs)} (second); master RSS ${mb(s.rssIdleBytes)} idle, ${mb(s.rssAfterFirstBytes)} and ${mb(s.rssAfterSecondBytes)} after; returns stored and read back: ${int(s.storedFirst)} and ${int(s.storedSecond)}.`,
+      `Through the master to ${int(s.minions)} swarm minions: last return after ${ms(s.first.lastReturnMs)} (first run) and ${ms(s.second.lastReturnMs)} (second); master RSS ${mb(s.rssIdleBytes)} idle, ${mb(s.rssAfterFirstBytes)} and ${mb(s.rssAfterSecondBytes)} after; returns stored and read back: ${int(s.first.stored)} and ${int(s.second.stored)}.`,
     );
   }
   return lines.join('\n');

@@ -9,13 +9,13 @@
 //    none failed).
 // Standalone: node bench/states.mjs [--minions 1000] [--dir DIR] [--skip-swarm]
 // Also the `states` phase of bench/run.mjs (not in its default list).
-/* global fetch, TextDecoder */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { BIN } from '../packages/testing/dist/index.js';
 import { ID_PREFIX, startBenchMaster, startSwarm } from './brine-cluster.mjs';
@@ -89,64 +89,46 @@ function localRun({ srv, stateDir, root }) {
   };
 }
 
-/** One state.apply to every swarm minion, streamed: ms to the last return, returns checked. */
+/**
+ * One state.apply to every swarm minion: publishes it, then polls the master's active jobs
+ * (every 500 ms) until it ends, so the time is that of the job's end (its last return) within
+ * half a second. No result stream: a first run takes minutes here, longer than fetch's body
+ * timeout between chunks, and 1,000 returns of 300 states are about 100 MB.
+ */
 async function swarmRun(master, n, root) {
   const body = {
     target: `${ID_PREFIX}*`,
     fun: 'state.apply',
     args: ['bench'],
     kwargs: { pillar: { bench_root: root } },
-    timeoutMs: 1_800_000,
+    timeoutMs: 3_600_000,
   };
   const t0 = performance.now();
-  const res = await fetch(`${master.endpoints.api}/api/v1/jobs?stream=ndjson`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${master.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 200) throw new Error(`POST /api/v1/jobs: ${res.status} ${(await res.text()).slice(0, 300)}`);
-  let buf = '';
-  let returned = 0;
-  let changed = 0;
-  let lastReturnMs = 0;
-  let jid;
-  let summary;
-  const decoder = new TextDecoder();
-  const onLine = (line) => {
-    const e = JSON.parse(line);
-    if (e.type === 'job.started') jid = e.jid;
-    if (e.type === 'minion.result') {
-      if (e.result.outcome !== 'returned') throw new Error(`${e.result.id}: ${e.result.outcome} ${e.result.reason}`);
-      changed += checkReturn(e.result.id, e.result.ret);
-      returned++;
-      lastReturnMs = performance.now() - t0;
-    }
-    if (e.type === 'job.done') summary = e.summary;
-  };
-  for await (const chunk of res.body) {
-    buf += decoder.decode(chunk, { stream: true });
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line.trim()) onLine(line);
-    }
+  const res = await master.request('POST', '/api/v1/jobs', body);
+  if (res.status !== 202) throw new Error(`POST /api/v1/jobs: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+  const { jid } = res.body;
+  for (;;) {
+    const active = await master.request('GET', '/api/v1/jobs/active');
+    if (!active.body.jobs.some((j) => j.jid === jid)) break;
+    await sleep(500);
   }
-  if (returned !== n) throw new Error(`state.apply: ${returned}/${n} returned (${JSON.stringify(summary)})`);
-  return { jid, lastReturnMs, changed, summary };
+  const lastReturnMs = performance.now() - t0;
+  return { jid, lastReturnMs };
 }
 
-/** Counts the returns the job cache holds for `jid`, each checked. */
-async function storedReturns(master, jid) {
+/** Reads a job's returns back from the job cache, checks each, and counts them and their changes. */
+async function storedReturns(master, jid, n) {
   const { status, body } = await master.request('GET', `/api/v1/jobs/${jid}`, undefined, 600_000);
   if (status !== 200) throw new Error(`GET /api/v1/jobs/${jid}: ${status}`);
   let stored = 0;
+  let changed = 0;
   for (const m of body.minions) {
-    if (m.outcome !== 'returned') continue;
-    checkReturn(m.id, m.ret);
+    if (m.outcome !== 'returned') throw new Error(`${m.id}: ${m.outcome} ${m.reason ?? ''}`);
+    changed += checkReturn(m.id, m.ret);
     stored++;
   }
-  return stored;
+  if (stored !== n) throw new Error(`job ${jid}: ${stored}/${n} returns stored`);
+  return { stored, changed };
 }
 
 /** The whole benchmark; `minions: 0` skips the swarm part. */
@@ -177,13 +159,13 @@ export async function runStates({ dir, minions = 1000, sourceAddresses = 4 }) {
       out.swarm.rssAfterFirstBytes = await settledRss(master.pid);
       const second = await swarmRun(master, minions, root);
       out.swarm.rssAfterSecondBytes = await settledRss(master.pid);
-      out.swarm.first = { lastReturnMs: first.lastReturnMs, changed: first.changed };
-      out.swarm.second = { lastReturnMs: second.lastReturnMs, changed: second.changed };
       out.swarm.countedStored = (await master.returnsStored()) - storedBefore;
-      out.swarm.storedFirst = await storedReturns(master, first.jid);
-      out.swarm.storedSecond = await storedReturns(master, second.jid);
-      if (first.changed !== minions * STATES || second.changed !== 0)
-        throw new Error(`swarm: changed ${first.changed} then ${second.changed}`);
+      const storedFirst = await storedReturns(master, first.jid, minions);
+      const storedSecond = await storedReturns(master, second.jid, minions);
+      out.swarm.first = { lastReturnMs: first.lastReturnMs, ...storedFirst };
+      out.swarm.second = { lastReturnMs: second.lastReturnMs, ...storedSecond };
+      if (storedFirst.changed !== minions * STATES || storedSecond.changed !== 0)
+        throw new Error(`swarm: changed ${storedFirst.changed} then ${storedSecond.changed}`);
     } finally {
       swarm?.proc.kill('SIGKILL');
       await master.stop();
