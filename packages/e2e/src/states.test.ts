@@ -141,6 +141,10 @@ describe('state.apply through the master', () => {
     expect(second.code).toBe(0);
     const again = JSON.parse(second.stdout) as JobDoc;
     for (const id of IDS) expect(changed(again.minions[id]!.ret)).toEqual([]);
+    // The stored return prints with the highstate outputter.
+    const lookup = await cluster.cli(BIN.brineRun, ['jobs.lookup', real.jid]);
+    expect(lookup.stdout).toContain('    Function: file.managed');
+    expect(lookup.stdout).toMatch(/Summary for st-a\n-+\nSucceeded: \d+ \(changed=\d+\)/);
   });
 
   it.runIf(canSysv)('restarts the watched service when its config changes', async () => {

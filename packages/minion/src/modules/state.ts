@@ -1,15 +1,15 @@
 import { highToSalt, lowToSalt, topMatches } from '@brine/state';
 import { z } from 'zod';
 import {
+  compileFor,
   readerFor,
   runStateJob,
-  compileFor,
+  topMatcher,
   RETCODE_COMPILE_FAILED,
   type StateRuntime,
 } from '../state-run/run-state.js';
 import { renderSetup } from '../state-run/render-setup.js';
 import type { CompileRequest } from '../state-run/compile-request.js';
-import { topMatcher } from '../state-run/run-state.js';
 import { modsList, runOptions, showOptions } from './state-args.js';
 import { defineFunction, type ModuleContext, type ModuleFunction, type ModuleResult } from './types.js';
 

@@ -43,15 +43,11 @@ async function callState(
       changes: {},
     };
   }
-  const sctx: StateContext = { ...base, test: ctx.test, signal: anySignal(base.signal, ctx.signal) };
+  const sctx: StateContext = { ...base, test: ctx.test, signal: AbortSignal.any([base.signal, ctx.signal]) };
   const out =
     watch && fn.modWatch !== undefined ? await fn.modWatch(parsed.data, sctx) : await fn.run(parsed.data, sctx);
   const unknown = unknownStateArgs(fn, call.args);
   if (unknown.length === 0) return out;
   const warning = `${declared} in ${where} does not take ${unknown.map((k) => `'${k}'`).join(', ')}: ignored`;
   return { ...out, comment: out.comment === '' ? warning : `${out.comment}\n${warning}` };
-}
-
-function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
-  return AbortSignal.any([a, b]);
 }
