@@ -7,11 +7,13 @@
 // 2. The same SLS through a master to N swarm minions (`brine-minion swarm`), first and second
 //    run: time to the last return, master RSS, and every result stored (each with 300 states,
 //    none failed).
-// Standalone: node bench/states.mjs [--minions 1000] [--dir DIR] [--skip-swarm]
+// Standalone: node bench/states.mjs [--minions 1000] [--dir DIR] [--skip-swarm] [--keep]
+//   prints the result as JSON and writes its section of BENCHMARKS.md (--out FILE);
+//   --from-json FILE writes the section from a result printed before, without running.
 // Also the `states` phase of bench/run.mjs (not in its default list).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -174,6 +176,55 @@ export async function runStates({ dir, minions = 1000, sourceAddresses = 4 }) {
   return out;
 }
 
+const sec = (v) => `${(v / 1000).toFixed(2)} s`;
+const mib = (v) => `${Math.round(v / 2 ** 20)} MiB`;
+
+/** The `<!-- states:start -->` section of BENCHMARKS.md for a result of {@link runStates}. */
+export function statesMarkdown(r, date = new Date()) {
+  const rows = [
+    ['`brine-call --local state.apply`, first run (time to exit)', r.localFirst, SALT_CALL_MS.first],
+    ['`brine-call --local state.apply`, second run (time to exit)', r.localSecond, SALT_CALL_MS.second],
+  ].map(([what, m, salt]) => {
+    const cpu = m.cpuMs === undefined ? '' : ` (CPU ${sec(m.cpuMs)})`;
+    return `| ${what} | ${sec(m.ms)}${cpu} | ${sec(salt)} | ≤ ${sec(salt / 10)} | ${m.ms <= salt / 10 ? 'yes' : 'NO'} |`;
+  });
+  const lines = [
+    '<!-- states:start -->',
+    '## States (`node bench/states.mjs`, issue #17)',
+    '',
+    `${date.toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ` +
+      `1-minute load average ${r.load} at the start (the box is shared). One SLS of ${r.states} states (150 file.managed, ` +
+      '100 file.directory, 50 cmd.run with creates), Jinja loops, every path under a directory per minion id.',
+    '',
+    '| figure | measured | salt-call | goal | met |',
+    '| --- | ---: | ---: | ---: | :---: |',
+    ...rows,
+  ];
+  if (r.swarm !== undefined) {
+    const s = r.swarm;
+    lines.push(
+      '',
+      `Through the master to ${s.minions} swarm minions (one \`brine-minion swarm\` process), time to the job's end (its last return):`,
+      '',
+      '| run | last return | master RSS after | returns stored and checked | states changed |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      `| first | ${sec(s.first.lastReturnMs)} | ${mib(s.rssAfterFirstBytes)} | ${s.first.stored}/${s.minions} | ${s.first.changed} |`,
+      `| second | ${sec(s.second.lastReturnMs)} | ${mib(s.rssAfterSecondBytes)} | ${s.second.stored}/${s.minions} | ${s.second.changed} |`,
+      '',
+      `Master RSS with the swarm connected and idle: ${mib(s.rssIdleBytes)}.`,
+    );
+  }
+  lines.push('<!-- states:end -->');
+  return lines.join('\n');
+}
+
+/** Puts the section into `file`, replacing an older one. */
+function writeSection(section, file) {
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const re = /<!-- states:start -->[\s\S]*<!-- states:end -->/;
+  writeFileSync(file, re.test(old) ? old.replace(re, section) : `${old.trimEnd()}\n\n${section}\n`);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
@@ -181,13 +232,20 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       dir: { type: 'string' },
       'skip-swarm': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      out: { type: 'string', default: join(here, '..', 'BENCHMARKS.md') },
+      'from-json': { type: 'string' },
     },
   });
-  const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'brine-bench-states-'));
-  try {
-    const r = await runStates({ dir, minions: values['skip-swarm'] ? 0 : Number(values.minions) });
-    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-  } finally {
-    if (!values.keep) rmSync(dir, { recursive: true, force: true });
+  if (values['from-json'] !== undefined) {
+    writeSection(statesMarkdown(JSON.parse(readFileSync(values['from-json'], 'utf8'))), values.out);
+  } else {
+    const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'brine-bench-states-'));
+    try {
+      const r = await runStates({ dir, minions: values['skip-swarm'] ? 0 : Number(values.minions) });
+      process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      writeSection(statesMarkdown(r), values.out);
+    } finally {
+      if (!values.keep) rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
