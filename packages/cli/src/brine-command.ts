@@ -7,7 +7,7 @@ import { ApiClient } from './client.js';
 import { credentialFlags, resolveCredentials } from './credentials.js';
 import { ExitCode, exitCodeForSummary } from './exit-codes.js';
 import { shouldColor } from './output/color.js';
-import { outputChoice, stateFlags } from './state-flags.js';
+import { isStateRun, outputChoice, STATE_RUN_TIMEOUT_MS, stateFlags } from './state-flags.js';
 import { OUTPUT_FORMATS, createOutputter, writeEvent } from './output/outputter.js';
 import { createProgress } from './output/progress.js';
 import { commonOptions, runMain, type Io } from './common.js';
@@ -110,7 +110,11 @@ Exit codes: 0 all succeeded; 1 a minion failed; 2 a minion did not return; 3 no 
       fun,
       args,
       kwargs,
-      ...(opts['timeout'] !== undefined ? { timeoutMs: opts['timeout'] as number } : {}),
+      ...(opts['timeout'] !== undefined
+        ? { timeoutMs: opts['timeout'] as number }
+        : isStateRun(fun)
+          ? { timeoutMs: STATE_RUN_TIMEOUT_MS }
+          : {}),
       ...(opts['batch'] !== undefined ? { batch: opts['batch'] as number | `${number}%` } : {}),
       ...(opts['batchWait'] !== undefined ? { batchWaitMs: opts['batchWait'] as number } : {}),
       ...(opts['failhard'] ? { failhard: true } : {}),

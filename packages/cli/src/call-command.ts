@@ -12,7 +12,7 @@ import { commonOptions, runMain, type Io } from './common.js';
 import { CliError } from './errors.js';
 import { ExitCode, exitCodeForSummary } from './exit-codes.js';
 import { shouldColor } from './output/color.js';
-import { outputChoice, stateFlags } from './state-flags.js';
+import { isStateRun, outputChoice, STATE_RUN_TIMEOUT_MS, stateFlags } from './state-flags.js';
 import { OUTPUT_FORMATS, createOutputter, writeEvent } from './output/outputter.js';
 
 /**
@@ -131,7 +131,11 @@ export function callProgram(io: Io): Command {
       fun,
       args,
       kwargs,
-      ...(opts['timeout'] !== undefined ? { timeoutMs: opts['timeout'] } : {}),
+      ...(opts['timeout'] !== undefined
+        ? { timeoutMs: opts['timeout'] }
+        : isStateRun(fun)
+          ? { timeoutMs: STATE_RUN_TIMEOUT_MS }
+          : {}),
       ...(opts['stream'] ? { stream: true } : {}),
     })) {
       feed(line as JobStreamEvent);

@@ -1,7 +1,16 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from './args.js';
-import { STATE_OUTPUTS, type StateOutput } from './output/highstate-format.js';
+import { isStateRun, STATE_OUTPUTS, type StateOutput } from './output/highstate-format.js';
+
+export { isStateRun };
 import { defaultFormat } from './output/outputter.js';
+
+/**
+ * How long a state run may take on a minion when `--timeout` is not given: a highstate takes
+ * minutes where an execution function takes seconds, and the job default (60 s) would report a
+ * long run `timed_out` and kill it.
+ */
+export const STATE_RUN_TIMEOUT_MS = 3_600_000;
 
 /** Adds Salt's `--state-output` and `--state-verbose` (the `highstate` outputter's flags). */
 export function stateFlags(program: Command): Command {

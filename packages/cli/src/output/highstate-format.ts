@@ -3,6 +3,11 @@ import { renderNested } from './nested.js';
 
 /** Salt's `--state-output`: how much of each state to print. */
 export const STATE_OUTPUTS = ['full', 'terse', 'mixed', 'changes'] as const;
+/** Whether `fun` runs states (its default outputter is highstate, its default timeout long), unlike `state.show_*`. */
+export function isStateRun(fun: string): boolean {
+  return fun.startsWith('state.') && !/^state\.(show_\w+|running)$/.test(fun);
+}
+
 /** One of {@link STATE_OUTPUTS}. */
 export type StateOutput = (typeof STATE_OUTPUTS)[number];
 

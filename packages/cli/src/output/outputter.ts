@@ -1,7 +1,7 @@
 import type { JobStreamEvent } from '@brine/protocol';
 import { UsageError } from '../args.js';
 import { createHighstateOutputter } from './highstate.js';
-import type { StateOutput } from './highstate-format.js';
+import { isStateRun, type StateOutput } from './highstate-format.js';
 import { createNestedOutputter } from './nested.js';
 import { createJsonOutputter, createNdjsonOutputter, createYamlOutputter } from './structured.js';
 import { createTableOutputter } from './table.js';
@@ -72,7 +72,7 @@ const FACTORIES: Record<OutputFormat, (o: OutputOptions) => Outputter> = {
  * states (as Salt), `nested` for everything else.
  */
 export function defaultFormat(fun: string): OutputFormat {
-  return fun.startsWith('state.') && !/^state\.(show_\w+|running)$/.test(fun) ? 'highstate' : 'nested';
+  return isStateRun(fun) ? 'highstate' : 'nested';
 }
 
 /** Whether `name` is one of {@link OUTPUT_FORMATS}. */
