@@ -82,6 +82,23 @@ export function goalRows(results) {
       met: bad(r) ? undefined : r.cli.median <= 250,
     });
   }
+  if (results.states !== undefined) {
+    // Issue #17: salt-call --local state.apply of the same 300 states takes 7.8 s / 6.9 s here.
+    const r = results.states;
+    for (const [run, salt] of [
+      ['First', 7800],
+      ['Second', 6900],
+    ]) {
+      const m = bad(r) ? undefined : r[`local${run}`].ms;
+      rows.push({
+        figure: `\`brine-call --local state.apply\`, 300 states, ${run.toLowerCase()} run (salt-call ${salt / 1000} s)`,
+        measured: bad(r) ? failed(r) : ms(m),
+        spread: '–',
+        goal: `≤ ${ms(salt / 10)}`,
+        met: bad(r) ? undefined : m <= salt / 10,
+      });
+    }
+  }
   {
     const r = results.jobcache;
     const worst = bad(r) ? undefined : Object.entries(r.queries).sort((a, b) => b[1].median - a[1].median)[0];
@@ -332,6 +349,7 @@ export function renderReport(results) {
     '',
     jobCacheSection(results.jobcache),
     '',
+    ...(results.states === undefined ? [] : ['## 8. States (issue #17)', '', statesSection(results.states), '']),
     '## Load during the run',
     '',
     table(
@@ -355,4 +373,20 @@ export function renderReport(results) {
     '- Sources: bench/run.mjs (orchestrator), bench/floor*.mjs, bench/brine-*.mjs, bench/report.mjs. Reference numbers and method: /work/shared/reference/transport-floor.md.',
     '',
   ].join('\n');
+}
+
+/** The `states` phase: 300 states locally and through a swarm. */
+function statesSection(r) {
+  if (bad(r)) return failed(r);
+  const lines = [
+    `\`brine-call --local state.apply\` of 300 states (150 file.managed, 100 file.directory, 50 cmd.run with creates): first run ${ms(r.localFirst.ms)}, second run ${ms(r.localSecond.ms)} (salt-call: 7.8 s, 6.9 s). Load1 at start: ${r.load}.`,
+  ];
+  if (r.swarm !== undefined) {
+    const s = r.swarm;
+    lines.push(
+      '',
+      `Through the master to ${int(s.minions)} swarm minions: last return after ${ms(s.first.lastReturnMs)} (first run) and ${ms(s.second.lastReturnMs)} (second); master RSS ${mb(s.rssIdleBytes)} idle, ${mb(s.rssAfterFirstBytes)} and ${mb(s.rssAfterSecondBytes)} after; returns stored and read back: ${int(s.first.stored)} and ${int(s.second.stored)}.`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -14,7 +14,8 @@
 //   --n 1000,5000  --rounds R  --floor-rounds R  --warmup W  --ingest-seconds S
 //   --ingest-concurrency C  --ingest-minions M  --cli-runs R  --cli-minions M
 //   --jobcache-rows R  --idle-ms MS  --source-addresses K  --splay MS
-//   --phases floor,brine,ingest,cli,jobcache
+//   --phases floor,brine,ingest,cli,jobcache (and states, issue #17's 300-state SLS locally and
+//   to --states-minions swarm minions, which is not in the default list)
 //   --profile (an extra Brine run at the largest N with the master CPU-profiled: connect, rounds)
 //   --master-config JSON (master config keys merged over the benchmark's, e.g. admission limits)
 //   --quiet-wait-s S (before each phase, wait up to S s for a 2 s window with < 0.3 cores busy
@@ -30,6 +31,7 @@ import { parseArgs } from 'node:util';
 import { runCliAndDaemons, runJobCache } from './brine-cli.mjs';
 import { runBrineFanout, runIngest } from './brine-fanout.mjs';
 import { runFloor } from './floor.mjs';
+import { runStates } from './states.mjs';
 import { fileLimits, killAll, killChildrenOnExit, load1, waitQuiet } from './lib/procs.mjs';
 import { goalRows, renderReport } from './report.mjs';
 
@@ -53,6 +55,7 @@ const { values: flags } = parseArgs({
     'source-addresses': { type: 'string', default: '4' },
     splay: { type: 'string', default: '0' },
     phases: { type: 'string', default: 'floor,brine,ingest,cli,jobcache' },
+    'states-minions': { type: 'string', default: '1000' },
     'master-config': { type: 'string', default: '{}' },
     profile: { type: 'boolean', default: false },
     'quiet-wait-s': { type: 'string' },
@@ -231,6 +234,15 @@ try {
         runs: config.cliRuns,
         idleMs: config.idleMs,
         dir: join(work, 'cli'),
+      }),
+    );
+  }
+  if (config.phases.has('states')) {
+    results.states = await phase(`states: 300 states locally and to ${flags['states-minions']} swarm minions`, () =>
+      runStates({
+        dir: join(work, 'states'),
+        minions: Number(flags['states-minions']),
+        sourceAddresses: config.sourceAddresses,
       }),
     );
   }

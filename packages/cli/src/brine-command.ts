@@ -8,6 +8,7 @@ import { ApiClient } from './client.js';
 import { credentialFlags, resolveCredentials } from './credentials.js';
 import { ExitCode, exitCodeForSummary } from './exit-codes.js';
 import { shouldColor } from './output/color.js';
+import { isStateRun, outputChoice, STATE_RUN_TIMEOUT_MS, stateFlags } from './state-flags.js';
 import { OUTPUT_FORMATS, createOutputter, writeEvent } from './output/outputter.js';
 import { createProgress } from './output/progress.js';
 import { commonOptions, runMain, type Io } from './common.js';
@@ -66,10 +67,15 @@ export function brineProgram(io: Io): Command {
     .option('--hide-timeout', 'do not print minions that did not return (they still count)')
     .option('--summary', 'print a summary of the job at the end')
     .option('-p, --progress', 'draw a progress bar on a terminal even for small jobs')
-    .addOption(new Option('--out <format>', 'output format').choices([...OUTPUT_FORMATS]).default('nested'))
+    .addOption(
+      new Option('--out <format>', 'output format (default: highstate for state.*, else nested)').choices([
+        ...OUTPUT_FORMATS,
+      ]),
+    )
     .option('--out-file <file>', 'write the output to a file instead of stdout')
     .option('--no-color', 'no colours')
     .option('--force-color', 'colours even when not on a terminal');
+  stateFlags(program);
   for (const [flags, help] of TARGET_FLAGS) program.option(flags, help);
   commonOptions(program);
   program.addHelpText(
@@ -82,6 +88,7 @@ Examples:
   brine -L web1,web2 cmd.run 'sleep 5; echo done' --stream -t 30
   brine '*' test.echo,cmd.run hello,'uname -a'     (several functions, results under each)
   brine '*' test.ping --out json | jq .summary.success
+  brine '*' state.apply nginx test=True --state-output=changes
   brine events 'brine/job/*'            (stream the event bus; see brine events --help)
   source <(brine completion bash)       (Tab completion for bash; zsh too)
 
@@ -113,13 +120,19 @@ Exit codes: 0 all succeeded; 1 a minion failed; 2 a minion did not return; 3 no 
           kwargs: {},
         }
       : parseFunctionArgs(words);
+    // A state run on a person's terminal shows each state as it finishes (issue #17).
+    const liveStates = outputChoice(fun, opts).format === 'highstate' && !opts['async'];
     const request: JobRequestInput = {
       target: targetValue,
       targetType,
       fun,
       args,
       kwargs,
-      ...(opts['timeout'] !== undefined ? { timeoutMs: opts['timeout'] as number } : {}),
+      ...(opts['timeout'] !== undefined
+        ? { timeoutMs: opts['timeout'] as number }
+        : isStateRun(fun)
+          ? { timeoutMs: STATE_RUN_TIMEOUT_MS }
+          : {}),
       ...(opts['batch'] !== undefined ? { batch: opts['batch'] as number | `${number}%` } : {}),
       ...(opts['batchWait'] !== undefined ? { batchWaitMs: opts['batchWait'] as number } : {}),
       ...(opts['failhard'] ? { failhard: true } : {}),
@@ -127,7 +140,7 @@ Exit codes: 0 all succeeded; 1 a minion failed; 2 a minion did not return; 3 no 
       ...(opts['deadline'] !== undefined ? { deadlineMs: opts['deadline'] as number } : {}),
       ...(opts['retries'] !== undefined ? { retries: opts['retries'] as number } : {}),
       ...(opts['retryDelay'] !== undefined ? { retryDelayMs: opts['retryDelay'] as number } : {}),
-      ...(opts['stream'] ? { stream: true } : {}),
+      ...(opts['stream'] || liveStates ? { stream: true } : {}),
     };
     if (opts['async']) {
       const res = await client.json<{ jid: string; minions: string[] }>('POST', '/api/v1/jobs', request);
@@ -147,7 +160,8 @@ async function runAndPrint(
 ): Promise<void> {
   const file = opts['outFile'] ? createWriteStream(opts['outFile'] as string) : undefined;
   const out = file ?? io.stdout;
-  const format = opts['out'] as string;
+  const funName = typeof request.fun === 'string' ? request.fun : request.fun.join(',');
+  const { format, ...stateOptions } = outputChoice(funName, opts);
   const color = shouldColor({
     isTTY: !file && io.stdout.isTTY === true,
     env: io.env,
@@ -161,6 +175,7 @@ async function runAndPrint(
     showJid: opts['showJid'] === true || opts['verbose'] === true,
     summary: opts['summary'] === true,
     out,
+    ...stateOptions,
     ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
   });
   const results: MinionResult[] = [];

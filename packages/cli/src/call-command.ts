@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
-import type { JobStreamEvent, MinionResult } from '@brine/protocol';
+import type { JobStreamEvent, MinionResult, ProgressStreamValue } from '@brine/protocol';
 import { parseDuration, parseFunctionArgs, UsageError } from './args.js';
 import { ApiClient } from './client.js';
 import { credentialFlags, resolveCredentials } from './credentials.js';
@@ -12,6 +12,7 @@ import { commonOptions, runMain, type Io } from './common.js';
 import { CliError } from './errors.js';
 import { ExitCode, exitCodeForSummary } from './exit-codes.js';
 import { shouldColor } from './output/color.js';
+import { isStateRun, outputChoice, STATE_RUN_TIMEOUT_MS, stateFlags } from './state-flags.js';
 import { OUTPUT_FORMATS, createOutputter, writeEvent } from './output/outputter.js';
 
 /**
@@ -41,13 +42,13 @@ function minionPackageFile(rel: string): string | undefined {
 /** The minion's local-call bundle's one export (`packages/minion/src/bin/local-call-entry.ts`). */
 type RunLocalCall = (
   req: { fun: string; args: unknown[]; kwargs: Record<string, unknown>; stream: boolean },
-  opts: { config?: string; id?: string; stateDir?: string; timeoutMs: number },
+  opts: { config?: string; id?: string; stateDir?: string; timeoutMs: number; fileRoot?: string; pillarRoot?: string },
   report: (line: LocalLine) => void,
 ) => Promise<void>;
 
 /** One line of a local call's report, in process or from `brine-minion call`'s stdout. */
 type LocalLine =
-  | { type: 'progress'; stream: 'stdout' | 'stderr'; data: string }
+  | { type: 'progress'; stream: ProgressStreamValue; data: string }
   | { type: 'result'; id: string; ret: unknown; retcode: number; success: boolean; durationMs: number };
 
 /**
@@ -76,13 +77,23 @@ export function callProgram(io: Io): Command {
     .option('--state-dir <dir>', 'minion state directory, for --local')
     .option('-t, --timeout <seconds>', 'time limit', (v) => parseDuration(v, { flag: '--timeout' }))
     .option('--stream', 'show command output live')
-    .addOption(new Option('--out <format>', 'output format').choices([...OUTPUT_FORMATS]).default('nested'))
+    .addOption(
+      new Option('--out <format>', 'output format (default: highstate for state.*, else nested)').choices([
+        ...OUTPUT_FORMATS,
+      ]),
+    )
+    .option(
+      '--file-root <dir>',
+      "with --local: where SLS files and brine:// sources are read (salt-call's --file-root)",
+    )
+    .option('--pillar-root <dir>', 'with --local: a pillar tree with its own top.sls')
     .option('--no-color', 'no colours')
     .option('--force-color', 'colours even when not on a terminal');
+  stateFlags(program);
   commonOptions(program);
   program.addHelpText(
     'after',
-    "\nExamples:\n  brine-call --local test.ping\n  brine-call --local cmd.run 'df -h' --out json\n  brine-call grains.items\n",
+    "\nExamples:\n  brine-call --local test.ping\n  brine-call --local --file-root ./examples/states state.apply test=True\n  brine-call --local cmd.run 'df -h' --out json\n  brine-call grains.items\n",
   );
   program.action(async (fun: string, words: string[], opts: Record<string, unknown>) => {
     const { args, kwargs } = parseFunctionArgs(words);
@@ -92,7 +103,9 @@ export function callProgram(io: Io): Command {
       noColor: opts['color'] === false,
       forceColor: opts['forceColor'] === true,
     });
-    const outputter = createOutputter(opts['out'] as string, {
+    const { format, ...stateOptions } = outputChoice(fun, opts);
+    const outputter = createOutputter(format, {
+      ...stateOptions,
       color,
       verbose: false,
       hideTimeout: false,
@@ -118,7 +131,11 @@ export function callProgram(io: Io): Command {
       fun,
       args,
       kwargs,
-      ...(opts['timeout'] !== undefined ? { timeoutMs: opts['timeout'] } : {}),
+      ...(opts['timeout'] !== undefined
+        ? { timeoutMs: opts['timeout'] }
+        : isStateRun(fun)
+          ? { timeoutMs: STATE_RUN_TIMEOUT_MS }
+          : {}),
       ...(opts['stream'] ? { stream: true } : {}),
     })) {
       feed(line as JobStreamEvent);
@@ -180,6 +197,8 @@ async function runLocal(
         ...(opts['config'] ? { config: opts['config'] as string } : {}),
         ...(opts['id'] ? { id: opts['id'] as string } : {}),
         ...(opts['stateDir'] ? { stateDir: opts['stateDir'] as string } : {}),
+        ...(opts['fileRoot'] ? { fileRoot: opts['fileRoot'] as string } : {}),
+        ...(opts['pillarRoot'] ? { pillarRoot: opts['pillarRoot'] as string } : {}),
       },
       handle,
     );
@@ -208,6 +227,8 @@ async function spawnLocalCall(
   if (opts['config']) argv.push('--config', opts['config'] as string);
   if (opts['id']) argv.push('--id', opts['id'] as string);
   if (opts['stateDir']) argv.push('--state-dir', opts['stateDir'] as string);
+  if (opts['fileRoot']) argv.push('--file-root', opts['fileRoot'] as string);
+  if (opts['pillarRoot']) argv.push('--pillar-root', opts['pillarRoot'] as string);
   const child = spawn(cmd!, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdin.end(
     JSON.stringify({ fun: call.fun, args: call.args, kwargs: call.kwargs, stream: opts['stream'] === true }),

@@ -15,7 +15,13 @@ export type CompletionShell = (typeof COMPLETION_SHELLS)[number];
 export { MINION_FUNCTIONS } from './minion-functions.js';
 
 /** Flags whose value is a path, completed from the file system. */
-const PATH_FLAGS: ReadonlySet<string> = new Set(['--out-file', '--config', '--state-dir']);
+const PATH_FLAGS: ReadonlySet<string> = new Set([
+  '--out-file',
+  '--config',
+  '--state-dir',
+  '--file-root',
+  '--pillar-root',
+]);
 
 /** What the scripts complete for one command. `brine events` and `brine completion` are commands of their own. */
 interface CommandSpec {

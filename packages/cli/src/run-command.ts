@@ -5,10 +5,11 @@ import { ApiClient } from './client.js';
 import { credentialFlags, resolveCredentials } from './credentials.js';
 import { commonOptions, runMain, type Io } from './common.js';
 import { ExitCode } from './exit-codes.js';
-import { createPalette } from './output/ansi.js';
+import { createPalette, type Palette } from './output/ansi.js';
 import { shouldColor } from './output/color.js';
 import { didNotReturnLine } from './output/describe.js';
 import { renderNested } from './output/nested.js';
+import { formatHighstate, isStateReturn } from './output/highstate-format.js';
 
 type Runner = (client: ApiClient, args: unknown[], kwargs: Record<string, unknown>) => Promise<unknown>;
 
@@ -176,7 +177,12 @@ export function runProgram(io: Io): Command {
         noColor: opts['color'] === false,
         forceColor: opts['forceColor'] === true,
       });
-      io.stdout.write(renderNested(result, 0, { palette: createPalette(color), failed: false }).join('\n') + '\n');
+      const palette = createPalette(color);
+      const lines =
+        fun === 'jobs.lookup' && isMapping(result)
+          ? lookupLines(result, palette)
+          : renderNested(result, 0, { palette, failed: false });
+      io.stdout.write(lines.join('\n') + '\n');
     }
     io.exitCode = ExitCode.OK;
   });
@@ -186,4 +192,17 @@ export function runProgram(io: Io): Command {
 /** Runs `brine-run` with an argv and returns the exit code. */
 export function runRun(argv: string[], io: Io): Promise<number> {
   return runMain(runProgram(io), argv, io);
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `jobs.lookup` per minion: a state run's return with the highstate outputter, anything else nested. */
+function lookupLines(result: Record<string, unknown>, palette: Palette): string[] {
+  return Object.entries(result).flatMap(([id, ret]) =>
+    isStateReturn(ret)
+      ? formatHighstate(id, ret, { palette, stateOutput: 'full', stateVerbose: true })
+      : renderNested({ [id]: ret }, 0, { palette, failed: false }),
+  );
 }

@@ -302,6 +302,83 @@ export interface FunctionCatalogue {
   'service.stop': {
     name: string;
   };
+  /** Applies SLS files (`mods`, comma-separated), or the highstate when none are given. Options: test=True (change nothing, report what would change), pillar='{...}' (merged over the minion's pillar), exclude=a,b (SLS names or {id: x}), saltenv=base, queue=True (wait for a running state run instead of refusing). Each state's result is sent as progress while the run goes on. */
+  'state.apply': {
+    mods?: string | string[];
+    test?: boolean;
+    pillar?: Record<string, unknown> | string;
+    exclude?: string | unknown[];
+    queue?: boolean;
+    saltenv?: string;
+  };
+  /** Applies what the top files assign to this minion, with the options of state.apply. */
+  'state.highstate': {
+    test?: boolean;
+    pillar?: Record<string, unknown> | string;
+    exclude?: string | unknown[];
+    queue?: boolean;
+    saltenv?: string;
+  };
+  /** Lists the state run in progress on this minion (and the runs queued behind it), as Salt does. */
+  'state.running': Record<string, unknown>;
+  /** Shows the high data the top files assign to this minion. */
+  'state.show_highstate': {
+    pillar?: Record<string, unknown> | string;
+    saltenv?: string;
+  };
+  /** Shows the low states (the ordered list a run executes) of the highstate, or of SLS files. */
+  'state.show_lowstate': {
+    mods?: string | string[];
+    pillar?: Record<string, unknown> | string;
+    saltenv?: string;
+  };
+  /** Shows the high data of the given SLS files after rendering, as Salt prints it. */
+  'state.show_sls': {
+    mods: string | string[];
+    pillar?: Record<string, unknown> | string;
+    saltenv?: string;
+  };
+  /** Shows the SLS files the top files assign to this minion, per saltenv. */
+  'state.show_top': {
+    pillar?: Record<string, unknown> | string;
+    saltenv?: string;
+  };
+  /** Runs one state function with its arguments, without an SLS file. */
+  'state.single': {
+    fun: string;
+    name: string;
+    test?: boolean;
+    queue?: boolean;
+    saltenv?: string;
+  };
+  /** Applies the given SLS files (comma-separated), with the options of state.apply. */
+  'state.sls': {
+    mods: string | string[];
+    test?: boolean;
+    pillar?: Record<string, unknown> | string;
+    exclude?: string | unknown[];
+    queue?: boolean;
+    saltenv?: string;
+  };
+  /** Runs one state ID of the given SLS files, without its requisites. */
+  'state.sls_id': {
+    id: string;
+    mods: string | string[];
+    test?: boolean;
+    pillar?: Record<string, unknown> | string;
+    exclude?: string | unknown[];
+    queue?: boolean;
+    saltenv?: string;
+  };
+  /** state.apply with test=True: reports what would change, changes nothing. */
+  'state.test': {
+    mods?: string | string[];
+    test?: boolean;
+    pillar?: Record<string, unknown> | string;
+    exclude?: string | unknown[];
+    queue?: boolean;
+    saltenv?: string;
+  };
   /** Returns disk usage in bytes, {path: {total, used, available, capacity}}, for the given paths or, with none, for every mounted real (device-backed) file system in /proc/mounts. */
   'status.diskusage': {
     paths?: string[];

@@ -50,7 +50,7 @@ describe('brine completion bash', () => {
     [['brine', '-G', 'role', ':', 'web', 'cmd.r'], 'cmd.retcode cmd.run cmd.run_all'],
     [['brine', '-t', '5', '*', 'sys.l'], 'sys.list_functions sys.list_modules'],
     [['brine', '*', 'test.ping', '--ou'], '--out --out-file'],
-    [['brine', '*', 'test.ping', '--out', ''], 'nested json ndjson yaml txt raw table'],
+    [['brine', '*', 'test.ping', '--out', ''], 'nested json ndjson yaml txt raw table highstate'],
     [['brine', '*', 'test.ping', '--out', '=', 'nd'], 'ndjson'],
     [['brine', '-G', 'role', ':'], ''],
     [['brine', 'completion', ''], 'bash zsh'],
@@ -110,8 +110,8 @@ describe.skipIf(!hasZsh)('brine completion zsh', () => {
     );
     const [comps, out1, out2, functions, path] = out.split('\n');
     expect(comps).toBe('_brine _brine _brine _brine');
-    expect(out1).toBe('words||nested json ndjson yaml txt raw table');
-    expect(out2).toBe('words|--out=|nested json ndjson yaml txt raw table');
+    expect(out1).toBe('words||nested json ndjson yaml txt raw table highstate');
+    expect(out2).toBe('words|--out=|nested json ndjson yaml txt raw table highstate');
     expect(functions).toMatch(/^words\|\|cmd\.exec .* test\.version$/);
     expect(path).toBe('path||');
   });

@@ -99,8 +99,11 @@ export interface ModuleContext {
   jobs: JobsAccess;
   /** The function registry, for `sys.list_functions` and `sys.doc`. */
   registry: ReadonlyMap<string, ModuleFunction>;
-  /** Live output for `--stream`: a chunk of stdout or stderr while the function runs. */
-  emit(stream: 'stdout' | 'stderr', data: string): void;
+  /**
+   * Live output for `--stream`: a chunk of stdout or stderr while the function runs, or a
+   * state's result (`state`: the JSON of `{key, result}`) as a state run goes on.
+   */
+  emit(stream: 'stdout' | 'stderr' | 'state', data: string): void;
   /** Largest stdout or stderr kept per process, in bytes; more is dropped and flagged `truncated`. */
   maxOutputBytes: number;
   /** A directory the minion owns for caches (`cp.get_file` without a destination). */

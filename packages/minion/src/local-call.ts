@@ -1,4 +1,5 @@
 import { NO_MASTER_MINE, NO_MASTER_PILLAR } from './connection/pillar-client.js';
+import type { ProgressStreamValue } from '@brine/protocol';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MinionError } from './errors.js';
@@ -7,6 +8,9 @@ import { createGrainsAccess } from './grains/grains-access.js';
 import { ExtendManager } from './extend/extend-manager.js';
 import { createRegistry, prepareCall } from './modules/registry.js';
 import { createStateRegistry } from './states/registry.js';
+import { localFileReader, localPillar } from './state-run/local-roots.js';
+import { localFiles } from './state-run/local-files.js';
+import { topMatcher } from './state-run/run-state.js';
 import type { MasterFiles } from './modules/types.js';
 
 /** A function's result as `brine-call --local` prints it. */
@@ -27,19 +31,31 @@ const noMaster: MasterFiles = {
   },
 };
 
+/** Where and how a local call runs. */
+export interface LocalCallSetup {
+  id: string;
+  stateDir: string;
+  grains: Record<string, unknown>;
+  timeoutMs: number;
+  log: Logger;
+  /** The file root that `brine://`/`salt://` and SLS names read from (Salt's `--file-root`). */
+  fileRoot?: string | undefined;
+  /** The pillar root (Salt's `--pillar-root`); no pillar when absent. */
+  pillarRoot?: string | undefined;
+}
+
 /**
  * Runs one function on this host without a master (`brine-call --local`): the same registry,
  * argument checks and error-to-result mapping as a job, with Ctrl-C as the cancel signal.
  */
 export async function callLocal(
-  options: { id: string; stateDir: string; grains: Record<string, unknown>; timeoutMs: number; log: Logger },
+  options: LocalCallSetup,
   fun: string,
   args: unknown[],
   kwargs: Record<string, unknown>,
-  emit: (stream: 'stdout' | 'stderr', data: string) => void,
+  emit: (stream: ProgressStreamValue, data: string) => void,
 ): Promise<LocalResult> {
   const started = Date.now();
-  const registry = createRegistry();
   const cacheDir = join(options.stateDir, 'cache');
   ensurePrivateDir(cacheDir);
   // eslint-disable-next-line prefer-const
@@ -50,6 +66,16 @@ export async function callLocal(
     file: join(options.stateDir, 'grains.json'),
     onChange: () => {},
     custom: async (core) => (extend ? extend.customGrains(core) : {}),
+  });
+  const { fileRoot, pillarRoot } = options;
+  const registry = createRegistry({
+    state: {
+      ...(fileRoot === undefined ? {} : { readFile: () => localFileReader(fileRoot) }),
+      ...(pillarRoot === undefined
+        ? {}
+        : { pillar: () => localPillar(pillarRoot, grains.all(), topMatcher({ grains })) }),
+      opts: { file_client: 'local' },
+    },
   });
   // The extensions the daemon synced load here too, as salt-call --local uses the synced extmods.
   extend = new ExtendManager({
@@ -85,7 +111,7 @@ export async function callLocal(
       signal: controller.signal,
       timeoutMs: options.timeoutMs,
       grains,
-      files: noMaster,
+      files: fileRoot === undefined ? noMaster : localFiles(fileRoot),
       pillar: NO_MASTER_PILLAR,
       mine: NO_MASTER_MINE,
       jobs: { running: () => [], kill: () => false },

@@ -77,10 +77,13 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   const files = new FileClient((frame) => connection?.send(frame) ?? false);
   const pillar = new PillarClient((frame) => connection?.send(frame) ?? false);
   const mine = new MineClient((frame) => connection?.send(frame) ?? false, config.mine_functions);
-  const registry = createRegistry();
+  // State runs get this minion's pillar, and the state functions the extensions layer over the
+  // built-ins (ExtendManager swaps the map's contents in place on a sync).
+  const stateRegistry = createStateRegistry();
+  const registry = createRegistry({ state: { pillar: () => pillar.items(), states: stateRegistry } });
   extend = new ExtendManager({
     registry,
-    stateRegistry: createStateRegistry(),
+    stateRegistry,
     sync: { files, masterPub: () => masterPub, minionId: config.id, dir: join(stateDir, 'extend'), now: Date.now },
     grains,
     log: log.child({ component: 'extend' }),

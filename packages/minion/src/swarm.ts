@@ -7,6 +7,8 @@ import { Executor } from './executor/executor.js';
 import { memoizingVerifier } from './executor/job-verifier.js';
 import { collectGrains } from './grains/collect.js';
 import { createRegistry } from './modules/registry.js';
+import { createStateLock } from './state-run/state-lock.js';
+import { createStateRegistry } from './states/registry.js';
 import type { GrainsAccess } from './modules/types.js';
 import { BRINE_VERSION } from './modules/version.js';
 import { join } from 'node:path';
@@ -75,12 +77,13 @@ export interface Swarm {
 /**
  * Runs many virtual minions in one process, for load and fault tests (Salt ships minionswarm for
  * the same). Each has its own id, key, connection, executor and jid log, and runs the real
- * protocol code; they share the function registry, the host's grains (with their own id), and a
+ * protocol code; they share the state functions, the host's grains (with their own id), and a
  * verifier that checks each distinct signed job once. Outboxes are in memory: the swarm stands
  * in for hosts, not for their disks.
  */
 export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
-  const registry = createRegistry();
+  // One set of state functions for all; each minion its own registry, for its own state-run lock.
+  const states = createStateRegistry();
   const verifier = memoizingVerifier();
   const base = await collectGrains({ id: `${options.idPrefix}0` });
   const pin = memoryMasterPin(options.masterFingerprint);
@@ -121,7 +124,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
     const log = options.log.child({ minionId: id });
     const executor = new Executor({
       id,
-      registry,
+      registry: createRegistry({ state: { states, lock: createStateLock() } }),
       outbox: own ? new FileOutbox(join(own, 'outbox'), false) : new MemoryOutbox(),
       jidLog,
       grains: grainsAccess,
@@ -131,7 +134,9 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
       maxConcurrent: 4,
       maxQueued: 100,
       maxOutputBytes: 1024 * 1024,
-      cacheDir: options.cacheDir,
+      // Each minion its own cache: state runs fetch SLS files into it, and two minions must not
+      // write one cached file at once.
+      cacheDir: join(options.cacheDir, id),
       now: () => Date.now(),
     });
     connection = new MasterConnection({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FUN_LIST, FUN_NAME, MAX_COMPOUND_FUNCTIONS, jobCalls } from './compound-job.js';
-import { Outcome, TargetType, type OutcomeValue, type TargetTypeValue } from './frames.js';
+import { Outcome, TargetType, type OutcomeValue, type ProgressStreamValue, type TargetTypeValue } from './frames.js';
 
 /** Default time a job may run on a minion before it is reported `timed_out`, in ms. */
 export const DEFAULT_JOB_TIMEOUT_MS = 60_000;
@@ -93,7 +93,7 @@ export interface JobSummary {
 /** One line of the NDJSON stream the master sends for `POST /api/v1/jobs?stream=ndjson`. */
 export type JobStreamEvent =
   | { type: 'job.started'; jid: string; fun: string; minions: string[] }
-  | { type: 'minion.progress'; jid: string; id: string; stream: 'stdout' | 'stderr'; data: string }
+  | { type: 'minion.progress'; jid: string; id: string; stream: ProgressStreamValue; data: string }
   | { type: 'minion.result'; jid: string; result: MinionResult }
   | { type: 'job.done'; jid: string; summary: JobSummary };
 

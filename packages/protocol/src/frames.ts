@@ -27,6 +27,18 @@ export const Outcome = {
 } as const;
 export type OutcomeValue = (typeof Outcome)[keyof typeof Outcome];
 
+/**
+ * What a `job.progress` frame carries: a chunk of a process's `stdout` or `stderr`, or one
+ * finished state of a state run (`state`: the JSON text of `{key, result}`, the result keyed
+ * as Salt keys it), sent the moment it is known (issue #17).
+ */
+export const ProgressStream = {
+  stdout: 'stdout',
+  stderr: 'stderr',
+  state: 'state',
+} as const;
+export type ProgressStreamValue = (typeof ProgressStream)[keyof typeof ProgressStream];
+
 /** Target types, as in Salt's `-E -L -G -P -I -J -S -N -C` flags; `glob` is the default. */
 export const TargetType = {
   glob: 'glob',
@@ -121,7 +133,7 @@ const frameSchemas = {
   'job.progress': z.object({
     jid,
     seq: z.number().int().nonnegative(),
-    stream: z.enum(['stdout', 'stderr']),
+    stream: z.enum(Object.values(ProgressStream) as [ProgressStreamValue, ...ProgressStreamValue[]]),
     data: z.string(),
   }),
   /** Minion → master: the job's result. `outcome` is `returned` or `interrupted`. */

@@ -4,6 +4,7 @@ export {
   FRAME_TYPES,
   Outcome,
   PROTOCOL_VERSION,
+  ProgressStream,
   TargetType,
   frameSchema,
   isFrameType,
@@ -13,6 +14,7 @@ export {
   type FrameType,
   type JobSpec,
   type OutcomeValue,
+  type ProgressStreamValue,
   type TargetTypeValue,
 } from './frames.js';
 export {

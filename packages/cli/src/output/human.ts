@@ -1,6 +1,7 @@
 import type { JobSummary } from '@brine/protocol';
 import { createPalette, stripControl, type Palette } from './ansi.js';
 import { summaryLines } from './describe.js';
+import { terseLine, type StateRet } from './highstate-format.js';
 import type { MinionProgressEvent, OutputOptions } from './outputter.js';
 
 /** What the formats for people (nested, txt, raw, table) share: colours, the jid line, live output, the summary. */
@@ -53,15 +54,20 @@ export function createHumanWriter(options: OutputOptions): HumanWriter {
     header,
     live(e) {
       header(e.jid);
+      if (e.stream === 'state') {
+        lines([stateLine(palette, e.id, e.data)]);
+        return;
+      }
+      const stream = e.stream;
       const key = `${e.id}\n${e.stream}`;
       const parts = ((partials.get(key)?.text ?? '') + e.data).split('\n');
       let rest = parts.pop() ?? '';
-      const out = parts.map((l) => liveLine(e.id, e.stream, l));
+      const out = parts.map((l) => liveLine(e.id, stream, l));
       if (rest.length > MAX_PARTIAL_CHARS) {
-        out.push(liveLine(e.id, e.stream, rest));
+        out.push(liveLine(e.id, stream, rest));
         rest = '';
       }
-      partials.set(key, { id: e.id, stream: e.stream, text: rest });
+      partials.set(key, { id: e.id, stream, text: rest });
       lines(out);
     },
     flushLive,
@@ -71,4 +77,14 @@ export function createHumanWriter(options: OutputOptions): HumanWriter {
       if (options.summary) lines(summaryLines(summary));
     },
   };
+}
+
+/** A state's result as it arrives (`state` progress): `id | ` and Salt's terse line for it. */
+function stateLine(palette: Palette, id: string, data: string): string {
+  try {
+    const { key, result } = JSON.parse(data) as { key: string; result: StateRet };
+    return `${palette.cyan(stripControl(id))} | ${terseLine(key, result, palette).trimStart()}`;
+  } catch {
+    return `${palette.cyan(stripControl(id))} | ${stripControl(data)}`;
+  }
 }

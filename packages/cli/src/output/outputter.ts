@@ -1,5 +1,7 @@
 import type { JobStreamEvent } from '@brine/protocol';
 import { UsageError } from '../args.js';
+import { createHighstateOutputter } from './highstate.js';
+import { isStateRun, type StateOutput } from './highstate-format.js';
 import { createNestedOutputter } from './nested.js';
 import { createJsonOutputter, createNdjsonOutputter, createYamlOutputter } from './structured.js';
 import { createTableOutputter } from './table.js';
@@ -43,10 +45,14 @@ export interface OutputOptions {
   timeoutMs?: number;
   /** Terminal width, for the table's RETURN column. @default 100 */
   columns?: number;
+  /** `highstate`: Salt's `--state-output`. @default 'full' */
+  stateOutput?: StateOutput;
+  /** `highstate`: false leaves out states that succeeded without changes. @default true */
+  stateVerbose?: boolean;
 }
 
 /** The names `--out` accepts; `nested` is the default, as in Salt. */
-export const OUTPUT_FORMATS = ['nested', 'json', 'ndjson', 'yaml', 'txt', 'raw', 'table'] as const;
+export const OUTPUT_FORMATS = ['nested', 'json', 'ndjson', 'yaml', 'txt', 'raw', 'table', 'highstate'] as const;
 /** One of {@link OUTPUT_FORMATS}. */
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
@@ -58,7 +64,16 @@ const FACTORIES: Record<OutputFormat, (o: OutputOptions) => Outputter> = {
   txt: createTxtOutputter,
   raw: createRawOutputter,
   table: createTableOutputter,
+  highstate: createHighstateOutputter,
 };
+
+/**
+ * The format when `--out` is not given: `highstate` for the `state.*` functions that run
+ * states (as Salt), `nested` for everything else.
+ */
+export function defaultFormat(fun: string): OutputFormat {
+  return isStateRun(fun) ? 'highstate' : 'nested';
+}
 
 /** Whether `name` is one of {@link OUTPUT_FORMATS}. */
 export function isOutputFormat(name: string): name is OutputFormat {

@@ -27,6 +27,7 @@ import {
   tap,
   timer,
 } from 'rxjs';
+import { stateProgress } from './state-progress.js';
 import { JobEventLog } from './job-event-log.js';
 import { Reason } from './results.js';
 import { summarize } from './summary.js';
@@ -351,7 +352,10 @@ export class JobManager {
       tap((e) => {
         // jid and fun ride along, as in Salt's ret events, so a reactor can tell whose return it is.
         if (e.type === 'result') d.bus.publish(`brine/job/${jid}/ret/${e.result.id}`, { ...e.result, jid, fun });
-        else if (e.type === 'progress')
+        else if (e.type === 'progress' && e.stream === 'state') {
+          const state = stateProgress(e.data);
+          if (state !== undefined) d.bus.publish(`brine/job/${jid}/prog/${e.id}`, state);
+        } else if (e.type === 'progress')
           d.bus.publish(`brine/job/${jid}/progress/${e.id}`, { stream: e.stream, data: e.data });
       }),
       // On completion the branches are told in the order they subscribed: the buffer writes its

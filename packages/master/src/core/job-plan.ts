@@ -1,8 +1,8 @@
-import type { JobSummary, MinionResult } from '@brine/protocol';
+import type { JobSummary, MinionResult, ProgressStreamValue } from '@brine/protocol';
 
 /** What a job emits for one minion: live output while it runs, then exactly one result. */
 export type MinionEvent =
-  | { type: 'progress'; id: string; stream: 'stdout' | 'stderr'; data: string }
+  | { type: 'progress'; id: string; stream: ProgressStreamValue; data: string }
   | { type: 'result'; result: MinionResult; attempt: number; fromMinion: boolean };
 
 /** What a running job emits: minion events, then one `done`. */

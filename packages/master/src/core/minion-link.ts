@@ -1,3 +1,4 @@
+import type { ProgressStreamValue } from '@brine/protocol';
 /**
  * One authenticated minion connection, as core sees it. The transport layer implements it.
  *
@@ -26,7 +27,7 @@ export type JobFrame =
       state: 'started' | 'duplicate' | 'refused';
       code?: string;
     }
-  | { kind: 'progress'; minionId: string; jid: string; stream: 'stdout' | 'stderr'; data: string }
+  | { kind: 'progress'; minionId: string; jid: string; stream: ProgressStreamValue; data: string }
   | {
       kind: 'return';
       minionId: string;

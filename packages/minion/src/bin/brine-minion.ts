@@ -127,13 +127,22 @@ program
   .option('--id <id>', 'minion id (default: from the config, else the host name)')
   .option('--state-dir <dir>', 'state directory (grains.json, cache)')
   .option('-t, --timeout <ms>', 'time limit', positiveInt('--timeout'), 3_600_000)
+  .option('--file-root <dir>', 'where SLS files and brine:// sources are read (state.*, cp.*)')
+  .option('--pillar-root <dir>', 'a pillar tree with its own top.sls')
   .action(async (opts) => {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
     const req = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as LocalCallRequest;
     await runLocalCall(
       req,
-      { config: opts.config, id: opts.id, stateDir: opts.stateDir, timeoutMs: opts.timeout },
+      {
+        config: opts.config,
+        id: opts.id,
+        stateDir: opts.stateDir,
+        timeoutMs: opts.timeout,
+        fileRoot: opts.fileRoot,
+        pillarRoot: opts.pillarRoot,
+      },
       (line) => process.stdout.write(JSON.stringify(line) + '\n'),
     );
   });

@@ -1,3 +1,4 @@
+import type { ProgressStreamValue } from '@brine/protocol';
 import { loadMinionConfig } from '../config.js';
 import { createRootLogger } from '../logger.js';
 import { callLocal, type LocalResult } from '../local-call.js';
@@ -17,11 +18,15 @@ export interface LocalCallOptions {
   id?: string;
   stateDir?: string;
   timeoutMs: number;
+  /** Salt's `--file-root`: where SLS files and `brine://` sources are read. */
+  fileRoot?: string;
+  /** Salt's `--pillar-root`: a pillar tree with its own top.sls. */
+  pillarRoot?: string;
 }
 
 /** One line of what a local call reports: a chunk of output, then the result. */
 export type LocalCallLine =
-  { type: 'progress'; stream: 'stdout' | 'stderr'; data: string } | ({ type: 'result' } & LocalResult);
+  { type: 'progress'; stream: ProgressStreamValue; data: string } | ({ type: 'result' } & LocalResult);
 
 /**
  * Runs one function on this host without a master and reports it line by line: the body of
@@ -36,7 +41,15 @@ export async function runLocalCall(
   const config = loadMinionConfig(opts.config, { id: opts.id, state_dir: opts.stateDir, log_level: 'silent' });
   const log = await createRootLogger('silent', 'brine-call');
   const result = await callLocal(
-    { id: config.id, stateDir: config.state_dir, grains: config.grains, timeoutMs: opts.timeoutMs, log },
+    {
+      id: config.id,
+      stateDir: config.state_dir,
+      grains: config.grains,
+      timeoutMs: opts.timeoutMs,
+      log,
+      fileRoot: opts.fileRoot,
+      pillarRoot: opts.pillarRoot,
+    },
     req.fun,
     req.args ?? [],
     req.kwargs ?? {},

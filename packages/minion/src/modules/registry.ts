@@ -12,6 +12,10 @@ import { pillarFunctions } from './pillar.js';
 import { pkgFunctions } from './pkg.js';
 import { saltutilFunctions } from './saltutil.js';
 import { serviceFunctions } from './service.js';
+import { stateFunctions } from './state.js';
+import { createStateLock } from '../state-run/state-lock.js';
+import type { StateRuntime } from '../state-run/run-state.js';
+import { createStateRegistry } from '../states/registry.js';
 import { statusFunctions } from './status.js';
 import { sysFunctions } from './sys.js';
 import { testFunctions } from './test.js';
@@ -20,8 +24,27 @@ import type { ModuleFunction } from './types.js';
 /** A call ready to run (`input` is the schema's parsed output), or why it cannot run. */
 export type PreparedCall = { ok: true; fn: ModuleFunction; input: unknown } | { ok: false; error: WireError };
 
-/** Builds the registry of every minion function, keyed by `module.function`. Throws on a duplicate name. */
-export function createRegistry(): Map<string, ModuleFunction> {
+/** Options of {@link createRegistry}. */
+export interface RegistryOptions {
+  /**
+   * What the `state.*` functions run over; one per minion (it holds the minion's state-run
+   * lock). @default its own state functions and lock, and an empty pillar
+   */
+  state?: Partial<StateRuntime>;
+}
+
+/**
+ * Builds the registry of every minion function, keyed by `module.function`, for one minion
+ * (its `state.*` functions share that minion's state-run lock). Throws on a duplicate name.
+ */
+export function createRegistry(options: RegistryOptions = {}): Map<string, ModuleFunction> {
+  const state: StateRuntime = {
+    states: options.state?.states ?? createStateRegistry(),
+    lock: options.state?.lock ?? createStateLock(),
+    pillar: options.state?.pillar ?? (async () => ({})),
+    ...(options.state?.readFile === undefined ? {} : { readFile: options.state.readFile }),
+    ...(options.state?.opts === undefined ? {} : { opts: options.state.opts }),
+  };
   const registry = new Map<string, ModuleFunction>();
   const all = [
     ...testFunctions,
@@ -39,6 +62,7 @@ export function createRegistry(): Map<string, ModuleFunction> {
     ...scheduleFunctions,
     ...pillarFunctions,
     ...mineFunctions,
+    ...stateFunctions(state),
   ];
   for (const fn of all) {
     if (registry.has(fn.name)) throw new Error(`duplicate minion function ${fn.name}`);

@@ -1,3 +1,4 @@
+import type { ProgressStreamValue } from '@brine/protocol';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,7 +41,7 @@ export interface TestContext {
   /** The live grains store behind `ctx.grains`. */
   grains: Grains;
   /** Everything passed to `ctx.emit`, in order. */
-  emitted: { stream: 'stdout' | 'stderr'; data: string }[];
+  emitted: { stream: ProgressStreamValue; data: string }[];
   /** Jids passed to `ctx.jobs.kill`. */
   killed: string[];
   /** How many times `ctx.grains.refresh()` was called. */

@@ -1,0 +1,5 @@
+# Which formulas each minion gets (`brine '*' state.apply`, no SLS named: the highstate).
+base:
+  '*':
+    - motd
+    - webapp
