@@ -33,7 +33,7 @@ import { EnrollmentTokens } from './keys/enrollment.js';
 import { MinionCache } from './store/minion-cache.js';
 import { FileServer } from './files/file-server.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
-import { openSqliteJobStore } from './store/sqlite-job-store.js';
+import { openJobStore } from './store/open-job-store.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
@@ -82,7 +82,7 @@ export async function startMaster(
   for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
   for (const k of keys.list('accepted')) if (!registry.get(k.id)) registry.remember(k.id, {}, 0);
 
-  const realStore = openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite') });
+  const realStore = openJobStore(config.store, stateDir);
   const store: JobStore = {
     ...realStore,
     writeResults: (rows) => {
