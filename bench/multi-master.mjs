@@ -17,6 +17,7 @@ const { values: flags } = parseArgs({
     n: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '20' },
     concurrency: { type: 'string', default: '4' },
+    'source-addresses': { type: 'string', default: '1' },
   },
 });
 const missing = postgresMissing();
@@ -27,12 +28,27 @@ if (missing) {
 const n = Number(flags.n);
 const seconds = Number(flags.seconds);
 const concurrency = Number(flags.concurrency);
+const sourceAddresses = Number(flags['source-addresses']);
 const work = mkdtempSync(join(tmpdir(), 'brine-mm-bench-'));
 const pg = await startPostgres();
 try {
   const url = pg.createDatabase('bench');
-  const sqlite = await runIngest({ n, seconds, concurrency, masterConfig: {}, dir: join(work, 'sqlite') });
-  const postgres = await runIngest({ n, seconds, concurrency, masterConfig: { store: url }, dir: join(work, 'pg') });
+  const sqlite = await runIngest({
+    n,
+    seconds,
+    concurrency,
+    sourceAddresses,
+    masterConfig: {},
+    dir: join(work, 'sqlite'),
+  });
+  const postgres = await runIngest({
+    n,
+    seconds,
+    concurrency,
+    sourceAddresses,
+    masterConfig: { store: url },
+    dir: join(work, 'pg'),
+  });
   const pick = (r) => ({
     returnsPerSec: Math.round(r.returnsPerSec),
     jobs: r.jobs,
@@ -51,7 +67,11 @@ try {
       ratio: Number((postgres.returnsPerSec / sqlite.returnsPerSec).toFixed(2)),
     }),
   );
+} catch (err) {
+  // Keep the daemons' logs of a failed run.
+  console.error(`multi-master bench failed; logs in ${work}`);
+  throw err;
 } finally {
   pg.stop();
-  rmSync(work, { recursive: true, force: true });
 }
+rmSync(work, { recursive: true, force: true });

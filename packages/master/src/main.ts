@@ -2,7 +2,7 @@
  * The master's composition root. Lifecycle:
  * 1. take a validated config (bin/brine-master.ts reads the YAML file and flags)
  * 2. load or make the master's keys and TLS certificate; refuse keys readable by others
- * 3. open the key store, the job cache and the minion cache
+ * 3. open the stores (SQLite and files, or a shared PostgreSQL), the key store and the minion cache
  * 4. build the core: registry, event bus, frame router, return ingest, job manager
  * 5. listen for minions (WebSocket over TLS)
  * 6. serve the REST API (HTTPS unless on loopback) and write the local admin credential for the CLI
@@ -33,7 +33,8 @@ import { EnrollmentTokens } from './keys/enrollment.js';
 import { MinionCache } from './store/minion-cache.js';
 import { FileServer } from './files/file-server.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
-import { openJobStore } from './store/open-job-store.js';
+import { isPostgresUrl, openStores } from './store/open-job-store.js';
+import { followSharedKeys } from './store/pg-follow.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
@@ -68,7 +69,8 @@ export async function startMaster(
   const bus = new EventBus(now);
   const registry = new MinionRegistry(now);
   const cache = new MinionCache(join(stateDir, 'minions'));
-  const keys = new KeyStore(pkiDir, {
+  const stores = openStores(config.store, stateDir);
+  const keys = new KeyStore(stores.keys ?? pkiDir, {
     autosign: { ids: config.autosign.ids, grains: config.autosign.grains },
     onChange: (c) => {
       bus.publish(`brine/key/${c.id}/${c.to ?? 'deleted'}`, c);
@@ -82,7 +84,9 @@ export async function startMaster(
   for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
   for (const k of keys.list('accepted')) if (!registry.get(k.id)) registry.remember(k.id, {}, 0);
 
-  const realStore = openJobStore(config.store, stateDir);
+  // Key changes made on other masters, as they happen (shared PostgreSQL only).
+  const keyFollower = isPostgresUrl(config.store) ? followSharedKeys(config.store, keys, log) : undefined;
+  const realStore = stores.jobs;
   const store: JobStore = {
     ...realStore,
     writeResults: (rows) => {
@@ -306,6 +310,7 @@ export async function startMaster(
         collector.stop();
         bus.close();
         cache.flushSync();
+        keyFollower?.unsubscribe();
         store.close();
         log.info('stopped');
       })()),

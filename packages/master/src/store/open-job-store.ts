@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import type { JobStore } from '../core/job-store.js';
-import { openPgJobStore } from './pg-job-store.js';
+import type { KeyRecords } from '../keys/key-records.js';
+import { pgKeyRecords } from '../keys/pg-key-records.js';
+import { openPgBridge } from './pg-bridge.js';
+import { pgJobStoreOn } from './pg-job-store.js';
+import { migratePg } from './pg-schema.js';
 import { openSqliteJobStore } from './sqlite-job-store.js';
 
 /** Whether a `store` config value names a PostgreSQL database rather than the embedded SQLite file. */
@@ -8,12 +12,29 @@ export function isPostgresUrl(store: string): boolean {
   return /^postgres(ql)?:\/\//.test(store);
 }
 
+/** The master's stores, as the config's `store` chose them. */
+export interface MasterStores {
+  jobs: JobStore;
+  /** Shared minion keys; undefined for the embedded default (files under `pki/`). */
+  keys: KeyRecords | undefined;
+}
+
 /**
- * Opens the job cache the config's `store` names: `sqlite` (the default), the embedded file
- * `<state_dir>/jobs.sqlite`; a `postgres://` URL, a PostgreSQL database shared by masters.
+ * Opens what the config's `store` names: `sqlite` (the default), the job cache in the file
+ * `<state_dir>/jobs.sqlite` and keys as files; a `postgres://` URL, both in a PostgreSQL
+ * database shared by masters, over one connection, migrated first under an advisory lock.
  * Throws `ERR_STORE_UNREACHABLE` when PostgreSQL does not answer, so the master exits at start.
+ * Closing `jobs` closes the connection.
  */
-export function openJobStore(store: string, stateDir: string): JobStore {
-  if (isPostgresUrl(store)) return openPgJobStore({ url: store, applicationName: 'brine-master' });
-  return openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite') });
+export function openStores(store: string, stateDir: string): MasterStores {
+  if (!isPostgresUrl(store))
+    return { jobs: openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite') }), keys: undefined };
+  const db = openPgBridge({ url: store, applicationName: 'brine-master' });
+  try {
+    migratePg(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return { jobs: pgJobStoreOn(db), keys: pgKeyRecords(db) };
 }

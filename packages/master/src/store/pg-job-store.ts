@@ -65,10 +65,11 @@ export function openPgJobStore(options: PgJobStoreOptions): JobStore {
     db.close();
     throw err;
   }
-  return storeOn(db);
+  return pgJobStoreOn(db);
 }
 
-function storeOn(db: PgBridge): JobStore {
+/** A job store on an open, migrated bridge; its `close` closes the bridge. */
+export function pgJobStoreOn(db: PgBridge): JobStore {
   const one = (text: string, values: unknown[]) => db.run([{ text, values }])[0]!;
   return {
     createJob: (job) => createJob(db, job),

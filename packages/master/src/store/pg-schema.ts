@@ -56,6 +56,17 @@ export const pgMigrations: readonly string[] = [
     max_attempt integer NOT NULL
   );
   `,
+  // v2: minion keys, shared by the masters (the files under pki/ of a single master).
+  `
+  CREATE TABLE minion_keys (
+    id text PRIMARY KEY,
+    state text NOT NULL CHECK (state IN ('accepted', 'pending', 'rejected')),
+    pub bytea NOT NULL,
+    -- The last key that came for this id and was not its own (Salt's minions_denied).
+    denied_pub bytea,
+    updated_at timestamptz NOT NULL DEFAULT now()
+  );
+  `,
 ];
 
 /** The schema version this build writes. */
