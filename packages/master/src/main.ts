@@ -33,8 +33,8 @@ import { EnrollmentTokens } from './keys/enrollment.js';
 import { MinionCache } from './store/minion-cache.js';
 import { FileServer } from './files/file-server.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
-import { isPostgresUrl, openStores } from './store/open-job-store.js';
-import { followSharedKeys } from './store/pg-follow.js';
+import { openStores } from './store/open-job-store.js';
+import { shareWithMasters } from './store/share-with-masters.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
@@ -84,8 +84,10 @@ export async function startMaster(
   for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
   for (const k of keys.list('accepted')) if (!registry.get(k.id)) registry.remember(k.id, {}, 0);
 
-  // Key changes made on other masters, as they happen (shared PostgreSQL only).
-  const keyFollower = isPostgresUrl(config.store) ? followSharedKeys(config.store, keys, log) : undefined;
+  // With a shared PostgreSQL: other masters' key changes, and minion sessions under a lease.
+  const sharing = stores.db
+    ? shareWithMasters({ url: config.store, db: stores.db, keys, bus, leaseMs: config.heartbeat_ms * 3, now, log })
+    : undefined;
   const realStore = stores.jobs;
   const store: JobStore = {
     ...realStore,
@@ -310,7 +312,7 @@ export async function startMaster(
         collector.stop();
         bus.close();
         cache.flushSync();
-        keyFollower?.unsubscribe();
+        sharing?.unsubscribe();
         store.close();
         log.info('stopped');
       })()),

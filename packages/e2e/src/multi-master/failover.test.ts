@@ -58,6 +58,8 @@ describe.skipIf(missing !== undefined)(`several masters on one PostgreSQL${missi
       expect(post.status).toBe(202);
       const { jid } = post.body;
       await waitFor(() => acceptedCount(a.dir) >= 1, 30_000, 'the minion to accept the job');
+      const holder = () => pg.psql(`SELECT master_id FROM minion_sessions WHERE minion_id = 'mm1'`, 'failover');
+      const onA = await waitFor(holder, 10_000, 'the session of mm1 on master a');
       await a.killMaster('SIGKILL');
       // The minion finishes the job with its master gone, keeps the return in its outbox, fails
       // over to b, and b stores the return in the shared job cache.
@@ -71,6 +73,8 @@ describe.skipIf(missing !== undefined)(`several masters on one PostgreSQL${missi
         'the return to be stored through master b',
       );
       expect(stored.minions).toHaveLength(1);
+      // The session moved: one row, now held by b.
+      await waitFor(() => holder() !== onA && holder() !== '', 10_000, 'the session of mm1 to move to b');
       expect(finishedRuns(a.dir).filter((r) => r.jid === jid)).toHaveLength(1);
       expect(
         pg.psql(`SELECT count(*) FROM job_minions WHERE jid = '${jid}' AND outcome = 'returned'`, 'failover'),

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { JobStore } from '../core/job-store.js';
 import type { KeyRecords } from '../keys/key-records.js';
 import { pgKeyRecords } from '../keys/pg-key-records.js';
-import { openPgBridge } from './pg-bridge.js';
+import { openPgBridge, type PgBridge } from './pg-bridge.js';
 import { pgJobStoreOn } from './pg-job-store.js';
 import { migratePg } from './pg-schema.js';
 import { openSqliteJobStore } from './sqlite-job-store.js';
@@ -17,6 +17,8 @@ export interface MasterStores {
   jobs: JobStore;
   /** Shared minion keys; undefined for the embedded default (files under `pki/`). */
   keys: KeyRecords | undefined;
+  /** The shared database's connection; undefined for the embedded default. */
+  db: PgBridge | undefined;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface MasterStores {
  */
 export function openStores(store: string, stateDir: string): MasterStores {
   if (!isPostgresUrl(store))
-    return { jobs: openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite') }), keys: undefined };
+    return { jobs: openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite') }), keys: undefined, db: undefined };
   const db = openPgBridge({ url: store, applicationName: 'brine-master' });
   try {
     migratePg(db);
@@ -36,5 +38,5 @@ export function openStores(store: string, stateDir: string): MasterStores {
     db.close();
     throw err;
   }
-  return { jobs: pgJobStoreOn(db), keys: pgKeyRecords(db) };
+  return { jobs: pgJobStoreOn(db), keys: pgKeyRecords(db), db };
 }

@@ -67,6 +67,22 @@ export const pgMigrations: readonly string[] = [
     updated_at timestamptz NOT NULL DEFAULT now()
   );
   `,
+  // v3: which master holds which minion, under a lease each master renews with its heartbeat.
+  `
+  CREATE TABLE minion_sessions (
+    minion_id text PRIMARY KEY,
+    master_id text NOT NULL,
+    connected_at bigint NOT NULL,
+    -- ms since the epoch; a row past its lease belongs to a master that stopped renewing.
+    lease_until bigint NOT NULL
+  );
+  CREATE INDEX minion_sessions_master ON minion_sessions (master_id);
+  CREATE TABLE masters (
+    master_id text PRIMARY KEY,
+    started_at bigint NOT NULL,
+    lease_until bigint NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this build writes. */
