@@ -88,7 +88,7 @@ export async function startMaster(
   const sharing = stores.db
     ? shareWithMasters({ url: config.store, db: stores.db, keys, bus, leaseMs: config.heartbeat_ms * 3, now, log })
     : undefined;
-  const realStore = stores.jobs;
+  const realStore = sharing ? sharing.guard(stores.jobs) : stores.jobs;
   const store: JobStore = {
     ...realStore,
     writeResults: (rows) => {
@@ -312,7 +312,7 @@ export async function startMaster(
         collector.stop();
         bus.close();
         cache.flushSync();
-        sharing?.unsubscribe();
+        sharing?.stop();
         store.close();
         log.info('stopped');
       })()),

@@ -5,6 +5,8 @@ import { EventBus } from '../core/event-bus.js';
 import { openPgBridge, type PgBridge } from './pg-bridge.js';
 import { migratePg } from './pg-schema.js';
 import { sessionHolders, trackSessions } from './pg-sessions.js';
+import { orphanedJobs } from './share-with-masters.js';
+import type { JobListing } from '../core/job-store.js';
 
 const missing = postgresMissing();
 const log = pino({ level: 'silent' });
@@ -51,5 +53,21 @@ describe.skipIf(missing !== undefined)(`minion sessions in PostgreSQL${missing ?
     await waitFor(() => holders()['k1'] === 'K', 10_000, 'k1 held');
     expect(Object.fromEntries(sessionHolders(db, Date.now() + 61_000))).toEqual({});
     a.unsubscribe();
+  });
+
+  it('recovers at start only the unfinished jobs older than every other live master', () => {
+    const listing = (startedAt: number) => ({ jid: String(startedAt), startedAt }) as unknown as JobListing;
+    const jobs = [listing(500), listing(1500)];
+    const now = Date.now();
+    db.run([{ text: 'DELETE FROM masters' }]);
+    expect(orphanedJobs(jobs, db, 'me', now)).toEqual(jobs);
+    db.run([
+      { text: 'INSERT INTO masters VALUES ($1, $2, $3)', values: ['other', 1000, now + 60_000] },
+      { text: 'INSERT INTO masters VALUES ($1, $2, $3)', values: ['me', 0, now + 60_000] },
+    ]);
+    // The job started after `other` did may be its own: left alone.
+    expect(orphanedJobs(jobs, db, 'me', now).map((j) => j.startedAt)).toEqual([500]);
+    // `other` stopped renewing: its jobs are orphans.
+    expect(orphanedJobs(jobs, db, 'me', now + 61_000)).toEqual(jobs);
   });
 });
