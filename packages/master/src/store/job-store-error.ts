@@ -37,3 +37,14 @@ export class JobStoreError extends MasterError {
     super(code, message);
   }
 }
+
+/**
+ * Whether an error is the job store being out of reach (PostgreSQL down or not answering): the
+ * API answers those 503 with the store's code, and the caller may retry.
+ */
+export function isStoreOutage(err: unknown): err is JobStoreError {
+  return (
+    err instanceof JobStoreError &&
+    (err.code === JobStoreErrorCode.unreachable || err.code === JobStoreErrorCode.timeout)
+  );
+}
