@@ -241,7 +241,7 @@ export async function startMaster(
   );
 
   // Users, ACLs, hooks and the hashed token file; the admin token lives only in memory and cli.json.
-  const { adminToken, ...auth } = authFromConfig(config, now);
+  const { adminToken, ...auth } = authFromConfig(config, now, stores.tokens);
   // HTTPS unless the API binds to loopback (config.ts refuses plain HTTP elsewhere unless allowed).
   const apiTls = apiServesTls(config.api) ? loadApiTls(config.api.tls, identity.tls) : undefined;
   const api = buildApi(

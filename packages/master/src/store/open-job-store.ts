@@ -5,6 +5,8 @@ import { pgKeyRecords } from '../keys/pg-key-records.js';
 import { openPgBridge, type PgBridge } from './pg-bridge.js';
 import { pgJobStoreOn } from './pg-job-store.js';
 import { migratePg } from './pg-schema.js';
+import { pgTokenRecords } from './pg-token-records.js';
+import type { SharedTokenRecords } from '../http/tokens.js';
 import { openSqliteJobStore } from './sqlite-job-store.js';
 
 /** Whether a `store` config value names a PostgreSQL database rather than the embedded SQLite file. */
@@ -19,6 +21,8 @@ export interface MasterStores {
   keys: KeyRecords | undefined;
   /** The shared database's connection; undefined for the embedded default. */
   db: PgBridge | undefined;
+  /** Shared session and API tokens; undefined for the embedded default (`tokens.json`). */
+  tokens: SharedTokenRecords | undefined;
 }
 
 /**
@@ -30,7 +34,12 @@ export interface MasterStores {
  */
 export function openStores(store: string, stateDir: string): MasterStores {
   if (!isPostgresUrl(store))
-    return { jobs: openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite') }), keys: undefined, db: undefined };
+    return {
+      jobs: openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite') }),
+      keys: undefined,
+      db: undefined,
+      tokens: undefined,
+    };
   const db = openPgBridge({ url: store, applicationName: 'brine-master' });
   try {
     migratePg(db);
@@ -38,5 +47,5 @@ export function openStores(store: string, stateDir: string): MasterStores {
     db.close();
     throw err;
   }
-  return { jobs: pgJobStoreOn(db), keys: pgKeyRecords(db), db };
+  return { jobs: pgJobStoreOn(db), keys: pgKeyRecords(db), db, tokens: pgTokenRecords(db, Date.now) };
 }

@@ -83,6 +83,21 @@ export const pgMigrations: readonly string[] = [
     lease_until bigint NOT NULL
   );
   `,
+  // v4: session and API tokens shared by the masters (their SHA-256, never the token).
+  `
+  CREATE TABLE api_tokens (
+    id text PRIMARY KEY,
+    hash text NOT NULL,
+    "user" text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('session', 'api')),
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    revoked_at bigint,
+    created_by text,
+    description text
+  );
+  CREATE INDEX api_tokens_expiry ON api_tokens (expires_at);
+  `,
 ];
 
 /** The schema version this build writes. */
