@@ -15,12 +15,29 @@ export class ApiCallError extends CliError {
   }
 }
 
+/** Connect errors after which the request never reached a master: safe to send to the next one. */
+const NOT_REACHED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** A master that could not be connected to at all; the request may go to the next URL. */
+class NotReachedError extends UnreachableError {}
+
 /**
  * A small client for the master's REST API on node:http (cheaper to load than fetch, which
- * matters for `brine` start-up time).
+ * matters for `brine` start-up time). The URL may list several masters sharing one database,
+ * comma-separated (docs/scale.md): a request goes to the last one that answered, and to the
+ * next when a master cannot be connected to at all (never after a request may have reached one).
  */
 export class ApiClient {
-  constructor(private readonly creds: Credentials) {}
+  readonly #urls: string[];
+  #current = 0;
+
+  constructor(private readonly creds: Credentials) {
+    const urls = creds.url
+      .split(',')
+      .map((u) => u.trim().replace(/\/+$/, ''))
+      .filter((u) => u !== '');
+    this.#urls = urls.length > 0 ? urls : [creds.url];
+  }
 
   /** Sends a request and parses a JSON answer; throws ApiCallError or UnreachableError. */
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -74,8 +91,19 @@ export class ApiClient {
     }
   }
 
-  #send(method: string, path: string, body?: unknown): Promise<IncomingMessage> {
-    const url = new URL(this.creds.url + path);
+  async #send(method: string, path: string, body?: unknown): Promise<IncomingMessage> {
+    for (let tried = 1; ; tried++) {
+      try {
+        return await this.#sendTo(this.#urls[this.#current]!, method, path, body);
+      } catch (err) {
+        if (!(err instanceof NotReachedError) || tried >= this.#urls.length) throw err;
+        this.#current = (this.#current + 1) % this.#urls.length;
+      }
+    }
+  }
+
+  #sendTo(base: string, method: string, path: string, body?: unknown): Promise<IncomingMessage> {
+    const url = new URL(base + path);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const https = url.protocol === 'https:';
     const send = https ? httpsRequest : httpRequest;
@@ -104,8 +132,10 @@ export class ApiClient {
       req.on('error', (err: NodeJS.ErrnoException) =>
         reject(
           isCertificateError(err.code)
-            ? new TlsTrustError(this.creds.url, err.code === 'ERR_CLI_TLS_PIN' ? err.message : err.code!)
-            : new UnreachableError(this.creds.url, err.code ?? err.message),
+            ? new TlsTrustError(base, err.code === 'ERR_CLI_TLS_PIN' ? err.message : err.code!)
+            : NOT_REACHED.has(err.code ?? '')
+              ? new NotReachedError(base, err.code!)
+              : new UnreachableError(base, err.code ?? err.message),
         ),
       );
       req.end(payload);
