@@ -17,6 +17,10 @@ export interface PgCluster {
   createDatabase(name: string): string;
   /** Stops the server (`immediate`: as a crash, no checkpoint) and starts it again on the same port. */
   restart(): void;
+  /** Stops the server as a crash would (`immediate`); {@link PgCluster.resume} starts it again. */
+  pause(): void;
+  /** Starts a paused server again on the same port, waiting until it accepts connections. */
+  resume(): void;
   /** Stops the server at once and removes its files. Safe to call twice. */
   stop(): void;
 }
@@ -117,6 +121,12 @@ export async function startPostgres(): Promise<PgCluster> {
     },
     restart: () => {
       run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
+      start();
+    },
+    pause: () => {
+      run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
+    },
+    resume: () => {
       start();
     },
     stop: () => {

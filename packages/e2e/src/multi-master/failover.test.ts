@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, Cluster, postgresMissing, startPostgres, waitFor, type PgCluster } from '@brine/testing';
@@ -82,6 +82,39 @@ describe.skipIf(missing !== undefined)(`several masters on one PostgreSQL${missi
     } finally {
       await a.stop();
       await b.stop();
+    }
+  }, 180_000);
+
+  it('stores a return made while PostgreSQL restarts, once, without the minion reconnecting', async () => {
+    const url = pg.createDatabase('restart');
+    const cluster = new Cluster({ master: { store: url } });
+    try {
+      await cluster.startMaster();
+      cluster.startMinion('pr1');
+      await cluster.waitConnected(['pr1'], 30_000);
+      const post = await cluster.api<{ jid: string }>('POST', '/api/v1/jobs', {
+        target: 'pr1',
+        fun: 'test.sleep',
+        args: [2],
+        timeoutMs: 60_000,
+      });
+      expect(post.status).toBe(202);
+      await waitFor(() => acceptedCount(cluster.dir) >= 1, 30_000, 'the minion to accept the job');
+      // Down while the job runs: the return's write fails, and the ingest writes it again once
+      // the database is back (the minion's connection to the master stays up throughout).
+      pg.pause();
+      const masterLog = () => readFileSync(join(cluster.dir, 'master.log'), 'utf8');
+      await waitFor(() => masterLog().includes('job cache write failed'), 60_000, 'a write to fail');
+      pg.resume();
+      const returned = () =>
+        pg.psql(`SELECT count(*) FROM job_minions WHERE jid = '${post.body.jid}' AND outcome = 'returned'`, 'restart');
+      await waitFor(() => returned() === '1', 60_000, 'the return to be stored after the restart');
+      expect(finishedRuns(cluster.dir).filter((r) => r.jid === post.body.jid)).toHaveLength(1);
+      // The minion never had to reconnect for it: one connection in its log.
+      const log = readFileSync(join(cluster.dir, 'minion-pr1.log'), 'utf8');
+      expect(log.split('\n').filter((l) => l.includes('"connected to master"'))).toHaveLength(1);
+    } finally {
+      await cluster.stop();
     }
   }, 180_000);
 });

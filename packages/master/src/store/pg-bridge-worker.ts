@@ -22,6 +22,8 @@ function bridgeWorker(require: (id: string) => any, data: any): void {
   async function connect(): Promise<any> {
     if (client && !broken) return client;
     if (client) client.end().catch(() => {});
+    // Forget the old client before connecting: a failed connect must not leave it in use.
+    client = undefined;
     broken = false;
     const next = new pg.Client({
       connectionString: data.url,
