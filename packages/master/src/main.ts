@@ -258,6 +258,7 @@ export async function startMaster(
       ...auth,
       corsOrigins: config.api.cors_origins,
       configValues: saltConfigValues(config),
+      ...(sharing ? { clusterEvents$: sharing.events$ } : {}),
     },
     API_ROUTES,
     apiTls ? { https: httpsOptions(apiTls) } : {},

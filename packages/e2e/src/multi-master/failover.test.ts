@@ -48,6 +48,17 @@ describe.skipIf(missing !== undefined)(`several masters on one PostgreSQL${missi
       const wss = (c: Cluster) => `${c.endpoints.tls ? 'wss' : 'ws'}://127.0.0.1:${c.endpoints.minionPort}`;
       a.startMinion('mm1', { master: [wss(a), wss(b)], master_type: 'failover' });
       await a.waitConnected(['mm1'], 30_000);
+      // Master b's event stream shows the job that a publishes (the bus spans masters).
+      const stream = new AbortController();
+      const seen: string[] = [];
+      const sse = await fetch(`${b.endpoints.api}/api/v1/events?tags=brine/job/*`, {
+        headers: { authorization: `Bearer ${b.token}` },
+        signal: stream.signal,
+      });
+      void (async () => {
+        const decoder = new TextDecoder();
+        for await (const chunk of sse.body!) seen.push(decoder.decode(chunk as Uint8Array));
+      })().catch(() => {});
       // Accepted on a (autosign), so b knows the key from the shared database.
       const post = await a.api<{ jid: string }>('POST', '/api/v1/jobs', {
         target: 'mm1',
@@ -58,6 +69,8 @@ describe.skipIf(missing !== undefined)(`several masters on one PostgreSQL${missi
       expect(post.status).toBe(202);
       const { jid } = post.body;
       await waitFor(() => acceptedCount(a.dir) >= 1, 30_000, 'the minion to accept the job');
+      await waitFor(() => seen.join('').includes(`brine/job/${jid}/new`), 30_000, "a's job event on b's stream");
+      stream.abort();
       const holder = () => pg.psql(`SELECT master_id FROM minion_sessions WHERE minion_id = 'mm1'`, 'failover');
       const onA = await waitFor(holder, 10_000, 'the session of mm1 on master a');
       await a.killMaster('SIGKILL');

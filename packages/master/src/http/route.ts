@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { EventBus } from '../core/event-bus.js';
+import type { Observable } from 'rxjs';
+import type { BusEvent, EventBus } from '../core/event-bus.js';
 import type { JobManager } from '../core/job-manager.js';
 import type { JobStore } from '../core/job-store.js';
 import type { MinionRegistry } from '../core/registry.js';
@@ -32,6 +33,11 @@ export interface ApiServices extends AuthServices {
   corsOrigins?: readonly string[];
   /** The master config as wheel `config.values` shows it, secrets removed. @default {} */
   configValues?: Readonly<Record<string, unknown>>;
+  /**
+   * Other masters' events matching the globs, for the event views beside this master's bus
+   * (several masters on one database, docs/scale.md). @default none
+   */
+  clusterEvents$?: (globs: readonly string[]) => Observable<BusEvent>;
 }
 
 /** What a handler receives: the request, its principal, and its validated parts. */

@@ -98,6 +98,18 @@ export const pgMigrations: readonly string[] = [
   );
   CREATE INDEX api_tokens_expiry ON api_tokens (expires_at);
   `,
+  // v5: the event bus across masters: each master writes its events in batches, one NOTIFY
+  // brine_events per batch, and reads the others' rows; rows live a minute.
+  `
+  CREATE TABLE bus_events (
+    id bigserial PRIMARY KEY,
+    master_id text NOT NULL,
+    tag text NOT NULL,
+    data bytea,
+    stamp bigint NOT NULL
+  );
+  CREATE INDEX bus_events_stamp ON bus_events (stamp);
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Subscription } from 'rxjs';
-import type { EventBus } from '../core/event-bus.js';
+import { Subscription, type Observable } from 'rxjs';
+import type { BusEvent, EventBus } from '../core/event-bus.js';
 import type { JobListing, JobStore } from '../core/job-store.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { PgBridge } from './pg-bridge.js';
+import { relayEvents } from './pg-events.js';
 import { followSharedKeys } from './pg-follow.js';
 import { trackSessions } from './pg-sessions.js';
 
@@ -31,14 +32,17 @@ export interface SharedMaster {
    * start does not mark a live job's minions interrupted.
    */
   guard(jobs: JobStore): JobStore;
+  /** Other masters' events matching the globs (see {@link relayEvents}), for the API's event views. */
+  events$(globs: readonly string[]): Observable<BusEvent>;
   /** Stops following and releases this master's sessions. */
   stop(): void;
 }
 
 /**
- * Everything a master does to work beside others on one database: follow their key changes
- * and keep `minion_sessions` for the minions it holds under a lease (a fresh master id per
- * start), and recover at start only the jobs no live master may own.
+ * Everything a master does to work beside others on one database: follow their key changes,
+ * keep `minion_sessions` for the minions it holds under a lease (a fresh master id per start),
+ * relay events both ways for the event views, and recover at start only the jobs no live master
+ * may own.
  */
 export function shareWithMasters(o: SharingOptions): SharedMaster {
   const masterId = randomUUID();
@@ -47,8 +51,11 @@ export function shareWithMasters(o: SharingOptions): SharedMaster {
   const all = new Subscription();
   all.add(followSharedKeys(o.url, o.keys, log));
   all.add(trackSessions({ db: o.db, bus: o.bus, masterId, leaseMs: o.leaseMs, now: o.now, log }));
+  const relay = relayEvents({ db: o.db, url: o.url, bus: o.bus, masterId, now: o.now, log });
+  all.add(() => relay.stop());
   return {
     masterId,
+    events$: (globs) => relay.events$(globs),
     guard: (jobs) => ({ ...jobs, unfinishedJobs: () => orphanedJobs(jobs.unfinishedJobs(), o.db, masterId, o.now()) }),
     stop: () => all.unsubscribe(),
   };
