@@ -33,7 +33,7 @@ import { EnrollmentTokens } from './keys/enrollment.js';
 import { MinionCache } from './store/minion-cache.js';
 import { FileServer } from './files/file-server.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
-import { openStores } from './store/open-job-store.js';
+import { openStores } from './store/open-stores.js';
 import { shareWithMasters } from './store/share-with-masters.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
@@ -84,7 +84,8 @@ export async function startMaster(
   for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
   for (const k of keys.list('accepted')) if (!registry.get(k.id)) registry.remember(k.id, {}, 0);
 
-  // With a shared PostgreSQL: other masters' key changes, and minion sessions under a lease.
+  // With a shared PostgreSQL: other masters' key changes and events, minion sessions under a
+  // lease, and a recovery pass that leaves other live masters' jobs alone (docs/scale.md).
   const sharing = stores.db
     ? shareWithMasters({ url: config.store, db: stores.db, keys, bus, leaseMs: config.heartbeat_ms * 3, now, log })
     : undefined;
