@@ -24,6 +24,7 @@ step('format (prettier --check)', bin('prettier'), ['--check', '.']);
 step('package boundaries (dependency-cruiser)', bin('depcruise'), ['packages', '--config', '.dependency-cruiser.cjs']);
 if (spawnSync('docker-compose', ['--version']).status === 0) {
   step('docker-compose.yml (docker-compose config)', 'docker-compose', ['config', '-q']);
+  step('docker-compose.yml, profile multi', 'docker-compose', ['--profile', 'multi', 'config', '-q']);
 } else {
   console.error('\n> docker-compose not installed: skipping the compose file check (CI installs it)');
 }

@@ -25,17 +25,34 @@ export class ApiCallError extends CliError {
   }
 }
 
+/** Connect errors after which the request never reached a master: safe to send to the next one. */
+const NOT_REACHED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** A master that could not be connected to at all; the request may go to the next URL. */
+class NotReachedError extends UnreachableError {}
+
 /**
  * The CLI's adapter to `@brine/client`, the one REST client: requests go through the SDK, which
  * sends them with `#fetch`, a fetch over node:http(s) (cheaper to load than undici's fetch,
- * which matters for `brine` start-up time, and where the master's certificate is checked).
+ * which matters for `brine` start-up time, and where the master's certificate is checked). The
+ * URL may list several masters sharing one database, comma-separated (docs/scale.md): a request
+ * goes to the last one that answered, and to the next when a master cannot be connected to at
+ * all (never after a request may have reached one).
  */
 export class ApiClient {
   /** The SDK client, for the commands that run jobs as Observables. */
   readonly sdk: BrineClient;
+  readonly #urls: string[];
+  #current = 0;
 
   constructor(private readonly creds: Credentials) {
-    this.sdk = connect({ url: creds.url, token: creds.token, fetch: this.#fetch });
+    const urls = creds.url
+      .split(',')
+      .map((u) => u.trim().replace(/\/+$/, ''))
+      .filter((u) => u !== '');
+    this.#urls = urls.length > 0 ? urls : [creds.url];
+    // The SDK sees one base URL; #fetch takes the path off it and sends it to the current master.
+    this.sdk = connect({ url: this.#urls[0]!, token: creds.token, fetch: this.#fetch });
   }
 
   /** Sends a request and parses a JSON answer; throws ApiCallError or UnreachableError. */
@@ -60,7 +77,7 @@ export class ApiClient {
   /** `fetch` for the SDK over `#send`, which sends the JSON body it is given (so it parses it back). */
   readonly #fetch: FetchLike = async (url, init) => {
     const body = init.body === undefined ? undefined : (JSON.parse(init.body) as unknown);
-    const res = await this.#send(init.method, url.slice(this.creds.url.length), body);
+    const res = await this.#send(init.method, url.slice(this.#urls[0]!.length), body);
     init.signal.addEventListener('abort', () => res.destroy(), { once: true });
     const status = res.statusCode ?? 500;
     const headers = Object.entries(res.headers).flatMap(([k, v]): [string, string][] =>
@@ -70,8 +87,19 @@ export class ApiClient {
     return new Response(stream, { status, headers });
   };
 
-  #send(method: string, path: string, body?: unknown): Promise<IncomingMessage> {
-    const url = new URL(this.creds.url + path);
+  async #send(method: string, path: string, body?: unknown): Promise<IncomingMessage> {
+    for (let tried = 1; ; tried++) {
+      try {
+        return await this.#sendTo(this.#urls[this.#current]!, method, path, body);
+      } catch (err) {
+        if (!(err instanceof NotReachedError) || tried >= this.#urls.length) throw err;
+        this.#current = (this.#current + 1) % this.#urls.length;
+      }
+    }
+  }
+
+  #sendTo(base: string, method: string, path: string, body?: unknown): Promise<IncomingMessage> {
+    const url = new URL(base + path);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const https = url.protocol === 'https:';
     const send = https ? httpsRequest : httpRequest;
@@ -100,8 +128,10 @@ export class ApiClient {
       req.on('error', (err: NodeJS.ErrnoException) =>
         reject(
           isCertificateError(err.code)
-            ? new TlsTrustError(this.creds.url, err.code === 'ERR_CLI_TLS_PIN' ? err.message : err.code!)
-            : new UnreachableError(this.creds.url, err.code ?? err.message),
+            ? new TlsTrustError(base, err.code === 'ERR_CLI_TLS_PIN' ? err.message : err.code!)
+            : NOT_REACHED.has(err.code ?? '')
+              ? new NotReachedError(base, err.code!)
+              : new UnreachableError(base, err.code ?? err.message),
         ),
       );
       req.end(payload);

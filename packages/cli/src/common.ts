@@ -16,7 +16,7 @@ export interface Io {
 /** Adds the options every command shares: where the master is and the token. */
 export function commonOptions(program: Command): Command {
   return program
-    .option('--url <url>', 'master REST API URL (env BRINE_URL)')
+    .option('--url <url>', 'master REST API URL, or several comma-separated (env BRINE_URL)')
     .option('--token <token>', 'API token (env BRINE_TOKEN)')
     .option('--ca <file>', 'PEM file of the CA or certificate that an HTTPS master must present (env BRINE_CA)');
 }

@@ -37,6 +37,14 @@ export const masterConfigSchema = z
       .prefault({}),
     /** Keys, job cache and local credentials live here. */
     state_dir: z.string().default('/var/lib/brine/master'),
+    /**
+     * The job cache: `sqlite` (a file in state_dir, nothing to install) or a `postgres://` URL,
+     * a database that several masters share (docs/scale.md).
+     */
+    store: z
+      .string()
+      .refine((s) => s === 'sqlite' || /^postgres(ql)?:\/\//.test(s), 'store is `sqlite` or a postgres:// URL')
+      .default('sqlite'),
     /** TLS on the minion port. Off only with `insecure_plain_ws: true` on a loopback interface. */
     insecure_plain_ws: z.boolean().default(false),
     /** Extra names and addresses for the master's TLS certificate. */

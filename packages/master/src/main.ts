@@ -2,7 +2,7 @@
  * The master's composition root. Lifecycle:
  * 1. take a validated config (bin/brine-master.ts reads the YAML file and flags)
  * 2. load or make the master's keys and TLS certificate; refuse keys readable by others
- * 3. open the key store, the job cache and the minion cache
+ * 3. open the stores (SQLite and files, or a shared PostgreSQL), the key store and the minion cache
  * 4. build the core: registry, event bus, frame router, return ingest, job manager; pillar and mine
  * 5. listen for minions (WebSocket over TLS)
  * 6. serve the REST API (HTTPS unless on loopback) and write the local admin credential for the CLI
@@ -49,7 +49,8 @@ import { servedFiles } from './files/served-files.js';
 import { COMPILED_PREFIX, ExtendCompiler } from './files/extend-compiler.js';
 import { RunnerHost } from './runners/runner-host.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
-import { openSqliteJobStore } from './store/sqlite-job-store.js';
+import { openStores } from './store/open-stores.js';
+import { shareWithMasters } from './store/share-with-masters.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
@@ -103,7 +104,8 @@ export async function startMaster(
   const bus = new EventBus(now);
   const registry = new MinionRegistry(now);
   const cache = new MinionCache(join(stateDir, 'minions'));
-  const keys = new KeyStore(pkiDir, {
+  const stores = openStores(config.store, stateDir, { onTightened: warnWide });
+  const keys = new KeyStore(stores.keys ?? pkiDir, {
     autosign: { ids: config.autosign.ids, grains: config.autosign.grains },
     pendingLimits: new PendingKeyLimiter({
       maxPending: config.max_pending_keys,
@@ -124,7 +126,12 @@ export async function startMaster(
   for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
   for (const k of keys.list('accepted')) if (!registry.get(k.id)) registry.remember(k.id, {}, 0);
 
-  const realStore = openSqliteJobStore({ path: join(stateDir, 'jobs.sqlite'), onTightened: warnWide });
+  // With a shared PostgreSQL: other masters' key changes and events, minion sessions under a
+  // lease, and a recovery pass that leaves other live masters' jobs alone (docs/scale.md).
+  const sharing = stores.db
+    ? shareWithMasters({ url: config.store, db: stores.db, keys, bus, leaseMs: config.heartbeat_ms * 3, now, log })
+    : undefined;
+  const realStore = sharing ? sharing.guard(stores.jobs) : stores.jobs;
   const store: JobStore = {
     ...realStore,
     writeResults: (rows) => {
@@ -340,7 +347,7 @@ export async function startMaster(
   );
 
   // Users, ACLs, hooks and the hashed token file; the admin token lives only in memory and cli.json.
-  const { adminToken, ...auth } = authFromConfig(config, now);
+  const { adminToken, ...auth } = authFromConfig(config, now, stores.tokens);
   // HTTPS unless the API binds to loopback (config.ts refuses plain HTTP elsewhere unless allowed).
   const apiTls = apiServesTls(config.api) ? loadApiTls(config.api.tls, identity.tls) : undefined;
   const automationLog = log.child({ component: 'automation' });
@@ -379,6 +386,7 @@ export async function startMaster(
       }),
       // Built by `npm run setup` (packages/console); the same path from src/ and from dist/.
       consoleDir: fileURLToPath(new URL('../ui/', import.meta.url)),
+      ...(sharing ? { clusterEvents$: sharing.events$ } : {}),
     },
     API_ROUTES,
     apiTls ? { https: httpsOptions(apiTls) } : {},
@@ -450,6 +458,7 @@ export async function startMaster(
         bus.close();
         cache.flushSync();
         masterPillar.flush();
+        sharing?.stop();
         store.close();
         log.info('stopped');
       })()),

@@ -9,8 +9,10 @@ import { minionScheduleConfigSchema } from './schedule/schedule-config.js';
 /** The minion's configuration: every option with its default. See docs/config-minion.md. */
 export const minionConfigSchema = z
   .object({
-    /** The master's minion endpoint. */
-    master: z.string().default('wss://127.0.0.1:4506'),
+    /** The master's minion endpoint, or several masters sharing one database (docs/scale.md). */
+    master: z.union([z.string(), z.array(z.string()).min(1).max(64)]).default('wss://127.0.0.1:4506'),
+    /** With several masters: `random` starts at one at random, `failover` goes down the list in order. */
+    master_type: z.enum(['random', 'failover']).default('random'),
     /** This minion's id; defaults to the host name. */
     id: z.string().optional(),
     state_dir: z.string().default('/var/lib/brine/minion'),
@@ -56,8 +58,8 @@ export const minionConfigSchema = z
   })
   .strict();
 
-/** A validated minion configuration (id resolved). */
-export type MinionConfig = z.infer<typeof minionConfigSchema> & { id: string };
+/** A validated minion configuration (id resolved; `masters` is `master` as a list). */
+export type MinionConfig = z.infer<typeof minionConfigSchema> & { id: string; masters: string[] };
 
 /** Reads a YAML config file (optional) with overrides on top; throws a coded MinionError. */
 export function loadMinionConfig(file: string | undefined, overrides: Record<string, unknown>): MinionConfig {
@@ -82,10 +84,22 @@ export function loadMinionConfig(file: string | undefined, overrides: Record<str
       `${file ?? 'flags'}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
     );
   }
-  const url = new URL(r.data.master);
+  const masters = typeof r.data.master === 'string' ? [r.data.master] : r.data.master;
+  for (const master of masters) checkMasterUrl(master, r.data.insecure_plain_ws);
+  return { ...r.data, id: r.data.id ?? hostname(), masters };
+}
+
+/** Refuses a master URL that is not wss://, or ws:// other than to loopback with insecure_plain_ws. */
+function checkMasterUrl(master: string, insecurePlainWs: boolean): void {
+  let url: URL;
+  try {
+    url = new URL(master);
+  } catch {
+    throw new MinionError('ERR_MINION_CONFIG', `master is not a URL: ${master}`);
+  }
   if (url.protocol === 'ws:') {
     const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\./.test(url.hostname);
-    if (!r.data.insecure_plain_ws || !loopback) {
+    if (!insecurePlainWs || !loopback) {
       throw new MinionError(
         'ERR_MINION_CONFIG',
         'a ws:// master needs insecure_plain_ws: true and a loopback address; use wss://',
@@ -94,5 +108,4 @@ export function loadMinionConfig(file: string | undefined, overrides: Record<str
   } else if (url.protocol !== 'wss:') {
     throw new MinionError('ERR_MINION_CONFIG', `master must be a wss:// URL, got ${url.protocol}`);
   }
-  return { ...r.data, id: r.data.id ?? hostname() };
 }

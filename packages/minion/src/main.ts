@@ -128,7 +128,9 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
 
   connection = new MasterConnection({
     id: config.id,
-    url: config.master,
+    url: config.masters[0]!,
+    urls: config.masters,
+    order: config.master_type,
     privateKey: key.privateKey,
     publicRaw: key.publicRaw,
     pin: fileMasterPin(join(stateDir, 'pki', 'master.fingerprint'), config.master_fingerprint),
@@ -158,7 +160,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     ...(config.enroll_token ? { enrollToken: config.enroll_token } : {}),
   });
   connection.start(config.startup_splay_ms);
-  log.info({ id: config.id, master: config.master }, 'minion started');
+  log.info({ id: config.id, masters: config.masters }, 'minion started');
 
   const beaconLog = log.child({ component: 'beacons' });
   const beacons = createBeacons(config.beacons, { log: beaconLog });

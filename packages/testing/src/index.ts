@@ -10,3 +10,4 @@ export {
   type CliRun,
 } from './cluster.js';
 export { FaultProxy, startFaultProxy, type FaultMode } from './fault-proxy.js';
+export { findPostgresBin, postgresMissing, startPostgres, type PgCluster } from './postgres.js';

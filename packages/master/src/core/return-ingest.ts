@@ -23,6 +23,16 @@ export interface ReturnIngestOptions {
   maxDelayMs?: number;
   /** Largest batch, in returns. @default 2000 */
   maxBatch?: number;
+  /**
+   * After a failed write, the batch is written again this long after (the shared database
+   * restarting, say), so its returns need not wait for their minions to reconnect. @default 1000
+   */
+  retryMs?: number;
+  /**
+   * Most returns held for a retry at once; a failed batch beyond this is left to the minions'
+   * outboxes (they send it again when they reconnect). @default 20000
+   */
+  maxRetained?: number;
 }
 
 /**
@@ -34,6 +44,9 @@ export class ReturnIngest {
   readonly #input = new Subject<ReturnFrame>();
   readonly #subscription: Subscription;
   readonly #options: ReturnIngestOptions;
+  /** Returns of failed batches waiting for their retry. */
+  #retained = 0;
+  #closed = false;
 
   constructor(options: ReturnIngestOptions) {
     this.#options = options;
@@ -50,10 +63,11 @@ export class ReturnIngest {
     this.#input.next(frame);
   }
 
-  /** Writes what is queued and stops; later submits are ignored. */
+  /** Writes what is queued and stops; later submits are ignored, and pending retries dropped. */
   close(): void {
     this.#input.complete();
     this.#subscription.unsubscribe();
+    this.#closed = true;
   }
 
   #write(batch: ReturnFrame[]): void {
@@ -63,6 +77,7 @@ export class ReturnIngest {
       stored = store.writeResults(batch.map(toWrite));
     } catch (error) {
       sink.failed(error, batch.length);
+      this.#retry(batch);
       return;
     }
     const acks = new Map<string, [string, number][]>();
@@ -73,6 +88,18 @@ export class ReturnIngest {
       if (stored[i]) sink.deliver(frame);
     });
     for (const [id, items] of acks) sink.ack(id, items);
+  }
+
+  /** Writes a failed batch again after `retryMs`, unless too many returns already wait. */
+  #retry(batch: ReturnFrame[]): void {
+    if (this.#retained + batch.length > (this.#options.maxRetained ?? 20_000)) return;
+    this.#retained += batch.length;
+    this.#subscription.add(
+      this.#options.scheduler.schedule(() => {
+        this.#retained -= batch.length;
+        if (!this.#closed) this.#write(batch);
+      }, this.#options.retryMs ?? 1000),
+    );
   }
 }
 

@@ -14,7 +14,7 @@ import { minionRoutes } from './routes-minions.js';
 import { miscRoutes } from './routes-misc.js';
 import { runnerRoutes } from './routes-runners.js';
 import { saltApiRoutes } from './routes-salt-api.js';
-import { TokenKind, TokenStore } from './tokens.js';
+import { TokenKind, TokenStore, type SharedTokenRecords } from './tokens.js';
 
 /** Every route group the master serves: native `/api/v1`, hooks, ops, and salt-api at the root. */
 export const API_ROUTES: readonly RouteFactory[] = [
@@ -43,8 +43,8 @@ export type AuthSetup = Pick<
  * hook table from a validated config, and mints the admin token. Throws AuthConfigError for an
  * ACL that does not compile and TokenFileError for an unreadable token file.
  */
-export function authFromConfig(config: MasterConfig, now: () => number): AuthSetup {
-  const tokens = new TokenStore({ file: join(config.state_dir, 'tokens.json'), now });
+export function authFromConfig(config: MasterConfig, now: () => number, shared?: SharedTokenRecords): AuthSetup {
+  const tokens = new TokenStore({ file: join(config.state_dir, 'tokens.json'), now, ...(shared ? { shared } : {}) });
   const { token: adminToken } = tokens.issue({
     user: ADMIN_USER,
     kind: TokenKind.admin,

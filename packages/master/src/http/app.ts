@@ -1,3 +1,4 @@
+import { isStoreOutage } from '../store/job-store-error.js';
 import type { ServerOptions } from 'node:https';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ApiErrorCode, type JobSummary } from '@brine/protocol';
@@ -77,12 +78,17 @@ export function buildApi(
   installCors(app, s.corsOrigins ?? []);
   installUpgrades(app);
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    const known = err instanceof HttpError;
-    const status = known
-      ? err.status
-      : err.statusCode && err.statusCode >= 400 && err.statusCode < 500
-        ? err.statusCode
-        : 500;
+    // The shared database down (docs/scale.md): 503 with the store's code, until it is back.
+    const outage = isStoreOutage(err);
+    const known = err instanceof HttpError || outage;
+    const status =
+      err instanceof HttpError
+        ? err.status
+        : outage
+          ? 503
+          : err.statusCode && err.statusCode >= 400 && err.statusCode < 500
+            ? err.statusCode
+            : 500;
     if (status === 500 && !known) s.log.error({ err: err.message }, 'request failed');
     const code = known ? err.code : status === 500 ? ApiErrorCode.internal : ApiErrorCode.badRequest;
     if (err instanceof TooManyRequestsError)
@@ -94,10 +100,11 @@ export function buildApi(
       const type = saltOutputType(req.headers.accept) ?? 'application/json';
       return reply.status(salt.status).type(type).send(serializeSalt(type, salt.body));
     }
-    if (known) {
+    if (err instanceof HttpError) {
       const data = err.data === undefined ? {} : { data: err.data };
       return reply.status(status).send({ code, message: err.message, ...data });
     }
+    if (outage) return reply.status(503).send({ code, message: 'the job store is unreachable; retry later' });
     return reply.status(status).send({ code, message: status === 500 ? 'internal error' : err.message });
   });
   app.setNotFoundHandler((req, reply) => {

@@ -1,4 +1,4 @@
-import { filter, type Observable } from 'rxjs';
+import { filter, merge, type Observable } from 'rxjs';
 import type { BusEvent } from '../core/event-bus.js';
 import { Area } from './acl.js';
 import type { Principal } from './auth.js';
@@ -15,7 +15,8 @@ const MAX_OWNERS = 10_000;
  * bus closes; never errors.
  */
 export function visibleEvents$(s: ApiServices, p: Principal, globs: readonly string[]): Observable<BusEvent> {
-  const all$ = s.bus.events$(globs);
+  // With several masters, the others' events too (never published on this master's bus).
+  const all$ = s.clusterEvents$ ? merge(s.bus.events$(globs), s.clusterEvents$(globs)) : s.bus.events$(globs);
   const g = p.grants;
   if (g.admin || g.can(Area.events)) return all$;
   const owners = new Map<string, string | undefined>();

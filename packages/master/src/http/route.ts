@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PillarService } from '../pillar/pillar-service.js';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { EventBus } from '../core/event-bus.js';
+import type { Observable } from 'rxjs';
+import type { BusEvent, EventBus } from '../core/event-bus.js';
 import type { JobManager } from '../core/job-manager.js';
 import type { JobStore } from '../core/job-store.js';
 import type { MinionRegistry } from '../core/registry.js';
@@ -46,6 +47,11 @@ export interface ApiServices extends AuthServices {
   runners?: RunnerLookup;
   /** The built web console served at `/ui/` (`packages/master/ui`); absent: `/ui/` answers 404. */
   consoleDir?: string;
+  /**
+   * Other masters' events matching the globs, for the event views beside this master's bus
+   * (several masters on one database, docs/scale.md). @default none
+   */
+  clusterEvents$?: (globs: readonly string[]) => Observable<BusEvent>;
 }
 
 /** What a handler receives: the request, its principal, and its validated parts. */

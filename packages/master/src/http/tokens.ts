@@ -32,10 +32,28 @@ const TOKEN_PATTERN = /^([0-9a-f]{16})\.[A-Za-z0-9_-]{43}$/;
 
 const sha256 = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
+/**
+ * Session and API tokens kept where several masters read them (PostgreSQL, docs/scale.md).
+ * Writes have committed when they return.
+ */
+export interface SharedTokenRecords {
+  /** One token's record, or undefined. */
+  load(id: string): TokenRecord | undefined;
+  /** Records a token, or its revocation. */
+  put(record: TokenRecord): void;
+  /** Every record not expired at `now`. */
+  live(now: number): TokenRecord[];
+}
+
 /** Options of {@link TokenStore}. */
 export interface TokenStoreOptions {
   /** JSON file the session and API tokens persist in (mode 0600); in memory only when absent. */
   file?: string;
+  /**
+   * Shared records instead of the file: a token issued or revoked on one master holds on all,
+   * since every check of a session or API token rereads its record.
+   */
+  shared?: SharedTokenRecords;
   now(): number;
 }
 
@@ -48,11 +66,13 @@ export interface TokenStoreOptions {
 export class TokenStore {
   readonly #byId = new Map<string, TokenRecord>();
   readonly #file: string | undefined;
+  readonly #shared: SharedTokenRecords | undefined;
   readonly #now: () => number;
 
   /** Opens the store, loading the file when it exists; throws {@link TokenFileError} on a bad file. */
   constructor(options: TokenStoreOptions) {
-    this.#file = options.file;
+    this.#shared = options.shared;
+    this.#file = options.shared ? undefined : options.file;
     this.#now = options.now;
     if (this.#file && existsSync(this.#file)) this.#load(this.#file);
   }
@@ -78,7 +98,7 @@ export class TokenStore {
       ...(spec.description === undefined ? {} : { description: spec.description }),
     };
     this.#byId.set(id, rec);
-    if (rec.kind !== TokenKind.admin) this.#save();
+    if (rec.kind !== TokenKind.admin) this.#save(rec);
     return { token, info: withoutHash(rec) };
   }
 
@@ -86,7 +106,7 @@ export class TokenStore {
   verify(token: string | undefined): TokenInfo | undefined {
     const m = token === undefined ? null : TOKEN_PATTERN.exec(token);
     if (!m) return undefined;
-    const rec = this.#byId.get(m[1]!);
+    const rec = this.#record(m[1]!);
     if (!rec) return undefined;
     if (!timingSafeEqual(Buffer.from(rec.hash, 'hex'), sha256(token!))) return undefined;
     if (rec.revokedAt !== undefined || this.#now() >= rec.expiresAt) return undefined;
@@ -101,17 +121,18 @@ export class TokenStore {
 
   /** Revokes a token by id; returns its record, or undefined when unknown or the admin token. */
   revoke(id: string): TokenInfo | undefined {
-    const rec = this.#byId.get(id);
+    const rec = this.#record(id);
     if (!rec || rec.kind === TokenKind.admin) return undefined;
     rec.revokedAt ??= this.#now();
-    this.#save();
+    this.#save(rec);
     return withoutHash(rec);
   }
 
   /** Every persisted token that has not expired, revoked ones included, oldest first. */
   list(): TokenInfo[] {
     const now = this.#now();
-    return [...this.#byId.values()]
+    const records = this.#shared ? this.#shared.live(now) : [...this.#byId.values()];
+    return records
       .filter((r) => r.kind !== TokenKind.admin && now < r.expiresAt)
       .sort((a, b) => a.createdAt - b.createdAt)
       .map(withoutHash);
@@ -128,7 +149,19 @@ export class TokenStore {
     for (const rec of parsed.tokens) if (now < rec.expiresAt) this.#byId.set(rec.id, rec);
   }
 
-  #save(): void {
+  /** A token's record: the admin token from memory; others from the shared records when shared. */
+  #record(id: string): TokenRecord | undefined {
+    const local = this.#byId.get(id);
+    if (local?.kind === TokenKind.admin || !this.#shared) return local;
+    // Reread every time: a revocation on another master must hold here at once.
+    const rec = this.#shared.load(id);
+    if (rec) this.#byId.set(id, rec);
+    else this.#byId.delete(id);
+    return rec;
+  }
+
+  #save(changed: TokenRecord): void {
+    if (this.#shared) return this.#shared.put(changed);
     if (!this.#file) return;
     const now = this.#now();
     // Expired tokens are dropped for good: a revoked one is kept only while it could still be presented.

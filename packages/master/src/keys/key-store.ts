@@ -1,26 +1,11 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fingerprint, globMatch, validateMinionId } from '@brine/protocol';
+import { fingerprint, globMatch } from '@brine/protocol';
+import { fileKeyRecords, type KeyRecords, type KeyStateValue } from './key-records.js';
 import { PendingKeyLimiter, type PendingLimitReport } from './pending-limiter.js';
 
-/** Minion key states, as in Salt. `denied`: the id is known with a different key. */
-export const KeyState = {
-  accepted: 'accepted',
-  pending: 'pending',
-  rejected: 'rejected',
-  denied: 'denied',
-} as const;
-export type KeyStateValue = (typeof KeyState)[keyof typeof KeyState];
+export { KeyState, type KeyStateValue } from './key-records.js';
 
 /** What {@link KeyStore.admit} decided: a key state, or `limited` when a new id was not recorded. */
 export type AdmitResult = KeyStateValue | 'limited';
-
-const DIRS: Record<KeyStateValue, string> = {
-  accepted: 'minions',
-  pending: 'minions_pre',
-  rejected: 'minions_rejected',
-  denied: 'minions_denied',
-};
 
 /** One minion key as listed by `brine-key`. */
 export interface KeyEntry {
@@ -45,36 +30,52 @@ export interface AutosignPolicy {
 }
 
 /**
- * The master's record of minion keys: one file per minion under `pki/<state dir>/<id>`, as Salt
- * lays it out, mirrored in memory so the handshake never touches the disk for a known key.
+ * The master's record of minion keys, mirrored in memory so the handshake never waits on the
+ * disk for a known key. Kept in files under `pki/` (one master), or in {@link KeyRecords} that
+ * several masters share: then an id is reread before each decision on it, and listings reread
+ * everything, so a key accepted on one master holds on all.
  */
 export class KeyStore {
-  readonly #root: string;
+  readonly #records: KeyRecords;
   readonly #keys = new Map<string, { state: KeyStateValue; pub: Buffer }>();
   readonly #onChange: (change: KeyChange) => void;
   readonly #autosign: AutosignPolicy;
   readonly #limits: PendingKeyLimiter;
 
   constructor(
-    pkiDir: string,
+    pki: string | KeyRecords,
     options: { onChange?: (c: KeyChange) => void; autosign?: AutosignPolicy; pendingLimits?: PendingKeyLimiter } = {},
   ) {
-    this.#root = pkiDir;
+    this.#records = typeof pki === 'string' ? fileKeyRecords(pki) : pki;
     this.#onChange = options.onChange ?? (() => {});
     this.#autosign = options.autosign ?? {};
     this.#limits = options.pendingLimits ?? new PendingKeyLimiter();
-    for (const state of Object.values(KeyState)) {
-      const dir = join(pkiDir, DIRS[state]);
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      for (const id of readdirSync(dir)) {
-        if (!validateMinionId(id).ok) continue;
-        const pub = Buffer.from(readFileSync(join(dir, id), 'utf8').trim(), 'base64');
-        // Denied keys are kept beside the real one; the id's state is that of its real key.
-        if (state === 'denied' && this.#keys.has(id)) continue;
-        this.#keys.set(id, { state, pub });
-      }
-    }
+    for (const k of this.#records.loadAll()) this.#keys.set(k.id, { state: k.state, pub: k.pub });
     for (const [id, k] of this.#keys) if (k.state === 'pending') this.#limits.added(id, '');
+  }
+
+  /**
+   * Rereads shared records: one id, or all of them. Reports each change another master made,
+   * as if made here, so connections of a key rejected elsewhere close here too.
+   */
+  refresh(id?: string): void {
+    if (!this.#records.shared) return;
+    const fresh = id === undefined ? this.#records.loadAll() : [this.#records.load(id)].filter((k) => k !== undefined);
+    const seen = new Set<string>();
+    for (const k of fresh) {
+      seen.add(k.id);
+      const known = this.#keys.get(k.id);
+      if (known?.state === k.state && Buffer.compare(known.pub, k.pub) === 0) continue;
+      this.#keys.set(k.id, { state: k.state, pub: k.pub });
+      this.#onChange({ id: k.id, from: known?.state, to: k.state });
+    }
+    const gone = id === undefined ? [...this.#keys.keys()] : [id];
+    for (const g of gone) {
+      const known = this.#keys.get(g);
+      if (seen.has(g) || known === undefined) continue;
+      this.#keys.delete(g);
+      this.#onChange({ id: g, from: known.state, to: undefined });
+    }
   }
 
   /**
@@ -90,10 +91,13 @@ export class KeyStore {
     grains: Record<string, unknown>,
     options: { enrolled?: boolean; address?: string } = {},
   ): AdmitResult {
+    // An accepted key stays accepted until an operator acts, and that reaches here through
+    // refresh; any other state may have changed on another master since.
+    if (this.#keys.get(id)?.state !== 'accepted') this.refresh(id);
     const known = this.#keys.get(id);
     if (known) {
       if (Buffer.compare(known.pub, Buffer.from(pub)) === 0) return known.state;
-      this.#write('denied', id, Buffer.from(pub));
+      this.#records.putDenied(id, Buffer.from(pub));
       return 'denied';
     }
     const state = options.enrolled || this.#autosigned(id, grains) ? 'accepted' : 'pending';
@@ -119,6 +123,7 @@ export class KeyStore {
 
   /** Every key, optionally of one state, in id order. */
   list(state?: KeyStateValue): KeyEntry[] {
+    this.refresh();
     const out: KeyEntry[] = [];
     for (const [id, k] of this.#keys)
       if (!state || k.state === state) out.push({ id, state: k.state, fingerprint: fingerprint(k.pub) });
@@ -137,10 +142,11 @@ export class KeyStore {
 
   /** Deletes every key whose id matches the glob, in any state. */
   delete(glob: string): string[] {
+    this.refresh();
     const ids = [...this.#keys.keys()].filter((id) => globMatch(glob, id));
     for (const id of ids) {
       const from = this.#keys.get(id)!.state;
-      for (const s of Object.values(KeyState)) rmSync(join(this.#root, DIRS[s], id), { force: true });
+      this.#records.remove(id);
       this.#keys.delete(id);
       this.#limits.removed(id);
       this.#onChange({ id, from, to: undefined });
@@ -149,11 +155,11 @@ export class KeyStore {
   }
 
   #move(glob: string, from: KeyStateValue[], to: KeyStateValue): string[] {
+    this.refresh();
     const moved: string[] = [];
     for (const [id, k] of this.#keys) {
       if (!from.includes(k.state) || !globMatch(glob, id)) continue;
-      const src = join(this.#root, DIRS[k.state], id);
-      renameSync(src, join(this.#root, DIRS[to], id));
+      this.#records.put({ id, state: to, pub: k.pub });
       const prev = k.state;
       k.state = to;
       this.#limits.removed(id);
@@ -164,17 +170,10 @@ export class KeyStore {
   }
 
   #set(id: string, state: KeyStateValue, pub: Buffer, address: string): void {
-    this.#write(state, id, pub);
+    this.#records.put({ id, state, pub });
     this.#keys.set(id, { state, pub });
     if (state === 'pending') this.#limits.added(id, address);
     this.#onChange({ id, from: undefined, to: state });
-  }
-
-  #write(state: KeyStateValue, id: string, pub: Buffer): void {
-    // validateMinionId has run before any id reaches here: no separators, no '..'.
-    const file = join(this.#root, DIRS[state], id);
-    writeFileSync(file, pub.toString('base64') + '\n', { mode: 0o600 });
-    chmodSync(file, 0o600);
   }
 
   #autosigned(id: string, grains: Record<string, unknown>): boolean {

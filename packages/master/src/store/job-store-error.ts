@@ -8,6 +8,14 @@ export const JobStoreErrorCode = {
   schemaNewer: 'ERR_STORE_SCHEMA_NEWER',
   /** A stored value could not be decoded. */
   corrupt: 'ERR_STORE_CORRUPT',
+  /** The database could not be reached (PostgreSQL down, bad URL, refused login). */
+  unreachable: 'ERR_STORE_UNREACHABLE',
+  /** The database did not answer a request in time. */
+  timeout: 'ERR_STORE_TIMEOUT',
+  /** The database refused a statement; `sqlState` says why. */
+  database: 'ERR_STORE_DATABASE',
+  /** The store was used after `close`. */
+  closed: 'ERR_STORE_CLOSED',
 } as const;
 
 /** One of the codes in {@link JobStoreErrorCode}. */
@@ -17,8 +25,26 @@ export type JobStoreErrorCodeValue = (typeof JobStoreErrorCode)[keyof typeof Job
 export class JobStoreError extends MasterError {
   declare readonly code: JobStoreErrorCodeValue;
 
-  /** Makes an error with a stable code and a message for people. */
-  constructor(code: JobStoreErrorCodeValue, message: string) {
+  /**
+   * Makes an error with a stable code and a message for people; `sqlState` is PostgreSQL's
+   * five-character error code where the database gave one.
+   */
+  constructor(
+    code: JobStoreErrorCodeValue,
+    message: string,
+    readonly sqlState?: string,
+  ) {
     super(code, message);
   }
+}
+
+/**
+ * Whether an error is the job store being out of reach (PostgreSQL down or not answering): the
+ * API answers those 503 with the store's code, and the caller may retry.
+ */
+export function isStoreOutage(err: unknown): err is JobStoreError {
+  return (
+    err instanceof JobStoreError &&
+    (err.code === JobStoreErrorCode.unreachable || err.code === JobStoreErrorCode.timeout)
+  );
 }

@@ -19,12 +19,17 @@ import {
 } from '@brine/protocol';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
 import type { MasterPin } from './master-pin.js';
+import { MasterList, type MasterOrderValue } from './master-list.js';
 
 /** What a connection needs; the daemon and the swarm each build one per minion. */
 export interface ConnectionOptions {
   id: string;
   /** `wss://host:port` (or `ws://` on loopback with the explicit insecure setting). */
   url: string;
+  /** Several masters to fail over between; `url` is then unused. @default [url] */
+  urls?: readonly string[];
+  /** The order in which `urls` are tried. @default 'failover' */
+  order?: MasterOrderValue;
   privateKey: KeyObject;
   publicRaw: Buffer;
   pin: MasterPin;
@@ -93,6 +98,7 @@ export interface Session {
  */
 export class MasterConnection {
   readonly #o: ConnectionOptions;
+  readonly #masters: MasterList;
   #ws: WebSocket | undefined;
   #attempt = 0;
   #stopped = false;
@@ -106,6 +112,7 @@ export class MasterConnection {
 
   constructor(options: ConnectionOptions) {
     this.#o = options;
+    this.#masters = new MasterList(options.urls ?? [options.url], options.order ?? 'failover', options.random);
   }
 
   /** Starts connecting after `splayMs` (a random start-up delay spreads a fleet's first connects). */
@@ -157,13 +164,14 @@ export class MasterConnection {
     const nonce = randomBytes(32);
     let certFp = '';
     let state: 'challenge' | 'welcome' | 'ready' = 'challenge';
-    const ws = new WebSocket(o.url, {
+    const url = this.#masters.current;
+    const ws = new WebSocket(url, {
       perMessageDeflate: false,
       maxPayload: o.maxFrameBytes,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       // The master's certificate is self-signed; it is pinned below through the signed challenge.
       rejectUnauthorized: false,
-      ...(o.url.startsWith('wss:') ? { secureContext: secureContext() } : {}),
+      ...(url.startsWith('wss:') ? { secureContext: secureContext() } : {}),
       ...(o.localAddress ? { localAddress: o.localAddress } : {}),
     });
     this.#ws = ws;
@@ -193,6 +201,8 @@ export class MasterConnection {
         o.onClosed?.();
       }
       if (this.#stopped) return;
+      // The next attempt goes to the next master (the same one when there is only one).
+      this.#masters.advance();
       const delay = this.#retryAfterMs ?? backoffDelayMs(this.#attempt++, o.backoff, o.random ?? Math.random);
       this.#retryAfterMs = undefined;
       this.#schedule(delay);
@@ -279,7 +289,7 @@ export class MasterConnection {
           },
         };
         this.#session = session;
-        log.info('connected to master');
+        log.info({ master: url }, 'connected to master');
         o.onReady(session);
         return;
       }

@@ -1,0 +1,59 @@
+import { postgresMissing, startPostgres, waitFor, type PgCluster } from '@brine/testing';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventBus, type BusEvent } from '../core/event-bus.js';
+import { openPgBridge, type PgBridge } from './pg-bridge.js';
+import { relayEvents, type EventRelay } from './pg-events.js';
+import { migratePg } from './pg-schema.js';
+
+const missing = postgresMissing();
+const log = pino({ level: 'silent' });
+
+describe.skipIf(missing !== undefined)(`the event bus across masters${missing ? ` (${missing})` : ''}`, () => {
+  let cluster: PgCluster;
+  const bridges: PgBridge[] = [];
+  const relays: EventRelay[] = [];
+  beforeAll(async () => {
+    cluster = await startPostgres();
+    cluster.createDatabase('events');
+  });
+  afterAll(() => {
+    for (const r of relays) r.stop();
+    for (const b of bridges) b.close();
+    cluster?.stop();
+  });
+  /** One master: its own bus, connection and relay. */
+  const master = (masterId: string) => {
+    const db = openPgBridge({ url: cluster.url('events') });
+    bridges.push(db);
+    migratePg(db);
+    const bus = new EventBus(Date.now);
+    const relay = relayEvents({ db, url: cluster.url('events'), bus, masterId, now: Date.now, log, batchMs: 10 });
+    relays.push(relay);
+    return { bus, relay };
+  };
+
+  it("shows each master the other masters' events, by tag glob, and never its own", async () => {
+    const [a, b] = [master('A'), master('B')];
+    const onB: BusEvent[] = [];
+    const onA: BusEvent[] = [];
+    b.relay.events$(['brine/job/*']).subscribe((e) => onB.push(e));
+    a.relay.events$().subscribe((e) => onA.push(e));
+    // B listens once a probe published now reaches it.
+    let n = 0;
+    await waitFor(
+      () => {
+        a.bus.publish(`brine/job/probe${n++}/new`, { n });
+        return onB.length > 0;
+      },
+      15_000,
+      'a probe from A to reach B',
+    );
+    a.bus.publish('brine/minion/web1/connected', { id: 'web1' });
+    a.bus.publish('brine/job/20260101000000000001/ret/web1', { ret: { nested: [1, 'two'] } });
+    await waitFor(() => onB.some((e) => e.tag.endsWith('/ret/web1')), 15_000, 'the return event on B');
+    expect(onB.find((e) => e.tag.endsWith('/ret/web1'))?.data).toEqual({ ret: { nested: [1, 'two'] } });
+    expect(onB.some((e) => e.tag.startsWith('brine/minion/'))).toBe(false);
+    expect(onA).toEqual([]);
+  });
+});

@@ -1,0 +1,140 @@
+import { compileGlob, decodeValue, encodeValue } from '@brine/protocol';
+import type { Logger } from 'pino';
+import {
+  Observable,
+  Subject,
+  Subscription,
+  asyncScheduler,
+  bufferTime,
+  filter,
+  interval,
+  type SchedulerLike,
+} from 'rxjs';
+import type { BusEvent, EventBus } from '../core/event-bus.js';
+import type { PgBridge } from './pg-bridge.js';
+import { pgNotifications$ } from './pg-listener.js';
+
+/** The channel on which each batch of a master's events is announced (payload: its master id). */
+export const EVENTS_CHANNEL = 'brine_events';
+
+/** Event data larger than this (msgpack) crosses to other masters as `{ truncated: true }`. */
+const MAX_DATA_BYTES = 64 * 1024;
+
+/** Options for {@link relayEvents}. */
+export interface EventRelayOptions {
+  db: PgBridge;
+  /** The shared database's URL, for the LISTEN connection. */
+  url: string;
+  bus: Pick<EventBus, 'events$'>;
+  masterId: string;
+  now: () => number;
+  log: Logger;
+  /** Longest an event waits for its batch, in ms. @default 50 */
+  batchMs?: number;
+  /** How long rows are kept for masters to read, in ms. @default 60000 */
+  keepMs?: number;
+  /** @default asyncScheduler */
+  scheduler?: SchedulerLike;
+}
+
+/** The events of the other masters, and how to stop relaying. */
+export interface EventRelay {
+  /**
+   * Other masters' events whose tag matches any of `globs` (all when empty), as they are read;
+   * never completes or errors until `stop`.
+   */
+  events$(globs?: readonly string[]): Observable<BusEvent>;
+  /** Stops writing and reading; `events$` streams complete. */
+  stop(): void;
+}
+
+/**
+ * Spans the bus across masters without a loop: this master's own bus events are written to
+ * `bus_events` in batches (one transaction and one NOTIFY each), and the other masters' rows
+ * are read on each notification and offered as {@link EventRelay.events$}, a stream beside the
+ * local bus, never published on it (so the reactor and the job pipeline of one master never act
+ * on another master's events). For the API's event views (`brine events`, SSE).
+ */
+export function relayEvents(o: EventRelayOptions): EventRelay {
+  const scheduler = o.scheduler ?? asyncScheduler;
+  const keepMs = o.keepMs ?? 60_000;
+  const remote = new Subject<BusEvent>();
+  const all = new Subscription();
+  const safely = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      o.log.warn({ err: (err as Error).message }, what);
+    }
+  };
+  let lastId = 0;
+  safely('could not read the event position', () => {
+    lastId = Number(o.db.run([{ text: 'SELECT coalesce(max(id), 0) AS id FROM bus_events' }])[0]!.rows[0]!.id);
+  });
+  all.add(
+    o.bus
+      .events$()
+      .pipe(
+        bufferTime(o.batchMs ?? 50, scheduler),
+        filter((b) => b.length > 0),
+      )
+      .subscribe((batch) => safely('could not share events', () => write(o, batch))),
+  );
+  all.add(
+    interval(Math.max(1000, keepMs / 6), scheduler).subscribe(() =>
+      safely('could not purge shared events', () =>
+        o.db.run([{ text: 'DELETE FROM bus_events WHERE stamp < $1', values: [o.now() - keepMs] }]),
+      ),
+    ),
+  );
+  all.add(
+    pgNotifications$({ url: o.url, channels: [EVENTS_CHANNEL] })
+      .pipe(filter((n) => n.payload !== o.masterId))
+      .subscribe(() =>
+        safely('could not read shared events', () => {
+          for (const e of read(o, lastId)) {
+            lastId = Math.max(lastId, e.id);
+            remote.next(e.event);
+          }
+        }),
+      ),
+  );
+  return {
+    events$: (globs = []) => {
+      const tests = globs.map((g) => compileGlob(g));
+      return tests.length === 0 ? remote.asObservable() : remote.pipe(filter((e) => tests.some((t) => t(e.tag))));
+    },
+    stop: () => {
+      all.unsubscribe();
+      remote.complete();
+    },
+  };
+}
+
+function write(o: EventRelayOptions, batch: BusEvent[]): void {
+  const data = batch.map((e) => {
+    const bytes = encodeValue(e.data);
+    return bytes.length > MAX_DATA_BYTES ? encodeValue({ truncated: true }) : bytes;
+  });
+  o.db.transaction([
+    {
+      text: `INSERT INTO bus_events (master_id, tag, data, stamp)
+        SELECT $1, t.tag, t.data, t.stamp FROM unnest($2::text[], $3::bytea[], $4::bigint[]) AS t(tag, data, stamp)`,
+      values: [o.masterId, batch.map((e) => e.tag), data, batch.map((e) => e.stamp)],
+    },
+    { text: 'SELECT pg_notify($1, $2)', values: [EVENTS_CHANNEL, o.masterId] },
+  ]);
+}
+
+function read(o: EventRelayOptions, afterId: number): { id: number; event: BusEvent }[] {
+  const rows = o.db.run([
+    {
+      text: `SELECT id, tag, data, stamp FROM bus_events WHERE id > $1 AND master_id <> $2 ORDER BY id LIMIT 10000`,
+      values: [afterId, o.masterId],
+    },
+  ])[0]!.rows as { id: number; tag: string; data: Uint8Array | null; stamp: number }[];
+  return rows.map((r) => {
+    const decoded = r.data === null ? undefined : decodeValue(r.data);
+    return { id: Number(r.id), event: { tag: r.tag, data: decoded?.ok ? decoded.value : null, stamp: r.stamp } };
+  });
+}

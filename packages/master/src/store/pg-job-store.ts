@@ -1,0 +1,157 @@
+import { encodeValue } from '@brine/protocol';
+import type { JobFilter, JobListing, JobLookup, JobRecord, JobStore, ResultWrite } from '../core/job-store.js';
+import { JobStoreError, JobStoreErrorCode } from './job-store-error.js';
+import { openPgBridge, type PgBridge, type PgBridgeOptions } from './pg-bridge.js';
+import { PG_JOB_COLUMNS, PG_LISTING_COLUMNS, buildPgListQuery, resultRounds } from './pg-queries.js';
+import { migratePg } from './pg-schema.js';
+import {
+  jobFromRow,
+  jobParams,
+  listingFromRow,
+  minionFromRow,
+  type JobRow,
+  type ListingRow,
+  type MinionRow,
+} from './sqlite-rows.js';
+
+/** The channel on which each committed batch of results is announced, once per batch. */
+export const RETURNS_CHANNEL = 'brine_returns';
+
+/** Longest NOTIFY payload PostgreSQL takes is 8000 bytes; jids past this budget are left out. */
+const NOTIFY_BUDGET_BYTES = 7000;
+
+/** Options for {@link openPgJobStore}. */
+export type PgJobStoreOptions = PgBridgeOptions;
+
+const SQL = {
+  // One statement: the job row, and a pending row per distinct minion only if the job row was
+  // new. `created` 0 means the jid was already stored and nothing changed.
+  createJob: `WITH j AS (
+      INSERT INTO jobs (jid, fun, target, target_type, "user", started_at, ended_at, targeted, summary,
+        target_list, args, kwargs, minions)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+      ON CONFLICT (jid) DO NOTHING RETURNING jid),
+    p AS (INSERT INTO job_minions (jid, minion_id, ordinal)
+      SELECT j.jid, t.id, t.n FROM j CROSS JOIN unnest($14::text[], $15::int[]) AS t(id, n))
+    SELECT count(*)::int AS created FROM j`,
+  finishJob: 'UPDATE jobs SET ended_at = $1, summary = $2 WHERE jid = $3 AND ended_at IS NULL',
+  noteAttempt: `INSERT INTO job_attempts (jid, max_attempt) SELECT jid, $1 FROM jobs WHERE jid = $2
+    ON CONFLICT (jid) DO UPDATE SET max_attempt = greatest(job_attempts.max_attempt, excluded.max_attempt)`,
+  selectAttempt: 'SELECT max_attempt FROM job_attempts WHERE jid = $1',
+  selectJob: `SELECT ${PG_JOB_COLUMNS} FROM jobs WHERE jid = $1`,
+  selectMinions: `SELECT minion_id, outcome, success::int AS success, retcode, ret, reason, duration_ms, attempt
+    FROM job_minions WHERE jid = $1 ORDER BY ordinal`,
+  selectUnfinished: `SELECT ${PG_LISTING_COLUMNS} FROM jobs WHERE ended_at IS NULL ORDER BY started_at, jid`,
+  hasReturn: `SELECT 1 FROM job_minions WHERE jid = $1 AND minion_id = $2 AND outcome = 'returned'`,
+  purgeMinions: 'DELETE FROM job_minions WHERE jid IN (SELECT jid FROM jobs WHERE started_at < $1)',
+  purgeAttempts: 'DELETE FROM job_attempts WHERE jid IN (SELECT jid FROM jobs WHERE started_at < $1)',
+  purgeJobs: 'DELETE FROM jobs WHERE started_at < $1',
+  notify: 'SELECT pg_notify($1, $2)',
+} as const;
+
+/**
+ * Opens a job store in a PostgreSQL database, applying migrations under an advisory lock first.
+ * Every write method has committed when it returns (see {@link PgBridge}), so the ingest's rule
+ * holds as with SQLite: a return is acked only once stored. Each `writeResults` batch that
+ * stores anything sends one NOTIFY on {@link RETURNS_CHANNEL}, inside its transaction, with the
+ * jids it touched: never one per row. Throws `ERR_STORE_UNREACHABLE` when the database does
+ * not answer at start.
+ */
+export function openPgJobStore(options: PgJobStoreOptions): JobStore {
+  const db = openPgBridge(options);
+  try {
+    migratePg(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return pgJobStoreOn(db);
+}
+
+/** A job store on an open, migrated bridge; its `close` closes the bridge. */
+export function pgJobStoreOn(db: PgBridge): JobStore {
+  const one = (text: string, values: unknown[]) => db.run([{ text, values }])[0]!;
+  return {
+    createJob: (job) => createJob(db, job),
+    writeResults: (rows) => (rows.length === 0 ? [] : writeResults(db, rows)),
+    finishJob: (jid, endedAt, summary) => {
+      one(SQL.finishJob, [endedAt, encodeValue(summary), jid]);
+    },
+    lookupJob: (jid) => lookupJob(db, jid),
+    listJobs: (filter: JobFilter = {}) => {
+      const query = buildPgListQuery(filter);
+      return (one(query.sql, query.params).rows as unknown as ListingRow[]).map(listingFromRow);
+    },
+    unfinishedJobs: (): JobListing[] =>
+      (one(SQL.selectUnfinished, []).rows as unknown as ListingRow[]).map(listingFromRow),
+    notePublishedAttempt: (jid, attempt) => {
+      one(SQL.noteAttempt, [attempt, jid]);
+    },
+    publishedAttempt: (jid) => (one(SQL.selectAttempt, [jid]).rows[0]?.max_attempt as number | undefined) ?? 0,
+    hasReturn: (jid, minionId) => one(SQL.hasReturn, [jid, minionId]).rowCount > 0,
+    purgeBefore: (beforeMs) =>
+      db.transaction([
+        { text: SQL.purgeMinions, values: [beforeMs] },
+        { text: SQL.purgeAttempts, values: [beforeMs] },
+        { text: SQL.purgeJobs, values: [beforeMs] },
+      ])[2]!.rowCount,
+    close: () => db.close(),
+  };
+}
+
+function createJob(db: PgBridge, job: JobRecord): void {
+  // Distinct ids at their first position: the pending rows, and the `targeted` count.
+  const ordinals = new Map<string, number>();
+  job.minions.forEach((id, i) => {
+    if (!ordinals.has(id)) ordinals.set(id, i);
+  });
+  const values = [...jobParams(job, ordinals.size), [...ordinals.keys()], [...ordinals.values()]];
+  const [result] = db.run([{ text: SQL.createJob, values }]);
+  if ((result?.rows[0]?.created as number | undefined) !== 1) {
+    throw new JobStoreError(JobStoreErrorCode.jidExists, `job ${job.jid} is already stored`);
+  }
+}
+
+function writeResults(db: PgBridge, rows: readonly ResultWrite[]): boolean[] {
+  const rounds = resultRounds(rows);
+  // The NOTIFY is the transaction's last statement, so listeners hear of the batch only once
+  // it has committed, and once for the whole batch.
+  const notify = { text: SQL.notify, values: [RETURNS_CHANNEL, notifyPayload(rows)] };
+  const results = db.transaction([...rounds.map((r) => r.statement), notify]);
+  const stored = new Array<boolean>(rows.length).fill(false);
+  rounds.forEach((round, k) => {
+    for (const row of results[k]!.rows) stored[round.indexes[(row.n as number) - 1]!] = true;
+  });
+  return stored;
+}
+
+/**
+ * The NOTIFY payload of a batch: JSON `{jids}`, the distinct jids it wrote to, in order, within
+ * PostgreSQL's 8000-byte limit (`more: true` when some were left out: a listener then rereads
+ * what it follows). A jid is named even when its rows turned out duplicates: the payload says
+ * where to look, the store says what is there.
+ */
+export function notifyPayload(rows: readonly ResultWrite[]): string {
+  const kept: string[] = [];
+  let bytes = 0;
+  for (const jid of new Set(rows.map((r) => r.jid))) {
+    bytes += Buffer.byteLength(jid) + 3;
+    if (bytes > NOTIFY_BUDGET_BYTES) return JSON.stringify({ jids: kept, more: true });
+    kept.push(jid);
+  }
+  return JSON.stringify({ jids: kept });
+}
+
+function lookupJob(db: PgBridge, jid: string): JobLookup | undefined {
+  // One snapshot for the job and its rows.
+  const [job, minions] = db.transaction(
+    [
+      { text: SQL.selectJob, values: [jid] },
+      { text: SQL.selectMinions, values: [jid] },
+    ],
+    'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+  );
+  const row = job?.rows[0] as unknown as JobRow | undefined;
+  if (row === undefined) return undefined;
+  return { job: jobFromRow(row), minions: (minions!.rows as unknown as MinionRow[]).map(minionFromRow) };
+}
