@@ -128,7 +128,8 @@ describe('pkg states over a fake apt', () => {
 
 describe.runIf(canBuildDeb)('pkg states with real apt and dpkg', () => {
   it('installs a local package from brine://, keeps it, and removes then purges it', async () => {
-    const name = 'brine-state-dummy';
+    // A name of this run's own: two suites on one host (a developer's and CI's) share dpkg.
+    const name = `brine-state-dummy-${process.pid}`;
     const build = join(t.cacheDir, 'deb');
     await mkdir(join(build, 'DEBIAN'), { recursive: true });
     await writeFile(
