@@ -252,7 +252,7 @@ export class Cluster {
   }
 
   /** Waits until the given minions are connected. */
-  async waitConnected(ids: string[], timeoutMs = 15_000): Promise<void> {
+  async waitConnected(ids: string[], timeoutMs = 60_000): Promise<void> {
     await waitFor(
       async () => {
         const up = new Set(await this.connected());

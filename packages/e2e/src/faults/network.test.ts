@@ -26,7 +26,8 @@ async function proxiedCluster(
   for (const id of ids)
     c.startMinion(id, { master: `wss://127.0.0.1:${p.port}`, reconnect_base_ms: 1000, reconnect_cap_ms: 4000 });
   for (const id of direct) c.startMinion(id);
-  await c.waitConnected([...ids, ...direct]);
+  // 20 minions through the proxy on a box loaded by other work: more than the default 15 s.
+  await c.waitConnected([...ids, ...direct], 60_000);
   cluster = c;
   proxy = p;
   return [c, p];
