@@ -201,6 +201,18 @@ describe('extending Brine with synced custom code', () => {
     expect((await cluster.connected()).sort()).toEqual(['db1', 'web1']);
   });
 
+  it('syncs the extensions before a highstate, as Salt does', async () => {
+    await brine('db1', 'saltutil.clear_cache');
+    expect((await brine('db1', 'myapp.greet', 'world'))['db1']!.ret).toMatchObject({ code: 'ERR_FUNCTION_UNKNOWN' });
+    // A highstate, and no explicit sync, brings the custom modules back.
+    mkdirSync(join(srv, 'hs'), { recursive: true });
+    writeFileSync(join(srv, 'top.sls'), "base:\n  'db1':\n    - hs\n");
+    writeFileSync(join(srv, 'hs/init.sls'), 'hs_nop:\n  test.nop: []\n');
+    const hs = await brine('db1', 'state.apply');
+    expect(hs['db1']).toMatchObject({ outcome: 'returned', success: true });
+    expect((await brine('db1', 'myapp.greet', 'world'))['db1']!.ret).toBe('hello world from db1');
+  });
+
   it('refuses a compiled file whose hash does not match the signed listing, keeping what is installed', async () => {
     appendFileSync(join(cluster.masterDir, 'extend/_compiled/modules/myapp.js'), '\n// tampered\n');
     const res = await brine('web1', 'saltutil.sync_modules');

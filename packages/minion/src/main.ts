@@ -80,7 +80,12 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   // State runs get this minion's pillar, and the state functions the extensions layer over the
   // built-ins (ExtendManager swaps the map's contents in place on a sync).
   const stateRegistry = createStateRegistry();
-  const registry = createRegistry({ state: { pillar: () => pillar.items(), states: stateRegistry } });
+  // A highstate first syncs the extensions from the master when one is connected (Salt's
+  // sync_all before a highstate, issue #21); offline, it runs with what is installed.
+  const beforeHighstate = async (): Promise<void> => {
+    if (extend && connection?.connected) await extend.syncAll();
+  };
+  const registry = createRegistry({ state: { pillar: () => pillar.items(), states: stateRegistry, beforeHighstate } });
   extend = new ExtendManager({
     registry,
     stateRegistry,
