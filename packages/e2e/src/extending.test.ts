@@ -51,6 +51,7 @@ import { z } from 'zod';
 export default defineModule({ name: 'flaky', functions: {
   boom: fn({ doc: 'Throws.', params: [], schema: z.object({}), run: async () => { throw new Error('boom from custom code'); } }),
   hang: fn({ doc: 'Never settles.', params: [], schema: z.object({}), run: () => new Promise(() => {}) }),
+  spin: fn({ doc: 'Blocks the event loop.', params: [], schema: z.object({}), run: async () => { for (;;); } }),
 } });\n`,
   );
   writeFileSync(join(srv, '_modules/slowver.js'), slowModule('v1'));
@@ -181,6 +182,17 @@ describe('extending Brine with synced custom code', () => {
     expect(['timed_out', 'returned']).toContain(res['web1']!.outcome);
     const after = await brine('web1', 'test.ping');
     expect(after['web1']!.ret).toBe(true);
+  });
+
+  it('stops a custom function stuck in a synchronous loop at the job deadline; the minion goes on', async () => {
+    const res = await brine('web1', 'flaky.spin', '-t', '2');
+    expect(res['web1']!.success).not.toBe(true);
+    expect(['timed_out', 'returned']).toContain(res['web1']!.outcome);
+    if (res['web1']!.outcome === 'returned')
+      expect(res['web1']!.ret).toMatchObject({ code: 'ERR_MINION_CUSTOM_FUNCTION_BLOCKED' });
+    const after = await brine('web1', 'test.ping');
+    expect(after['web1']!.ret).toBe(true);
+    expect((await cluster.connected()).sort()).toEqual(['db1', 'web1']);
   });
 
   it('does not disturb a job that runs while its module is synced anew', async () => {
