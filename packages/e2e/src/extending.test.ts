@@ -52,6 +52,8 @@ export default defineModule({ name: 'flaky', functions: {
   boom: fn({ doc: 'Throws.', params: [], schema: z.object({}), run: async () => { throw new Error('boom from custom code'); } }),
   hang: fn({ doc: 'Never settles.', params: [], schema: z.object({}), run: () => new Promise(() => {}) }),
   spin: fn({ doc: 'Blocks the event loop.', params: [], schema: z.object({}), run: async () => { for (;;); } }),
+  busy: fn({ doc: 'Blocks the event loop after an await, for 2 s.', params: [], schema: z.object({}),
+    run: async () => { await null; const until = Date.now() + 2000; while (Date.now() < until); return { ret: 'done' }; } }),
 } });\n`,
   );
   writeFileSync(join(srv, '_modules/slowver.js'), slowModule('v1'));
@@ -61,7 +63,11 @@ export default defineModule({ name: 'flaky', functions: {
     `export default { name: 'webonly', functions: {},
   virtual: ({ grains }) => grains.app_role === 'web' ? true : { ok: false, reason: 'only on web' } };\n`,
   );
-  cluster = await new Cluster({ minions: ['web1', 'db1'], master: { file_roots: [srv, EXAMPLES] } }).start();
+  cluster = await new Cluster({
+    minions: ['web1', 'db1'],
+    master: { file_roots: [srv, EXAMPLES] },
+    minion: { loop_watchdog_s: 1 },
+  }).start();
 }, 60_000);
 afterAll(async () => {
   await cluster?.stop();
@@ -193,6 +199,16 @@ describe('extending Brine with synced custom code', () => {
     const after = await brine('web1', 'test.ping');
     expect(after['web1']!.ret).toBe(true);
     expect((await cluster.connected()).sort()).toEqual(['db1', 'web1']);
+  });
+
+  it('reports a loop after an await, which the deadline cannot stop, from the watchdog thread', async () => {
+    expect((await brine('web1', 'flaky.busy'))['web1']).toMatchObject({ outcome: 'returned', ret: 'done' });
+    const lines = readFileSync(join(cluster.dir, 'minion-web1.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"component":"watchdog"'))
+      .map((l) => JSON.parse(l) as { level: number; blockedMs: number; msg: string });
+    expect(lines.find((l) => l.level === 50)?.msg).toMatch(/^event loop blocked/);
+    expect(lines.find((l) => l.level === 40)?.blockedMs).toBeGreaterThan(1000);
   });
 
   it('does not disturb a job that runs while its module is synced anew', async () => {
