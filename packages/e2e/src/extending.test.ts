@@ -51,6 +51,9 @@ import { z } from 'zod';
 export default defineModule({ name: 'flaky', functions: {
   boom: fn({ doc: 'Throws.', params: [], schema: z.object({}), run: async () => { throw new Error('boom from custom code'); } }),
   hang: fn({ doc: 'Never settles.', params: [], schema: z.object({}), run: () => new Promise(() => {}) }),
+  spin: fn({ doc: 'Blocks the event loop.', params: [], schema: z.object({}), run: async () => { for (;;); } }),
+  busy: fn({ doc: 'Blocks the event loop after an await, for 2 s.', params: [], schema: z.object({}),
+    run: async () => { await null; const until = Date.now() + 2000; while (Date.now() < until); return { ret: 'done' }; } }),
 } });\n`,
   );
   writeFileSync(join(srv, '_modules/slowver.js'), slowModule('v1'));
@@ -60,7 +63,11 @@ export default defineModule({ name: 'flaky', functions: {
     `export default { name: 'webonly', functions: {},
   virtual: ({ grains }) => grains.app_role === 'web' ? true : { ok: false, reason: 'only on web' } };\n`,
   );
-  cluster = await new Cluster({ minions: ['web1', 'db1'], master: { file_roots: [srv, EXAMPLES] } }).start();
+  cluster = await new Cluster({
+    minions: ['web1', 'db1'],
+    master: { file_roots: [srv, EXAMPLES] },
+    minion: { loop_watchdog_s: 1 },
+  }).start();
 }, 60_000);
 afterAll(async () => {
   await cluster?.stop();
@@ -183,6 +190,27 @@ describe('extending Brine with synced custom code', () => {
     expect(after['web1']!.ret).toBe(true);
   });
 
+  it('stops a custom function stuck in a synchronous loop at the job deadline; the minion goes on', async () => {
+    const res = await brine('web1', 'flaky.spin', '-t', '2');
+    expect(res['web1']!.success).not.toBe(true);
+    expect(['timed_out', 'returned']).toContain(res['web1']!.outcome);
+    if (res['web1']!.outcome === 'returned')
+      expect(res['web1']!.ret).toMatchObject({ code: 'ERR_MINION_CUSTOM_FUNCTION_BLOCKED' });
+    const after = await brine('web1', 'test.ping');
+    expect(after['web1']!.ret).toBe(true);
+    expect((await cluster.connected()).sort()).toEqual(['db1', 'web1']);
+  });
+
+  it('reports a loop after an await, which the deadline cannot stop, from the watchdog thread', async () => {
+    expect((await brine('web1', 'flaky.busy'))['web1']).toMatchObject({ outcome: 'returned', ret: 'done' });
+    const lines = readFileSync(join(cluster.dir, 'minion-web1.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"component":"watchdog"'))
+      .map((l) => JSON.parse(l) as { level: number; blockedMs: number; msg: string });
+    expect(lines.find((l) => l.level === 50)?.msg).toMatch(/^event loop blocked/);
+    expect(lines.find((l) => l.level === 40)?.blockedMs).toBeGreaterThan(1000);
+  });
+
   it('does not disturb a job that runs while its module is synced anew', async () => {
     const running = brine('web1', 'slowver.slow', '4');
     await waitFor(
@@ -199,6 +227,18 @@ describe('extending Brine with synced custom code', () => {
     expect((await running)['web1']).toMatchObject({ outcome: 'returned', ret: 'v1' });
     expect((await brine('web1', 'slowver.slow', '0'))['web1']!.ret).toBe('v2');
     expect((await cluster.connected()).sort()).toEqual(['db1', 'web1']);
+  });
+
+  it('syncs the extensions before a highstate, as Salt does', async () => {
+    await brine('db1', 'saltutil.clear_cache');
+    expect((await brine('db1', 'myapp.greet', 'world'))['db1']!.ret).toMatchObject({ code: 'ERR_FUNCTION_UNKNOWN' });
+    // A highstate, and no explicit sync, brings the custom modules back.
+    mkdirSync(join(srv, 'hs'), { recursive: true });
+    writeFileSync(join(srv, 'top.sls'), "base:\n  'db1':\n    - hs\n");
+    writeFileSync(join(srv, 'hs/init.sls'), 'hs_nop:\n  test.nop: []\n');
+    const hs = await brine('db1', 'state.apply');
+    expect(hs['db1']).toMatchObject({ outcome: 'returned', success: true });
+    expect((await brine('db1', 'myapp.greet', 'world'))['db1']!.ret).toBe('hello world from db1');
   });
 
   it('refuses a compiled file whose hash does not match the signed listing, keeping what is installed', async () => {

@@ -54,7 +54,10 @@ export interface MinionScheduleView {
   function: string;
   args: unknown[];
   kwargs: Record<string, unknown>;
-  seconds: number;
+  /** The interval, for a schedule on one. */
+  seconds?: number;
+  /** The cron expression (UTC), for a schedule on one. */
+  cron?: string;
   splay: number;
   max_running: number;
   enabled: boolean;

@@ -49,11 +49,17 @@ export const minionConfigSchema = z
     /** Minutes between runs of `mine.update` (at connect, then on this interval); 0: never by itself. */
     mine_interval: z.number().min(0).default(60),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * Seconds the event loop may be blocked before a watchdog thread logs an error (a job, such
+     * as custom code looping after an await, holding the minion). 0: no watchdog. Off by default:
+     * the thread costs about 10 MB of RSS (docs/extending.md). @default 0
+     */
+    loop_watchdog_s: z.number().min(0).max(3600).default(0),
     /** Beacons by name: inotify, service, diskusage, load, memusage, status (docs/automation.md). */
     beacons: beaconsConfigSchema,
     /** The most events one poll of one beacon sends; the rest are dropped and logged. */
     beacon_max_events: z.number().int().positive().max(10_000).default(20),
-    /** The minion's own schedules (intervals), run even while the master is unreachable. */
+    /** The minion's own schedules (intervals or cron), run even while the master is unreachable. */
     schedule: minionScheduleConfigSchema,
   })
   .strict();

@@ -37,6 +37,7 @@ import { createBeacons } from './beacons/beacons-config.js';
 import { MinionSchedule } from './schedule/minion-schedule.js';
 import { MinionError } from './errors.js';
 import { ensurePrivateDir } from './private-dir.js';
+import { startLoopWatchdog } from './loop-watchdog.js';
 
 /** A running minion daemon. */
 export interface RunningMinion {
@@ -80,7 +81,12 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   // State runs get this minion's pillar, and the state functions the extensions layer over the
   // built-ins (ExtendManager swaps the map's contents in place on a sync).
   const stateRegistry = createStateRegistry();
-  const registry = createRegistry({ state: { pillar: () => pillar.items(), states: stateRegistry } });
+  // A highstate first syncs the extensions from the master when one is connected (Salt's
+  // sync_all before a highstate, issue #21); offline, it runs with what is installed.
+  const beforeHighstate = async (): Promise<void> => {
+    if (extend && connection?.connected) await extend.syncAll();
+  };
+  const registry = createRegistry({ state: { pillar: () => pillar.items(), states: stateRegistry, beforeHighstate } });
   extend = new ExtendManager({
     registry,
     stateRegistry,
@@ -175,9 +181,21 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
       beaconLog.debug({ beacon: e.beacon }, 'beacon event dropped: no master connection');
   });
 
+  // A job that blocks the event loop (custom code looping after an await) is reported from a
+  // thread of its own, since this thread's logger cannot write while it is blocked (issue #21).
+  const watchdog =
+    config.loop_watchdog_s > 0
+      ? startLoopWatchdog({
+          stallMs: config.loop_watchdog_s * 1000,
+          fields: { name: 'brine-minion', id: config.id },
+          log: log.child({ component: 'watchdog' }),
+        })
+      : undefined;
+
   return {
     id: config.id,
     stop: async () => {
+      await watchdog?.stop();
       schedule.stop();
       beaconEvents.unsubscribe();
       for (const b of beacons) b.close?.();

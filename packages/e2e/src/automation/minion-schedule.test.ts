@@ -64,4 +64,33 @@ describe('minion schedule', () => {
     );
     expect(one.body.minions).toEqual([expect.objectContaining({ id: 'ms-1', outcome: 'returned', ret: 'tick' })]);
   });
+
+  it('runs a schedule added with a cron expression, and refuses a bad one', async () => {
+    const bad = await cluster.cli(BIN.brine, ['ms-1', 'schedule.add', 'bad', 'function=test.ping', 'cron=99 * * * *']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout + bad.stderr).toContain('invalid cron expression');
+    // Every two seconds, on the even second (6 fields: seconds first).
+    const add = await cluster.cli(BIN.brine, [
+      'ms-1',
+      'schedule.add',
+      'crontick',
+      'function=test.echo',
+      "args=['cron']",
+      'cron=*/2 * * * * *',
+    ]);
+    expect(add.code, add.stdout + add.stderr).toBe(0);
+    const cronRuns = async () => {
+      const ids = (await scheduledJobs()).map((j) => j.jid);
+      const rets = await Promise.all(
+        ids.map(
+          async (jid) =>
+            (await cluster.api<{ minions: { ret: unknown }[] }>('GET', `/api/v1/jobs/${jid}`)).body.minions[0]?.ret,
+        ),
+      );
+      return rets.filter((r) => r === 'cron').length;
+    };
+    await waitFor(async () => (await cronRuns()) >= 2, 30_000, 'two cron runs in the job cache');
+    const off = await cluster.cli(BIN.brine, ['ms-1', 'schedule.disable_job', 'crontick']);
+    expect(off.code, off.stdout + off.stderr).toBe(0);
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * The loop of issue #19 across real processes: a file changed by hand on a minion -> the
- * inotify beacon -> the reactor on the master -> a job (cp.get_file, run as the reactor
- * identity) -> the file is restored, with every step on the event bus.
+ * inotify beacon -> the reactor on the master -> a job (`state.apply motd`: a `file.managed` from
+ * `brine://`, run as the reactor identity) -> the file is restored, with every step on the bus.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,20 +24,22 @@ beforeAll(async () => {
   target = join(base, 'host', 'motd');
   mkdirSync(join(base, 'host'));
   writeFileSync(target, ORIGINAL);
+  // The state the reactor applies: the managed file, from the master's file_roots.
+  writeFileSync(join(roots, 'motd.sls'), `${JSON.stringify(target)}:\n  file.managed:\n    - source: brine://motd\n`);
   writeFileSync(
     join(roots, 'reactor', 'restore.sls'),
     `restore_{{ data['id'] }}:
-  local.cp.get_file:
+  local.state.apply:
     - tgt: {{ data['id'] }}
     - tgt_type: list
-    - arg: ['brine://motd', '{{ data['path'] }}']
+    - arg: [motd]
 `,
   );
   cluster = await new Cluster({
     master: {
       file_roots: [roots],
       reactor: [{ 'brine/beacon/*/motd/*': { sls: ['brine://reactor/restore.sls'], key: 'minion' } }],
-      acl: { reactor: [{ '*': [{ 'cp.get_file': { args: ['brine://motd', null] } }] }] },
+      acl: { reactor: [{ '*': ['state.apply'] }] },
     },
   }).start();
   events = startCli(
@@ -105,11 +107,17 @@ describe('beacon -> reactor -> job', () => {
     const beacon = all.find((e) => e.tag.startsWith('brine/beacon/drift-1/motd/'));
     expect(beacon?.data).toMatchObject({ id: 'drift-1', path: target });
     const fired = all.find((e) => e.tag === 'brine/master/reactor/fired');
-    expect(fired?.data).toMatchObject({ reaction: 'restore_drift-1', fun: 'cp.get_file', ok: true });
+    expect(fired?.data).toMatchObject({ reaction: 'restore_drift-1', fun: 'state.apply', ok: true });
     const jid = fired!.data['jid'] as string;
     expect(all.some((e) => e.tag === `brine/job/${jid}/new`)).toBe(true);
-    expect(all.some((e) => e.tag === `brine/job/${jid}/ret/drift-1`)).toBe(true);
+    const ret = all.find((e) => e.tag === `brine/job/${jid}/ret/drift-1`);
+    // The state run's own return: the file.managed state, which changed the file back.
+    const states = Object.entries((ret?.data['ret'] ?? {}) as Record<string, { result: boolean; changes: object }>);
+    expect(states).toHaveLength(1);
+    expect(states[0]![0]).toMatch(/^file_\|-/);
+    expect(states[0]![1]).toMatchObject({ result: true });
+    expect(Object.keys(states[0]![1].changes)).not.toHaveLength(0);
     const job = await cluster.api<{ job: { user: string; fun: string } }>('GET', `/api/v1/jobs/${jid}`);
-    expect(job.body.job).toMatchObject({ user: 'reactor', fun: 'cp.get_file' });
+    expect(job.body.job).toMatchObject({ user: 'reactor', fun: 'state.apply' });
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import type { ModuleContext, ModuleFunction } from '../modules/types.js';
-import { CUSTOM_FUNCTION_FAILED, isolated } from './isolate.js';
+import { CUSTOM_FUNCTION_BLOCKED, CUSTOM_FUNCTION_FAILED, isolated } from './isolate.js';
 
 const custom = (run: ModuleFunction['run']): ModuleFunction => ({
   name: 'custom.fn',
@@ -52,5 +52,26 @@ describe('isolated', () => {
     const signal = new AbortController().signal;
     expect(await fn.run({}, contextWith(signal))).toEqual({ ret: 'called' });
     expect(seen).toEqual([signal, 'test.echo', ['hi']]);
+  });
+
+  it('stops a function stuck in a synchronous loop at the job deadline, and the minion goes on', async () => {
+    const fn = isolated(
+      custom(async () => {
+        for (;;);
+      }),
+      noCall,
+    );
+    const ctx = { signal: new AbortController().signal, timeoutMs: 200 } as unknown as ModuleContext;
+    const startedAt = Date.now();
+    const res = await fn.run({}, ctx);
+    expect(res).toMatchObject({ retcode: 1, success: false, ret: { code: CUSTOM_FUNCTION_BLOCKED } });
+    expect(Date.now() - startedAt).toBeLessThan(5000);
+    // The event loop is free again: a timer fires and a second call answers.
+    await new Promise((r) => setTimeout(r, 1));
+    const ok = isolated(
+      custom(async () => ({ ret: 'fine' })),
+      noCall,
+    );
+    expect(await ok.run({}, ctx)).toEqual({ ret: 'fine' });
   });
 });

@@ -44,6 +44,7 @@ export function createRegistry(options: RegistryOptions = {}): Map<string, Modul
     pillar: options.state?.pillar ?? (async () => ({})),
     ...(options.state?.readFile === undefined ? {} : { readFile: options.state.readFile }),
     ...(options.state?.opts === undefined ? {} : { opts: options.state.opts }),
+    ...(options.state?.beforeHighstate === undefined ? {} : { beforeHighstate: options.state.beforeHighstate }),
   };
   const registry = new Map<string, ModuleFunction>();
   const all = [

@@ -26,12 +26,13 @@ const add = defineFunction({
   name: 'schedule.add',
   doc: `Adds a schedule to this minion, kept across restarts. It runs while the master is away;
 its returns wait in the outbox and reach the job cache when the master is back. Keywords:
-function, args (job_args), kwargs (job_kwargs), seconds, minutes, hours, days, splay,
-max_running, enabled, timeout_s.
+function, args (job_args), kwargs (job_kwargs), seconds, minutes, hours, days (or cron, a cron
+expression in UTC), splay, max_running, enabled, timeout_s.
 
 CLI Example:
 
-    brine 'web*' schedule.add disk function=cmd.run "args=['df -h']" minutes=10`,
+    brine 'web*' schedule.add disk function=cmd.run "args=['df -h']" minutes=10
+    brine 'web*' schedule.add nightly function=state.apply 'cron=30 2 * * *'`,
   params: ['name'],
   // Any keyword: the entry is validated by the schedule itself, which names what is wrong.
   schema: z.object({ name }).catchall(z.unknown()),

@@ -75,6 +75,31 @@ describe('state.apply', () => {
     expect(top.ret).toEqual({ base: ['app'] });
   });
 
+  it('syncs before a highstate, not before named SLS, and runs on when the sync fails', async () => {
+    const synced: string[] = [];
+    t = await createTestContext({
+      grains: { id: 'web1', os: 'Debian', os_family: 'Debian' },
+      registry: createRegistry({
+        state: {
+          beforeHighstate: async (ctx) => {
+            synced.push(ctx.jid);
+            if (synced.length === 2) throw new Error('master went away');
+          },
+        },
+      }),
+    });
+    await mkdir(join(t.fileRoot, 'app'), { recursive: true });
+    await writeFile(join(t.fileRoot, 'top.sls'), "base:\n  '*':\n    - app\n");
+    await writeFile(join(t.fileRoot, 'app', 'init.sls'), motd.replaceAll('OUT', t.cacheDir));
+    expect((await callFunction(t.ctx, 'state.apply')).retcode).toBe(0);
+    expect(synced).toHaveLength(1);
+    expect((await callFunction(t.ctx, 'state.apply', ['app'])).retcode).toBe(0);
+    expect(synced).toHaveLength(1);
+    const failedSync = await callFunction(t.ctx, 'state.highstate');
+    expect(synced).toHaveLength(2);
+    expect(failedSync.retcode).toBe(0);
+  });
+
   it('reports a YAML error as a failed return naming file and line', async () => {
     await setup({ 'bad.sls': 'a:\n  test.nop: []\n b: [\n' });
     const out = await callFunction(t.ctx, 'state.apply', ['bad']);

@@ -58,6 +58,52 @@ describe('MinionSchedule', () => {
     });
   });
 
+  it('runs a schedule on the matches of its cron expression, in UTC', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      // The test clock starts at the epoch (00:00:00 UTC): every 15 s, and every minute at :05.
+      const { schedule, runs } = setUp(ts, {
+        quarter: { function: 'test.ping', cron: '*/15 * * * * *' },
+        minutely: { function: 'test.ping', cron: '5 * * * *' },
+      });
+      schedule.start();
+      ts.schedule(() => schedule.stop(), 62_000);
+      flush();
+      expect(runs.filter((r) => r.name === 'quarter').map((r) => r.at)).toEqual([15_000, 30_000, 45_000, 60_000]);
+      expect(runs.filter((r) => r.name === 'minutely')).toEqual([]);
+      expect(schedule.list()['quarter']).toMatchObject({ cron: '*/15 * * * * *' });
+      expect(schedule.list()['quarter']).not.toHaveProperty('seconds');
+    });
+  });
+
+  it('fires an hourly cron expression at the hour, not an hour after start', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      const { schedule, runs } = setUp(ts, { hourly: { function: 'test.ping', cron: '0 * * * *' } });
+      ts.schedule(() => schedule.start(), 20 * 60_000);
+      ts.schedule(() => schedule.stop(), 3 * 3_600_000 + 1);
+      flush();
+      expect(runs.map((r) => r.at)).toEqual([3_600_000, 7_200_000, 10_800_000]);
+    });
+  });
+
+  it('refuses an invalid cron expression, and cron with an interval, naming the field', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(() => {
+      const { schedule } = setUp(ts, {});
+      expect(() => schedule.add('bad', { function: 'test.ping', cron: '61 * * * *' })).toThrow(
+        expect.objectContaining({
+          code: 'ERR_SCHEDULE_INVALID',
+          message: expect.stringMatching(/^cron: invalid cron/),
+        }),
+      );
+      expect(() => schedule.add('both', { function: 'test.ping', cron: '* * * * *', seconds: 5 })).toThrow(
+        expect.objectContaining({ code: 'ERR_SCHEDULE_INVALID', message: expect.stringContaining('not both') }),
+      );
+      expect(() => minionScheduleConfigSchema.parse({ x: { function: 'test.ping', cron: 'nope' } })).toThrow(/cron/);
+    });
+  });
+
   it('keeps schedules added and disabled at run time across a restart, and names what is wrong', () => {
     const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
     ts.run(() => {

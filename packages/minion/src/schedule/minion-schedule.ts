@@ -1,6 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { type SchedulerLike, type Subscription, mergeMap, of, timer } from 'rxjs';
+import { scheduleFires$ } from './schedule-fires.js';
 import { MinionError } from '../errors.js';
 import type { MinionScheduleView, ScheduleControl } from '../modules/types.js';
 import {
@@ -30,7 +31,7 @@ interface Saved {
 const ERR = 'ERR_SCHEDULE_NAME';
 
 /**
- * The minion's own schedule: runs jobs on intervals whether or not the master is reachable; the
+ * The minion's own schedule: runs jobs on intervals or cron expressions whether or not the master is reachable; the
  * returns go through the outbox (see Executor.runScheduled). Config schedules plus those added
  * with `schedule.add`, kept with enable/disable in the state file. A fire while `max_running`
  * runs are going is skipped and logged. Owns its timers: {@link stop} ends them.
@@ -58,7 +59,7 @@ export class MinionSchedule implements ScheduleControl {
         function: e.function,
         args: e.args,
         kwargs: e.kwargs,
-        seconds: everyMs(e)! / 1000,
+        ...(e.cron === undefined ? { seconds: everyMs(e)! / 1000 } : { cron: e.cron }),
         splay: e.splay,
         max_running: e.max_running,
         enabled: this.#enabled(name, e),
@@ -123,9 +124,8 @@ export class MinionSchedule implements ScheduleControl {
     this.#timers.get(name)?.unsubscribe();
     this.#timers.delete(name);
     if (!this.#enabled(name, entry)) return;
-    const every = everyMs(entry)!;
     const splayMs = entry.splay * 1000;
-    const fires = timer(every, every, d.scheduler).pipe(
+    const fires = scheduleFires$(entry, d.scheduler).pipe(
       mergeMap(() => (splayMs > 0 ? timer(Math.floor(d.random() * splayMs), d.scheduler) : of(0))),
     );
     this.#timers.set(

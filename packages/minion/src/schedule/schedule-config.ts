@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { cronProblem } from './cron-problem.js';
 
 /**
  * One schedule of the minion's own (`schedule:` in minion config, or `schedule.add`): a function
- * on an interval (`seconds`, `minutes`, `hours`, `days`, added up), with `splay` (seconds),
- * `max_running`, `enabled`, and `timeout_s` for each run. Intervals only: cron expressions are
- * the master scheduler's (docs/automation.md).
+ * on an interval (`seconds`, `minutes`, `hours`, `days`, added up) or a `cron` expression (5
+ * fields, or 6 with seconds first; UTC), with `splay` (seconds), `max_running`, `enabled`, and
+ * `timeout_s` for each run.
  */
 export const minionScheduleEntrySchema = z
   .object({
@@ -15,6 +16,7 @@ export const minionScheduleEntrySchema = z
     minutes: z.number().nonnegative().optional(),
     hours: z.number().nonnegative().optional(),
     days: z.number().nonnegative().optional(),
+    cron: z.string().min(1).optional(),
     splay: z.number().nonnegative().default(0),
     max_running: z.number().int().positive().default(1),
     enabled: z.boolean().default(true),
@@ -23,8 +25,12 @@ export const minionScheduleEntrySchema = z
   .strict()
   .superRefine((s, ctx) => {
     const ms = everyMs(s);
-    if (ms === undefined)
-      ctx.addIssue({ code: 'custom', message: 'give an interval: seconds, minutes, hours or days' });
+    if (s.cron !== undefined) {
+      if (ms !== undefined) ctx.addIssue({ code: 'custom', message: 'give cron or an interval, not both' });
+      const problem = cronProblem(s.cron);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['cron'], message: `invalid cron expression: ${problem}` });
+    } else if (ms === undefined)
+      ctx.addIssue({ code: 'custom', message: 'give an interval (seconds, minutes, hours or days) or cron' });
     else if (ms < 1000) ctx.addIssue({ code: 'custom', message: 'an interval is at least one second' });
   });
 

@@ -23,6 +23,13 @@ export interface StateRuntime {
   readFile?: (ctx: ModuleContext) => FileReader;
   /** Extra template `opts` (`file_client: local`...). */
   opts?: Record<string, unknown>;
+  /**
+   * Runs before a highstate compiles, under the state-run lock: the minion's
+   * `saltutil.sync_all` when a master is connected, as Salt syncs custom modules before a
+   * highstate (issue #21). A failure is logged and the run goes on with what is installed.
+   * @default nothing
+   */
+  beforeHighstate?: (ctx: ModuleContext) => Promise<void>;
 }
 
 /** The common arguments of the state-run functions. */
@@ -108,6 +115,16 @@ export async function runStateJob(
     release = got.release;
   }
   try {
+    if (request.kind === 'highstate' && rt.beforeHighstate) {
+      await rt
+        .beforeHighstate(ctx)
+        .catch((err: unknown) =>
+          ctx.log.warn(
+            { err: (err as Error)?.message },
+            'sync before highstate failed; running with what is installed',
+          ),
+        );
+    }
     const { compiled, setup } = await compileFor(rt, ctx, request, args);
     if (!compiled.ok) {
       return { ret: compiled.problems.map((p) => p.message), retcode: RETCODE_COMPILE_FAILED, success: false };
