@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, type ApiFixture } from './api.fixture.js';
-import { call } from './api-call.fixture.js';
+import { call, nextChunk } from './api-call.fixture.js';
 import { ADMIN_USER } from './auth.js';
 
 let fx: ApiFixture;
@@ -105,6 +105,20 @@ describe('state.orchestrate in the runner client', () => {
     expect(step).toMatchObject({ result: false });
     expect(step!.comment).toMatch(/^ERR_AUTH_FORBIDDEN: /);
     expect(ret.retcode).toBe(1);
+  });
+
+  it("streams a run's step events to its caller, who lacks @events, and not another user's", async () => {
+    const alice = fx.tokenFor('alice');
+    const res = await call(fx.app, 'GET', `/api/v1/events?tags=${encodeURIComponent('brine/run/**')}`, {
+      headers: { authorization: `Bearer ${alice}` },
+      keepStream: true,
+    });
+    await nextChunk(res.stream!);
+    await runner(fx.adminToken, { fun: 'state.orchestrate', mods: 'orch.db' });
+    const mine = await runner(alice, { fun: 'state.orchestrate', mods: 'orch.db' });
+    const chunk = await nextChunk(res.stream!);
+    expect(chunk).toContain(`brine/run/${mine.json.return[0].jid}/new`);
+    res.stream!.destroy();
   });
 
   it('shows the high data with state.orchestrate_show_sls', async () => {
