@@ -36,6 +36,10 @@ beforeAll(async () => {
   roots = mkdtempSync(join(tmpdir(), 'orch-roots-'));
   mkdirSync(join(roots, 'orch'));
   writeFileSync(join(roots, 'orch', 'deploy.sls'), DEPLOY);
+  writeFileSync(
+    join(roots, 'orch', 'custom.sls'),
+    'echo:\n  salt.runner:\n    - name: demo.echo\n    - text: hi\nup:\n  salt.runner:\n    - name: manage.up\n',
+  );
   writeFileSync(join(roots, 'orch', 'db.sls'), 'ping_db:\n  salt.function:\n    - name: test.ping\n    - tgt: db1\n');
   let n = 0;
   fx.s.orchestrate = {
@@ -119,6 +123,24 @@ describe('state.orchestrate in the runner client', () => {
     const chunk = await nextChunk(res.stream!);
     expect(chunk).toContain(`brine/run/${mine.json.return[0].jid}/new`);
     res.stream!.destroy();
+  });
+
+  it("runs built-in and custom _runners/ runners in salt.runner steps, refused without the caller's @runner", async () => {
+    const res = await runner(fx.adminToken, { fun: 'state.orchestrate', mods: 'orch.custom' });
+    const steps = Object.values(
+      res.json.return[0].data[MASTER] as Record<
+        string,
+        { __id__: string; result: boolean; changes: unknown; comment: string }
+      >,
+    );
+    const byId = Object.fromEntries(steps.map((r) => [r.__id__, r]));
+    expect(byId['echo']).toMatchObject({ result: true, changes: { return: { text: 'hi', user: ADMIN_USER } } });
+    expect(byId['up']).toMatchObject({ result: true });
+    const refused = await runner(fx.tokenFor('alice'), { fun: 'state.orchestrate', mods: 'orch.custom' });
+    const aliceSteps = Object.values(
+      refused.json.return[0].data[MASTER] as Record<string, { __id__: string; comment: string }>,
+    );
+    expect(aliceSteps.find((r) => r.__id__ === 'echo')!.comment).toMatch(/ERR_AUTH_FORBIDDEN: .*demo\.echo/);
   });
 
   it('shows the high data with state.orchestrate_show_sls', async () => {

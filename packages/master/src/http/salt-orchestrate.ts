@@ -6,6 +6,7 @@ import type { StepDeps, StepJobStart } from '../orchestrate/salt-steps.js';
 import { ApiErrorCode } from '@brine/protocol';
 import { HttpError } from './errors.js';
 import { startJob } from './job-access.js';
+import { runJob } from './routes-runners.js';
 import { bindSaltArgs } from './salt-call-args.js';
 import type { SaltFunContext, SaltFunction } from './salt-runners.js';
 
@@ -19,6 +20,9 @@ export interface OrchestrateServices {
   masterId: string;
 }
 
+/** The code of a `state.orchestrate` call on a master built without {@link OrchestrateServices}. */
+export const ORCH_UNAVAILABLE = 'ERR_ORCH_UNAVAILABLE';
+
 /** The orchestrate runner's function name, as the job cache stores a run. */
 export const ORCHESTRATE_FUN = 'state.orchestrate';
 
@@ -26,7 +30,7 @@ const PARAMS = ['mods', 'saltenv', 'test', 'exclude', 'pillar', 'pillarenv', 'pi
 
 function services(ctx: SaltFunContext): OrchestrateServices {
   const o = ctx.s.orchestrate;
-  if (!o) throw new HttpError(503, 'ERR_ORCH_UNAVAILABLE', 'orchestration is not configured on this master');
+  if (!o) throw new HttpError(503, ORCH_UNAVAILABLE, 'orchestration is not configured on this master');
   return o;
 }
 
@@ -54,7 +58,8 @@ function stepDeps(
   const master = (kind: 'runner' | 'wheel') => async (fun: string, kwargs: Record<string, unknown>) => {
     const table = lookup()[kind]!;
     const fn = Object.hasOwn(table, fun) ? table[fun]! : undefined;
-    if (!fn) throw new Error(`ERR_REQUEST_INVALID: ${kind} function '${fun}' is not served`);
+    if (!fn && kind === 'runner') return customRunner(ctx, fun, kwargs);
+    if (!fn) throw new Error(`${ApiErrorCode.badRequest}: ${kind} function '${fun}' is not served`);
     if (!ctx.p.grants.admin && !fn.allowed(ctx.p, fun))
       throw new Error(`${ApiErrorCode.forbidden}: not allowed to run ${kind} ${fun}`);
     return fn.run(ctx, bindSaltArgs(fun, fn, [], kwargs));
@@ -72,6 +77,24 @@ function stepDeps(
     wheel: master('wheel'),
     events$: (globs) => ctx.s.bus.events$(globs),
   };
+}
+
+/** A custom runner from `_runners/` (issue #21), under the rule of `POST /api/v1/runners/:fun`: `@runner`. */
+async function customRunner(ctx: SaltFunContext, fun: string, kwargs: Record<string, unknown>): Promise<unknown> {
+  const spec = await ctx.s.runners?.find(fun);
+  if (!spec) throw new Error(`${ApiErrorCode.badRequest}: runner function '${fun}' is not served`);
+  if (!ctx.p.grants.admin && !ctx.p.grants.special('runner', fun))
+    throw new Error(`${ApiErrorCode.forbidden}: not allowed to run runner ${fun} (needs @runner)`);
+  const parsed = spec.schema.safeParse(kwargs);
+  if (!parsed.success)
+    throw new Error(
+      `${ApiErrorCode.badRequest}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}`,
+    );
+  return spec.run(parsed.data, {
+    log: ctx.s.log.child({ runner: fun, user: ctx.p.user }),
+    user: ctx.p.user,
+    client: { run: (request) => runJob(ctx.s, ctx.p, request, ctx.req) },
+  });
 }
 
 /**
