@@ -121,6 +121,18 @@ describe('orchestration steps', () => {
     expect(r['hs']).toMatchObject({ result: false, comment: 'Run failed on minions: db' });
   });
 
+  it('fails a salt.state step with neither sls nor highstate, and a salt.function step with fail_function', async () => {
+    const { deps, started } = fakeDeps((_r, id) => ok(id));
+    const r = await orchestrate(
+      'x:\n  salt.state:\n    - tgt: a\n' +
+        'y:\n  salt.function:\n    - name: test.ping\n    - tgt: a\n    - fail_function: mod.check\n',
+      deps,
+    );
+    expect(r['x']).toMatchObject({ result: false, comment: 'No highstate or sls specified, no execution made' });
+    expect(r['y']).toMatchObject({ result: false, comment: 'fail_function is not supported by Brine' });
+    expect(started).toEqual([]);
+  });
+
   it('reports a step the ACL refuses as a failed step naming the refusal', async () => {
     const { deps } = fakeDeps((_r, id) => ok(id));
     const r = await orchestrate('x:\n  salt.function:\n    - name: test.ping\n    - tgt: secret1\n', deps);

@@ -99,6 +99,8 @@ export const saltFunction =
     const tgt = String(args['tgt'] ?? '');
     if (ctx.test)
       return { name: fun, result: null, comment: `Function ${fun} would be executed on target ${tgt}`, changes: {} };
+    // Refused loudly rather than ignored: a file that relies on it would pass where Salt fails.
+    if (args['fail_function'] !== undefined) return failed(args, 'fail_function is not supported by Brine');
     const kwarg = args['kwarg'];
     const req = request(args, fun, {
       args: Array.isArray(args['arg'])
@@ -144,7 +146,9 @@ export const saltState =
   (deps: StepDeps): StepFunction =>
   async (args, ctx) => {
     const sls = list(args['sls']);
-    const highstate = args['highstate'] === true || sls.length === 0;
+    const highstate = args['highstate'] === true;
+    // Salt's words when neither is given (salt/states/saltmod.py `state`).
+    if (!highstate && sls.length === 0) return failed(args, 'No highstate or sls specified, no execution made');
     const kwargs: Record<string, unknown> = {};
     if (ctx.test || args['test'] === true) kwargs['test'] = true;
     if (args['pillar'] !== undefined) kwargs['pillar'] = args['pillar'];
