@@ -60,6 +60,7 @@ describe('brine-run state.orchestrate', () => {
       { data: { tag: 'brine/run/1/new', data: { jid: '1', mods: ['orch.deploy'] } } },
       { data: { tag: 'brine/run/9/step', data: { result: { __id__: 'elsewhere', result: true } } } },
       { data: { tag: 'brine/run/1/step', data: { result: STEP } } },
+      { data: { tag: 'brine/run/1/ret', data: {} } },
     );
     const { client, sent } = fakeClient(answer, events$);
     const io = fakeIo();

@@ -32,11 +32,13 @@ export function orchestrateChunk(
  * is known: the first `brine/run/<jid>/new` with the same mods picks the run. Best effort: a step
  * that ends before the event stream is connected is only in the final output.
  */
-function followSteps(client: ApiClient, io: Io, mods: string, palette: Palette): Subscription {
+function followSteps(client: ApiClient, io: Io, mods: string, palette: Palette): Follow {
   let jid: string | undefined;
+  let ended!: () => void;
+  const ended$ = new Promise<void>((resolve) => (ended = resolve));
   const wanted = mods.split(',').join(',');
-  return client.sdk.transport
-    .sse$(`/api/v1/events?tags=${encodeURIComponent('brine/run/*/new,brine/run/*/step')}`)
+  const subscription = client.sdk.transport
+    .sse$(`/api/v1/events?tags=${encodeURIComponent('brine/run/*/new,brine/run/*/step,brine/run/*/ret')}`)
     .pipe(
       map((m) => m.data as { tag: string; data: Record<string, unknown> }),
       filter((e) => typeof e?.tag === 'string'),
@@ -45,6 +47,7 @@ function followSteps(client: ApiClient, io: Io, mods: string, palette: Palette):
       next: (e) => {
         if (e.tag.endsWith('/new') && jid === undefined && [e.data['mods']].flat().join(',') === wanted)
           jid = String(e.data['jid']);
+        else if (jid !== undefined && e.tag === `brine/run/${jid}/ret`) ended();
         else if (jid !== undefined && e.tag === `brine/run/${jid}/step`) {
           const r = e.data['result'] as { __id__?: string; result?: boolean | null; comment?: unknown };
           const word =
@@ -58,7 +61,18 @@ function followSteps(client: ApiClient, io: Io, mods: string, palette: Palette):
       },
       error: () => undefined,
     });
+  return { subscription, following: () => jid !== undefined, ended: ended$ };
 }
+
+/** A run followed on the event stream: whether its `new` event was seen, and when its `ret` arrives. */
+interface Follow {
+  subscription: Subscription;
+  following(): boolean;
+  ended: Promise<void>;
+}
+
+/** How long to wait, after the answer, for the stream to deliver the last step lines. */
+const TAIL_MS = 3000;
 
 /**
  * Runs `brine-run state.orchestrate|state.orch|state.orchestrate_show_sls` through the runner
@@ -79,8 +93,14 @@ export async function runOrchestrate(
   let answer: unknown;
   try {
     answer = (await client.json<{ return: unknown[] }>('POST', '/', [chunk])).return[0];
+    // The answer can overtake the stream: let the last step lines arrive (until the run's `ret`).
+    if (live?.following()) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([live.ended, new Promise((r) => (timer = setTimeout(r, TAIL_MS)))]);
+      clearTimeout(timer);
+    }
   } finally {
-    live?.unsubscribe();
+    live?.subscription.unsubscribe();
   }
   if (out.json) io.stdout.write(JSON.stringify(answer, null, 2) + '\n');
   else io.stdout.write(lines(answer, out.palette).join('\n') + '\n');

@@ -128,6 +128,8 @@ describe('brine-run state.orchestrate', () => {
     expect(steps['broken']!.comment).toBe(`Running function nosuch.fun failed on minions: ${DB}`);
     expect(steps['after_broken']!.result).toBe(false);
     expect(steps['after_broken']!.comment).toContain('broken');
+    // Live progress on stderr; the last step ends long after the event stream is connected.
+    expect(run.stderr).toContain('[orchestrate] after_broken: failed');
 
     // Stored as a job: jobs.lookup prints it with the highstate outputter.
     const lookup = await cluster.cli(BIN.brineRun, ['jobs.lookup', answer.jid]);
