@@ -1,5 +1,5 @@
 import { filter, firstValueFrom, fromEvent, lastValueFrom, map, race, scan, takeUntil, timer, toArray } from 'rxjs';
-import type { Observable } from 'rxjs';
+import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import { globMatch, jobRequestSchema, type JobRequest, type MinionResult } from '@brine/protocol';
 import type { StateCallContext, StateReturn } from '@brine/state';
 import type { BusEvent } from '../core/event-bus.js';
@@ -21,6 +21,8 @@ export interface StepDeps {
   runner(fun: string, kwargs: Record<string, unknown>): Promise<unknown>;
   wheel(fun: string, kwargs: Record<string, unknown>): Promise<unknown>;
   events$(globs: readonly string[]): Observable<BusEvent>;
+  /** The clock of `salt.wait_for_event`'s timeout and its "seen in" time. @default asyncScheduler */
+  scheduler?: SchedulerLike;
 }
 
 /** Salt's `timeout` (seconds) for `salt.wait_for_event`. */
@@ -219,7 +221,8 @@ export const saltWaitForEvent =
     const ids = list(args['id_list']);
     const eventId = String(args['event_id'] ?? 'id');
     const timeoutS = typeof args['timeout'] === 'number' ? args['timeout'] : WAIT_TIMEOUT_S;
-    const startedMs = Date.now();
+    const clock = deps.scheduler ?? asyncScheduler;
+    const startedMs = clock.now();
     const seen$ = deps.events$([tag]).pipe(
       filter((e) => globMatch(tag, e.tag)),
       scan(
@@ -238,12 +241,12 @@ export const saltWaitForEvent =
     const outcome = await firstValueFrom(
       race(
         seen$,
-        timer(timeoutS * 1000).pipe(map(() => ({ done: false as const, seen: [] as string[] }))),
+        timer(timeoutS * 1000, clock).pipe(map(() => ({ done: false as const, seen: [] as string[] }))),
         fromEvent(ctx.signal, 'abort').pipe(map(() => ({ done: false as const, seen: [] as string[] }))),
       ),
     );
     if (!outcome.done) return { name: tag, result: false, comment: 'Timeout value reached.', changes: {} };
-    const seconds = ((Date.now() - startedMs) / 1000).toFixed(3);
+    const seconds = ((clock.now() - startedMs) / 1000).toFixed(3);
     return {
       name: tag,
       result: true,
