@@ -76,6 +76,7 @@ function stepDeps(
     runner: master('runner'),
     wheel: master('wheel'),
     events$: (globs) => ctx.s.bus.events$(globs),
+    cancel: (jid) => void ctx.s.manager.cancel(jid),
   };
 }
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lastValueFrom, of, Subject, toArray, type Observable } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { lastValueFrom, NEVER, of, Subject, toArray, type Observable } from 'rxjs';
+import { describe, expect, it, vi } from 'vitest';
 import type { JobRequest, MinionResult } from '@brine/protocol';
 import { runStates$, type StateResult } from '@brine/state';
 import type { BusEvent } from '../core/event-bus.js';
@@ -13,12 +13,15 @@ import type { StepDeps, StepJobStart } from './salt-steps.js';
 /** A fake job starter: each minion answers what `answer` says; refuses targets named `secret*`. */
 function fakeDeps(answer: (req: JobRequest, id: string) => MinionResult, bus$ = new Subject<BusEvent>()) {
   const started: JobRequest[] = [];
+  const cancelled: string[] = [];
   const deps: StepDeps = {
     start: (req): StepJobStart => {
       started.push(req);
       const target = String(req.target);
       if (target.startsWith('secret')) return { ok: false, code: 'ERR_AUTH_FORBIDDEN', message: 'alice may not' };
       const ids = target.split(',');
+      if (req.fun === 'test.sleep')
+        return { ok: true, job: { jid: '20261207000000000002', minions: ids, events$: NEVER } };
       const events: JobEvent[] = ids.map((id) => ({
         type: 'result',
         result: answer(req, id),
@@ -33,8 +36,9 @@ function fakeDeps(answer: (req: JobRequest, id: string) => MinionResult, bus$ = 
     },
     wheel: async (fun) => ({ fun }),
     events$: (): Observable<BusEvent> => bus$,
+    cancel: (jid) => cancelled.push(jid),
   };
-  return { deps, started, bus$ };
+  return { deps, started, bus$, cancelled };
 }
 
 const ok = (id: string, ret: unknown = true): MinionResult => ({ id, outcome: 'returned', success: true, ret });
@@ -131,6 +135,18 @@ describe('orchestration steps', () => {
     expect(r['x']).toMatchObject({ result: false, comment: 'No highstate or sls specified, no execution made' });
     expect(r['y']).toMatchObject({ result: false, comment: 'fail_function is not supported by Brine' });
     expect(started).toEqual([]);
+  });
+
+  it("cancels a running step's job when the run is unsubscribed", async () => {
+    const { deps, started, cancelled } = fakeDeps((_r, id) => ok(id));
+    const root = mkdtempSync(join(tmpdir(), 'orch-'));
+    writeFileSync(join(root, 'slow.sls'), 'x:\n  salt.function:\n    - name: test.sleep\n    - tgt: a\n');
+    const compiled = await compileOrchestration([root], { mods: ['slow'] });
+    if (!compiled.ok) throw new Error('compile');
+    const sub = runStates$(compiled.plan, orchestrateRegistry(deps)).subscribe();
+    await vi.waitFor(() => expect(started).toHaveLength(1));
+    sub.unsubscribe();
+    expect(cancelled).toEqual(['20261207000000000002']);
   });
 
   it('reports a step the ACL refuses as a failed step naming the refusal', async () => {

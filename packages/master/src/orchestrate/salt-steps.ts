@@ -21,6 +21,8 @@ export interface StepDeps {
   runner(fun: string, kwargs: Record<string, unknown>): Promise<unknown>;
   wheel(fun: string, kwargs: Record<string, unknown>): Promise<unknown>;
   events$(globs: readonly string[]): Observable<BusEvent>;
+  /** Cancels a job a step started, when the run is unsubscribed before the job ended. */
+  cancel(jid: string): void;
   /** The clock of `salt.wait_for_event`'s timeout and its "seen in" time. @default asyncScheduler */
   scheduler?: SchedulerLike;
 }
@@ -70,6 +72,9 @@ async function results(
 ): Promise<{ ok: true; jid: string; results: MinionResult[] } | { ok: false; message: string }> {
   const started = deps.start(req);
   if (!started.ok) return { ok: false, message: `${started.code}: ${started.message}` };
+  // The run was unsubscribed (its caller went away): the step's job stops too.
+  const cancel = () => deps.cancel(started.job.jid);
+  ctx.signal.addEventListener('abort', cancel, { once: true });
   const all = await lastValueFrom(
     started.job.events$.pipe(
       takeUntil(fromEvent(ctx.signal, 'abort')),
@@ -77,7 +82,7 @@ async function results(
       map((e) => e.result),
       toArray(),
     ),
-  );
+  ).finally(() => ctx.signal.removeEventListener('abort', cancel));
   // A retried minion reports again: its last result stands.
   const last = new Map(all.map((r) => [r.id, r]));
   return { ok: true, jid: started.job.jid, results: [...last.values()] };
