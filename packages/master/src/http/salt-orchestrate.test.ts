@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiFixture, type ApiFixture } from './api.fixture.js';
 import { call, nextChunk } from './api-call.fixture.js';
 import { ADMIN_USER } from './auth.js';
@@ -40,6 +40,7 @@ beforeAll(async () => {
     join(roots, 'orch', 'custom.sls'),
     'echo:\n  salt.runner:\n    - name: demo.echo\n    - text: hi\nup:\n  salt.runner:\n    - name: manage.up\n',
   );
+  writeFileSync(join(roots, 'orch', 'slow.sls'), "nap:\n  salt.function:\n    - name: test.sleep\n    - tgt: 'web*'\n");
   writeFileSync(join(roots, 'orch', 'db.sls'), 'ping_db:\n  salt.function:\n    - name: test.ping\n    - tgt: db1\n');
   let n = 0;
   fx.s.orchestrate = {
@@ -141,6 +142,30 @@ describe('state.orchestrate in the runner client', () => {
       refused.json.return[0].data[MASTER] as Record<string, { __id__: string; comment: string }>,
     );
     expect(aliceSteps.find((r) => r.__id__ === 'echo')!.comment).toMatch(/ERR_AUTH_FORBIDDEN: .*demo\.echo/);
+  });
+
+  it('stops the run and cancels its step jobs when the caller disconnects', async () => {
+    const url = await fx.app.listen({ host: '127.0.0.1', port: 0 });
+    const abort = new AbortController();
+    const answered = fetch(url + '/', {
+      method: 'POST',
+      headers: { 'x-auth-token': fx.adminToken, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify([{ client: 'runner', fun: 'state.orchestrate', mods: 'orch.slow' }]),
+      signal: abort.signal,
+    }).catch(() => 'aborted');
+    await vi.waitFor(() => expect(fx.s.manager.active().some((j) => j.fun === 'test.sleep')).toBe(true), {
+      timeout: 10_000,
+    });
+    const run = fx.s.store.listJobs({ fun: 'state.orchestrate' })[0]!;
+    abort.abort();
+    expect(await answered).toBe('aborted');
+    await vi.waitFor(() => expect(fx.s.manager.active().some((j) => j.fun === 'test.sleep')).toBe(false), {
+      timeout: 10_000,
+    });
+    await vi.waitFor(
+      () => expect(fx.s.store.lookupJob(run.jid)!.minions[0]).toMatchObject({ outcome: 'returned', success: false }),
+      { timeout: 10_000 },
+    );
   });
 
   it('shows the high data with state.orchestrate_show_sls', async () => {

@@ -1,4 +1,4 @@
-import { lastValueFrom, tap } from 'rxjs';
+import { fromEvent, lastValueFrom, NEVER, takeUntil, tap } from 'rxjs';
 import { highToSalt, runStates$, type StateResult, type StateRunEvent } from '@brine/state';
 import { summarize } from '../core/summary.js';
 import { compileOrchestration, orchestrateRegistry, type OrchestrateRequest } from '../orchestrate/orchestrate.js';
@@ -129,17 +129,26 @@ async function orchestrate(
   s.bus.publish(`brine/run/${jid}/new`, { jid, fun: ORCHESTRATE_FUN, mods: request.mods, user: p.user, test });
   const compiled = await compileOrchestration(o.fileRoots, request);
   let ret: Record<string, StateResult> | string[];
+  let complete = true;
   if (!compiled.ok) ret = compiled.problems.map((x) => x.message);
   else {
+    // A caller that goes away stops the run, and with it the jobs of the steps in flight.
+    const socket = ctx.req.raw.socket as NodeJS.EventEmitter | null | undefined;
+    const gone$ = socket && typeof socket.on === 'function' ? fromEvent(socket, 'close') : NEVER;
+    const seen: Record<string, StateResult> = {};
     const events = runStates$(compiled.plan, orchestrateRegistry(stepDeps(ctx, lookup)), { test }).pipe(
+      takeUntil(gone$),
       tap((e: StateRunEvent) => {
-        if (e.type === 'state') s.bus.publish(`brine/run/${jid}/step`, { jid, key: e.key, result: e.result });
+        if (e.type !== 'state') return;
+        seen[e.key] = e.result;
+        s.bus.publish(`brine/run/${jid}/step`, { jid, key: e.key, result: e.result });
       }),
     );
-    const last = await lastValueFrom(events);
-    ret = last.type === 'return' ? last.results : {};
+    const last = await lastValueFrom(events, { defaultValue: undefined });
+    complete = last?.type === 'return';
+    ret = last?.type === 'return' ? last.results : seen;
   }
-  const success = !Array.isArray(ret) && Object.values(ret).every((r) => r.result !== false);
+  const success = complete && !Array.isArray(ret) && Object.values(ret).every((r) => r.result !== false);
   const durationMs = s.now() - startedAt;
   const result = { id: o.masterId, outcome: 'returned' as const, success, retcode: success ? 0 : 1, ret, durationMs };
   s.store.writeResults([{ jid, ...result }]);
