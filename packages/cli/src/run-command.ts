@@ -10,6 +10,7 @@ import { shouldColor } from './output/color.js';
 import { didNotReturnLine } from './output/describe.js';
 import { renderNested } from './output/nested.js';
 import { formatHighstate, isStateReturn } from './output/highstate-format.js';
+import { ORCHESTRATE_RUNNERS, runOrchestrate } from './orchestrate-command.js';
 
 type Runner = (client: ApiClient, args: unknown[], kwargs: Record<string, unknown>) => Promise<unknown>;
 
@@ -135,7 +136,7 @@ function scheduleRunner(fun: string, doc: string, named: readonly string[] = ['n
 }
 
 /** The function names `brine-run` accepts, in the order its help lists them. */
-export const RUNNER_FUNCTIONS: readonly string[] = Object.keys(RUNNERS);
+export const RUNNER_FUNCTIONS: readonly string[] = [...Object.keys(RUNNERS), ...ORCHESTRATE_RUNNERS];
 
 async function minions(c: ApiClient): Promise<MinionRow[]> {
   return (await c.json<{ minions: MinionRow[] }>('GET', '/api/v1/minions')).minions;
@@ -157,7 +158,7 @@ export function runProgram(io: Io): Command {
       .map(([n, r]) => `  ${n.padEnd(15)} ${r.doc}`)
       .join(
         '\n',
-      )}\n  <module.function> a custom runner from the master's _runners/\n\nExamples:\n  brine-run jobs.list fun='cmd.*' limit=10\n  brine-run jobs.lookup 20261125120000000001\n  brine-run manage.down\n`,
+      )}\n  state.orchestrate run orchestration SLS on the master: state.orchestrate orch.deploy [test=True] [pillar='{...}'] (alias state.orch)\n  state.orchestrate_show_sls  the high data of orchestration SLS: state.orchestrate_show_sls orch.deploy\n  <module.function> a custom runner from the master's _runners/\n\nExamples:\n  brine-run state.orchestrate orch.deploy test=True\n  brine-run jobs.list fun='cmd.*' limit=10\n  brine-run jobs.lookup 20261125120000000001\n  brine-run manage.down\n`,
   );
   program.action(async (fun: string, words: string[], opts: Record<string, unknown>) => {
     const runner = Object.hasOwn(RUNNERS, fun) ? RUNNERS[fun] : undefined;
@@ -165,23 +166,31 @@ export function runProgram(io: Io): Command {
       throw new UsageError(`unknown runner function "${fun}"; expected one of ${Object.keys(RUNNERS).join(', ')}`);
     const client = new ApiClient(resolveCredentials(credentialFlags(opts), io.env));
     const { args, kwargs } = parseFunctionArgs(words);
+    const palette = () =>
+      createPalette(
+        shouldColor({
+          isTTY: io.stdout.isTTY === true,
+          env: io.env,
+          noColor: opts['color'] === false,
+          forceColor: opts['forceColor'] === true,
+        }),
+      );
+    if (ORCHESTRATE_RUNNERS.includes(fun)) {
+      const json = opts['out'] === 'json';
+      io.exitCode = await runOrchestrate(client, io, { fun, args, kwargs }, { json, palette: palette() });
+      return;
+    }
     // Any other module.function is a custom runner from the master's _runners/ (issue #21).
     const result = runner
       ? await runner.run(client, args, kwargs)
       : (await client.json<{ ret: unknown }>('POST', `/api/v1/runners/${fun}`, { args, kwargs })).ret;
     if (opts['out'] === 'json') io.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else {
-      const color = shouldColor({
-        isTTY: io.stdout.isTTY === true,
-        env: io.env,
-        noColor: opts['color'] === false,
-        forceColor: opts['forceColor'] === true,
-      });
-      const palette = createPalette(color);
+      const p = palette();
       const lines =
         fun === 'jobs.lookup' && isMapping(result)
-          ? lookupLines(result, palette)
-          : renderNested(result, 0, { palette, failed: false });
+          ? lookupLines(result, p)
+          : renderNested(result, 0, { palette: p, failed: false });
       io.stdout.write(lines.join('\n') + '\n');
     }
     io.exitCode = ExitCode.OK;

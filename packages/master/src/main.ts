@@ -11,6 +11,7 @@
  * 9. on stop: stop the reactor and the scheduler, refuse new work, flush the ingest, close
  *    sockets, close the store
  */
+import { hostname } from 'node:os';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
@@ -384,6 +385,8 @@ export async function startMaster(
         outDir: extendOut,
         log: log.child({ component: 'runners' }),
       }),
+      // Salt's master id is `<host>_master`; orchestrate results and the job cache use it.
+      orchestrate: { fileRoots: config.file_roots, newJid: () => newJid(now()), masterId: `${hostname()}_master` },
       // Built by `npm run setup` (packages/console); the same path from src/ and from dist/.
       consoleDir: fileURLToPath(new URL('../ui/', import.meta.url)),
       ...(sharing ? { clusterEvents$: sharing.events$ } : {}),

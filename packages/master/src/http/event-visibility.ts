@@ -34,7 +34,8 @@ export function visibleEvents$(s: ApiServices, p: Principal, globs: readonly str
   return all$.pipe(
     filter((e) => {
       if (e.tag.startsWith('brine/key/')) return g.can(Area.keys);
-      if (!e.tag.startsWith('brine/job/')) return false;
+      // An orchestration run (brine/run/<jid>/...) is a job of its caller's, like brine/job/.
+      if (!e.tag.startsWith('brine/job/') && !e.tag.startsWith('brine/run/')) return false;
       if (g.can(Area.jobs)) return true;
       const jid = e.tag.split('/')[2] ?? '';
       const owner = ownerOf(jid, e);

@@ -15,6 +15,7 @@ import type { ScheduleControl } from './salt-schedule.js';
 import type { EnrollmentTokens } from '../keys/enrollment.js';
 import type { LoginLimiter } from './login-limiter.js';
 import type { RunnerLookup } from '../runners/runner-host.js';
+import type { OrchestrateServices } from './salt-orchestrate.js';
 
 /** What the API serves; built by main.ts (or a test fixture). */
 export interface ApiServices extends AuthServices {
@@ -45,6 +46,8 @@ export interface ApiServices extends AuthServices {
   schedule?: ScheduleControl;
   /** Custom runners from `_runners/` (issue #21). @default none */
   runners?: RunnerLookup;
+  /** File roots, jids and the master id for `state.orchestrate`; absent, it answers 503. @default none */
+  orchestrate?: OrchestrateServices;
   /** The built web console served at `/ui/` (`packages/master/ui`); absent: `/ui/` answers 404. */
   consoleDir?: string;
   /**

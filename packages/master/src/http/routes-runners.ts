@@ -55,7 +55,7 @@ export function runnerRoutes(s: ApiServices): RouteSpec[] {
 }
 
 /** Starts a job as the runner's caller, under that caller's ACL, and waits for every minion's result. */
-async function runJob(
+export async function runJob(
   s: ApiServices,
   p: Principal,
   request: Parameters<RunnerContext['client']['run']>[0],

@@ -10,6 +10,7 @@ import type { BoundArgs, SaltSignature } from './salt-call-args.js';
 import { saltJobEntry, saltJobInfo, saltReturns, saltStartTime } from './salt-format.js';
 import { WHEELS } from './salt-wheel.js';
 import { SCHEDULE_RUNNERS } from './salt-schedule.js';
+import { orchestrateRunners } from './salt-orchestrate.js';
 
 /** What a runner or wheel function runs with. */
 export interface SaltFunContext {
@@ -304,4 +305,5 @@ export const RUNNERS: Readonly<Record<string, SaltFunction>> = {
     run: (_ctx, { kwargs }) => kwargs['text'] ?? '',
   },
   ...SCHEDULE_RUNNERS,
+  ...orchestrateRunners(() => ({ runner: RUNNERS, wheel: WHEELS })),
 };
