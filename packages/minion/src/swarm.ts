@@ -46,10 +46,12 @@ export interface Swarm {
 
 /**
  * Runs many virtual minions in one process, for load and fault tests (Salt ships minionswarm for
- * the same). Each has its own id, key, connection, executor and jid log, and runs the real
- * protocol code; they share the state functions, the host's grains (with their own id), and a
- * verifier that checks each distinct signed job once. Outboxes are in memory: the swarm stands
- * in for hosts, not for their disks.
+ * the same). Each is wired by the daemon's own factory (wireMinion): its own id, key,
+ * connection, executor and jid log, running the real protocol code. They share the state
+ * functions, the host's grains (with their own id) and the process's shared parts
+ * (createMinionShared('swarm'): one TLS context, a decoder and a verifier that handle each
+ * distinct published job once). Outboxes are in memory unless `stateDir` is given: the swarm
+ * stands in for hosts, not for their disks.
  */
 export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   // One set of state functions for all; each minion its own registry, for its own state-run lock.
