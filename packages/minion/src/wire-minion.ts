@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Frame } from '@brine/protocol';
 import { MasterConnection, type Session } from './connection/connection.js';
 import type { BackoffOptions } from './connection/backoff.js';
 import { FileClient } from './connection/file-client.js';
@@ -60,6 +61,26 @@ export interface WiredMinion<R extends ReadonlyMap<string, ModuleFunction>> {
   registry: R;
 }
 
+/** Where {@link routeMasterFrame} sends frames. */
+export interface FrameTargets {
+  files: Pick<FileClient, 'onFrame'>;
+  pillar: Pick<PillarClient, 'onFrame'>;
+  mine: Pick<MineClient, 'onFrame'>;
+  executor: Pick<Executor, 'onFrame'>;
+}
+
+/**
+ * Hands a frame of the master's, in an authenticated session, to the part it concerns: file
+ * chunks and listings to the file client, pillar to the pillar client, mine answers to the mine
+ * client, and everything else (jobs, cancels, acks) to the executor.
+ */
+export function routeMasterFrame(frame: Frame, session: Session, to: FrameTargets): void {
+  if (frame.type === 'file.chunk' || frame.type === 'file.listing') to.files.onFrame(frame);
+  else if (frame.type === 'pillar.data') to.pillar.onFrame(frame);
+  else if (frame.type === 'mine.response') to.mine.onFrame(frame);
+  else to.executor.onFrame(frame, session);
+}
+
 /**
  * Wires one minion, as the daemon and every virtual minion of a swarm run it: the file, pillar
  * and mine clients over the master connection, the executor, and the routing of the master's
@@ -111,12 +132,7 @@ export function wireMinion<R extends ReadonlyMap<string, ModuleFunction>>(o: Wir
       executor.attach(session);
       o.onReady?.(session);
     },
-    onFrame: (frame, session) => {
-      if (frame.type === 'file.chunk' || frame.type === 'file.listing') files.onFrame(frame);
-      else if (frame.type === 'pillar.data') pillar.onFrame(frame);
-      else if (frame.type === 'mine.response') mine.onFrame(frame);
-      else executor.onFrame(frame, session);
-    },
+    onFrame: (frame, session) => routeMasterFrame(frame, session, { files, pillar, mine, executor }),
     onClosed: () => {
       executor.detach();
       files.failAll();
