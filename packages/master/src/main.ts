@@ -50,6 +50,8 @@ import { servedFiles } from './files/served-files.js';
 import { COMPILED_PREFIX, ExtendCompiler } from './files/extend-compiler.js';
 import { RunnerHost } from './runners/runner-host.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
+import { createAckPiggyback } from './transport/ack-piggyback.js';
+import { returnGate } from './core/return-gate.js';
 import { openStores } from './store/open-stores.js';
 import { shareWithMasters } from './store/share-with-masters.js';
 import { Admission } from './transport/admission.js';
@@ -61,7 +63,6 @@ import { createMasterPillar } from './pillar/pillar-setup.js';
 import { pushPillar } from './pillar/pillar-delivery.js';
 import { FaultPoint, faultsFromEnv, type Faults } from './faults.js';
 import type { JobStore } from './core/job-store.js';
-import type { MinionLink } from './core/minion-link.js';
 import { ConfigError } from './errors.js';
 import { checkReactorFiles } from './reactor/check-reactor.js';
 import { masterCalls } from './reactor/master-calls.js';
@@ -173,9 +174,11 @@ export async function startMaster(
     },
   });
   const newJid = createJidGenerator();
-  const publishFrameSet = new WeakSet<Uint8Array>();
-  // The registry holds the fault-counting wrapper of each link; closes arrive with the plain one.
-  const wrapped = new WeakMap<MinionLink, MinionLink>();
+  // Acks still waiting for a minion ride along with the next job sent to it, in the same write.
+  const piggyback = createAckPiggyback({
+    takeAcks: (id) => acks.take(id),
+    onPublish: () => faults.hit(FaultPoint.publish),
+  });
   const manager = new JobManager({
     registry,
     router,
@@ -184,14 +187,7 @@ export async function startMaster(
     scheduler: asyncScheduler,
     now,
     newJid: () => newJid(now()),
-    publishFrame: (spec, audience) => {
-      const forMinion = publishFrames(signJob(identity.privateKey, spec), audience);
-      return (id) => {
-        const bytes = forMinion(id);
-        if (bytes) publishFrameSet.add(bytes);
-        return bytes;
-      };
-    },
+    publishFrame: (spec, audience) => piggyback.jobFrames(publishFrames(signJob(identity.privateKey, spec), audience)),
     cancelFrame: (jid) => encodeFrame({ type: 'job.cancel', jid }),
     masterFingerprint: identity.fingerprint,
     targetOptions: { nodegroups: config.nodegroups },
@@ -236,6 +232,12 @@ export async function startMaster(
     configured: masterPillar.configured,
     maxFrameBytes: config.max_frame_bytes,
   };
+  const admitReturn = returnGate({
+    attemptPublished: (jid, attempt) => manager.attemptPublished(jid, attempt),
+    ack: (id, items) => acks.add(id, items),
+    dropped: (minionId, jid, attempt) =>
+      log.warn({ minionId, jid, attempt }, 'return for an attempt never published; dropped'),
+  });
   manager.recoverUnfinished(config.restart_recovery_ms);
   const minionServer = await startMinionServer({
     host: config.interface,
@@ -268,18 +270,7 @@ export async function startMaster(
         return keys.admit(id, pub, grains, { enrolled, address });
       },
       onAuthenticated: (plainLink, hello, auth, address) => {
-        const link: MinionLink = {
-          id: plainLink.id,
-          close: (reason) => plainLink.close(reason),
-          send: (bytes) => {
-            if (!publishFrameSet.has(bytes)) return plainLink.send(bytes);
-            faults.hit(FaultPoint.publish);
-            // Acks still waiting for this minion ride along with the job, in the same write.
-            const ack = acks.take(plainLink.id);
-            return ack ? plainLink.sendPair(ack, bytes) : plainLink.send(bytes);
-          },
-        };
-        wrapped.set(plainLink, link);
+        const link = piggyback.wrap(plainLink);
         registry.attach(link, auth.grains, address);
         cache.save(link.id, auth.grains, now());
         if (masterPillar.configured) void pushPillar(link, pillarDelivery);
@@ -304,14 +295,7 @@ export async function startMaster(
           }
           return;
         }
-        if (frame.type === 'job.return' && !manager.attemptPublished(frame.jid, frame.attempt)) {
-          log.warn(
-            { minionId: link.id, jid: frame.jid, attempt: frame.attempt },
-            'return for an attempt never published; dropped',
-          );
-          acks.add(link.id, [[frame.jid, frame.attempt]]);
-          return;
-        }
+        if (frame.type === 'job.return' && !admitReturn(link.id, frame)) return;
         if (frame.type === 'job.return') faults.hit(FaultPoint.ingest);
         dispatchMinionFrame(link, frame, {
           router,
@@ -330,7 +314,7 @@ export async function startMaster(
         });
       },
       onClosed: (link) => {
-        registry.detach(wrapped.get(link) ?? link);
+        registry.detach(piggyback.wrapperOf(link));
         minionEvents.forget(link.id);
         bus.publish(`brine/minion/${link.id}/disconnected`, { id: link.id });
       },

@@ -15,19 +15,13 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { MinionConfig } from './config.js';
-import { MasterConnection } from './connection/connection.js';
-import { FileClient } from './connection/file-client.js';
-import { MineClient, PillarClient } from './connection/pillar-client.js';
 import { scheduleMine } from './connection/mine-timer.js';
 import { fileMasterPin } from './connection/master-pin.js';
-import { Executor } from './executor/executor.js';
-import { directVerifier } from './executor/job-verifier.js';
 import { createGrainsAccess } from './grains/grains-access.js';
 import { loadOrCreateMinionKey } from './identity.js';
 import { ExtendManager } from './extend/extend-manager.js';
 import { createRegistry } from './modules/registry.js';
 import { createStateRegistry } from './states/registry.js';
-import { BRINE_VERSION } from './modules/version.js';
 import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
 import { validateMinionId } from '@brine/protocol';
@@ -38,6 +32,9 @@ import { MinionSchedule } from './schedule/minion-schedule.js';
 import { MinionError } from './errors.js';
 import { ensurePrivateDir } from './private-dir.js';
 import { startLoopWatchdog } from './loop-watchdog.js';
+import { createMinionShared } from './minion-shared.js';
+import { wireMinion, type WiredMinion } from './wire-minion.js';
+import type { ModuleFunction } from './modules/types.js';
 
 /** A running minion daemon. */
 export interface RunningMinion {
@@ -62,9 +59,9 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   const outbox = new FileOutbox(join(stateDir, 'outbox'));
   const jidLog = new FileJidLog(join(stateDir, 'jids.log'), Date.now());
 
-  // Assigned below; closures built before it (grains, files) reach it through this binding.
+  // Assigned below; closures built before it (grains, extensions) reach it through this binding.
   // eslint-disable-next-line prefer-const
-  let connection: MasterConnection | undefined;
+  let minion: WiredMinion<Map<string, ModuleFunction>> | undefined;
   // eslint-disable-next-line prefer-const
   let extend: ExtendManager | undefined;
   let masterPub: Uint8Array | undefined;
@@ -72,47 +69,57 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     id: config.id,
     configured: config.grains,
     file: join(stateDir, 'grains.json'),
-    onChange: (g) => connection?.sendGrains(g),
+    onChange: (g) => minion?.connection.sendGrains(g),
     custom: async (core) => (extend ? extend.customGrains(core) : {}),
   });
-  const files = new FileClient((frame) => connection?.send(frame) ?? false);
-  const pillar = new PillarClient((frame) => connection?.send(frame) ?? false);
-  const mine = new MineClient((frame) => connection?.send(frame) ?? false, config.mine_functions);
   // State runs get this minion's pillar, and the state functions the extensions layer over the
   // built-ins (ExtendManager swaps the map's contents in place on a sync).
   const stateRegistry = createStateRegistry();
   // A highstate first syncs the extensions from the master when one is connected (Salt's
   // sync_all before a highstate, issue #21); offline, it runs with what is installed.
   const beforeHighstate = async (): Promise<void> => {
-    if (extend && connection?.connected) await extend.syncAll();
+    if (extend && minion?.connection.connected) await extend.syncAll();
   };
-  const registry = createRegistry({ state: { pillar: () => pillar.items(), states: stateRegistry, beforeHighstate } });
+  // Made below, once the executor exists; onReady runs only after the connection starts.
+  // eslint-disable-next-line prefer-const
+  let mineTimer: ReturnType<typeof scheduleMine> | undefined;
+  // The same wiring as each virtual minion of a swarm (wire-minion.ts).
+  minion = wireMinion({
+    id: config.id,
+    key,
+    masters: config.masters,
+    order: config.master_type,
+    pin: fileMasterPin(join(stateDir, 'pki', 'master.fingerprint'), config.master_fingerprint),
+    logs: { executor: log.child({ component: 'executor' }), connection: log.child({ component: 'connection' }) },
+    shared: createMinionShared('daemon'),
+    outbox,
+    jidLog,
+    grains,
+    registry: ({ pillar }) =>
+      createRegistry({ state: { pillar: () => pillar.items(), states: stateRegistry, beforeHighstate } }),
+    mineFunctions: config.mine_functions,
+    maxConcurrent: config.max_concurrent_jobs,
+    maxQueued: config.max_queued_jobs,
+    maxOutputBytes: config.max_output_bytes,
+    maxFrameBytes: config.max_frame_bytes,
+    cacheDir,
+    backoff: { baseMs: config.reconnect_base_ms, capMs: config.reconnect_cap_ms },
+    ...(config.enroll_token ? { enrollToken: config.enroll_token } : {}),
+    schedule: () => schedule,
+    onReady: (session) => {
+      masterPub = session.masterPub;
+      mineTimer?.connected();
+    },
+  });
+  const { executor, connection, files, pillar, mine } = minion;
   extend = new ExtendManager({
-    registry,
+    registry: minion.registry,
     stateRegistry,
     sync: { files, masterPub: () => masterPub, minionId: config.id, dir: join(stateDir, 'extend'), now: Date.now },
     grains,
     log: log.child({ component: 'extend' }),
   });
   await extend.loadInstalled();
-  const executor = new Executor({
-    id: config.id,
-    registry,
-    outbox,
-    jidLog,
-    grains,
-    files,
-    pillar,
-    mine,
-    log: log.child({ component: 'executor' }),
-    verifier: directVerifier,
-    maxConcurrent: config.max_concurrent_jobs,
-    maxQueued: config.max_queued_jobs,
-    maxOutputBytes: config.max_output_bytes,
-    cacheDir,
-    now: () => Date.now(),
-    schedule: () => schedule,
-  });
   // The minion's own schedule runs through the executor, so its returns use the outbox.
   const schedule = new MinionSchedule({
     config: config.schedule,
@@ -130,41 +137,8 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   schedule.start();
   const prune = setInterval(() => jidLog.prune(Date.now()), 600_000);
   prune.unref();
-  const mineTimer = scheduleMine({ executor, pillar, mine, intervalMinutes: config.mine_interval, log });
+  mineTimer = scheduleMine({ executor, pillar, mine, intervalMinutes: config.mine_interval, log });
 
-  connection = new MasterConnection({
-    id: config.id,
-    url: config.masters[0]!,
-    urls: config.masters,
-    order: config.master_type,
-    privateKey: key.privateKey,
-    publicRaw: key.publicRaw,
-    pin: fileMasterPin(join(stateDir, 'pki', 'master.fingerprint'), config.master_fingerprint),
-    log: log.child({ component: 'connection' }),
-    version: BRINE_VERSION,
-    grains: () => grains.all(),
-    running: () => executor.runningJids(),
-    onReady: (session) => {
-      masterPub = session.masterPub;
-      executor.attach(session);
-      mineTimer.connected();
-    },
-    onFrame: (frame, session) => {
-      if (frame.type === 'file.chunk' || frame.type === 'file.listing') files.onFrame(frame);
-      else if (frame.type === 'pillar.data') pillar.onFrame(frame);
-      else if (frame.type === 'mine.response') mine.onFrame(frame);
-      else executor.onFrame(frame, session);
-    },
-    onClosed: () => {
-      executor.detach();
-      files.failAll();
-      pillar.failAll();
-      mine.failAll();
-    },
-    backoff: { baseMs: config.reconnect_base_ms, capMs: config.reconnect_cap_ms },
-    maxFrameBytes: config.max_frame_bytes,
-    ...(config.enroll_token ? { enrollToken: config.enroll_token } : {}),
-  });
   connection.start(config.startup_splay_ms);
   log.info({ id: config.id, masters: config.masters }, 'minion started');
 
@@ -177,7 +151,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     failed: (beacon, err) => beaconLog.warn({ beacon, err: (err as Error).message }, 'beacon poll failed'),
     dropped: (beacon, count) => beaconLog.warn({ beacon, count }, 'beacon events over beacon_max_events dropped'),
   }).subscribe((e) => {
-    if (!connection?.send({ type: 'event', tag: e.tag, data: e.data }))
+    if (!connection.send({ type: 'event', tag: e.tag, data: e.data }))
       beaconLog.debug({ beacon: e.beacon }, 'beacon event dropped: no master connection');
   });
 
@@ -205,7 +179,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
       // Give killed jobs a moment to write their returns to the outbox.
       const deadline = Date.now() + 3000;
       while (executor.runningJids().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      connection?.stop();
+      connection.stop();
     },
   };
 }

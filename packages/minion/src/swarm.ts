@@ -1,20 +1,17 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { decodeFrame, generateMemoryKeyPair, type DecodeResult } from '@brine/protocol';
-import { MasterConnection } from './connection/connection.js';
-import { FileClient } from './connection/file-client.js';
+import { generateMemoryKeyPair } from '@brine/protocol';
+import type { MasterConnection } from './connection/connection.js';
 import { memoryMasterPin } from './connection/master-pin.js';
-import { Executor } from './executor/executor.js';
-import { memoizingVerifier } from './executor/job-verifier.js';
 import { collectGrains } from './grains/collect.js';
 import { createRegistry } from './modules/registry.js';
 import { createStateLock } from './state-run/state-lock.js';
 import { createStateRegistry } from './states/registry.js';
-import type { GrainsAccess } from './modules/types.js';
-import { BRINE_VERSION } from './modules/version.js';
-import { join } from 'node:path';
 import { loadOrCreateMinionKey } from './identity.js';
 import { FileJidLog, MemoryJidLog, type JidLog } from './outbox/jid-log.js';
 import { FileOutbox, MemoryOutbox } from './outbox/outbox.js';
+import { createMinionShared, SWARM_MAX_FRAME_BYTES } from './minion-shared.js';
+import { wireMinion } from './wire-minion.js';
 
 /** Options for {@link startSwarm}. */
 export interface SwarmOptions {
@@ -39,34 +36,7 @@ export interface SwarmOptions {
   stateDir?: string;
 }
 
-/**
- * Frames a swarm's minions receive byte for byte alike and only read: a published job, and the
- * acks of a fan-out's returns (the same jid for every minion, sent with the next job).
- */
-const SHARED_FRAME_TYPES = new Set(['job.publish', 'ret.ack']);
-
-/**
- * A decoder shared by a swarm's minions: a job published to all of them arrives as the same bytes
- * on every connection (and so do its acks), so the last few such frames' bytes and decoded forms
- * are kept, and an equal frame is not decoded (and schema-checked) again. Decoded frames are
- * never modified after decoding (the memoizing verifier already hands every minion the same spec).
- */
-export function sharedFrameDecoder(maxFrameBytes: number, keep = 8): (bytes: Buffer) => DecodeResult {
-  // Newest last. Several jobs in flight at once arrive interleaved, so a few are kept.
-  const recent: { bytes: Buffer; result: DecodeResult }[] = [];
-  return (bytes) => {
-    for (let i = recent.length - 1; i >= 0; i--) {
-      const r = recent[i]!;
-      if (r.bytes.length === bytes.length && r.bytes.equals(bytes)) return r.result;
-    }
-    const result = decodeFrame(bytes, { maxFrameBytes });
-    if (result.ok && SHARED_FRAME_TYPES.has(result.frame.type)) {
-      if (recent.length >= keep) recent.shift();
-      recent.push({ bytes: Buffer.from(bytes), result });
-    }
-    return result;
-  };
-}
+export { sharedFrameDecoder } from './shared-frame-decoder.js';
 
 /** A running swarm. */
 export interface Swarm {
@@ -76,18 +46,20 @@ export interface Swarm {
 
 /**
  * Runs many virtual minions in one process, for load and fault tests (Salt ships minionswarm for
- * the same). Each has its own id, key, connection, executor and jid log, and runs the real
- * protocol code; they share the state functions, the host's grains (with their own id), and a
- * verifier that checks each distinct signed job once. Outboxes are in memory: the swarm stands
- * in for hosts, not for their disks.
+ * the same). Each is wired by the daemon's own factory (wireMinion): its own id, key,
+ * connection, executor and jid log, running the real protocol code. They share the state
+ * functions, the host's grains (with their own id) and the process's shared parts
+ * (createMinionShared('swarm'): one TLS context, a decoder and a verifier that handle each
+ * distinct published job once). Outboxes are in memory unless `stateDir` is given: the swarm
+ * stands in for hosts, not for their disks.
  */
 export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   // One set of state functions for all; each minion its own registry, for its own state-run lock.
   const states = createStateRegistry();
-  const verifier = memoizingVerifier();
+  // One per process: the TLS context, the frame decoder, the job verifier, the ack batch.
+  const shared = createMinionShared('swarm');
   const base = await collectGrains({ id: `${options.idPrefix}0` });
   const pin = memoryMasterPin(options.masterFingerprint);
-  const decode = sharedFrameDecoder(16 * 1024 * 1024);
   const connections: MasterConnection[] = [];
   const jidLogs: JidLog[] = [];
   // As the daemon does: forget runs past their expiry, so a long run does not grow without end.
@@ -105,64 +77,41 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   for (let i = 0; i < options.count; i++) {
     const id = ids[i]!;
     const own = options.stateDir ? join(options.stateDir, id) : undefined;
-    const key = keys[i]!;
     let grains: Record<string, unknown> = { ...base, id, swarm: true };
-    // Assigned below; closures built before it (grains, files) reach it through this binding.
-    // eslint-disable-next-line prefer-const
-    let connection: MasterConnection | undefined;
-    const grainsAccess: GrainsAccess = {
-      all: () => grains,
-      setValue: async (k, v) => {
-        grains = { ...grains, [k]: v };
-        connection?.sendGrains(grains);
-      },
-      refresh: async () => grains,
-    };
     const jidLog = own ? new FileJidLog(join(own, 'jids.log'), Date.now(), false) : new MemoryJidLog();
     jidLogs.push(jidLog);
-    const files = new FileClient((f) => connection?.send(f) ?? false);
     const log = options.log.child({ minionId: id });
-    const executor = new Executor({
+    // setValue runs only once the minion is connected, so `connection` is assigned by then.
+    const connection: MasterConnection = wireMinion({
       id,
-      registry: createRegistry({ state: { states, lock: createStateLock() } }),
+      key: keys[i]!,
+      masters: [options.url],
+      pin,
+      logs: { executor: log, connection: log },
+      shared,
       outbox: own ? new FileOutbox(join(own, 'outbox'), false) : new MemoryOutbox(),
       jidLog,
-      grains: grainsAccess,
-      files,
-      log,
-      verifier,
+      grains: {
+        all: () => grains,
+        setValue: async (k, v) => {
+          grains = { ...grains, [k]: v };
+          connection.sendGrains(grains);
+        },
+        refresh: async () => grains,
+      },
+      registry: () => createRegistry({ state: { states, lock: createStateLock() } }),
       maxConcurrent: 4,
       maxQueued: 100,
       maxOutputBytes: 1024 * 1024,
+      maxFrameBytes: SWARM_MAX_FRAME_BYTES,
       // Each minion its own cache: state runs fetch SLS files into it, and two minions must not
       // write one cached file at once.
       cacheDir: join(options.cacheDir, id),
-      now: () => Date.now(),
-    });
-    connection = new MasterConnection({
-      id,
-      url: options.url,
-      privateKey: key.privateKey,
-      publicRaw: key.publicRaw,
-      pin,
-      log,
-      version: BRINE_VERSION,
-      grains: () => grains,
-      running: () => executor.runningJids(),
-      onReady: (s) => executor.attach(s),
-      onFrame: (f, s) =>
-        f.type === 'file.chunk' || f.type === 'file.listing' ? files.onFrame(f) : executor.onFrame(f, s),
-      onClosed: () => {
-        executor.detach();
-        files.failAll();
-      },
       backoff: { baseMs: options.reconnectBaseMs, capMs: options.reconnectCapMs },
-      maxFrameBytes: 16 * 1024 * 1024,
-      decode,
       ...(options.localAddresses.length
         ? { localAddress: options.localAddresses[i % options.localAddresses.length]! }
         : {}),
-    });
+    }).connection;
     connections.push(connection);
     connection.start(options.splayMs);
   }

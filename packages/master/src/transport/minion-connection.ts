@@ -17,7 +17,8 @@ import {
 } from '@brine/protocol';
 import type { MinionLink } from '../core/minion-link.js';
 import type { Admission } from './admission.js';
-import { framed, framedPair, writeFrame } from './ws-frame.js';
+import { writeFrame, type FrameMemo } from './ws-frame.js';
+import { closeThenTerminate } from './close-socket.js';
 import { mayReceive } from './handlers.js';
 import type { MasterIdentity } from '../keys/master-identity.js';
 import type { AdmitResult } from '../keys/key-store.js';
@@ -26,7 +27,7 @@ import type { AdmitResult } from '../keys/key-store.js';
 export interface TransportLink extends MinionLink {
   /**
    * Queues two pre-encoded frames, in order, as one socket write. Both may be shared by many links
-   * (a fan-out's acks and its job): the joined buffer is then made once (framedPair).
+   * (a fan-out's acks and its job): the joined buffer is then made once (FrameMemo.framedPair).
    */
   sendPair(first: Uint8Array, second: Uint8Array): boolean;
 }
@@ -61,6 +62,9 @@ export interface ConnectionDeps {
   random(): number;
 }
 
+/** What one socket needs beyond the master's deps: the server's frame memo, shared by all sockets. */
+export type SocketDeps = ConnectionDeps & { frames: FrameMemo };
+
 /** WebSocket close codes used by the master. */
 export const CloseCode = { normal: 1000, goingAway: 1001, policy: 1008, tooBig: 1009, tryAgain: 1013 } as const;
 
@@ -77,12 +81,12 @@ export function closeReason(code: string): string {
  * Runs one minion connection: the handshake (hello → challenge → auth → welcome), then frame
  * dispatch. A bad frame, a failed proof or a missed deadline closes only this connection.
  */
-export function handleMinionSocket(ws: WebSocket, address: string, deps: ConnectionDeps): void {
+export function handleMinionSocket(ws: WebSocket, address: string, deps: SocketDeps): void {
   let state: 'hello' | 'auth' | 'ready' | 'closed' = 'hello';
   let hello: Frame<'hello'> | undefined;
   let nonce: Buffer | undefined;
   let grainsSeq = 0;
-  let link: (TransportLink & { alive: boolean }) | undefined;
+  let link: TransportLink | undefined;
   let admitted = false;
   // A child logger per connection costs about half a kilobyte for the connection's life; most
   // connections never log, so it is made on first use.
@@ -98,9 +102,7 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
   const closeWith = (code: string, message: string, wsCode: number = CloseCode.policy) => {
     if (state === 'closed') return;
     send({ type: 'error', code, message });
-    ws.close(wsCode, closeReason(code));
-    // A peer that ignores the close handshake is cut off.
-    setTimeout(() => ws.terminate(), 1000).unref();
+    closeThenTerminate(ws, wsCode, closeReason(code));
     finish();
   };
   const finish = () => {
@@ -119,9 +121,7 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
       message: 'master busy; retry later',
       retryAfterMs: entry.retryAfterMs,
     });
-    ws.close(CloseCode.tryAgain, ErrorCode.AUTH_BUSY);
-    // A peer that ignores the close handshake is cut off, not kept for ws's 30 s default.
-    setTimeout(() => ws.terminate(), 1000).unref();
+    closeThenTerminate(ws, CloseCode.tryAgain, ErrorCode.AUTH_BUSY);
     state = 'closed';
     return;
   }
@@ -134,9 +134,6 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
   ws.on('close', () => {
     finish();
     if (link) deps.onClosed(link);
-  });
-  ws.on('pong', () => {
-    if (link) link.alive = true;
   });
   ws.on('message', (data, isBinary) => {
     if (state === 'closed') return;
@@ -212,8 +209,7 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
         message: 'too many pending keys; retry later',
         retryAfterMs,
       });
-      ws.close(CloseCode.tryAgain, ErrorCode.AUTH_BUSY);
-      setTimeout(() => ws.terminate(), 1000).unref();
+      closeThenTerminate(ws, CloseCode.tryAgain, ErrorCode.AUTH_BUSY);
       finish();
       return;
     }
@@ -227,8 +223,7 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
       log().info({ keyState }, 'minion not admitted');
       const retryAfterMs = Math.round(deps.pendingRetryMs * (0.5 + deps.random()));
       send({ type: 'auth.refused', code, message: `minion key is ${keyState}`, retryAfterMs });
-      ws.close(CloseCode.policy, code);
-      setTimeout(() => ws.terminate(), 1000).unref();
+      closeThenTerminate(ws, CloseCode.policy, code);
       finish();
       return;
     }
@@ -247,28 +242,22 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: Connect
     };
     link = {
       id: h.id,
-      alive: true,
       send: (bytes) => {
         if (!writable()) return false;
-        writeFrame(ws, framed(bytes));
+        writeFrame(ws, deps.frames.framed(bytes));
         return true;
       },
       sendPair: (first, second) => {
         if (!writable()) return false;
-        writeFrame(ws, framedPair(first, second));
+        writeFrame(ws, deps.frames.framedPair(first, second));
         return true;
       },
       close: (reason) => {
         send({ type: 'error', code: reason, message: reason });
-        ws.close(CloseCode.policy, closeReason(reason));
-        setTimeout(() => ws.terminate(), 1000).unref();
+        closeThenTerminate(ws, CloseCode.policy, closeReason(reason));
       },
     };
-    heartbeats.set(ws, link);
     send({ type: 'welcome', heartbeatMs: deps.heartbeatMs });
     deps.onAuthenticated(link, h, frame, address);
   }
 }
-
-/** Authenticated sockets and their links, for the heartbeat sweep. */
-export const heartbeats = new WeakMap<WebSocket, { alive: boolean }>();

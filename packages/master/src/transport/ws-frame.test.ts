@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { binaryFrame, framed, framedPair, writeFrame } from './ws-frame.js';
+import { binaryFrame, createFrameMemo, writeFrame } from './ws-frame.js';
 
 const servers: WebSocketServer[] = [];
 afterEach(() => servers.splice(0).forEach((s) => s.close()));
@@ -44,6 +44,7 @@ describe('binaryFrame', () => {
   });
 
   it('framed() frames a payload once while it is sent again and again', () => {
+    const { framed } = createFrameMemo();
     const a = Buffer.from('job');
     const b = Buffer.from('other');
     expect(framed(a)).toBe(framed(a));
@@ -55,6 +56,7 @@ describe('binaryFrame', () => {
 
 describe('framedPair', () => {
   it('joins two frames, and gives the same buffer for the same pair of payloads', async () => {
+    const { framedPair } = createFrameMemo();
     const ack = Buffer.from('ack');
     const job = Buffer.from('job');
     const joined = framedPair(ack, job);
@@ -62,5 +64,17 @@ describe('framedPair', () => {
     expect(framedPair(Buffer.from('ack'), job)).not.toBe(joined);
     const got = await receive([framedPair(ack, job)], 2);
     expect(got.map(String)).toEqual(['ack', 'job']);
+  });
+});
+
+describe('createFrameMemo', () => {
+  it('makes memos that share nothing with each other', () => {
+    const one = createFrameMemo();
+    const two = createFrameMemo();
+    const job = Buffer.from('job');
+    const ack = Buffer.from('ack');
+    expect(two.framed(job)).not.toBe(one.framed(job));
+    expect(two.framedPair(ack, job)).not.toBe(one.framedPair(ack, job));
+    expect(two.framed(job).equals(one.framed(job))).toBe(true);
   });
 });

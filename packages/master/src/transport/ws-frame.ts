@@ -29,30 +29,43 @@ export function binaryFrame(payload: Uint8Array): Buffer {
   return out;
 }
 
-let lastPayload: Uint8Array | undefined;
-let lastFrame: Buffer | undefined;
-
-/** {@link binaryFrame}, remembering the last payload framed: a fan-out frames its job once. */
-export function framed(payload: Uint8Array): Buffer {
-  if (payload !== lastPayload) {
-    lastFrame = binaryFrame(payload);
-    lastPayload = payload;
-  }
-  return lastFrame!;
+/**
+ * Frames made once and written to many sockets: {@link binaryFrame} remembering the last payload,
+ * and the last pair of payloads joined. One per master, shared by all its connections (a fan-out
+ * to ten thousand minions frames its job once); made by {@link createFrameMemo}.
+ */
+export interface FrameMemo {
+  /** {@link binaryFrame}, remembering the last payload framed: a fan-out frames its job once. */
+  framed(payload: Uint8Array): Buffer;
+  /**
+   * Two payloads framed and joined into one buffer, remembering the last pair by identity: in a
+   * fan-out every minion gets the same acks (of the previous job's return) with the same job, so
+   * ten thousand writes share one buffer.
+   */
+  framedPair(first: Uint8Array, second: Uint8Array): Buffer;
 }
 
-let lastPair: readonly [Uint8Array, Uint8Array, Buffer] | undefined;
-
-/**
- * Two payloads framed and joined into one buffer, remembering the last pair by identity: in a
- * fan-out every minion gets the same acks (of the previous job's return) with the same job, so
- * ten thousand writes share one buffer.
- */
-export function framedPair(first: Uint8Array, second: Uint8Array): Buffer {
-  if (lastPair && lastPair[0] === first && lastPair[1] === second) return lastPair[2];
-  const joined = Buffer.concat([binaryFrame(first), framed(second)]);
-  lastPair = [first, second, joined];
-  return joined;
+/** Makes a {@link FrameMemo}: its memory is its own, nothing is shared between two memos. */
+export function createFrameMemo(): FrameMemo {
+  let lastPayload: Uint8Array | undefined;
+  let lastFrame: Buffer | undefined;
+  let lastPair: readonly [Uint8Array, Uint8Array, Buffer] | undefined;
+  const framed = (payload: Uint8Array): Buffer => {
+    if (payload !== lastPayload || !lastFrame) {
+      lastFrame = binaryFrame(payload);
+      lastPayload = payload;
+    }
+    return lastFrame;
+  };
+  return {
+    framed,
+    framedPair: (first, second) => {
+      if (lastPair && lastPair[0] === first && lastPair[1] === second) return lastPair[2];
+      const joined = Buffer.concat([binaryFrame(first), framed(second)]);
+      lastPair = [first, second, joined];
+      return joined;
+    },
+  };
 }
 
 /**

@@ -3,7 +3,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ConnectGate } from './connect-gate.js';
-import { handleMinionSocket, heartbeats, type ConnectionDeps } from './minion-connection.js';
+import { createHeartbeats } from './heartbeats.js';
+import { handleMinionSocket, type ConnectionDeps } from './minion-connection.js';
+import { createFrameMemo } from './ws-frame.js';
 
 /** Options for {@link startMinionServer}. */
 export interface MinionServerOptions {
@@ -75,31 +77,27 @@ export async function startMinionServer(options: MinionServerOptions): Promise<M
     clientTracking: true,
   });
   wss.on('error', (err) => deps.log.error({ err: err.message }, 'minion listener error'));
+  // One of each per server, shared by all its sockets: a fan-out frames its job once.
+  const frames = createFrameMemo();
+  const heartbeats = createHeartbeats();
   wss.on('connection', (ws: WebSocket, req) => {
     ws.binaryType = 'nodebuffer';
     const peer = req.socket;
     handleMinionSocket(ws, peer.remoteAddress ?? '', {
       ...deps,
+      frames,
       onAuthenticated: (...args) => {
         // Found by address and port: the TLS socket shares them with the TCP socket the gate holds.
         gate.authenticated(peer);
+        heartbeats.track(ws);
         deps.onAuthenticated(...args);
       },
     });
   });
-  const sweep = setInterval(() => {
-    for (const ws of wss.clients) {
-      const hb = heartbeats.get(ws);
-      if (!hb) continue;
-      if (!hb.alive) {
-        deps.log.info('minion missed a heartbeat; dropping it');
-        ws.terminate();
-        continue;
-      }
-      hb.alive = false;
-      ws.ping();
-    }
-  }, deps.heartbeatMs);
+  const sweep = setInterval(
+    () => heartbeats.sweep(wss.clients, () => deps.log.info('minion missed a heartbeat; dropping it')),
+    deps.heartbeatMs,
+  );
   sweep.unref();
   await new Promise<void>((resolve, reject) => {
     front.once('error', reject);

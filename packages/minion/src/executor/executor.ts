@@ -1,13 +1,5 @@
 import type { Logger } from 'pino';
-import {
-  ErrorCode,
-  buildAudience,
-  compileTarget,
-  createJidGenerator,
-  type CompiledTarget,
-  type Frame,
-  type JobSpec,
-} from '@brine/protocol';
+import { ErrorCode, buildAudience, createJidGenerator, type Frame, type JobSpec } from '@brine/protocol';
 import { MinionError } from '../errors.js';
 import type {
   GrainsAccess,
@@ -25,6 +17,8 @@ import type { Outbox, ReturnRecord } from '../outbox/outbox.js';
 import type { Session } from '../connection/connection.js';
 import type { JobVerifier } from './job-verifier.js';
 import { prepareCompound } from './prepare-compound.js';
+import { createTargetCache, type TargetCache } from './target-cache.js';
+import { createTurnBatch, type TurnBatch } from './turn-batch.js';
 
 /** Everything the executor needs; built by the daemon or the swarm. */
 export interface ExecutorOptions {
@@ -51,6 +45,13 @@ export interface ExecutorOptions {
   newJid?(): string;
   /** The minion's schedule, for the `schedule.*` functions (made after the executor). */
   schedule?(): ScheduleControl | undefined;
+  /**
+   * Where the checks for owed acks are queued (see Executor.#onPublish); a swarm's executors share
+   * one, so a fan-out costs one `setImmediate`. @default a batch of this executor's own
+   */
+  afterTurn?: TurnBatch;
+  /** Compiles a job's target once per spec object; shared in a swarm. @default a cache of its own */
+  targets?: TargetCache;
 }
 
 interface Run {
@@ -81,19 +82,6 @@ function signalOf(run: Run): AbortSignal {
   return run.controller.signal;
 }
 
-// Checks for acks still owed, one setImmediate for all of a process's executors (a swarm runs
-// thousands): see Executor.#onPublish.
-let owedAcks: (() => void)[] = [];
-function afterThisTurn(check: () => void): void {
-  if (owedAcks.length === 0)
-    setImmediate(() => {
-      const due = owedAcks;
-      owedAcks = [];
-      for (const f of due) f();
-    });
-  owedAcks.push(check);
-}
-
 /**
  * Runs signed jobs on this minion: verifies each (signature, audience, expiry, target), runs it
  * at most once per (jid, attempt) across restarts, under a concurrency limit, a deadline and a
@@ -106,9 +94,13 @@ export class Executor {
   #active = 0;
   #session: Session | undefined;
   #newJid: (() => string) | undefined;
+  readonly #afterTurn: TurnBatch;
+  readonly #targets: TargetCache;
 
   constructor(options: ExecutorOptions) {
     this.#o = options;
+    this.#afterTurn = options.afterTurn ?? createTurnBatch();
+    this.#targets = options.targets ?? createTargetCache();
     // A run accepted before a restart and never finished: report it interrupted, never re-run it.
     for (const run of options.jidLog.unfinished()) {
       if (!options.outbox.get(run.jid, run.attempt)) {
@@ -261,7 +253,7 @@ export class Executor {
       session.send({ type: 'job.ack', jid: spec.jid, attempt: spec.attempt, state: 'refused', code });
     };
     if (spec.expiresAt <= o.now()) return refuse(ErrorCode.JOB_EXPIRED);
-    const target = compiledTarget(spec);
+    const target = this.#targets(spec);
     if (!target.ok || !target.match({ id: o.id, grains: o.grains.all() })) return refuse(ErrorCode.JOB_NOT_TARGETED);
     // The target may select this minion and the master still not have sent it here (it was
     // offline at the job's start): only the signed audience says so (issue #13, finding 5).
@@ -280,7 +272,7 @@ export class Executor {
     // The ack goes out on the next turn of the event loop; a job that finished by then (test.ping,
     // grains.get) sends only its return, marked as the ack too: one frame instead of two.
     const run = this.#enqueue(spec);
-    afterThisTurn(() => {
+    this.#afterTurn(() => {
       // Not acked yet: the job has not returned, so it needs its own ack.
       if (!run.acked) {
         run.acked = true;
@@ -412,16 +404,4 @@ export class Executor {
     run.acked = true;
     this.#session?.send({ type: 'job.return', ...record, ...(implicitAck ? { implicitAck } : {}) });
   }
-}
-
-const targets = new WeakMap<JobSpec, CompiledTarget>();
-
-/**
- * Compiles a job's target once per job: the swarm's memoizing verifier hands every virtual
- * minion the same spec object, so ten thousand of them share one compiled predicate.
- */
-function compiledTarget(spec: JobSpec): CompiledTarget {
-  let t = targets.get(spec);
-  if (!t) targets.set(spec, (t = compileTarget(spec.tgt, spec.tgtType)));
-  return t;
 }
