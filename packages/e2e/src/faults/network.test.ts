@@ -21,15 +21,16 @@ async function proxiedCluster(
   master: Record<string, unknown> = {},
 ): Promise<[Cluster, FaultProxy]> {
   const c = new Cluster({ master: { heartbeat_ms: 1000, ...master } });
+  // Owned by afterEach from the start, so a failed wait below still stops every process.
+  cluster = c;
   await c.startMaster();
   const p = await startFaultProxy({ host: '127.0.0.1', port: c.endpoints.minionPort });
+  proxy = p;
   for (const id of ids)
     c.startMinion(id, { master: `wss://127.0.0.1:${p.port}`, reconnect_base_ms: 1000, reconnect_cap_ms: 4000 });
   for (const id of direct) c.startMinion(id);
   // 20 minions through the proxy on a box loaded by other work: more than the default 15 s.
   await c.waitConnected([...ids, ...direct], 60_000);
-  cluster = c;
-  proxy = p;
   return [c, p];
 }
 
