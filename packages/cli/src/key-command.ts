@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
+import { KEY_STATE_ALIASES } from '@brine/protocol';
 import { UsageError, parseDuration } from './args.js';
 import { ApiClient } from './client.js';
 import { credentialFlags, resolveCredentials } from './credentials.js';
@@ -178,19 +179,7 @@ function limitNote(l: PendingLimits): string | undefined {
 }
 
 function stateFilter(s: string): KeyEntry['state'] | undefined {
-  const map: Record<string, KeyEntry['state'] | undefined> = {
-    all: undefined,
-    acc: 'accepted',
-    accepted: 'accepted',
-    pre: 'pending',
-    un: 'pending',
-    unaccepted: 'pending',
-    pending: 'pending',
-    rej: 'rejected',
-    rejected: 'rejected',
-    den: 'denied',
-    denied: 'denied',
-  };
+  const map = KEY_STATE_ALIASES;
   if (!Object.hasOwn(map, s))
     throw new UsageError(`-L: unknown key state "${s}"; expected all, accepted, pending, rejected or denied`);
   return map[s];

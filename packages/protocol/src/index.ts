@@ -88,3 +88,4 @@ export {
   type SignedExtendListing,
 } from './extend-listing.js';
 export { FUN_LIST, FUN_NAME, MAX_COMPOUND_FUNCTIONS, isCompound, jobCalls, type FunctionCall } from './compound-job.js';
+export { KEY_STATE_ALIASES, type KeyStateName } from './key-states.js';

@@ -1,25 +1,12 @@
-import { generateKeyPair, globMatch } from '@brine/protocol';
+import { KEY_STATE_ALIASES, generateKeyPair, globMatch } from '@brine/protocol';
 import type { MasterConfig } from '../config.js';
-import type { KeyStateValue } from '../keys/key-store.js';
 import { Area } from './acl.js';
 import type { Principal } from './auth.js';
 import { BadRequestError, HttpError } from './errors.js';
 import type { SaltFunction } from './salt-runners.js';
 import { saltKeyFingers, saltKeyLists } from './salt-format.js';
 
-const KEY_STATES: Readonly<Record<string, KeyStateValue | undefined>> = {
-  all: undefined,
-  acc: 'accepted',
-  accepted: 'accepted',
-  pre: 'pending',
-  un: 'pending',
-  unaccepted: 'pending',
-  pending: 'pending',
-  rej: 'rejected',
-  rejected: 'rejected',
-  den: 'denied',
-  denied: 'denied',
-};
+const KEY_STATES = KEY_STATE_ALIASES;
 
 /** A minion id `key.gen_accept` makes a key for: no glob characters, so accepting it names it alone. */
 const GEN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
