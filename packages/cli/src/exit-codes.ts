@@ -72,6 +72,12 @@ const API_ERROR_EXIT: Readonly<
   ERR_INTERNAL: ExitCode.INTERNAL,
   // Too many logins or webhooks: the master refuses for now, as when it cannot be reached.
   ERR_RATE_LIMITED: ExitCode.UNREACHABLE,
+  // The CLI asked for an output the master does not write: a bug of the CLI.
+  ERR_NOT_ACCEPTABLE: ExitCode.INTERNAL,
+  // The command needs changing (force=true), or it cannot run against this master's config.
+  ERR_KEY_EXISTS: ExitCode.USAGE,
+  ERR_SCHEDULE_OFF: ExitCode.USAGE,
+  ERR_ORCH_UNAVAILABLE: ExitCode.USAGE,
   ERR_CLI_USAGE: ExitCode.USAGE,
 };
 

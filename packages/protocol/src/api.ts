@@ -104,21 +104,6 @@ export interface ApiError {
   data?: unknown;
 }
 
-/** Stable API error codes. */
-export const ApiErrorCode = {
-  unauthenticated: 'ERR_AUTH_REQUIRED',
-  forbidden: 'ERR_AUTH_FORBIDDEN',
-  badRequest: 'ERR_REQUEST_INVALID',
-  noMinions: 'ERR_NO_MINIONS_MATCHED',
-  targetSyntax: 'ERR_TARGET_SYNTAX',
-  /** A target expression longer than the master evaluates (1,024 characters). */
-  targetTooLong: 'ERR_TARGET_TOO_LONG',
-  notFound: 'ERR_NOT_FOUND',
-  internal: 'ERR_INTERNAL',
-  /** 429: too many attempts (logins, webhooks); the answer's Retry-After says when to retry. */
-  rateLimited: 'ERR_RATE_LIMITED',
-} as const;
-
 /** Whether an outcome counts as "the minion returned". */
 export function isReturned(outcome: OutcomeValue): boolean {
   return outcome === Outcome.returned;

@@ -45,10 +45,69 @@ export const ErrorCode = {
   TARGET_SYNTAX: 'ERR_TARGET_SYNTAX',
   /** The executor is at its concurrency limit and the queue is full. */
   EXECUTOR_BUSY: 'ERR_EXECUTOR_BUSY',
+  /** `file.chunk`: the path names no file in the master's file roots. */
+  FILE_NOT_FOUND: 'ERR_FILE_NOT_FOUND',
+  /** `file.chunk`: a path that is absolute, holds `..` or NUL, or leaves the file roots. */
+  FILE_PATH_REFUSED: 'ERR_FILE_PATH_REFUSED',
+  /** `pillar.data`: a pillar file (or top.sls) did not render; `file:line` in the message. */
+  PILLAR_COMPILE: 'ERR_PILLAR_COMPILE',
+  /** An encrypted pillar value the master cannot decrypt: no identity, or not encrypted for it. */
+  PILLAR_DECRYPT: 'ERR_PILLAR_DECRYPT',
+  /** `pillar.data`: a minion asked for a pillar that is not its own. */
+  PILLAR_FORBIDDEN: 'ERR_PILLAR_FORBIDDEN',
+  /** A job carried `pillar=` overrides and its user lacks `@pillar_override` (a 403 answer). */
+  PILLAR_OVERRIDE_DENIED: 'ERR_PILLAR_OVERRIDE_DENIED',
+  /** `pillar.data`: a compiled pillar larger than a frame may be (`max_frame_bytes`): it is not sent. */
+  PILLAR_TOO_LARGE: 'ERR_PILLAR_TOO_LARGE',
+  /** An external pillar source failed. */
+  PILLAR_EXTERNAL: 'ERR_PILLAR_EXTERNAL',
+  /** `mine.response`: a mine request the master refuses (a bad target, or a read the access rule denies). */
+  MINE_REQUEST: 'ERR_MINE_REQUEST',
+  /** A schedule name that does not exist, or exists already (the master's scheduler and `schedule.*`). */
+  SCHEDULE_NAME: 'ERR_SCHEDULE_NAME',
+  /** A schedule that does not validate (the master's scheduler and `schedule.*`). */
+  SCHEDULE_INVALID: 'ERR_SCHEDULE_INVALID',
 } as const;
 
 /** One of the codes in {@link ErrorCode}. */
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * The codes of the REST API's error answers (`{code, message, data?}` with an HTTP status),
+ * beside {@link ErrorCode}'s, which an answer may carry too (`ERR_TARGET_SYNTAX`,
+ * `ERR_PILLAR_OVERRIDE_DENIED`).
+ */
+export const ApiErrorCode = {
+  /** 401: no credential, or one that is malformed, unknown, expired or revoked. */
+  unauthenticated: 'ERR_AUTH_REQUIRED',
+  /** 403: a valid credential whose ACL does not allow this. */
+  forbidden: 'ERR_AUTH_FORBIDDEN',
+  /** 400: the body, query or path does not validate. */
+  badRequest: 'ERR_REQUEST_INVALID',
+  /** 400: the target matched no minion, so no job was published and no jid assigned. */
+  noMinions: 'ERR_NO_MINIONS_MATCHED',
+  /** 400: a target expression that does not parse (the protocol's code). */
+  targetSyntax: ErrorCode.TARGET_SYNTAX,
+  /** A target expression longer than the master evaluates (1,024 characters). */
+  targetTooLong: 'ERR_TARGET_TOO_LONG',
+  /** 404: no such job, minion, key, token or route. */
+  notFound: 'ERR_NOT_FOUND',
+  /** 500: a failure of the master itself; the log has the detail, the answer does not. */
+  internal: 'ERR_INTERNAL',
+  /** 429: too many attempts (logins, webhooks); the answer's Retry-After says when to retry. */
+  rateLimited: 'ERR_RATE_LIMITED',
+  /** 406: a salt-api request whose `Accept` names no output type the master writes. */
+  notAcceptable: 'ERR_NOT_ACCEPTABLE',
+  /** 409: a wheel `key.gen_accept` for an id that has a key already, without `force=true`. */
+  keyExists: 'ERR_KEY_EXISTS',
+  /** 503: a schedule request to a master that runs no scheduler. */
+  scheduleOff: 'ERR_SCHEDULE_OFF',
+  /** 503: `state.orchestrate` on a master that has no orchestration configured. */
+  orchUnavailable: 'ERR_ORCH_UNAVAILABLE',
+} as const;
+
+/** One of the codes in {@link ApiErrorCode}. */
+export type ApiErrorCodeValue = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
 
 /** An error as it crosses the wire: data, never a stack. */
 export interface WireError {
@@ -59,11 +118,13 @@ export interface WireError {
 
 /** Base class for protocol errors; `code` is stable, `message` is for people. */
 export class ProtocolError extends Error {
+  /** Makes an error with a code of {@link ErrorCode}; `options.cause` keeps the error behind it. */
   constructor(
     readonly code: ErrorCodeValue,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ProtocolError';
   }
 

@@ -1,4 +1,12 @@
-export { ErrorCode, ProtocolError, TargetSyntaxError, type ErrorCodeValue, type WireError } from './errors.js';
+export {
+  ApiErrorCode,
+  ErrorCode,
+  ProtocolError,
+  TargetSyntaxError,
+  type ApiErrorCodeValue,
+  type ErrorCodeValue,
+  type WireError,
+} from './errors.js';
 export {
   DEFAULT_MAX_FRAME_BYTES,
   FRAME_TYPES,
@@ -66,7 +74,6 @@ export {
   type ProvenNodes,
 } from './audience.js';
 export {
-  ApiErrorCode,
   DEFAULT_ACK_TIMEOUT_MS,
   DEFAULT_JOB_TIMEOUT_MS,
   isReturned,
@@ -78,6 +85,15 @@ export {
   type JobSummary,
   type MinionResult,
 } from './api.js';
+export {
+  Reason,
+  didNotReturnLine,
+  formatSeconds,
+  reasonForOutcome,
+  type DidNotReturnOptions,
+  type NonReturn,
+  type ReasonValue,
+} from './outcome-reasons.js';
 export {
   EXTEND_KINDS,
   EXTEND_LISTING_MAX_AGE_MS,
