@@ -52,10 +52,11 @@ export class StateError extends Error {
   readonly file: string | undefined;
   readonly line: number | undefined;
 
+  /** Makes an error with a code of {@link StateErrorCode}, where it happened, and the error behind it as `cause`. */
   constructor(
     readonly code: StateErrorCodeValue,
     message: string,
-    options: { file?: string | undefined; line?: number | undefined; cause?: unknown } = {},
+    options: ErrorOptions & { file?: string | undefined; line?: number | undefined } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StateError';

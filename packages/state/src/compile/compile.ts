@@ -1,4 +1,4 @@
-import type { StateProblem } from '../errors.js';
+import { StateErrorCode, type StateProblem } from '../errors.js';
 import type { RenderSession } from '../render/render-session.js';
 import { compileLowStates } from './compile-low.js';
 import { planStates, type StatePlan } from './plan.js';
@@ -72,7 +72,7 @@ export function compileSingle(fun: string, args: Readonly<Record<string, unknown
     return {
       ok: false,
       problems: [
-        { code: 'ERR_STATE_STRUCTURE', message: `state.single needs module.function and a name (got '${fun}')` },
+        { code: StateErrorCode.STRUCTURE, message: `state.single needs module.function and a name (got '${fun}')` },
       ],
     };
   }
