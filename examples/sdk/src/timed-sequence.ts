@@ -1,10 +1,16 @@
 import { concat, ignoreElements, map, takeUntil, timer, type Observable } from 'rxjs';
-import { BrineClientError, type BrineClient, type JobOptions, type JobStreamEvent } from '@brine/client';
+import type { BrineClient, JobOptions, JobStreamEvent } from '@brine/client';
 
-/** The sequence ran past its budget: the job running then was cancelled, the rest never started. */
-export class SequenceTimeoutError extends BrineClientError {
+/**
+ * The sequence ran past its budget: the job running then was cancelled, the rest never started.
+ * The example's own error, with its own code: `BrineClientError` takes only the client's codes.
+ */
+export class SequenceTimeoutError extends Error {
+  readonly code = 'ERR_EXAMPLE_SEQUENCE_TIMEOUT';
+  override readonly name = 'SequenceTimeoutError';
+
   constructor(budgetMs: number) {
-    super('ERR_EXAMPLE_SEQUENCE_TIMEOUT', `the sequence did not finish within ${budgetMs} ms`);
+    super(`the sequence did not finish within ${budgetMs} ms`);
   }
 }
 

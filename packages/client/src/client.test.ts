@@ -3,7 +3,7 @@ import { NEVER, type Observable, first, lastValueFrom, take, takeUntil, throwErr
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { createClient } from './client.js';
-import { ApiResponseError, BrineClientError, StreamLostError } from './errors.js';
+import { ApiResponseError, StreamLostError } from './errors.js';
 import { results } from './job-events.js';
 import type { SseMessage, Transport } from './transport.js';
 
@@ -202,7 +202,9 @@ describe('client.job$', () => {
   });
 
   it('errors with other codes as they are', async () => {
-    const t = scripted({ sse: throwError(() => new BrineClientError('ERR_AUTH_FORBIDDEN', 'no')) });
+    const t = scripted({
+      sse: throwError(() => new ApiResponseError(403, { code: 'ERR_AUTH_FORBIDDEN', message: 'no' })),
+    });
     await expect(lastValueFrom(createClient(t).job$(JID))).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
   });
 });

@@ -15,6 +15,7 @@ import {
   tap,
   throwError,
 } from 'rxjs';
+import { ApiErrorCode } from '@brine/protocol/errors';
 import { BrineClientError, ClientErrorCode, StreamLostError } from './errors.js';
 import { fetchTransport, type FetchTransportOptions } from './fetch-transport.js';
 import { summarize, type JobOutcome } from './job-events.js';
@@ -123,7 +124,7 @@ export function createClient(transport: Transport): BrineClient {
         takeWhile((e) => e.type !== 'job.done', true),
         catchError((err: unknown) =>
           // Not active (any more): read what the job cache holds.
-          err instanceof BrineClientError && err.code === 'ERR_NOT_FOUND'
+          err instanceof BrineClientError && err.code === ApiErrorCode.notFound
             ? storedJob$(transport, jid)
             : throwError(() => err),
         ),

@@ -16,26 +16,35 @@ export const ClientErrorCode = {
 /** One of the codes in {@link ClientErrorCode}. */
 export type ClientErrorCodeValue = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 
+declare const fromMaster: unique symbol;
+
+/**
+ * A code the master answered with, kept as it came (any of the master's tables): only
+ * {@link ApiResponseError} makes one, so every other client error takes a code of {@link ClientErrorCode}.
+ */
+type MasterCode = string & { readonly [fromMaster]: true };
+
 /** Base class of the client's errors: a stable `code`, a message for people, optional `data`. */
 export class BrineClientError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly data?: unknown,
-    options?: { cause?: unknown },
-  ) {
+  readonly code: string;
+  readonly data?: unknown;
+
+  /** Makes an error with a code of {@link ClientErrorCode}; `options.cause` keeps the error behind it. */
+  constructor(code: ClientErrorCodeValue | MasterCode, message: string, data?: unknown, options?: ErrorOptions) {
     super(message, options);
     this.name = 'BrineClientError';
+    this.code = code;
+    if (data !== undefined) this.data = data;
   }
 }
 
-/** The API answered with a non-2xx status and its `{code, message, data?}` body. */
+/** The API answered with a non-2xx status and its `{code, message, data?}` body; `code` is the master's. */
 export class ApiResponseError extends BrineClientError {
   constructor(
     readonly status: number,
     body: { code: string; message: string; data?: unknown },
   ) {
-    super(body.code, body.message, body.data);
+    super(body.code as MasterCode, body.message, body.data);
     this.name = 'ApiResponseError';
   }
 }

@@ -11,3 +11,7 @@ export type { JobOutcome } from './job-events.js';
 export type { JobOptions, KwargsOf } from './job-options.js';
 export type { SseMessage, Transport } from './transport.js';
 export type { JobStreamEvent, JobSummary, MinionResult } from '@brine/protocol';
+export { ApiErrorCode, ErrorCode } from '@brine/protocol/errors';
+export type { ApiErrorCodeValue, ErrorCodeValue } from '@brine/protocol/errors';
+export { Reason, didNotReturnLine, reasonForOutcome } from '@brine/protocol/outcome-reasons';
+export type { ReasonValue } from '@brine/protocol/outcome-reasons';
