@@ -1,10 +1,8 @@
 import { isScalar, parseDocument } from 'yaml';
 
-/** A command line the user must fix; the bin prints the message and exits with `ExitCode.USAGE`. */
-export class UsageError extends Error {
-  readonly code = 'ERR_CLI_USAGE';
-  override readonly name = 'UsageError';
-}
+import { UsageError } from './errors.js';
+
+export { UsageError };
 
 /** Positional arguments and keyword arguments for one `module.function` call. */
 export interface FunctionArgs {

@@ -9,7 +9,7 @@ import { parseDuration, parseFunctionArgs, UsageError } from './args.js';
 import { ApiClient } from './client.js';
 import { credentialFlags, resolveCredentials } from './credentials.js';
 import { commonOptions, runMain, type Io } from './common.js';
-import { CliError } from './errors.js';
+import { CliError, CliErrorCode } from './errors.js';
 import { ExitCode, exitCodeForSummary } from './exit-codes.js';
 import { shouldColor } from './output/color.js';
 import { isStateRun, outputChoice, STATE_RUN_TIMEOUT_MS, stateFlags } from './state-flags.js';
@@ -246,7 +246,7 @@ async function spawnLocalCall(
       }
     });
     child.on('error', (err) =>
-      reject(new CliError('ERR_CLI_MINION_MISSING', `cannot run brine-minion for --local: ${err.message}`)),
+      reject(new CliError(CliErrorCode.minionMissing, `cannot run brine-minion for --local: ${err.message}`)),
     );
     child.on('close', () => resolve());
   });

@@ -11,7 +11,7 @@ import {
 } from '@brine/client';
 import type { ApiError } from '@brine/protocol';
 import { lastValueFrom, map } from 'rxjs';
-import { CliError, UnreachableError } from './errors.js';
+import { CliError, CliErrorCode, UnreachableError, forwardedCode } from './errors.js';
 import type { Credentials } from './credentials.js';
 import { TlsTrustError, isCertificateError, pinnedAgent } from './tls-trust.js';
 
@@ -21,7 +21,7 @@ export class ApiCallError extends CliError {
     readonly status: number,
     body: ApiError,
   ) {
-    super(body.code, body.message, body.data);
+    super(forwardedCode(body.code), body.message, body.data);
   }
 }
 
@@ -128,7 +128,7 @@ export class ApiClient {
       req.on('error', (err: NodeJS.ErrnoException) =>
         reject(
           isCertificateError(err.code)
-            ? new TlsTrustError(base, err.code === 'ERR_CLI_TLS_PIN' ? err.message : err.code!)
+            ? new TlsTrustError(base, err.code === CliErrorCode.tlsPin ? err.message : err.code!)
             : NOT_REACHED.has(err.code ?? '')
               ? new NotReachedError(base, err.code!)
               : new UnreachableError(base, err.code ?? err.message),
@@ -143,7 +143,9 @@ export class ApiClient {
 function asCliError(err: unknown): unknown {
   if (err instanceof ApiResponseError) return new ApiCallError(err.status, err);
   if (err instanceof BrineClientError)
-    return err.cause instanceof CliError ? err.cause : new CliError(err.code, err.message, err.data);
+    return err.cause instanceof CliError
+      ? err.cause
+      : new CliError(forwardedCode(err.code), err.message, err.data, { cause: err });
   return err;
 }
 

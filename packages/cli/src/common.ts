@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CommanderError } from 'commander';
 import { UsageError } from './args.js';
 import { ApiCallError } from './client.js';
-import { CliError } from './errors.js';
+import { CliError, CliErrorCode } from './errors.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
 
 /** What a CLI program reads and writes; the bins pass `process`, tests pass buffers. */
@@ -48,7 +48,7 @@ export async function runMain(program: Command, argv: string[], io: Io): Promise
       // The master's target-syntax messages already say "at position N"; add it only when they do not.
       const where = position !== undefined && !err.message.includes('position') ? ` (at position ${position})` : '';
       io.stderr.write(`${name}: ${err.message}${where}\n`);
-      if (err.code === 'ERR_CLI_UNREACHABLE' || err.code === 'ERR_CLI_TLS') return ExitCode.UNREACHABLE;
+      if (err.code === CliErrorCode.unreachable || err.code === CliErrorCode.tls) return ExitCode.UNREACHABLE;
       return exitCodeForError(err.code);
     }
     io.stderr.write(`${name}: internal error: ${(err as Error).message}\n`);

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CliError } from './errors.js';
+import { ApiErrorCode } from '@brine/protocol/errors';
+import { CliError, CliErrorCode } from './errors.js';
 import type { TlsTrust } from './tls-trust.js';
 
 type Source = { url?: string | undefined; token?: string | undefined; fingerprint?: string | undefined };
@@ -42,7 +43,7 @@ export function resolveCredentials(
     try {
       return JSON.parse(readFileSync(file, 'utf8')) as Source;
     } catch (err) {
-      throw new CliError('ERR_CLI_CONFIG', `cannot read ${file}: ${(err as Error).message}`);
+      throw new CliError(CliErrorCode.config, `cannot read ${file}: ${(err as Error).message}`);
     }
   };
   const candidates: [string, Source | undefined][] = [
@@ -68,7 +69,7 @@ export function resolveCredentials(
   }
   if (!url || !token) {
     throw new CliError(
-      'ERR_AUTH_REQUIRED',
+      ApiErrorCode.unauthenticated,
       'no master URL and token: pass --url/--token, set BRINE_URL/BRINE_TOKEN, or run on the master host (BRINE_MASTER_DIR)',
     );
   }
@@ -81,7 +82,7 @@ function trustFrom(caFile: string | undefined, env: NodeJS.ProcessEnv, pinned: s
     try {
       return { ca: readFileSync(caFile, 'utf8') };
     } catch (err) {
-      throw new CliError('ERR_CLI_CONFIG', `cannot read the CA file ${caFile}: ${(err as Error).message}`);
+      throw new CliError(CliErrorCode.config, `cannot read the CA file ${caFile}: ${(err as Error).message}`);
     }
   }
   return pinned ? { fingerprint: pinned } : {};

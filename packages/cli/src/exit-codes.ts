@@ -1,4 +1,7 @@
-import type { ApiErrorCode, JobSummary, MinionResult } from '@brine/protocol';
+import type { JobSummary, MinionResult } from '@brine/protocol';
+import { ApiErrorCode, type ApiErrorCodeValue } from '@brine/protocol/errors';
+import { Reason } from '@brine/protocol/outcome-reasons';
+import { CliErrorCode } from './errors.js';
 
 /**
  * Exit codes of `brine`, for scripts and CI. Salt exits 0 when a minion does not answer
@@ -32,7 +35,7 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
  * A cancellation the user asked for by design: `--first N` cancels the minions still running once
  * N have succeeded, and that is not a failure of the job.
  */
-const EXPECTED_CANCEL_REASONS: ReadonlySet<string> = new Set(['first_reached']);
+const EXPECTED_CANCEL_REASONS: ReadonlySet<string> = new Set([Reason.firstReached]);
 
 /**
  * The exit code for a finished job. A definite failure (1) wins over a missing answer (2), so a
@@ -55,30 +58,28 @@ export function exitCodeForSummary(summary: JobSummary, results: readonly Minion
 }
 
 /**
- * Every API error code, and the CLI's own usage code, with its exit code. The codes are spelled
- * out rather than read from `ApiErrorCode` at run time, so `brine` does not load the protocol
- * package (and zod) on each start; the `Record` type makes the compiler check the list is whole.
+ * Every API error code, and the CLI's own usage code, with its exit code. Read from the protocol's
+ * table through `@brine/protocol/errors`, which loads nothing else (no zod) on `brine`'s start;
+ * the `Record` type makes the compiler check the list is whole.
  */
-const API_ERROR_EXIT: Readonly<
-  Record<(typeof ApiErrorCode)[keyof typeof ApiErrorCode] | 'ERR_CLI_USAGE', ExitCodeValue>
-> = {
-  ERR_AUTH_REQUIRED: ExitCode.AUTH,
-  ERR_AUTH_FORBIDDEN: ExitCode.AUTH,
-  ERR_REQUEST_INVALID: ExitCode.USAGE,
-  ERR_TARGET_SYNTAX: ExitCode.USAGE,
-  ERR_TARGET_TOO_LONG: ExitCode.USAGE,
-  ERR_NO_MINIONS_MATCHED: ExitCode.NO_MATCH,
-  ERR_NOT_FOUND: ExitCode.USAGE,
-  ERR_INTERNAL: ExitCode.INTERNAL,
+const API_ERROR_EXIT: Readonly<Record<ApiErrorCodeValue | typeof CliErrorCode.usage, ExitCodeValue>> = {
+  [ApiErrorCode.unauthenticated]: ExitCode.AUTH,
+  [ApiErrorCode.forbidden]: ExitCode.AUTH,
+  [ApiErrorCode.badRequest]: ExitCode.USAGE,
+  [ApiErrorCode.targetSyntax]: ExitCode.USAGE,
+  [ApiErrorCode.targetTooLong]: ExitCode.USAGE,
+  [ApiErrorCode.noMinions]: ExitCode.NO_MATCH,
+  [ApiErrorCode.notFound]: ExitCode.USAGE,
+  [ApiErrorCode.internal]: ExitCode.INTERNAL,
   // Too many logins or webhooks: the master refuses for now, as when it cannot be reached.
-  ERR_RATE_LIMITED: ExitCode.UNREACHABLE,
+  [ApiErrorCode.rateLimited]: ExitCode.UNREACHABLE,
   // The CLI asked for an output the master does not write: a bug of the CLI.
-  ERR_NOT_ACCEPTABLE: ExitCode.INTERNAL,
+  [ApiErrorCode.notAcceptable]: ExitCode.INTERNAL,
   // The command needs changing (force=true), or it cannot run against this master's config.
-  ERR_KEY_EXISTS: ExitCode.USAGE,
-  ERR_SCHEDULE_OFF: ExitCode.USAGE,
-  ERR_ORCH_UNAVAILABLE: ExitCode.USAGE,
-  ERR_CLI_USAGE: ExitCode.USAGE,
+  [ApiErrorCode.keyExists]: ExitCode.USAGE,
+  [ApiErrorCode.scheduleOff]: ExitCode.USAGE,
+  [ApiErrorCode.orchUnavailable]: ExitCode.USAGE,
+  [CliErrorCode.usage]: ExitCode.USAGE,
 };
 
 /** The exit code for an error with a stable `code` (an API error body or a CLI error); unknown codes are INTERNAL. */

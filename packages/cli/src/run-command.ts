@@ -7,7 +7,7 @@ import { commonOptions, runMain, type Io } from './common.js';
 import { ExitCode } from './exit-codes.js';
 import { createPalette, type Palette } from './output/ansi.js';
 import { shouldColor } from './output/color.js';
-import { didNotReturnLine } from './output/describe.js';
+import { didNotReturnLine } from '@brine/protocol/outcome-reasons';
 import { renderNested } from './output/nested.js';
 import { formatHighstate, isStateReturn } from './output/highstate-format.js';
 import { ORCHESTRATE_RUNNERS, runOrchestrate } from './orchestrate-command.js';
@@ -58,9 +58,7 @@ const RUNNERS: Record<string, { doc: string; run: Runner }> = {
               ? 'Minion did not return. [pending]'
               : didNotReturnLine(
                   {
-                    id,
                     outcome,
-                    success: false,
                     ...(reason == null ? {} : { reason }),
                     ...(durationMs == null ? {} : { durationMs }),
                   },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Agent } from 'node:https';
 import type { Socket } from 'node:net';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { CliError } from './errors.js';
+import { CliError, CliErrorCode } from './errors.js';
 
 /** How the CLI trusts an HTTPS master: a pinned certificate fingerprint, a CA file's PEM, or the system CAs. */
 export interface TlsTrust {
@@ -16,7 +16,7 @@ export interface TlsTrust {
 export class TlsTrustError extends CliError {
   constructor(url: string, cause: string) {
     super(
-      'ERR_CLI_TLS',
+      CliErrorCode.tls,
       `cannot verify the master's certificate at ${url}: ${cause}; pin it with BRINE_FINGERPRINT ` +
         '(apiFingerprint in the master’s endpoints.json) or pass its certificate with --ca/BRINE_CA',
     );
@@ -69,7 +69,7 @@ export function pinnedConnection(
       const got = cert ? createHash('sha256').update(cert.raw).digest('hex') : '';
       if (got !== want) {
         const err = Object.assign(new Error('certificate does not match the pinned fingerprint'), {
-          code: 'ERR_CLI_TLS_PIN',
+          code: CliErrorCode.tlsPin,
         });
         socket.destroy();
         return finish(err);

@@ -1,6 +1,6 @@
 import type { MinionResult } from '@brine/protocol';
 import { stripControl } from './ansi.js';
-import { didNotReturnLine } from './describe.js';
+import { didNotReturnLine } from '@brine/protocol/outcome-reasons';
 import {
   formatCompileErrors,
   formatHighstate,

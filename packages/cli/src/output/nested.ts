@@ -1,6 +1,6 @@
 import type { MinionResult } from '@brine/protocol';
 import { stripControl, type Palette } from './ansi.js';
-import { didNotReturnLine } from './describe.js';
+import { didNotReturnLine } from '@brine/protocol/outcome-reasons';
 import { createHumanWriter } from './human.js';
 import type { OutputOptions, Outputter } from './outputter.js';
 

@@ -1,6 +1,7 @@
 import type { MinionResult } from '@brine/protocol';
 import { stripControl, type Palette } from './ansi.js';
-import { nonReturnText, toJson } from './describe.js';
+import { reasonForOutcome } from '@brine/protocol/outcome-reasons';
+import { toJson } from './describe.js';
 import { createHumanWriter } from './human.js';
 import type { OutputOptions, Outputter } from './outputter.js';
 
@@ -15,7 +16,7 @@ function outcomeCell(r: MinionResult): string {
 
 /** The RETURN cell on one line: a string with `\n` shown as `\n`, anything else as compact JSON, a non-return's reason. */
 function returnCell(r: MinionResult, timeoutMs: number | undefined): string {
-  if (r.outcome !== 'returned') return nonReturnText(r, timeoutMs);
+  if (r.outcome !== 'returned') return reasonForOutcome(r, timeoutMs);
   if (typeof r.ret === 'string') return stripControl(r.ret.replace(/\r?\n/g, '\\n').replace(/\t/g, ' '));
   return r.ret === undefined ? '' : stripControl(toJson(r.ret));
 }

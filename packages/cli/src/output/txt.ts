@@ -1,5 +1,6 @@
 import { stripControl } from './ansi.js';
-import { didNotReturnLine, toJson } from './describe.js';
+import { didNotReturnLine } from '@brine/protocol/outcome-reasons';
+import { toJson } from './describe.js';
 import { createHumanWriter } from './human.js';
 import type { OutputOptions, Outputter } from './outputter.js';
 
