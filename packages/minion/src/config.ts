@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { MinionError } from './errors.js';
+import { MinionError, MinionErrorCode } from './errors.js';
 import { beaconsConfigSchema } from './beacons/beacons-config.js';
 import { minionScheduleConfigSchema } from './schedule/schedule-config.js';
 
@@ -75,10 +75,10 @@ export function loadMinionConfig(file: string | undefined, overrides: Record<str
     try {
       parsed = parseYaml(readFileSync(file, 'utf8')) ?? {};
     } catch (err) {
-      throw new MinionError('ERR_MINION_CONFIG', `cannot read ${file}: ${(err as Error).message}`);
+      throw new MinionError(MinionErrorCode.config, `cannot read ${file}: ${(err as Error).message}`);
     }
     if (typeof parsed !== 'object' || Array.isArray(parsed))
-      throw new MinionError('ERR_MINION_CONFIG', `${file}: expected a mapping`);
+      throw new MinionError(MinionErrorCode.config, `${file}: expected a mapping`);
     raw = parsed as Record<string, unknown>;
   }
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) raw[k] = v;
@@ -86,7 +86,7 @@ export function loadMinionConfig(file: string | undefined, overrides: Record<str
   if (!r.success) {
     const issue = r.error.issues[0]!;
     throw new MinionError(
-      'ERR_MINION_CONFIG',
+      MinionErrorCode.config,
       `${file ?? 'flags'}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
     );
   }
@@ -101,17 +101,17 @@ function checkMasterUrl(master: string, insecurePlainWs: boolean): void {
   try {
     url = new URL(master);
   } catch {
-    throw new MinionError('ERR_MINION_CONFIG', `master is not a URL: ${master}`);
+    throw new MinionError(MinionErrorCode.config, `master is not a URL: ${master}`);
   }
   if (url.protocol === 'ws:') {
     const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\./.test(url.hostname);
     if (!insecurePlainWs || !loopback) {
       throw new MinionError(
-        'ERR_MINION_CONFIG',
+        MinionErrorCode.config,
         'a ws:// master needs insecure_plain_ws: true and a loopback address; use wss://',
       );
     }
   } else if (url.protocol !== 'wss:') {
-    throw new MinionError('ERR_MINION_CONFIG', `master must be a wss:// URL, got ${url.protocol}`);
+    throw new MinionError(MinionErrorCode.config, `master must be a wss:// URL, got ${url.protocol}`);
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, loadKeyPair } from '@brine/protocol';
-import { MinionError } from './errors.js';
+import { MinionError, MinionErrorCode } from './errors.js';
 
 /**
  * Loads the minion's Ed25519 key from `pkiDir/minion.pem`, making it (mode 0600) on first start.
@@ -18,7 +18,7 @@ export function loadOrCreateMinionKey(pkiDir: string): ReturnType<typeof loadKey
   const mode = statSync(file).mode & 0o777;
   if (mode & 0o077) {
     throw new MinionError(
-      'ERR_MINION_KEY_PERMISSIONS',
+      MinionErrorCode.keyPermissions,
       `${file} has mode ${mode.toString(8)}; private keys must be 0600 (chmod 600 ${file})`,
     );
   }

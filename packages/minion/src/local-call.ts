@@ -2,7 +2,7 @@ import { NO_MASTER_MINE, NO_MASTER_PILLAR } from './connection/pillar-client.js'
 import type { ProgressStreamValue } from '@brine/protocol';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { MinionError } from './errors.js';
+import { MinionError, MinionErrorCode } from './errors.js';
 import { ensurePrivateDir } from './private-dir.js';
 import { createGrainsAccess } from './grains/grains-access.js';
 import { ExtendManager } from './extend/extend-manager.js';
@@ -24,10 +24,10 @@ export interface LocalResult {
 
 const noMaster: MasterFiles = {
   getFile: async () => {
-    throw new MinionError('ERR_MINION_NO_MASTER', 'brine-call --local has no master to fetch brine:// files from');
+    throw new MinionError(MinionErrorCode.noMaster, 'brine-call --local has no master to fetch brine:// files from');
   },
   list: async () => {
-    throw new MinionError('ERR_MINION_NO_MASTER', 'brine-call --local has no master to list brine:// files from');
+    throw new MinionError(MinionErrorCode.noMaster, 'brine-call --local has no master to list brine:// files from');
   },
 };
 
@@ -124,7 +124,7 @@ export async function callLocal(
     return done(out.ret, retcode, out.success ?? retcode === 0);
   } catch (err) {
     const wire =
-      err instanceof MinionError ? err.toWire() : { code: 'ERR_MINION_FUNCTION', message: (err as Error).message };
+      err instanceof MinionError ? err.toWire() : { code: MinionErrorCode.function, message: (err as Error).message };
     return done(wire, 1, false);
   } finally {
     clearTimeout(timer);

@@ -24,7 +24,7 @@ import { createRegistry } from './modules/registry.js';
 import { createStateRegistry } from './states/registry.js';
 import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
-import { validateMinionId } from '@brine/protocol';
+import { ErrorCode, validateMinionId } from '@brine/protocol';
 import { asyncScheduler } from 'rxjs';
 import { beacons$ } from './beacons/beacon.js';
 import { createBeacons } from './beacons/beacons-config.js';
@@ -46,7 +46,10 @@ export interface RunningMinion {
 export async function startMinion(config: MinionConfig, log: Logger): Promise<RunningMinion> {
   const valid = validateMinionId(config.id);
   if (!valid.ok)
-    throw new MinionError(valid.error.code, `minion id ${JSON.stringify(config.id)}: ${valid.error.message}`);
+    throw new MinionError(
+      ErrorCode.MINION_ID_INVALID,
+      `minion id ${JSON.stringify(config.id)}: ${valid.error.message}`,
+    );
   const stateDir = config.state_dir;
   const cacheDir = join(stateDir, 'cache');
   // Issue 13 finding 9: the state dir and the file cache hold job data; others may not read them.

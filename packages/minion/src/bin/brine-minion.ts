@@ -2,7 +2,7 @@
 import { tmpdir } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadMinionConfig } from '../config.js';
-import { MinionError } from '../errors.js';
+import { MinionError, MinionErrorCode } from '../errors.js';
 import { createRootLogger } from '../logger.js';
 import { startMinion } from '../main.js';
 import { startSwarm } from '../swarm.js';
@@ -58,7 +58,7 @@ const program = new Command('brine-minion')
       minion = await startMinion(config, log);
     } catch (err) {
       log.fatal(
-        { code: err instanceof MinionError ? err.code : 'ERR_MINION_START', err: (err as Error).message },
+        { code: err instanceof MinionError ? err.code : MinionErrorCode.start, err: (err as Error).message },
         'minion failed to start',
       );
       process.stderr.write(`brine-minion: ${(err as Error).message}\n`);

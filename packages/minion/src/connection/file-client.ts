@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ExtendKind, Frame, FrameInput, SignedExtendListing } from '@brine/protocol';
-import { MinionError } from '../errors.js';
+import { MinionError, MinionErrorCode, forwardedCode } from '../errors.js';
 import type { MasterFiles } from '../modules/types.js';
 
 type Waiter = {
@@ -50,14 +50,14 @@ export class FileClient implements MasterFiles {
           path: source,
           offset,
         }))) as Frame<'file.chunk'>;
-        if (chunk.error) throw new MinionError(chunk.error.code, chunk.error.message);
+        if (chunk.error) throw new MinionError(forwardedCode(chunk.error.code), chunk.error.message);
         writeSync(fd, chunk.data);
         hash.update(chunk.data);
         offset += chunk.data.byteLength;
         if (chunk.eof) {
           const sha256 = hash.digest('hex');
           if (sha256 !== chunk.sha256 || offset !== chunk.size) {
-            throw new MinionError('ERR_MINION_FILE_HASH', `${path}: received file does not match the master's hash`);
+            throw new MinionError(MinionErrorCode.fileHash, `${path}: received file does not match the master's hash`);
           }
           fsyncSync(fd);
           closeSync(fd);
@@ -100,7 +100,9 @@ export class FileClient implements MasterFiles {
   failAll(): void {
     for (const [id, w] of this.#waiting) {
       clearTimeout(w.timer);
-      w.reject(new MinionError('ERR_MINION_DISCONNECTED', 'connection to the master dropped during a file transfer'));
+      w.reject(
+        new MinionError(MinionErrorCode.disconnected, 'connection to the master dropped during a file transfer'),
+      );
       this.#waiting.delete(id);
     }
   }
@@ -110,13 +112,13 @@ export class FileClient implements MasterFiles {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiting.delete(reqId);
-        reject(new MinionError('ERR_MINION_FILE_TIMEOUT', 'the master did not answer a file request in 30 s'));
+        reject(new MinionError(MinionErrorCode.fileTimeout, 'the master did not answer a file request in 30 s'));
       }, 30_000);
       this.#waiting.set(reqId, { resolve, reject, timer });
       if (!this.#send(make(reqId))) {
         clearTimeout(timer);
         this.#waiting.delete(reqId);
-        reject(new MinionError('ERR_MINION_DISCONNECTED', 'not connected to the master'));
+        reject(new MinionError(MinionErrorCode.disconnected, 'not connected to the master'));
       }
     });
   }

@@ -1,5 +1,5 @@
 import type { Frame, FrameInput, TargetTypeValue } from '@brine/protocol';
-import { MinionError } from '../errors.js';
+import { MinionError, MinionErrorCode, forwardedCode } from '../errors.js';
 import type { MineAccess, PillarAccess } from '../modules/types.js';
 
 type Waiter<F> = { resolve(frame: F): void; reject(err: Error): void; timer: NodeJS.Timeout };
@@ -21,14 +21,14 @@ class Requests<F extends { reqId: number }> {
       const timer = setTimeout(() => {
         this.#waiting.delete(reqId);
         reject(
-          new MinionError('ERR_MINION_MASTER_TIMEOUT', `the master did not answer a ${this.what} request in time`),
+          new MinionError(MinionErrorCode.masterTimeout, `the master did not answer a ${this.what} request in time`),
         );
       }, this.timeoutMs);
       this.#waiting.set(reqId, { resolve, reject, timer });
       if (!this.send(make(reqId))) {
         clearTimeout(timer);
         this.#waiting.delete(reqId);
-        reject(new MinionError('ERR_MINION_DISCONNECTED', 'not connected to the master'));
+        reject(new MinionError(MinionErrorCode.disconnected, 'not connected to the master'));
       }
     });
   }
@@ -47,7 +47,7 @@ class Requests<F extends { reqId: number }> {
     for (const [id, w] of this.#waiting) {
       clearTimeout(w.timer);
       w.reject(
-        new MinionError('ERR_MINION_DISCONNECTED', `connection to the master dropped during a ${this.what} request`),
+        new MinionError(MinionErrorCode.disconnected, `connection to the master dropped during a ${this.what} request`),
       );
       this.#waiting.delete(id);
     }
@@ -100,7 +100,7 @@ export class PillarClient implements PillarAccess {
 function latestOf(frame: Frame<'pillar.data'>): Latest {
   return frame.error === undefined
     ? { ok: true, pillar: frame.pillar }
-    : { ok: false, error: new MinionError(frame.error.code, frame.error.message) };
+    : { ok: false, error: new MinionError(forwardedCode(frame.error.code), frame.error.message) };
 }
 
 /** The mine over the minion's connection (`mine.request` / `mine.response`). */
@@ -139,7 +139,7 @@ export class MineClient implements MineAccess {
 
   async #ask(body: Omit<Extract<FrameInput, { type: 'mine.request' }>, 'type' | 'reqId'>): Promise<unknown> {
     const answer = await this.#requests.ask((reqId) => ({ type: 'mine.request', reqId, ...body }) as FrameInput);
-    if (answer.error !== undefined) throw new MinionError(answer.error.code, answer.error.message);
+    if (answer.error !== undefined) throw new MinionError(forwardedCode(answer.error.code), answer.error.message);
     return answer.data;
   }
 }
@@ -147,18 +147,18 @@ export class MineClient implements MineAccess {
 /** Pillar and mine for a call without a master (`brine-call --local`): every request fails, saying so. */
 export const NO_MASTER_PILLAR: PillarAccess = {
   items: () =>
-    Promise.reject(new MinionError('ERR_MINION_NO_MASTER', 'pillar comes from the master; this call has none')),
+    Promise.reject(new MinionError(MinionErrorCode.noMaster, 'pillar comes from the master; this call has none')),
   refresh: () =>
-    Promise.reject(new MinionError('ERR_MINION_NO_MASTER', 'pillar comes from the master; this call has none')),
+    Promise.reject(new MinionError(MinionErrorCode.noMaster, 'pillar comes from the master; this call has none')),
 };
 
 /** See {@link NO_MASTER_PILLAR}. */
 export const NO_MASTER_MINE: MineAccess = {
   update: () =>
-    Promise.reject(new MinionError('ERR_MINION_NO_MASTER', 'the mine lives on the master; this call has none')),
+    Promise.reject(new MinionError(MinionErrorCode.noMaster, 'the mine lives on the master; this call has none')),
   delete: () =>
-    Promise.reject(new MinionError('ERR_MINION_NO_MASTER', 'the mine lives on the master; this call has none')),
+    Promise.reject(new MinionError(MinionErrorCode.noMaster, 'the mine lives on the master; this call has none')),
   get: () =>
-    Promise.reject(new MinionError('ERR_MINION_NO_MASTER', 'the mine lives on the master; this call has none')),
+    Promise.reject(new MinionError(MinionErrorCode.noMaster, 'the mine lives on the master; this call has none')),
   configured: () => ({}),
 };

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ErrorCode, buildAudience, createJidGenerator, type Frame, type JobSpec } from '@brine/protocol';
-import { MinionError } from '../errors.js';
+import { MinionError, MinionErrorCode } from '../errors.js';
 import type {
   GrainsAccess,
   MasterFiles,
@@ -110,7 +110,7 @@ export class Executor {
           attempt: run.attempt,
           fun: run.fun,
           outcome: 'interrupted',
-          ret: { code: 'ERR_MINION_RESTARTED', message: 'the minion restarted while the job ran' },
+          ret: { code: MinionErrorCode.restarted, message: 'the minion restarted while the job ran' },
           retcode: 1,
           success: false,
           startedAt: t,
@@ -224,7 +224,7 @@ export class Executor {
     if (run.queued) {
       this.#queue.splice(this.#queue.indexOf(run), 1);
       const ret = {
-        code: 'ERR_MINION_NOT_STARTED',
+        code: MinionErrorCode.notStarted,
         message: `the job was ${why === 'timed_out' ? 'timed out' : 'cancelled'} before a slot was free`,
       };
       this.#finish(run, { outcome: 'returned', ret, retcode: 1, success: false });
@@ -366,7 +366,7 @@ export class Executor {
       const wire =
         err instanceof MinionError
           ? err.toWire()
-          : { code: 'ERR_MINION_FUNCTION', message: (err as Error).message ?? String(err) };
+          : { code: MinionErrorCode.function, message: (err as Error).message ?? String(err) };
       result = { outcome: 'returned', ret: wire, retcode: 1, success: false };
     }
     this.#finish(run, result);

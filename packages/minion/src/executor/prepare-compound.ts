@@ -1,6 +1,6 @@
 import { ErrorCode, isCompound, jobCalls, type JobSpec } from '@brine/protocol';
 import { z } from 'zod';
-import { MinionError } from '../errors.js';
+import { MinionError, MinionErrorCode } from '../errors.js';
 import { prepareCall, type PreparedCall } from '../modules/registry.js';
 import type { ModuleContext, ModuleFunction, ModuleResult } from '../modules/types.js';
 
@@ -58,7 +58,7 @@ async function runOne(
     const ret =
       err instanceof MinionError
         ? err.toWire()
-        : { code: 'ERR_MINION_FUNCTION', message: (err as Error).message ?? String(err) };
+        : { code: MinionErrorCode.function, message: (err as Error).message ?? String(err) };
     return { ret, retcode: 1, success: false };
   }
 }

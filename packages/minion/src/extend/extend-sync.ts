@@ -2,16 +2,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyExtendListing, type ExtendEntry, type ExtendKind, type SignedExtendListing } from '@brine/protocol';
-import { MinionError } from '../errors.js';
+import { MinionError, MinionErrorCode } from '../errors.js';
 
 /** Codes of the extension sync; tests assert these. */
 export const ExtendSyncCode = {
   /** The master sent no signed listing (an older master, or it could not make one). */
-  unsigned: 'ERR_MINION_EXTEND_UNSIGNED',
+  unsigned: MinionErrorCode.extendUnsigned,
   /** The listing's signature, kind or age did not check out against the pinned master key. */
-  listingRefused: 'ERR_MINION_EXTEND_LISTING',
+  listingRefused: MinionErrorCode.extendListing,
   /** A fetched file's SHA-256 or size differs from the signed listing: nothing was installed. */
-  hashMismatch: 'ERR_MINION_EXTEND_HASH',
+  hashMismatch: MinionErrorCode.extendHash,
 } as const;
 
 /** What a sync reaches: the file server and the pinned master key. */

@@ -1,14 +1,14 @@
 import { Script, createContext } from 'node:vm';
 import type { ModuleContext, ModuleFunction, ModuleResult } from '../modules/types.js';
-import { CancelledError } from '../errors.js';
+import { CancelledError, MinionErrorCode, NodeErrorCode } from '../errors.js';
 
 /** The code of a custom function that threw: its return carries the message and the stack. */
-export const CUSTOM_FUNCTION_FAILED = 'ERR_MINION_CUSTOM_FUNCTION';
+export const CUSTOM_FUNCTION_FAILED = MinionErrorCode.customFunction;
 /** The code of a custom function stopped for blocking the minion's event loop past its job's deadline. */
-export const CUSTOM_FUNCTION_BLOCKED = 'ERR_MINION_CUSTOM_FUNCTION_BLOCKED';
+export const CUSTOM_FUNCTION_BLOCKED = MinionErrorCode.customFunctionBlocked;
 
 /** Node's code when a `vm` script's `timeout` ended it (V8's TerminateExecution). */
-const VM_TIMEOUT = 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+const VM_TIMEOUT = NodeErrorCode.scriptTimeout;
 
 /**
  * Calls `start` under a `vm` timeout: Node's watchdog thread terminates the JavaScript running on

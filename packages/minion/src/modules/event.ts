@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MinionError } from '../errors.js';
+import { MinionError, MinionErrorCode } from '../errors.js';
 import { defineFunction, type ModuleFunction } from './types.js';
 
 /** The longest event tag a minion may send (the `event` frame's bound). */
@@ -39,7 +39,7 @@ CLI Example:
           : undefined;
     const body = picked === undefined ? data : { ...data, grains: picked };
     if (!ctx.fireEvent?.(tag, body))
-      throw new MinionError('ERR_MINION_NO_MASTER', 'no master connection to send the event on');
+      throw new MinionError(MinionErrorCode.noMaster, 'no master connection to send the event on');
     return { ret: true };
   },
 });

@@ -1,6 +1,6 @@
 import { TargetType, type TargetTypeValue } from '@brine/protocol';
 import { z } from 'zod';
-import { MinionError } from '../errors.js';
+import { MinionError, MinionErrorCode } from '../errors.js';
 // A cycle (registry lists this module), used only inside functions: safe in ESM.
 import { prepareCall } from './registry.js';
 import { defineFunction, type ModuleContext, type ModuleFunction } from './types.js';
@@ -35,7 +35,7 @@ async function runOne(ctx: ModuleContext, call: ReturnType<typeof callOf>): Prom
   } catch (err) {
     return {
       ok: false,
-      ret: err instanceof MinionError ? err.toWire() : { code: 'ERR_MINION_FUNCTION', message: String(err) },
+      ret: err instanceof MinionError ? err.toWire() : { code: MinionErrorCode.function, message: String(err) },
     };
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MinionError } from '../errors.js';
+import { MinionError, MinionErrorCode } from '../errors.js';
 import { defineFunction, type ModuleContext, type ModuleFunction } from './types.js';
 
 type Dict = Record<string, unknown>;
@@ -171,7 +171,7 @@ CLI Example:
   run: async ({ key, delimiter }, ctx) => {
     const found = traverse(await ctx.pillar.items(), key, undefined, delimiter);
     if (!isDict(found))
-      throw new MinionError('ERR_PILLAR_NOT_A_MAPPING', `pillar value of key '${key}' is not a mapping`);
+      throw new MinionError(MinionErrorCode.pillarNotAMapping, `pillar value of key '${key}' is not a mapping`);
     return { ret: Object.keys(found) };
   },
 });

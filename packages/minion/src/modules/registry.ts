@@ -1,4 +1,4 @@
-import { ErrorCode, type WireError } from '@brine/protocol';
+import { ErrorCode, type ErrorCodeValue, type WireError } from '@brine/protocol';
 import type { z } from 'zod';
 import { cmdFunctions } from './cmd.js';
 import { cpFunctions } from './cp.js';
@@ -22,7 +22,8 @@ import { testFunctions } from './test.js';
 import type { ModuleFunction } from './types.js';
 
 /** A call ready to run (`input` is the schema's parsed output), or why it cannot run. */
-export type PreparedCall = { ok: true; fn: ModuleFunction; input: unknown } | { ok: false; error: WireError };
+export type PreparedCall =
+  { ok: true; fn: ModuleFunction; input: unknown } | { ok: false; error: WireError & { code: ErrorCodeValue } };
 
 /** Options of {@link createRegistry}. */
 export interface RegistryOptions {

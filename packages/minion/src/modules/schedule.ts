@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { MinionError } from '../errors.js';
+import { MinionError, MinionErrorCode } from '../errors.js';
 import { defineFunction, type ModuleContext, type ModuleFunction, type ScheduleControl } from './types.js';
 
 const name = z.string().min(1).max(64);
 
 function control(ctx: ModuleContext): ScheduleControl {
-  if (!ctx.schedule) throw new MinionError('ERR_MINION_NO_SCHEDULE', 'no minion schedule here (brine-call --local)');
+  if (!ctx.schedule) throw new MinionError(MinionErrorCode.noSchedule, 'no minion schedule here (brine-call --local)');
   return ctx.schedule;
 }
 

@@ -2,6 +2,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { type SchedulerLike, type Subscription, mergeMap, of, timer } from 'rxjs';
 import { scheduleFires$ } from './schedule-fires.js';
+import { ErrorCode } from '@brine/protocol';
 import { MinionError } from '../errors.js';
 import type { MinionScheduleView, ScheduleControl } from '../modules/types.js';
 import {
@@ -28,7 +29,7 @@ interface Saved {
   enabled: Record<string, boolean>;
 }
 
-const ERR = 'ERR_SCHEDULE_NAME';
+const ERR = ErrorCode.SCHEDULE_NAME;
 
 /**
  * The minion's own schedule: runs jobs on intervals or cron expressions whether or not the master is reachable; the
@@ -74,7 +75,7 @@ export class MinionSchedule implements ScheduleControl {
     const parsed = minionScheduleEntrySchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new MinionError('ERR_SCHEDULE_INVALID', `${issue.path.join('.') || name}: ${issue.message}`);
+      throw new MinionError(ErrorCode.SCHEDULE_INVALID, `${issue.path.join('.') || name}: ${issue.message}`);
     }
     this.#saved.added[name] = parsed.data;
     this.#save();

@@ -5,6 +5,7 @@ import {
   compileSls,
   REQUISITES,
   REQUISITES_IN,
+  StateErrorCode,
   type CompileResult,
   type HighData,
   type RenderSession,
@@ -68,7 +69,7 @@ function compileOneId(high: HighData, id: string, mods: readonly string[]): Comp
     return {
       ok: false,
       problems: [
-        { code: 'ERR_STATE_STRUCTURE', message: `No matches for ID '${id}' found in SLS '${mods.join(',')}'` },
+        { code: StateErrorCode.STRUCTURE, message: `No matches for ID '${id}' found in SLS '${mods.join(',')}'` },
       ],
     };
   }

@@ -10,7 +10,7 @@ import {
   type FileReader,
   type TopMatcher,
 } from '@brine/state';
-import { MinionError, PathRefusedError } from '../errors.js';
+import { MinionError, MinionErrorCode, PathRefusedError } from '../errors.js';
 import { envPath } from './sls-files.js';
 
 /**
@@ -51,12 +51,13 @@ export async function localPillar(
     pillar: {},
     call: (fun, args, kwargs) => {
       const f = createTemplateFunctions({ grains, pillar: {} })[fun];
-      if (f === undefined) throw new MinionError('ERR_MINION_PILLAR', `${fun} is not available while rendering pillar`);
+      if (f === undefined)
+        throw new MinionError(MinionErrorCode.pillar, `${fun} is not available while rendering pillar`);
       return f(args, kwargs);
     },
   });
   const top = await topMatches(session, { envs: ['base'], match });
-  const fail = (messages: string[]) => new MinionError('ERR_MINION_PILLAR', `pillar: ${messages.join('; ')}`);
+  const fail = (messages: string[]) => new MinionError(MinionErrorCode.pillar, `pillar: ${messages.join('; ')}`);
   if (top.problems.length > 0) throw fail(top.problems.map((p) => p.message));
   let pillar: Record<string, unknown> = {};
   for (const m of top.matches) {

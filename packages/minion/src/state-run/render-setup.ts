@@ -7,7 +7,7 @@ import {
   type FunctionCaller,
   type RenderSession,
 } from '@brine/state';
-import { MinionError } from '../errors.js';
+import { MinionError, MinionErrorCode } from '../errors.js';
 import { prepareCall } from '../modules/registry.js';
 import type { ModuleContext } from '../modules/types.js';
 
@@ -55,7 +55,7 @@ export function renderSetup(ctx: ModuleContext, options: RenderSetupOptions): Re
     const local = pure[fun];
     if (local !== undefined) return local(args, kwargs);
     if (fun.startsWith('state.')) {
-      throw new MinionError('ERR_MINION_STATE_NESTED', `${fun} cannot be called from a template of a state run`);
+      throw new MinionError(MinionErrorCode.stateNested, `${fun} cannot be called from a template of a state run`);
     }
     const prepared = prepareCall(ctx.registry, fun, args, kwargs);
     if (!prepared.ok) throw new MinionError(prepared.error.code, prepared.error.message);

@@ -1,11 +1,12 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import { ErrorCode } from '@brine/protocol';
 import type { FileReader } from '@brine/state';
-import { MinionError, PathRefusedError } from '../errors.js';
+import { MinionError, MinionErrorCode, PathRefusedError } from '../errors.js';
 import type { MasterFiles } from '../modules/types.js';
 
 /** The master's code for a path that is in none of its file roots (file-server.ts). */
-const NOT_FOUND = new Set(['ERR_FILE_NOT_FOUND', 'ERR_MINION_FILE_NOT_FOUND']);
+const NOT_FOUND: ReadonlySet<string> = new Set([ErrorCode.FILE_NOT_FOUND, MinionErrorCode.fileNotFound]);
 
 /**
  * The file-server path of a root-relative file in a saltenv: `base` is the file roots
