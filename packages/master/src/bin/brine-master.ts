@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadMasterConfig } from '../config.js';
-import { MasterError } from '../errors.js';
+import { MasterError, MasterErrorCode } from '../errors.js';
 import { createRootLogger } from '../logger.js';
 import { startMaster } from '../main.js';
 import { faultsFromEnv } from '../faults.js';
@@ -67,7 +67,7 @@ const program = new Command('brine-master')
       const faults = faultsFromEnv(process.env['BRINE_FAULT'], () => process.kill(process.pid, 'SIGKILL'));
       master = await startMaster(config, log, faults);
     } catch (err) {
-      const code = err instanceof MasterError ? err.code : 'ERR_MASTER_START';
+      const code = err instanceof MasterError ? err.code : MasterErrorCode.start;
       log.fatal({ code, err: (err as Error).message }, 'master failed to start');
       process.stderr.write(`brine-master: ${(err as Error).message}\n`);
       process.exit(1);

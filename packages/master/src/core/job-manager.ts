@@ -2,7 +2,9 @@ import {
   ApiErrorCode,
   buildAudience,
   compileTarget,
+  type ApiErrorCodeValue,
   type AudienceTree,
+  type ErrorCodeValue,
   expandNodegroups,
   splitTargetList,
   targetUsesPillar,
@@ -70,7 +72,7 @@ export interface StartedJob {
 
 /** Why a job was not started. */
 export interface StartRefusal {
-  code: string;
+  code: ApiErrorCodeValue | ErrorCodeValue;
   message: string;
   position?: number;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, realpathSync, statSync, readdirSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { ErrorCode } from '@brine/protocol';
 
 /** Largest chunk sent in one `file.chunk` frame. */
 export const FILE_CHUNK_BYTES = 256 * 1024;
@@ -66,7 +67,7 @@ export class FileServer {
 
   #resolve(path: string): { ok: true; path: string } | { ok: false; code: string; message: string } {
     if (!safeRelative(path))
-      return { ok: false, code: 'ERR_FILE_PATH_REFUSED', message: 'path must be relative, without .. or NUL' };
+      return { ok: false, code: ErrorCode.FILE_PATH_REFUSED, message: 'path must be relative, without .. or NUL' };
     for (const root of this.#roots) {
       let real: string;
       try {
@@ -75,10 +76,10 @@ export class FileServer {
         continue;
       }
       if (!inside(root, real))
-        return { ok: false, code: 'ERR_FILE_PATH_REFUSED', message: 'path leaves the file roots' };
+        return { ok: false, code: ErrorCode.FILE_PATH_REFUSED, message: 'path leaves the file roots' };
       if (statSync(real).isFile()) return { ok: true, path: real };
     }
-    return { ok: false, code: 'ERR_FILE_NOT_FOUND', message: `no file ${path} in the file roots` };
+    return { ok: false, code: ErrorCode.FILE_NOT_FOUND, message: `no file ${path} in the file roots` };
   }
 
   #hash(file: string, mtimeMs: number, size: number): string {

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { RunnerFunctionSpec } from '@brine/extend';
 import { z } from 'zod';
-import { createJidGenerator, type JobSpec } from '@brine/protocol';
+import { createJidGenerator, ErrorCode, type JobSpec } from '@brine/protocol';
 import pino from 'pino';
 import { asyncScheduler } from 'rxjs';
 import { authConfigShape } from '../config-auth.js';
@@ -50,7 +50,7 @@ export function fakeAnswer(spec: JobSpec, grains: Record<string, unknown>): Fake
     case 'grains.items':
       return { ret: grains };
     case 'nosuch.fun':
-      return { ret: { code: 'ERR_FUNCTION_UNKNOWN', message: "'nosuch.fun' is not available" }, retcode: 254 };
+      return { ret: { code: ErrorCode.FUNCTION_UNKNOWN, message: "'nosuch.fun' is not available" }, retcode: 254 };
     case 'sys.doc':
       return { ret: { [`${String(grains['id'] ?? 'x')}.fn`]: 'Docs.', 'test.ping': 'Pong.' } };
     default:

@@ -1,24 +1,33 @@
-import { ApiErrorCode } from '@brine/protocol';
-import { MasterError } from '../errors.js';
+import { ApiErrorCode, type ApiErrorCodeValue, type ErrorCodeValue } from '@brine/protocol';
+import type { StateErrorCodeValue } from '@brine/state';
+import { MasterError, MasterErrorCode, type MasterErrorCodeValue } from '../errors.js';
 
 /** Codes of the HTTP layer that are not API answers: config and token-file failures at start. */
 export const HttpErrorCode = {
   /** `acl:`, `users:` or `hooks:` in the master config do not compile. */
-  authConfig: 'ERR_MASTER_AUTH_CONFIG',
+  authConfig: MasterErrorCode.authConfig,
   /** The token file in the state directory cannot be read or parsed. */
-  tokenFile: 'ERR_MASTER_TOKEN_FILE',
+  tokenFile: MasterErrorCode.tokenFile,
 } as const;
+
+/**
+ * A code an API answer carries: the API's, the protocol's (`ERR_TARGET_SYNTAX`,
+ * `ERR_PILLAR_OVERRIDE_DENIED`), the state engine's or the master's (a store outage is a 503 with
+ * the store's code).
+ */
+export type HttpErrorCodeValue = ApiErrorCodeValue | ErrorCodeValue | StateErrorCodeValue | MasterErrorCodeValue;
 
 /** An error answered as `{code, message}` with an HTTP status; stacks never cross the wire. */
 export class HttpError extends Error {
   /** Makes an answer with a status, a stable code, a message for people and optional data. */
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: HttpErrorCodeValue,
     message: string,
     readonly data?: unknown,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = new.target.name;
   }
 }
@@ -26,7 +35,7 @@ export class HttpError extends Error {
 /** 400: the body, query or path does not validate. */
 export class BadRequestError extends HttpError {
   /** Makes a 400 answer with `ERR_REQUEST_INVALID` (or a more precise code). */
-  constructor(message: string, code: string = ApiErrorCode.badRequest, data?: unknown) {
+  constructor(message: string, code: HttpErrorCodeValue = ApiErrorCode.badRequest, data?: unknown) {
     super(400, code, message, data);
   }
 }

@@ -1,5 +1,12 @@
 import type { FastifyRequest } from 'fastify';
-import { ApiErrorCode, jobCalls, type FunctionCall, type JobRequest, type TargetFacts } from '@brine/protocol';
+import {
+  ApiErrorCode,
+  jobCalls,
+  ErrorCode,
+  type FunctionCall,
+  type JobRequest,
+  type TargetFacts,
+} from '@brine/protocol';
 import type { StartedJob, StartRefusal } from '../core/job-manager.js';
 import { Area } from './acl.js';
 import { auditTarget } from './audit.js';
@@ -108,7 +115,7 @@ export function checkPillarOverride(p: Principal, request: JobRequest, req: Fast
   if (p.grants.admin || p.grants.can(Area.pillarOverride)) return;
   throw new HttpError(
     403,
-    'ERR_PILLAR_OVERRIDE_DENIED',
+    ErrorCode.PILLAR_OVERRIDE_DENIED,
     'pillar= overrides need the @pillar_override grant. No command was sent, no jid was assigned.',
   );
 }

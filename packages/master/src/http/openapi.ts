@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Permission } from './auth.js';
 import type { RouteSpec } from './route.js';
+import { ApiErrorCode } from '@brine/protocol';
 
 type Json = Record<string, unknown>;
 
@@ -10,7 +11,7 @@ export const WEBSOCKET = 'websocket';
 const errorSchema: Json = {
   type: 'object',
   required: ['code', 'message'],
-  properties: { code: { type: 'string', example: 'ERR_AUTH_FORBIDDEN' }, message: { type: 'string' }, data: {} },
+  properties: { code: { type: 'string', example: ApiErrorCode.forbidden }, message: { type: 'string' }, data: {} },
 };
 
 function jsonSchema(schema: z.ZodType): Json {

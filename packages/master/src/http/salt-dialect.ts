@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify as stringifyYaml } from 'yaml';
 import { HttpError } from './errors.js';
+import { ApiErrorCode } from '@brine/protocol';
 
 /** The output formats salt-api serves, in its order of preference (rest_cherrypy's `ct_out_map`). */
 export const SALT_OUTPUT_TYPES = ['application/json', 'application/x-yaml'] as const;
@@ -36,7 +37,7 @@ export function saltOutputType(accept: string | undefined): SaltOutputType | und
 export class NotAcceptableError extends HttpError {
   /** Makes a 406 answer with `ERR_NOT_ACCEPTABLE`. */
   constructor() {
-    super(406, 'ERR_NOT_ACCEPTABLE', `Content type not supported; accept one of ${SALT_OUTPUT_TYPES.join(', ')}`);
+    super(406, ApiErrorCode.notAcceptable, `Content type not supported; accept one of ${SALT_OUTPUT_TYPES.join(', ')}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { JobLookup, JobListing, StoredMinionRow } from '../core/job-store.js';
 import type { KeyEntry, KeyStateValue } from '../keys/key-store.js';
+import { ErrorCode } from '@brine/protocol';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -17,7 +18,7 @@ export function saltStamp(ms: number): string {
 }
 
 /** The code a Brine minion answers for a function it does not have. */
-const FUNCTION_UNKNOWN = 'ERR_FUNCTION_UNKNOWN';
+const FUNCTION_UNKNOWN = ErrorCode.FUNCTION_UNKNOWN;
 
 /**
  * A minion's return as Salt shows it: Brine's `{code: ERR_FUNCTION_UNKNOWN}` for a function the

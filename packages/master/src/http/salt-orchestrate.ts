@@ -21,7 +21,7 @@ export interface OrchestrateServices {
 }
 
 /** The code of a `state.orchestrate` call on a master built without {@link OrchestrateServices}. */
-export const ORCH_UNAVAILABLE = 'ERR_ORCH_UNAVAILABLE';
+export const ORCH_UNAVAILABLE = ApiErrorCode.orchUnavailable;
 
 /** The orchestrate runner's function name, as the job cache stores a run. */
 export const ORCHESTRATE_FUN = 'state.orchestrate';

@@ -6,6 +6,7 @@ import { BadRequestError, HttpError, NotFoundError } from './errors.js';
 import { checkJob } from './job-access.js';
 import type { Principal } from './auth.js';
 import type { SaltFunContext, SaltFunction } from './salt-runners.js';
+import { ApiErrorCode } from '@brine/protocol';
 
 /** What the `schedule.*` runners drive: the master's scheduler. */
 export type ScheduleControl = Pick<MasterSchedule, 'list' | 'add' | 'delete' | 'setEnabled' | 'runJob'>;
@@ -14,7 +15,7 @@ export type ScheduleControl = Pick<MasterSchedule, 'list' | 'add' | 'delete' | '
 const allowed = (p: Principal, fun: string) => p.grants.admin || p.grants.special('runner', fun);
 
 function control(ctx: SaltFunContext): ScheduleControl {
-  if (!ctx.s.schedule) throw new HttpError(503, 'ERR_SCHEDULE_OFF', 'this master runs no scheduler');
+  if (!ctx.s.schedule) throw new HttpError(503, ApiErrorCode.scheduleOff, 'this master runs no scheduler');
   return ctx.s.schedule;
 }
 

@@ -1,4 +1,4 @@
-import { KEY_STATE_ALIASES, generateKeyPair, globMatch } from '@brine/protocol';
+import { KEY_STATE_ALIASES, generateKeyPair, globMatch, ApiErrorCode } from '@brine/protocol';
 import type { MasterConfig } from '../config.js';
 import { Area } from './acl.js';
 import type { Principal } from './auth.js';
@@ -84,7 +84,7 @@ export const WHEELS: Readonly<Record<string, SaltFunction>> = {
         throw new BadRequestError('id_: a minion id of letters, digits, _ . - (no glob characters)');
       if (s.keys.state(id) !== undefined) {
         if (!flag(kwargs['force']))
-          throw new HttpError(409, 'ERR_KEY_EXISTS', `a key for ${id} exists; send force=true to replace it`);
+          throw new HttpError(409, ApiErrorCode.keyExists, `a key for ${id} exists; send force=true to replace it`);
         s.keys.delete(id);
       }
       const pair = generateKeyPair();

@@ -6,6 +6,7 @@ import {
   loadSaltYaml,
   slsCandidates,
   slsContext,
+  StateErrorCode,
   topMatches,
   type LoadedYaml,
   type RenderSession,
@@ -162,7 +163,7 @@ export class PillarCompiler {
     const matcher = this.#matchers.get(key);
     if (matcher !== undefined) return matcher;
     problems.push({
-      code: 'ERR_STATE_TOP',
+      code: StateErrorCode.TOP,
       message: `top.sls: target ${JSON.stringify(target)} (match: ${type}) is not a valid target`,
       file: 'top.sls',
     });
@@ -186,7 +187,7 @@ export class PillarCompiler {
     }
     if (file === undefined) {
       c.problems.push({
-        code: 'ERR_STATE_SLS_NOT_FOUND',
+        code: StateErrorCode.SLS_NOT_FOUND,
         message: `Specified SLS '${sls}' in environment '${env}' is not available on the master (no ${candidates.join(' or ')})`,
       });
       return undefined;
@@ -203,7 +204,7 @@ export class PillarCompiler {
     const raw = rendered.data ?? {};
     if (!isMapping(raw)) {
       c.problems.push({
-        code: 'ERR_STATE_STRUCTURE',
+        code: StateErrorCode.STRUCTURE,
         message: `${file}:1: pillar SLS did not render to a mapping`,
         file,
       });
@@ -218,7 +219,7 @@ export class PillarCompiler {
       const spec = includeSpec(entry);
       if (spec === undefined) {
         c.problems.push({
-          code: 'ERR_STATE_INCLUDE',
+          code: StateErrorCode.INCLUDE,
           message: `${file}:${includeLine ?? 1}: an include is a name or {name: {key: ...}}`,
           file,
         });
@@ -258,7 +259,7 @@ function asProblem(err: unknown, file: string): StateProblem {
   const e = err as { toProblem?: () => StateProblem; message?: string } | null;
   if (typeof e?.toProblem === 'function') return e.toProblem();
   if (err instanceof PillarError) throw err;
-  return { code: 'ERR_STATE_TEMPLATE', message: `${file}: ${e?.message ?? String(err)}`, file };
+  return { code: StateErrorCode.TEMPLATE, message: `${file}: ${e?.message ?? String(err)}`, file };
 }
 
 /** One error for every problem: `file:line: reason`, one per line, as `pillar.items` shows it. */

@@ -1,21 +1,25 @@
+import { ErrorCode } from '@brine/protocol';
 import { MasterError } from '../errors.js';
 
-/** Stable codes of pillar and mine errors; tests assert these, never the text. */
+/**
+ * Stable codes of pillar and mine errors; tests assert these, never the text. They reach minions
+ * in `pillar.data` and `mine.response` frames, so they are the protocol's {@link ErrorCode}s.
+ */
 export const PillarErrorCode = {
   /** A pillar file (or top.sls) did not render: Jinja, YAML, a missing include; `file:line` in the message. */
-  COMPILE: 'ERR_PILLAR_COMPILE',
+  COMPILE: ErrorCode.PILLAR_COMPILE,
   /** An encrypted value the master cannot decrypt: no identity, or not encrypted for it. */
-  DECRYPT: 'ERR_PILLAR_DECRYPT',
+  DECRYPT: ErrorCode.PILLAR_DECRYPT,
   /** A minion asked for a pillar that is not its own. */
-  FORBIDDEN: 'ERR_PILLAR_FORBIDDEN',
+  FORBIDDEN: ErrorCode.PILLAR_FORBIDDEN,
   /** A job carried `pillar=` overrides and its user lacks `@pillar_override`. */
-  OVERRIDE_DENIED: 'ERR_PILLAR_OVERRIDE_DENIED',
+  OVERRIDE_DENIED: ErrorCode.PILLAR_OVERRIDE_DENIED,
   /** A compiled pillar larger than a frame may be (`max_frame_bytes`): it is not sent. */
-  TOO_LARGE: 'ERR_PILLAR_TOO_LARGE',
+  TOO_LARGE: ErrorCode.PILLAR_TOO_LARGE,
   /** An external pillar source failed. */
-  EXTERNAL: 'ERR_PILLAR_EXTERNAL',
+  EXTERNAL: ErrorCode.PILLAR_EXTERNAL,
   /** A mine request the master refuses (a bad target, or reading what the access rule denies). */
-  MINE: 'ERR_MINE_REQUEST',
+  MINE: ErrorCode.MINE_REQUEST,
 } as const;
 
 /** One of {@link PillarErrorCode}. */
@@ -26,7 +30,8 @@ export class PillarError extends MasterError {
   constructor(
     override readonly code: PillarErrorCodeValue,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(code, message);
+    super(code, message, options);
   }
 }

@@ -1,23 +1,23 @@
-import { MasterError } from '../errors.js';
+import { ErrorCode } from '@brine/protocol';
+import { MasterError, MasterErrorCode } from '../errors.js';
 
-/** Codes of the reactor's and the scheduler's errors. */
+/** Codes of the reactor's and the scheduler's errors: entries of the master's and the protocol's tables. */
 export const AutomationErrorCode = {
   /** A reactor SLS that cannot be read, rendered or compiled into reactions. */
-  sls: 'ERR_REACTOR_SLS',
+  sls: MasterErrorCode.reactorSls,
   /** A runner or wheel function a reaction names that the master does not have. */
-  unknownFunction: 'ERR_REACTOR_UNKNOWN_FUNCTION',
+  unknownFunction: MasterErrorCode.reactorUnknownFunction,
   /** A schedule name that does not exist, or exists already. */
-  scheduleName: 'ERR_SCHEDULE_NAME',
+  scheduleName: ErrorCode.SCHEDULE_NAME,
   /** A schedule that does not validate. */
-  scheduleInvalid: 'ERR_SCHEDULE_INVALID',
+  scheduleInvalid: ErrorCode.SCHEDULE_INVALID,
 } as const;
 /** One of the {@link AutomationErrorCode} values. */
 export type AutomationErrorCodeValue = (typeof AutomationErrorCode)[keyof typeof AutomationErrorCode];
 
 /** A reactor or scheduler error with a stable code. */
 export class ReactorError extends MasterError {
-  constructor(code: AutomationErrorCodeValue, message: string, options?: { cause?: unknown }) {
-    super(code, message);
-    if (options?.cause !== undefined) this.cause = options.cause;
+  constructor(code: AutomationErrorCodeValue, message: string, options?: ErrorOptions) {
+    super(code, message, options);
   }
 }

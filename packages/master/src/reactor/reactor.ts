@@ -7,6 +7,7 @@ import type { Reaction } from '../core/reactor/reactions.js';
 import { reactor$, type ReactorPacing } from '../core/reactor/reactor-pipeline.js';
 import { AutomationErrorCode } from './errors.js';
 import { startJobAs, type Identity, type StartAsDeps } from './start-as.js';
+import { MasterErrorCode } from '../errors.js';
 
 /** A master-side function a `runner.*` or `wheel.*` reaction may call, by `runner.<fun>` / `wheel.<fun>`. */
 export type MasterCall = (kwargs: Record<string, unknown>) => unknown;
@@ -155,7 +156,7 @@ function runCall(
     return {
       ...base,
       ok: false,
-      code: (err as { code?: string }).code ?? 'ERR_REACTOR_CALL',
+      code: (err as { code?: string }).code ?? MasterErrorCode.reactorCall,
       message: (err as Error).message,
     };
   }

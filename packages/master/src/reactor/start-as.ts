@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ApiErrorCode, type JobRequest, type TargetFacts } from '@brine/protocol';
-import type { JobManager, StartedJob } from '../core/job-manager.js';
+import type { JobManager, StartRefusal, StartedJob } from '../core/job-manager.js';
 import type { MinionRegistry } from '../core/registry.js';
 import type { Grants } from '../http/acl.js';
 import { auditTarget } from '../http/audit.js';
@@ -20,7 +20,7 @@ export interface StartAsDeps {
 }
 
 /** The result of a job started by automation: started, or refused with a code. */
-export type StartAsResult = { ok: true; job: StartedJob } | { ok: false; code: string; message: string };
+export type StartAsResult = { ok: true; job: StartedJob } | { ok: false; code: StartRefusal['code']; message: string };
 
 /** Where an automated call came from, for its audit line. */
 export interface AuditSource {

@@ -1,21 +1,21 @@
-import { MasterError } from '../errors.js';
+import { MasterError, MasterErrorCode } from '../errors.js';
 
-/** Stable codes for {@link JobStoreError}; tests assert these, not the message. */
+/** Stable codes for {@link JobStoreError}, entries of the master's table; tests assert these, not the message. */
 export const JobStoreErrorCode = {
   /** `createJob` was called with a jid that is already stored. */
-  jidExists: 'ERR_STORE_JID_EXISTS',
+  jidExists: MasterErrorCode.storeJidExists,
   /** The database file was written by a newer schema than this build knows. */
-  schemaNewer: 'ERR_STORE_SCHEMA_NEWER',
+  schemaNewer: MasterErrorCode.storeSchemaNewer,
   /** A stored value could not be decoded. */
-  corrupt: 'ERR_STORE_CORRUPT',
+  corrupt: MasterErrorCode.storeCorrupt,
   /** The database could not be reached (PostgreSQL down, bad URL, refused login). */
-  unreachable: 'ERR_STORE_UNREACHABLE',
+  unreachable: MasterErrorCode.storeUnreachable,
   /** The database did not answer a request in time. */
-  timeout: 'ERR_STORE_TIMEOUT',
+  timeout: MasterErrorCode.storeTimeout,
   /** The database refused a statement; `sqlState` says why. */
-  database: 'ERR_STORE_DATABASE',
+  database: MasterErrorCode.storeDatabase,
   /** The store was used after `close`. */
-  closed: 'ERR_STORE_CLOSED',
+  closed: MasterErrorCode.storeClosed,
 } as const;
 
 /** One of the codes in {@link JobStoreErrorCode}. */
@@ -33,8 +33,9 @@ export class JobStoreError extends MasterError {
     code: JobStoreErrorCodeValue,
     message: string,
     readonly sqlState?: string,
+    options?: ErrorOptions,
   ) {
-    super(code, message);
+    super(code, message, options);
   }
 }
 
