@@ -146,6 +146,16 @@ describe('salt-api lowstate', () => {
     expect(full.json.return[0].jerry).toMatchObject({ ret: 'boom', retcode: 1, success: false, outcome: 'returned' });
   });
 
+  it('writes the words brine prints for a minion that did not return', async () => {
+    const full = await salt('POST', '/', {
+      body: [{ client: 'local', tgt: 'ghost', tgt_type: 'list', fun: 'test.ping', full_return: true }],
+    });
+    expect(full.json.return[0].ghost).toMatchObject({
+      ret: 'Minion did not return. [offline, unknown minion]',
+      outcome: 'offline',
+    });
+  });
+
   it('wheel key.list_all answers in the wheel envelope', async () => {
     const res = await salt('POST', '/', { body: [{ client: 'wheel', fun: 'key.list_all' }] });
     expect(res.json.return[0]).toMatchObject({

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { ApiErrorCode, createJidGenerator, type MinionResult } from '@brine/protocol';
+import { ApiErrorCode, createJidGenerator, didNotReturnLine, type MinionResult } from '@brine/protocol';
 import { filter, lastValueFrom, map, toArray } from 'rxjs';
 import type { Principal } from './auth.js';
 import { HttpError } from './errors.js';
@@ -13,9 +13,7 @@ import { WHEELS } from './salt-wheel.js';
 
 /** What a minion result looks like in a `local` answer: its return, or Salt's words for none. */
 function saltRet(fun: string, r: MinionResult): unknown {
-  return r.outcome === 'returned'
-    ? saltReturnValue(fun, r.ret)
-    : `Minion did not return. [${r.outcome}${r.reason ? `: ${r.reason}` : ''}]`;
+  return r.outcome === 'returned' ? saltReturnValue(fun, r.ret) : didNotReturnLine(r);
 }
 
 async function runLocal(

@@ -98,7 +98,7 @@ describe('orchestration steps', () => {
     );
     expect(r['one']).toMatchObject({ result: false, comment: 'Running function cmd.run failed on minions: a, b' });
     expect((r['one']!.changes as { ret: Record<string, unknown> }).ret['b']).toBe(
-      'Minion did not return. [job_timeout_running]',
+      'Minion did not return. [timed out, still running]',
     );
     expect(r['two']!.result).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { filter, firstValueFrom, fromEvent, lastValueFrom, map, race, scan, takeUntil, timer, toArray } from 'rxjs';
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
-import { globMatch, jobRequestSchema, type JobRequest, type MinionResult } from '@brine/protocol';
+import { didNotReturnLine, globMatch, jobRequestSchema, type JobRequest, type MinionResult } from '@brine/protocol';
 import type { StateCallContext, StateReturn } from '@brine/state';
 import type { BusEvent } from '../core/event-bus.js';
 import type { JobEvent } from '../core/job-plan.js';
@@ -95,8 +95,8 @@ const failed = (args: Record<string, unknown>, comment: string): StateReturn => 
   changes: {},
 });
 
-/** What a minion that did not return says, as Salt's CLI prints it. */
-const noReturn = (r: MinionResult) => `Minion did not return. [${r.reason ?? r.outcome}]`;
+/** What a minion that did not return says, as Salt's CLI prints it (and brine: one wording). */
+const noReturn = (r: MinionResult) => didNotReturnLine(r);
 
 /** Salt's `salt.function`: one execution function on a target, failed when any minion failed. */
 export const saltFunction =
