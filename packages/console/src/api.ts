@@ -7,6 +7,8 @@
  * rather than `EventSource`, which can only send a token in the URL.
  */
 
+import { ConsoleErrorCode } from './errors.js';
+
 /** The outcome of one targeted minion, as the API reports it. */
 export interface MinionResult {
   id: string;
@@ -144,7 +146,7 @@ type Fetch = typeof fetch;
 
 async function check(res: Response): Promise<Response> {
   if (res.ok) return res;
-  let code = 'ERR_HTTP';
+  let code: string = ConsoleErrorCode.http;
   let message = `${res.status} ${res.statusText}`;
   try {
     const body = (await res.json()) as { code?: string; message?: string };
