@@ -67,7 +67,7 @@ export const MinionErrorCode = {
   fileHash: 'ERR_MINION_FILE_HASH',
   /** A local pillar (`brine-call --local`) that does not render; `file:line` in the message. */
   pillar: 'ERR_MINION_PILLAR',
-  /** `pillar.*` asked to merge into a key whose value is not a mapping. */
+  /** `pillar.keys` on a key whose value is not a mapping. */
   pillarNotAMapping: 'ERR_PILLAR_NOT_A_MAPPING',
   /** A template of a state run called `state.*` (a run inside a run). */
   stateNested: 'ERR_MINION_STATE_NESTED',
