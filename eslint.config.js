@@ -1,6 +1,16 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Syntax the house style rules out everywhere (STYLE.md). */
+const restrictedSyntax = [
+  { selector: 'ExportAllDeclaration', message: 'index.ts lists its exports explicitly (STYLE.md)' },
+  { selector: 'TSEnumDeclaration', message: 'use an `as const` object instead of enum (STYLE.md)' },
+];
+
+const ERROR_CODE_LITERAL =
+  "an 'ERR_...' code is an entry of its package's table: add it, with a one-line TSDoc, to the package's " +
+  "src/errors.ts and reference it (a code that crosses the wire goes in protocol's), see docs/errors.md";
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/*.d.ts', 'packages/master/ui/**'] },
   js.configs.recommended,
@@ -9,10 +19,21 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-restricted-syntax': ['error', ...restrictedSyntax],
+    },
+  },
+  {
+    // Error codes live in one table per package (packages/<name>/src/errors.ts), issue #15. Tests
+    // and fixtures may spell a code out: they assert the wire value. (Rule options replace the
+    // block above's for these files, hence the spread.)
+    files: ['packages/*/src/**/*.ts', 'packages/*/src/**/*.tsx'],
+    ignores: ['packages/*/src/errors.ts', '**/*.test.ts', '**/*.fixture.ts', 'packages/e2e/**'],
+    rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: 'ExportAllDeclaration', message: 'index.ts lists its exports explicitly (STYLE.md)' },
-        { selector: 'TSEnumDeclaration', message: 'use an `as const` object instead of enum (STYLE.md)' },
+        ...restrictedSyntax,
+        { selector: 'Literal[value=/^ERR_/]', message: ERROR_CODE_LITERAL },
+        { selector: 'TemplateLiteral > TemplateElement:first-child[value.raw=/^ERR_/]', message: ERROR_CODE_LITERAL },
       ],
     },
   },
