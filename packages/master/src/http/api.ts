@@ -1,20 +1,20 @@
 import { join } from 'node:path';
 import type { MasterConfig } from '../config.js';
-import { Accounts } from './accounts.js';
-import { Acl } from './acl.js';
-import { ADMIN_USER } from './auth.js';
-import { hookRoutes, hookTable } from './hooks.js';
-import { LoginLimiter } from './login-limiter.js';
-import type { ApiServices, RouteFactory } from './route.js';
-import { authRoutes } from './routes-auth.js';
-import { consoleRoutes } from './routes-console.js';
-import { eventRoutes } from './routes-events.js';
-import { jobRoutes } from './routes-jobs.js';
-import { minionRoutes } from './routes-minions.js';
-import { miscRoutes } from './routes-misc.js';
-import { runnerRoutes } from './routes-runners.js';
-import { saltApiRoutes } from './routes-salt-api.js';
-import { TokenKind, TokenStore, type SharedTokenRecords } from './tokens.js';
+import { Accounts } from './auth/accounts.js';
+import { Acl } from './auth/acl.js';
+import { ADMIN_USER } from './auth/auth.js';
+import { hookRoutes, hookTable } from './native/hooks.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import type { ApiServices, RouteFactory } from './shared/route.js';
+import { authRoutes } from './auth/routes-auth.js';
+import { consoleRoutes } from './console/routes-console.js';
+import { eventRoutes } from './native/routes-events.js';
+import { jobRoutes } from './native/routes-jobs.js';
+import { minionRoutes } from './native/routes-minions.js';
+import { miscRoutes } from './native/routes-misc.js';
+import { runnerRoutes } from './native/routes-runners.js';
+import { saltApiRoutes } from './salt/routes-salt-api.js';
+import { TokenKind, TokenStore, type SharedTokenRecords } from './auth/tokens.js';
 
 /** Every route group the master serves: native `/api/v1`, hooks, ops, and salt-api at the root. */
 export const API_ROUTES: readonly RouteFactory[] = [

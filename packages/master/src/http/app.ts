@@ -3,18 +3,18 @@ import type { ServerOptions } from 'node:https';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ApiErrorCode, type JobSummary } from '@brine/protocol';
 import { z } from 'zod';
-import { installAudit } from './audit.js';
-import { ANONYMOUS, authenticate } from './auth.js';
-import { installBodyParsers, isSaltRoute } from './body-parsers.js';
-import { installCors } from './cors.js';
-import { BadRequestError, HttpError, TooManyRequestsError } from './errors.js';
+import { installAudit } from './shared/audit.js';
+import { ANONYMOUS, authenticate } from './auth/auth.js';
+import { installBodyParsers, isSaltRoute } from './shared/body-parsers.js';
+import { installCors } from './shared/cors.js';
+import { BadRequestError, HttpError, TooManyRequestsError } from './shared/errors.js';
 import { HSTS_HEADER } from './api-tls.js';
-import type { ApiServices, RouteFactory, RouteSpec } from './route.js';
-import { negotiateSalt, saltErrorBody, saltOutputType, serializeSalt } from './salt-dialect.js';
-import { installUpgrades } from './upgrade.js';
+import type { ApiServices, RouteFactory, RouteSpec } from './shared/route.js';
+import { negotiateSalt, saltErrorBody, saltOutputType, serializeSalt } from './salt/salt-dialect.js';
+import { installUpgrades } from './shared/upgrade.js';
 
-export { HttpError } from './errors.js';
-export type { ApiServices, RouteSpec } from './route.js';
+export { HttpError } from './shared/errors.js';
+export type { ApiServices, RouteSpec } from './shared/route.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,5 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { PASSWORD_HASH_PATTERN, type UserConfig } from '../config-auth.js';
+import { PASSWORD_HASH_PATTERN, type UserConfig } from '../../config-auth.js';
 
 /** scrypt cost parameters; `ln` is log2 of N. */
 export interface ScryptCost {

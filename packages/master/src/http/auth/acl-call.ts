@@ -1,5 +1,5 @@
 import type { TargetMatcher } from '@brine/protocol';
-import type { ArgSpecConfig } from '../config-auth.js';
+import type { ArgSpecConfig } from '../../config-auth.js';
 import { argMatches, runsShell } from './acl-args.js';
 import { compileAclPattern, type AclPattern } from './acl-pattern.js';
 

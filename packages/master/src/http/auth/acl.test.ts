@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { aclSchema } from '../config-auth.js';
+import { aclSchema } from '../../config-auth.js';
 import { Acl, Area } from './acl.js';
 import { ACL_MAX_MATCHED_CHARS } from './acl-args.js';
 import { isAclRegex } from './acl-pattern.js';
-import { HttpErrorCode } from './errors.js';
+import { HttpErrorCode } from '../shared/errors.js';
 
 const web1 = { id: 'web1', grains: { os: 'Debian' } };
 const web2 = { id: 'web2', grains: { os: 'RedHat' } };

@@ -1,6 +1,6 @@
 import { compileTarget, type TargetFacts, type TargetOptions } from '@brine/protocol';
-import type { AclConfig, AclEntryConfig, FunEntryConfig } from '../config-auth.js';
-import { AuthConfigError } from './errors.js';
+import type { AclConfig, AclEntryConfig, FunEntryConfig } from '../../config-auth.js';
+import { AuthConfigError } from '../shared/errors.js';
 import { callAllowed, compileArgSpec, type Call, type FunGrant } from './acl-call.js';
 import { compileAclPattern, type AclPattern } from './acl-pattern.js';
 import { AclRegexError } from './acl-regex.js';

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { ADMIN_GRANTS, Area, NO_GRANTS, type Grants } from './acl.js';
 import type { Accounts } from './accounts.js';
 import type { Acl } from './acl.js';
-import { ForbiddenError, UnauthenticatedError } from './errors.js';
+import { ForbiddenError, UnauthenticatedError } from '../shared/errors.js';
 import type { TokenStore } from './tokens.js';
 
 /**

@@ -1,9 +1,9 @@
 import { filter, merge, type Observable } from 'rxjs';
-import type { BusEvent } from '../core/event-bus.js';
+import type { BusEvent } from '../../core/event-bus.js';
 import { Area } from './acl.js';
 import type { Principal } from './auth.js';
 import { activeJobUser, maySeeJob } from './job-access.js';
-import type { ApiServices } from './route.js';
+import type { ApiServices } from '../shared/route.js';
 
 /** Owners remembered per stream; a long-lived stream forgets them past this many jobs. */
 const MAX_OWNERS = 10_000;

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { apiFixture, type ApiFixture } from './api.fixture.js';
-import { call } from './api-call.fixture.js';
+import { apiFixture, type ApiFixture } from '../api.fixture.js';
+import { call } from '../api-call.fixture.js';
 import { MAX_TARGET_CHARS } from './job-access.js';
 
 let fx: ApiFixture;

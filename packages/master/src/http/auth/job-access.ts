@@ -1,11 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiErrorCode, jobCalls, type FunctionCall, type JobRequest, type TargetFacts } from '@brine/protocol';
-import type { StartedJob, StartRefusal } from '../core/job-manager.js';
+import type { StartedJob, StartRefusal } from '../../core/job-manager.js';
 import { Area } from './acl.js';
-import { auditTarget } from './audit.js';
+import { auditTarget } from '../shared/audit.js';
 import type { Principal } from './auth.js';
-import { ForbiddenError, HttpError } from './errors.js';
-import type { ApiServices } from './route.js';
+import { ForbiddenError, HttpError } from '../shared/errors.js';
+import type { ApiServices } from '../shared/route.js';
 
 /** The longest target expression the master evaluates, in characters (each id, for a list). */
 export const MAX_TARGET_CHARS = 1024;

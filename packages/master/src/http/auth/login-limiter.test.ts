@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiErrorCode } from '@brine/protocol';
 import { LoginLimiter } from './login-limiter.js';
-import type { TooManyRequestsError } from './errors.js';
+import type { TooManyRequestsError } from '../shared/errors.js';
 
 function limiter(o: ConstructorParameters<typeof LoginLimiter>[0] = {}) {
   const clock = { now: 1_000_000 };

@@ -1,4 +1,4 @@
-import { TooManyRequestsError } from './errors.js';
+import { TooManyRequestsError } from '../shared/errors.js';
 
 /** Options for {@link LoginLimiter}; the config keys are `api.login_*` (docs/config-master.md). */
 export interface LoginLimits {

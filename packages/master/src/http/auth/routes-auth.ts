@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ACCOUNT_NAME_PATTERN } from '../config-auth.js';
+import { ACCOUNT_NAME_PATTERN } from '../../config-auth.js';
 import { ADMIN_USER, Permission, principalOf, type Principal } from './auth.js';
-import { BadRequestError, ForbiddenError, NotFoundError, UnauthenticatedError } from './errors.js';
-import { route, type ApiServices, type RouteSpec } from './route.js';
+import { BadRequestError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../shared/errors.js';
+import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
 import { TokenKind, type TokenInfo } from './tokens.js';
 
 const credentials = z.object({ username: z.string().min(1).max(256), password: z.string().max(1024) });

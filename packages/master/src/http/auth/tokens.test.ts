@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Accounts, hashPassword, verifyPassword } from './accounts.js';
-import { HttpErrorCode } from './errors.js';
+import { HttpErrorCode } from '../shared/errors.js';
 import { TokenKind, TokenStore } from './tokens.js';
 
 const CHEAP = { ln: 4, r: 8, p: 1 };

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { TokenFileError } from './errors.js';
+import { TokenFileError } from '../shared/errors.js';
 
 /** Kinds of token: `admin` (the local credential, never persisted), `session` (login), `api` (CI). */
 export const TokenKind = { admin: 'admin', session: 'session', api: 'api' } as const;

@@ -1,9 +1,9 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, sep } from 'node:path';
 import { z } from 'zod';
-import { Permission } from './auth.js';
-import { NotFoundError } from './errors.js';
-import { route, type ApiServices, type RouteSpec } from './route.js';
+import { Permission } from '../auth/auth.js';
+import { NotFoundError } from '../shared/errors.js';
+import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
 
 /**
  * The console's Content-Security-Policy: scripts, styles and connections only from this origin,

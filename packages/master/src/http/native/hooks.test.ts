@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiFixture, type ApiFixture } from './api.fixture.js';
-import { call } from './api-call.fixture.js';
-import { hookHeaders, nowS } from './auth-matrix.fixture.js';
+import { apiFixture, type ApiFixture } from '../api.fixture.js';
+import { call } from '../api-call.fixture.js';
+import { hookHeaders, nowS } from '../auth-matrix.fixture.js';
 import { verifySignature } from './hooks.js';
 
 const SECRET = 'deploy-secret-0123456789';

@@ -2,13 +2,13 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { JobRequest } from '@brine/protocol';
 import { z } from 'zod';
-import type { HookConfig } from '../config-auth.js';
-import { Permission } from './auth.js';
-import { ADMIN_GRANTS } from './acl.js';
-import { TooManyRequestsError, UnauthenticatedError } from './errors.js';
+import type { HookConfig } from '../../config-auth.js';
+import { Permission } from '../auth/auth.js';
+import { ADMIN_GRANTS } from '../auth/acl.js';
+import { TooManyRequestsError, UnauthenticatedError } from '../shared/errors.js';
 import { HookReplayGuard, type HookReplayOptions } from './hook-replay.js';
-import { startJob } from './job-access.js';
-import { route, type ApiServices, type RouteSpec } from './route.js';
+import { startJob } from '../auth/job-access.js';
+import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
 
 /** A configured webhook: the HMAC key, and the job to run when a signed request arrives. */
 export interface Hook {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Permission } from './auth.js';
-import type { RouteSpec } from './route.js';
+import { Permission } from '../auth/auth.js';
+import type { RouteSpec } from '../shared/route.js';
 
 type Json = Record<string, unknown>;
 

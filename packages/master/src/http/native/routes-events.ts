@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { Permission } from './auth.js';
-import { visibleEvents$ } from './event-visibility.js';
-import { route, type ApiServices, type RouteSpec } from './route.js';
-import { openSse } from './sse.js';
+import { Permission } from '../auth/auth.js';
+import { visibleEvents$ } from '../auth/event-visibility.js';
+import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { openSse } from '../shared/sse.js';
 
 const eventsQuery = z.object({
   /** Comma-separated tag globs; all events when absent. */

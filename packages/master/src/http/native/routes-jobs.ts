@@ -1,13 +1,13 @@
 import { jobRequestSchema, type JobStreamEvent, type MinionResult } from '@brine/protocol';
 import { filter } from 'rxjs';
 import { z } from 'zod';
-import type { JobEvent } from '../core/run-job.js';
-import { Area } from './acl.js';
-import { Permission } from './auth.js';
-import { ForbiddenError, NotFoundError } from './errors.js';
-import { activeJobUser, maySeeJob, previewJob, startJob } from './job-access.js';
-import { route, type ApiServices, type RouteSpec } from './route.js';
-import { openSse } from './sse.js';
+import type { JobEvent } from '../../core/run-job.js';
+import { Area } from '../auth/acl.js';
+import { Permission } from '../auth/auth.js';
+import { ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { activeJobUser, maySeeJob, previewJob, startJob } from '../auth/job-access.js';
+import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { openSse } from '../shared/sse.js';
 
 const flag = z.enum(['true', 'false']).optional();
 const runQuery = z.object({ wait: flag, preview: flag, stream: z.enum(['ndjson']).optional() });

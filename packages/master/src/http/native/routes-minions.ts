@@ -1,9 +1,9 @@
 import { TargetType, fingerprint, globMatch, type TargetTypeValue } from '@brine/protocol';
 import { z } from 'zod';
-import { KeyState, type KeyEntry, type KeyStateValue } from '../keys/key-store.js';
-import { Permission } from './auth.js';
-import { HttpError, NotFoundError } from './errors.js';
-import { route, type ApiServices, type RouteSpec } from './route.js';
+import { KeyState, type KeyEntry, type KeyStateValue } from '../../keys/key-store.js';
+import { Permission } from '../auth/auth.js';
+import { HttpError, NotFoundError } from '../shared/errors.js';
+import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
 
 /** A minion id or id glob in a path: what `validateMinionId` accepts, plus glob characters. */
 const idParams = z.object({

@@ -1,6 +1,6 @@
-import { Permission } from './auth.js';
+import { Permission } from '../auth/auth.js';
 import { buildOpenApi } from './openapi.js';
-import { route, type ApiServices, type RouteSpec } from './route.js';
+import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
 
 /** The API version the OpenAPI document states. */
 export const API_VERSION = '1.0.0';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiFixture, type ApiFixture } from './api.fixture.js';
-import { call } from './api-call.fixture.js';
+import { apiFixture, type ApiFixture } from '../api.fixture.js';
+import { call } from '../api-call.fixture.js';
 
 let fx: ApiFixture;
 

@@ -2,10 +2,10 @@ import { jobRequestSchema, type MinionResult } from '@brine/protocol';
 import type { RunnerContext, RunnerMinionResult } from '@brine/extend';
 import { filter, lastValueFrom, map, toArray } from 'rxjs';
 import { z } from 'zod';
-import { Permission, type Principal } from './auth.js';
-import { BadRequestError, ForbiddenError, NotFoundError } from './errors.js';
-import { startJob } from './job-access.js';
-import { route, type ApiServices, type RouteSpec } from './route.js';
+import { Permission, type Principal } from '../auth/auth.js';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { startJob } from '../auth/job-access.js';
+import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
 import type { FastifyRequest } from 'fastify';
 
 const body = z.object({

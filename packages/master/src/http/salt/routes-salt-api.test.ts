@@ -3,8 +3,8 @@
  * own documentation (salt/netapi/rest_cherrypy/app.py docstrings): same requests, same shapes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiFixture, type ApiFixture } from './api.fixture.js';
-import { call, nextChunk } from './api-call.fixture.js';
+import { apiFixture, type ApiFixture } from '../api.fixture.js';
+import { call, nextChunk } from '../api-call.fixture.js';
 import { sessionCookie } from './routes-salt-auth.js';
 
 let fx: ApiFixture;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { Permission, type Principal } from './auth.js';
-import { hookEventData } from './hooks.js';
-import { route, type ApiServices, type RouteSpec } from './route.js';
+import { Permission, type Principal } from '../auth/auth.js';
+import { hookEventData } from '../native/hooks.js';
+import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
 import { createJidGenerator } from '@brine/protocol';
 import { runCommand, type WheelJids } from './salt-clients.js';
 import { authorizeCommand, lowstateBody, parseLowstate, SALT_CLIENTS, type Lowstate } from './salt-lowstate.js';

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { Permission, principalOf, principalOfToken, SESSION_COOKIE, type Principal } from './auth.js';
-import { UnauthenticatedError } from './errors.js';
-import { login } from './routes-auth.js';
-import { route, type ApiServices, type RouteSpec } from './route.js';
+import { Permission, principalOf, principalOfToken, SESSION_COOKIE, type Principal } from '../auth/auth.js';
+import { UnauthenticatedError } from '../shared/errors.js';
+import { login } from '../auth/routes-auth.js';
+import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
 import type { Lowstate } from './salt-lowstate.js';
 
 /** The eauth backends salt-api clients may name; all check the users of the master config. */

@@ -5,9 +5,9 @@
  */
 import { loadKeyPair } from '@brine/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiFixture, type ApiFixture } from './api.fixture.js';
-import { call } from './api-call.fixture.js';
-import { principalOfToken } from './auth.js';
+import { apiFixture, type ApiFixture } from '../api.fixture.js';
+import { call } from '../api-call.fixture.js';
+import { principalOfToken } from '../auth/auth.js';
 import { saltEvents$, type SaltEvent } from './salt-events.js';
 
 let fx: ApiFixture;

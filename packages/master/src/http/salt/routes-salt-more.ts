@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { Permission } from './auth.js';
-import { BadRequestError, ForbiddenError } from './errors.js';
-import { WEBSOCKET } from './openapi.js';
-import { route, type ApiServices, type RouteSpec } from './route.js';
+import { Permission } from '../auth/auth.js';
+import { BadRequestError, ForbiddenError } from '../shared/errors.js';
+import { WEBSOCKET } from '../native/openapi.js';
+import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
 import { inlinePrincipal } from './routes-salt-auth.js';
 import { runCommand, type WheelJids } from './salt-clients.js';
 import { saltEvents$ } from './salt-events.js';

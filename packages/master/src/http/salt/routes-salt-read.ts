@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { Permission } from './auth.js';
-import { NotFoundError } from './errors.js';
-import { route, type ApiServices, type RouteSpec } from './route.js';
-import { keyEntry } from './routes-minions.js';
+import { Permission } from '../auth/auth.js';
+import { NotFoundError } from '../shared/errors.js';
+import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { keyEntry } from '../native/routes-minions.js';
 import { runCommand, type WheelJids } from './salt-clients.js';
 import { saltEvents$ } from './salt-events.js';
 import { saltKeyFingers } from './salt-format.js';
-import { openSse } from './sse.js';
+import { openSse } from '../shared/sse.js';
 
 const midParams = z.object({
   mid: z

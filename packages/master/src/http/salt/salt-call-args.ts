@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { BadRequestError } from './errors.js';
+import { BadRequestError } from '../shared/errors.js';
 
 /** The signature of a runner or wheel function, as Python would declare it. */
 export interface SaltSignature {

@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiErrorCode, createJidGenerator, type MinionResult } from '@brine/protocol';
 import { filter, lastValueFrom, map, toArray } from 'rxjs';
-import type { Principal } from './auth.js';
-import { HttpError } from './errors.js';
-import { startJob } from './job-access.js';
-import type { ApiServices } from './route.js';
+import type { Principal } from '../auth/auth.js';
+import { HttpError } from '../shared/errors.js';
+import { startJob } from '../auth/job-access.js';
+import type { ApiServices } from '../shared/route.js';
 import { bindSaltArgs } from './salt-call-args.js';
 import { saltReturnValue, wheelEnvelope } from './salt-format.js';
 import type { SaltCommand } from './salt-lowstate.js';

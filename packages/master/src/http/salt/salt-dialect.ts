@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify as stringifyYaml } from 'yaml';
-import { HttpError } from './errors.js';
+import { HttpError } from '../shared/errors.js';
 
 /** The output formats salt-api serves, in its order of preference (rest_cherrypy's `ct_out_map`). */
 export const SALT_OUTPUT_TYPES = ['application/json', 'application/x-yaml'] as const;

@@ -4,9 +4,9 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { BusEvent } from '../core/event-bus.js';
-import type { JobStore } from '../core/job-store.js';
-import type { KeyStore } from '../keys/key-store.js';
+import type { BusEvent } from '../../core/event-bus.js';
+import type { JobStore } from '../../core/job-store.js';
+import type { KeyStore } from '../../keys/key-store.js';
 import { publicKeyPem, saltEventTranslator } from './salt-events.js';
 
 const JID = '20261207013137663000';

@@ -1,10 +1,10 @@
 import type { MinionResult } from '@brine/protocol';
 import { concatMap, from, type Observable } from 'rxjs';
-import type { BusEvent } from '../core/event-bus.js';
-import type { KeyChange } from '../keys/key-store.js';
-import type { Principal } from './auth.js';
-import { visibleEvents$ } from './event-visibility.js';
-import type { ApiServices } from './route.js';
+import type { BusEvent } from '../../core/event-bus.js';
+import type { KeyChange } from '../../keys/key-store.js';
+import type { Principal } from '../auth/auth.js';
+import { visibleEvents$ } from '../auth/event-visibility.js';
+import type { ApiServices } from '../shared/route.js';
 import { saltArguments, saltReturnValue, saltStamp } from './salt-format.js';
 
 /** One event as salt-api's `/events` and `/ws` carry it. */

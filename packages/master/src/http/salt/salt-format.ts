@@ -1,5 +1,5 @@
-import type { JobLookup, JobListing, StoredMinionRow } from '../core/job-store.js';
-import type { KeyEntry, KeyStateValue } from '../keys/key-store.js';
+import type { JobLookup, JobListing, StoredMinionRow } from '../../core/job-store.js';
+import type { KeyEntry, KeyStateValue } from '../../keys/key-store.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');

@@ -1,9 +1,9 @@
 import { jobRequestSchema, type JobRequest } from '@brine/protocol';
 import { z } from 'zod';
-import { Permission, permits, type Principal } from './auth.js';
-import { BadRequestError, ForbiddenError } from './errors.js';
-import { checkJob } from './job-access.js';
-import type { ApiServices } from './route.js';
+import { Permission, permits, type Principal } from '../auth/auth.js';
+import { BadRequestError, ForbiddenError } from '../shared/errors.js';
+import { checkJob } from '../auth/job-access.js';
+import type { ApiServices } from '../shared/route.js';
 import { RUNNERS } from './salt-runners.js';
 import { WHEELS } from './salt-wheel.js';
 

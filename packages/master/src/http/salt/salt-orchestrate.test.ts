@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { apiFixture, type ApiFixture } from './api.fixture.js';
-import { call, nextChunk } from './api-call.fixture.js';
-import { ADMIN_USER } from './auth.js';
+import { apiFixture, type ApiFixture } from '../api.fixture.js';
+import { call, nextChunk } from '../api-call.fixture.js';
+import { ADMIN_USER } from '../auth/auth.js';
 
 let fx: ApiFixture;
 let roots: string;

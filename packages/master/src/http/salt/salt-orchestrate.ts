@@ -1,12 +1,12 @@
 import { fromEvent, lastValueFrom, NEVER, takeUntil, tap } from 'rxjs';
 import { highToSalt, runStates$, type StateResult, type StateRunEvent } from '@brine/state';
-import { summarize } from '../core/summary.js';
-import { compileOrchestration, orchestrateRegistry, type OrchestrateRequest } from '../orchestrate/orchestrate.js';
-import type { StepDeps, StepJobStart } from '../orchestrate/salt-steps.js';
+import { summarize } from '../../core/summary.js';
+import { compileOrchestration, orchestrateRegistry, type OrchestrateRequest } from '../../orchestrate/orchestrate.js';
+import type { StepDeps, StepJobStart } from '../../orchestrate/salt-steps.js';
 import { ApiErrorCode } from '@brine/protocol';
-import { HttpError } from './errors.js';
-import { startJob } from './job-access.js';
-import { runJob } from './routes-runners.js';
+import { HttpError } from '../shared/errors.js';
+import { startJob } from '../auth/job-access.js';
+import { runJob } from '../native/routes-runners.js';
 import { bindSaltArgs } from './salt-call-args.js';
 import type { SaltFunContext, SaltFunction } from './salt-runners.js';
 

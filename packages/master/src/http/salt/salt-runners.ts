@@ -1,11 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import { globMatch, jobRequestSchema, type MinionResult } from '@brine/protocol';
 import { filter, lastValueFrom, map, toArray } from 'rxjs';
-import { Area } from './acl.js';
-import type { Principal } from './auth.js';
-import { BadRequestError, ForbiddenError, HttpError, NotFoundError } from './errors.js';
-import { maySeeJob, startJob } from './job-access.js';
-import type { ApiServices } from './route.js';
+import { Area } from '../auth/acl.js';
+import type { Principal } from '../auth/auth.js';
+import { BadRequestError, ForbiddenError, HttpError, NotFoundError } from '../shared/errors.js';
+import { maySeeJob, startJob } from '../auth/job-access.js';
+import type { ApiServices } from '../shared/route.js';
 import type { BoundArgs, SaltSignature } from './salt-call-args.js';
 import { saltJobEntry, saltJobInfo, saltReturns, saltStartTime } from './salt-format.js';
 import { WHEELS } from './salt-wheel.js';

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncScheduler } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MasterSchedule } from '../schedule/master-schedule.js';
-import { startJobAs } from '../reactor/start-as.js';
-import { apiFixture, type ApiFixture } from './api.fixture.js';
-import { call } from './api-call.fixture.js';
+import { MasterSchedule } from '../../schedule/master-schedule.js';
+import { startJobAs } from '../../reactor/start-as.js';
+import { apiFixture, type ApiFixture } from '../api.fixture.js';
+import { call } from '../api-call.fixture.js';
 
 let fx: ApiFixture;
 let dir: string;

@@ -1,10 +1,10 @@
-import type { MasterSchedule } from '../schedule/master-schedule.js';
-import { requestOf } from '../schedule/master-schedule.js';
-import { scheduleEntrySchema } from '../config-automation.js';
-import { ReactorError } from '../reactor/errors.js';
-import { BadRequestError, HttpError, NotFoundError } from './errors.js';
-import { checkJob } from './job-access.js';
-import type { Principal } from './auth.js';
+import type { MasterSchedule } from '../../schedule/master-schedule.js';
+import { requestOf } from '../../schedule/master-schedule.js';
+import { scheduleEntrySchema } from '../../config-automation.js';
+import { ReactorError } from '../../reactor/errors.js';
+import { BadRequestError, HttpError, NotFoundError } from '../shared/errors.js';
+import { checkJob } from '../auth/job-access.js';
+import type { Principal } from '../auth/auth.js';
 import type { SaltFunContext, SaltFunction } from './salt-runners.js';
 
 /** What the `schedule.*` runners drive: the master's scheduler. */

@@ -1,8 +1,8 @@
 import { KEY_STATE_ALIASES, generateKeyPair, globMatch } from '@brine/protocol';
-import type { MasterConfig } from '../config.js';
-import { Area } from './acl.js';
-import type { Principal } from './auth.js';
-import { BadRequestError, HttpError } from './errors.js';
+import type { MasterConfig } from '../../config.js';
+import { Area } from '../auth/acl.js';
+import type { Principal } from '../auth/auth.js';
+import { BadRequestError, HttpError } from '../shared/errors.js';
 import type { SaltFunction } from './salt-runners.js';
 import { saltKeyFingers, saltKeyLists } from './salt-format.js';
 

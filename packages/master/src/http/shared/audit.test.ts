@@ -1,7 +1,7 @@
-import { hookHeaders } from './auth-matrix.fixture.js';
+import { hookHeaders } from '../auth-matrix.fixture.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiFixture, type ApiFixture } from './api.fixture.js';
-import { call } from './api-call.fixture.js';
+import { apiFixture, type ApiFixture } from '../api.fixture.js';
+import { call } from '../api-call.fixture.js';
 
 const PASSWORD = 'hunter2-correct-horse';
 const HOOK_SECRET = 'hook-secret-never-logged';

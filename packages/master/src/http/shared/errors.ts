@@ -1,5 +1,5 @@
 import { ApiErrorCode } from '@brine/protocol';
-import { MasterError } from '../errors.js';
+import { MasterError } from '../../errors.js';
 
 /** Codes of the HTTP layer that are not API answers: config and token-file failures at start. */
 export const HttpErrorCode = {

@@ -1,21 +1,21 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { PillarService } from '../pillar/pillar-service.js';
+import type { PillarService } from '../../pillar/pillar-service.js';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Observable } from 'rxjs';
-import type { BusEvent, EventBus } from '../core/event-bus.js';
-import type { JobManager } from '../core/job-manager.js';
-import type { JobStore } from '../core/job-store.js';
-import type { MinionRegistry } from '../core/registry.js';
-import type { KeyStore } from '../keys/key-store.js';
-import type { AuthServices, PermissionValue, Principal } from './auth.js';
-import type { HookTable } from './hooks.js';
+import type { BusEvent, EventBus } from '../../core/event-bus.js';
+import type { JobManager } from '../../core/job-manager.js';
+import type { JobStore } from '../../core/job-store.js';
+import type { MinionRegistry } from '../../core/registry.js';
+import type { KeyStore } from '../../keys/key-store.js';
+import type { AuthServices, PermissionValue, Principal } from '../auth/auth.js';
+import type { HookTable } from '../native/hooks.js';
 import type { Metrics } from './metrics.js';
-import type { ScheduleControl } from './salt-schedule.js';
-import type { EnrollmentTokens } from '../keys/enrollment.js';
-import type { LoginLimiter } from './login-limiter.js';
-import type { RunnerLookup } from '../runners/runner-host.js';
-import type { OrchestrateServices } from './salt-orchestrate.js';
+import type { ScheduleControl } from '../salt/salt-schedule.js';
+import type { EnrollmentTokens } from '../../keys/enrollment.js';
+import type { LoginLimiter } from '../auth/login-limiter.js';
+import type { RunnerLookup } from '../../runners/runner-host.js';
+import type { OrchestrateServices } from '../salt/salt-orchestrate.js';
 
 /** What the API serves; built by main.ts (or a test fixture). */
 export interface ApiServices extends AuthServices {
