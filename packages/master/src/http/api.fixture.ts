@@ -25,7 +25,7 @@ import { ADMIN_USER } from './auth/auth.js';
 import { hookTable } from './native/hooks.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { Metrics } from './shared/metrics.js';
-import type { ApiServices } from './shared/route.js';
+import type { ApiServices } from './api.js';
 import { TokenKind, TokenStore } from './auth/tokens.js';
 
 /** What a fake minion answers for a function: a return, or `silent` for a job that never ends. */

@@ -3,9 +3,12 @@ import type { MasterConfig } from '../config.js';
 import { Accounts } from './auth/accounts.js';
 import { Acl } from './auth/acl.js';
 import { ADMIN_USER } from './auth/auth.js';
-import { hookRoutes, hookTable } from './native/hooks.js';
+import { hookRoutes, hookTable, type HookTable } from './native/hooks.js';
 import { LoginLimiter } from './auth/login-limiter.js';
-import type { ApiServices, RouteFactory } from './shared/route.js';
+import type { RouteFactory } from './shared/route.js';
+import type { MasterServices } from './shared/services.js';
+import type { OrchestrateServices } from './salt/salt-orchestrate.js';
+import type { ScheduleControl } from './salt/salt-schedule.js';
 import { authRoutes } from './auth/routes-auth.js';
 import { consoleRoutes } from './console/routes-console.js';
 import { eventRoutes } from './native/routes-events.js';
@@ -16,8 +19,17 @@ import { runnerRoutes } from './native/routes-runners.js';
 import { saltApiRoutes } from './salt/routes-salt-api.js';
 import { TokenKind, TokenStore, type SharedTokenRecords } from './auth/tokens.js';
 
+/** What the API is built on: the master's services, and those that route files define. */
+export interface ApiServices extends MasterServices {
+  hooks: HookTable;
+  /** The master scheduler, for the `schedule.*` runners; absent, they answer 503. */
+  schedule?: ScheduleControl;
+  /** File roots, jids and the master id for `state.orchestrate`; absent, it answers 503. @default none */
+  orchestrate?: OrchestrateServices;
+}
+
 /** Every route group the master serves: native `/api/v1`, hooks, ops, and salt-api at the root. */
-export const API_ROUTES: readonly RouteFactory[] = [
+export const API_ROUTES: readonly RouteFactory<ApiServices>[] = [
   jobRoutes,
   minionRoutes,
   eventRoutes,

@@ -3,7 +3,10 @@ import type { BusEvent } from '../../core/event-bus.js';
 import { Area } from './acl.js';
 import type { Principal } from './auth.js';
 import { activeJobUser, maySeeJob } from './job-access.js';
-import type { ApiServices } from '../shared/route.js';
+import type { MasterServices } from '../shared/services.js';
+
+/** What the event views read. */
+export type EventServices = Pick<MasterServices, 'bus' | 'clusterEvents$' | 'manager'>;
 
 /** Owners remembered per stream; a long-lived stream forgets them past this many jobs. */
 const MAX_OWNERS = 10_000;
@@ -14,7 +17,7 @@ const MAX_OWNERS = 10_000;
  * key events with `@keys`. Minion, hook and master events need `@events`. Completes when the
  * bus closes; never errors.
  */
-export function visibleEvents$(s: ApiServices, p: Principal, globs: readonly string[]): Observable<BusEvent> {
+export function visibleEvents$(s: EventServices, p: Principal, globs: readonly string[]): Observable<BusEvent> {
   // With several masters, the others' events too (never published on this master's bus).
   const all$ = s.clusterEvents$ ? merge(s.bus.events$(globs), s.clusterEvents$(globs)) : s.bus.events$(globs);
   const g = p.grants;

@@ -5,7 +5,10 @@ import { Area } from './acl.js';
 import { auditTarget } from '../shared/audit.js';
 import type { Principal } from './auth.js';
 import { ForbiddenError, HttpError } from '../shared/errors.js';
-import type { ApiServices } from '../shared/route.js';
+import type { MasterServices } from '../shared/services.js';
+
+/** What checking and starting a job reads. */
+export type JobAccessServices = Pick<MasterServices, 'manager' | 'metrics' | 'registry'>;
 
 /** The longest target expression the master evaluates, in characters (each id, for a list). */
 export const MAX_TARGET_CHARS = 1024;
@@ -14,7 +17,7 @@ const FORBIDDEN_TARGET =
   'not allowed to run this function on every minion the target selects (or the target selects none you may use). No command was sent, no jid was assigned.';
 
 /** The facts of a targeted minion for the ACL; a listed id the master does not know has no grains. */
-function factsOf(s: ApiServices, id: string): TargetFacts {
+function factsOf(s: JobAccessServices, id: string): TargetFacts {
   return s.registry.get(id) ?? { id, grains: {} };
 }
 
@@ -44,7 +47,7 @@ function checkTargetSize(request: JobRequest): void {
  * it answers 403 before the target is evaluated against the fleet: a user without the grant
  * cannot make the master run its regex over every minion (issue #13 finding 2).
  */
-export function checkJob(s: ApiServices, p: Principal, request: JobRequest): string[] {
+export function checkJob(s: JobAccessServices, p: Principal, request: JobRequest): string[] {
   checkTargetSize(request);
   // A compound job is allowed only when each of its functions is (Salt checks each too).
   const calls = callsOf(request);
@@ -59,7 +62,7 @@ export function checkJob(s: ApiServices, p: Principal, request: JobRequest): str
 }
 
 /** The minions a job would target, after the same checks as starting it (none for the admin). */
-export function previewJob(s: ApiServices, p: Principal, request: JobRequest): string[] {
+export function previewJob(s: JobAccessServices, p: Principal, request: JobRequest): string[] {
   if (!p.grants.admin) return checkJob(s, p, request);
   checkTargetSize(request);
   const preview = s.manager.preview(request.target, request.targetType);
@@ -72,7 +75,7 @@ export function previewJob(s: ApiServices, p: Principal, request: JobRequest): s
  * allowed (see {@link checkJob}); JobManager re-checks the minions it actually selects through its
  * `allowed` callback, so nothing is published for a refused job. Fills in the request's audit line.
  */
-export function startJob(s: ApiServices, p: Principal, request: JobRequest, req: FastifyRequest): StartedJob {
+export function startJob(s: JobAccessServices, p: Principal, request: JobRequest, req: FastifyRequest): StartedJob {
   req.audit.fun = request.fun;
   req.audit.target = auditTarget(request.target);
   checkPillarOverride(p, request, req);
@@ -119,7 +122,7 @@ export function maySeeJob(p: Principal, jobUser: string): boolean {
 }
 
 /** The user of an active job, or undefined when no such job runs. */
-export function activeJobUser(s: ApiServices, jid: string): string | undefined {
+export function activeJobUser(s: Pick<MasterServices, 'manager'>, jid: string): string | undefined {
   return s.manager.active().find((j) => j.jid === jid)?.user;
 }
 

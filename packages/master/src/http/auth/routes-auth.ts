@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { ACCOUNT_NAME_PATTERN } from '../../config-auth.js';
 import { ADMIN_USER, Permission, principalOf, type Principal } from './auth.js';
 import { BadRequestError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../shared/errors.js';
-import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { route, type RouteSpec } from '../shared/route.js';
+import type { MasterServices } from '../shared/services.js';
 import { TokenKind, type TokenInfo } from './tokens.js';
+
+/** What a password login reads. */
+export type LoginServices = Pick<MasterServices, 'accounts' | 'acl' | 'tokens' | 'loginLimiter' | 'sessionTtlMs'>;
 
 const credentials = z.object({ username: z.string().min(1).max(256), password: z.string().max(1024) });
 const loginBody = credentials.extend({ eauth: z.string().optional() });
@@ -30,7 +34,7 @@ export interface LoginResult {
  * expires after `api.token_expire_s`. Throws 401 for a wrong, unknown or disabled user alike,
  * and 429 when the login limits (`from` is the client's address) refuse the attempt.
  */
-export async function login(s: ApiServices, username: string, password: string, from: string): Promise<LoginResult> {
+export async function login(s: LoginServices, username: string, password: string, from: string): Promise<LoginResult> {
   const account = await s.loginLimiter.attempt(from, username, () => s.accounts.login(username, password));
   const principal = account && principalOf(s, account.name);
   if (!account || !principal) throw new UnauthenticatedError('invalid username or password');
@@ -39,7 +43,7 @@ export async function login(s: ApiServices, username: string, password: string, 
 }
 
 /** `/api/v1/login`, `/logout`, `/whoami` and `/tokens`: sessions and long-lived CI tokens. */
-export function authRoutes(s: ApiServices): RouteSpec[] {
+export function authRoutes(s: LoginServices & Pick<MasterServices, 'maxTokenTtlMs' | 'sessionTtlMs'>): RouteSpec[] {
   return [
     route({
       method: 'POST',

@@ -3,7 +3,8 @@ import { extname, join, sep } from 'node:path';
 import { z } from 'zod';
 import { Permission } from '../auth/auth.js';
 import { NotFoundError } from '../shared/errors.js';
-import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { route, type RouteSpec } from '../shared/route.js';
+import type { MasterServices } from '../shared/services.js';
 
 /**
  * The console's Content-Security-Policy: scripts, styles and connections only from this origin,
@@ -64,7 +65,7 @@ function readConsoleFile(dir: string, name: string): Buffer | undefined {
  * public like any page, each answer with {@link CONSOLE_CSP}. Everything the console does goes
  * through the API routes with the user's token, under the same ACL as the CLI.
  */
-export function consoleRoutes(s: ApiServices): RouteSpec[] {
+export function consoleRoutes(s: Pick<MasterServices, 'consoleDir'>): RouteSpec[] {
   const serve = (reply: Parameters<RouteSpec['handler']>[0]['reply'], name: string) => {
     const body = s.consoleDir === undefined ? undefined : readConsoleFile(s.consoleDir, name);
     if (!body) {

@@ -7,8 +7,12 @@ import { Permission } from '../auth/auth.js';
 import { ADMIN_GRANTS } from '../auth/acl.js';
 import { TooManyRequestsError, UnauthenticatedError } from '../shared/errors.js';
 import { HookReplayGuard, type HookReplayOptions } from './hook-replay.js';
-import { startJob } from '../auth/job-access.js';
-import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { startJob, type JobAccessServices } from '../auth/job-access.js';
+import { route, type RouteSpec } from '../shared/route.js';
+import type { MasterServices } from '../shared/services.js';
+
+/** What the hook routes read. */
+export type HookServices = JobAccessServices & Pick<MasterServices, 'bus' | 'now'> & { hooks: HookTable };
 
 /** A configured webhook: the HMAC key, and the job to run when a signed request arrives. */
 export interface Hook {
@@ -74,7 +78,7 @@ const BAD_SIGNATURE = `the hook signature does not verify (sign "<${TIMESTAMP_HE
  * unknown hook answers like a bad signature: hook names are not for probing) and 429 when the
  * replay memory is full. Returns the hook.
  */
-function verifyHookRequest(s: Pick<ApiServices, 'hooks' | 'now'>, name: string, req: FastifyRequest): Hook {
+function verifyHookRequest(s: Pick<HookServices, 'hooks' | 'now'>, name: string, req: FastifyRequest): Hook {
   const hook = s.hooks.get(name);
   const header = req.headers[SIGNATURE_HEADERS[0]] ?? req.headers[SIGNATURE_HEADERS[1]];
   const body = req.rawBody ?? Buffer.alloc(0);
@@ -116,7 +120,7 @@ export function hookEventData(req: FastifyRequest): { headers: Record<string, st
 const nameParams = z.object({ name: z.string().max(64) });
 
 /** `POST /hooks/:name`: a signed webhook fires `brine/hook/<name>` and runs its configured job. */
-export function hookRoutes(s: ApiServices): RouteSpec[] {
+export function hookRoutes(s: HookServices): RouteSpec[] {
   return [
     route({
       method: 'POST',

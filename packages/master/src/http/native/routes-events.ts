@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Permission } from '../auth/auth.js';
-import { visibleEvents$ } from '../auth/event-visibility.js';
-import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { visibleEvents$, type EventServices } from '../auth/event-visibility.js';
+import { route, type RouteSpec } from '../shared/route.js';
 import { openSse } from '../shared/sse.js';
 
 const eventsQuery = z.object({
@@ -11,7 +11,7 @@ const eventsQuery = z.object({
 });
 
 /** `GET /api/v1/events`: the event bus as Server-Sent Events, filtered by what the token may see. */
-export function eventRoutes(s: ApiServices): RouteSpec[] {
+export function eventRoutes(s: EventServices): RouteSpec[] {
   return [
     route({
       method: 'GET',

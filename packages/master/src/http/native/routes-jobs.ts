@@ -5,8 +5,9 @@ import type { JobEvent } from '../../core/run-job.js';
 import { Area } from '../auth/acl.js';
 import { Permission } from '../auth/auth.js';
 import { ForbiddenError, NotFoundError } from '../shared/errors.js';
-import { activeJobUser, maySeeJob, previewJob, startJob } from '../auth/job-access.js';
-import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { activeJobUser, maySeeJob, previewJob, startJob, type JobAccessServices } from '../auth/job-access.js';
+import { route, type RouteSpec } from '../shared/route.js';
+import type { MasterServices } from '../shared/services.js';
 import { openSse } from '../shared/sse.js';
 
 const flag = z.enum(['true', 'false']).optional();
@@ -32,7 +33,7 @@ function toStreamEvent(jid: string, e: JobEvent): JobStreamEvent {
 }
 
 /** `/api/v1/jobs`: run, list, look up, watch and cancel jobs. */
-export function jobRoutes(s: ApiServices): RouteSpec[] {
+export function jobRoutes(s: JobAccessServices & Pick<MasterServices, 'store'>): RouteSpec[] {
   const seeOrThrow = (
     principal: Parameters<typeof maySeeJob>[0],
     user: string | undefined,

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { KeyState, type KeyEntry, type KeyStateValue } from '../../keys/key-store.js';
 import { Permission } from '../auth/auth.js';
 import { HttpError, NotFoundError } from '../shared/errors.js';
-import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { route, type RouteSpec } from '../shared/route.js';
+import type { MasterServices } from '../shared/services.js';
 
 /** A minion id or id glob in a path: what `validateMinionId` accepts, plus glob characters. */
 const idParams = z.object({
@@ -36,14 +37,16 @@ function pickGrains(grains: Record<string, unknown>, names: readonly string[]): 
 }
 
 /** One key by exact id, without fingerprinting every key of the store. */
-export function keyEntry(s: ApiServices, id: string): KeyEntry | undefined {
+export function keyEntry(s: Pick<MasterServices, 'keys' | 'registry'>, id: string): KeyEntry | undefined {
   const state = s.keys.state(id);
   const pub = s.keys.publicKey(id);
   return state && pub ? { id, state, fingerprint: fingerprint(pub) } : undefined;
 }
 
 /** `/api/v1/minions` and `/api/v1/keys`: the registry and the key store. */
-export function minionRoutes(s: ApiServices): RouteSpec[] {
+export function minionRoutes(
+  s: Pick<MasterServices, 'enrollment' | 'keys' | 'log' | 'manager' | 'now' | 'registry'>,
+): RouteSpec[] {
   const keyAction = (action: 'accept' | 'reject' | 'delete') =>
     route({
       method: action === 'delete' ? 'DELETE' : 'POST',

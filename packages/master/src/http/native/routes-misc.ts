@@ -1,12 +1,13 @@
 import { Permission } from '../auth/auth.js';
 import { buildOpenApi } from './openapi.js';
-import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { route, type RouteSpec } from '../shared/route.js';
+import type { MasterServices } from '../shared/services.js';
 
 /** The API version the OpenAPI document states. */
 export const API_VERSION = '1.0.0';
 
 /** `/healthz`, `/metrics` and `/openapi.json` (built from the serving app's route table). */
-export function miscRoutes(s: ApiServices): RouteSpec[] {
+export function miscRoutes(s: Pick<MasterServices, 'manager' | 'metrics' | 'registry'>): RouteSpec[] {
   let doc: string | undefined;
   return [
     route({

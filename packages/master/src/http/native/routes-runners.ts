@@ -4,9 +4,13 @@ import { filter, lastValueFrom, map, toArray } from 'rxjs';
 import { z } from 'zod';
 import { Permission, type Principal } from '../auth/auth.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../shared/errors.js';
-import { startJob } from '../auth/job-access.js';
-import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { startJob, type JobAccessServices } from '../auth/job-access.js';
+import { route, type RouteSpec } from '../shared/route.js';
+import type { MasterServices } from '../shared/services.js';
 import type { FastifyRequest } from 'fastify';
+
+/** What the runner routes read. */
+export type RunnerServices = JobAccessServices & Pick<MasterServices, 'log' | 'runners'>;
 
 const body = z.object({
   args: z.array(z.unknown()).default([]),
@@ -19,7 +23,7 @@ const params = z.object({ fun: z.string().regex(/^[A-Za-z_]\w*\.[A-Za-z_]\w*$/, 
  * as the calling user. Allowed to the admin and to `@runner` (or a `@runner` glob naming the
  * function); the jobs the runner starts are checked against the same user's ACL.
  */
-export function runnerRoutes(s: ApiServices): RouteSpec[] {
+export function runnerRoutes(s: RunnerServices): RouteSpec[] {
   return [
     route({
       method: 'POST',
@@ -56,7 +60,7 @@ export function runnerRoutes(s: ApiServices): RouteSpec[] {
 
 /** Starts a job as the runner's caller, under that caller's ACL, and waits for every minion's result. */
 export async function runJob(
-  s: ApiServices,
+  s: RunnerServices,
   p: Principal,
   request: Parameters<RunnerContext['client']['run']>[0],
   req: FastifyRequest,

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { Permission, type Principal } from '../auth/auth.js';
-import { hookEventData } from '../native/hooks.js';
-import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { hookEventData, type HookTable } from '../native/hooks.js';
+import { route, type RouteSpec } from '../shared/route.js';
 import { createJidGenerator } from '@brine/protocol';
-import { runCommand, type WheelJids } from './salt-clients.js';
+import { runCommand, type SaltRouteServices, type WheelJids } from './salt-clients.js';
 import { authorizeCommand, lowstateBody, parseLowstate, SALT_CLIENTS, type Lowstate } from './salt-lowstate.js';
 import { inlinePrincipal, saltAuthRoutes } from './routes-salt-auth.js';
 import { saltRoutesRead } from './routes-salt-read.js';
@@ -13,7 +13,7 @@ const chunks = (body: z.infer<typeof lowstateBody>): Lowstate[] => (Array.isArra
 
 /** Authorizes every chunk first, so a refused chunk leaves the earlier ones unrun; then runs them in order. */
 async function execute(
-  s: ApiServices,
+  s: SaltRouteServices,
   list: readonly { p: Principal; chunk: Lowstate }[],
   req: Parameters<typeof runCommand>[3],
   wheelJid: WheelJids,
@@ -26,7 +26,7 @@ async function execute(
 }
 
 /** salt-api (rest_cherrypy) compatibility at the root: lowstate, login, and the convenience URLs. */
-export function saltApiRoutes(s: ApiServices): RouteSpec[] {
+export function saltApiRoutes(s: SaltRouteServices & { hooks: HookTable }): RouteSpec[] {
   const wheelJid = createJidGenerator();
   return [
     route({

@@ -2,15 +2,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Permission, principalOf, principalOfToken, SESSION_COOKIE, type Principal } from '../auth/auth.js';
 import { UnauthenticatedError } from '../shared/errors.js';
-import { login } from '../auth/routes-auth.js';
-import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { login, type LoginServices } from '../auth/routes-auth.js';
+import { route, type RouteSpec } from '../shared/route.js';
 import type { Lowstate } from './salt-lowstate.js';
 
 /** The eauth backends salt-api clients may name; all check the users of the master config. */
 export const EAUTH_BACKENDS: readonly string[] = ['pam', 'auto', 'brine'];
 
 /** `/run` and `POST /keys` credentials: a token, or username, password and a served eauth, in the chunk itself. */
-export async function inlinePrincipal(s: ApiServices, chunk: Lowstate, address: string): Promise<Principal> {
+export async function inlinePrincipal(s: LoginServices, chunk: Lowstate, address: string): Promise<Principal> {
   if (chunk.token !== undefined) {
     const p = principalOfToken(s, chunk.token);
     if (!p) throw new UnauthenticatedError();
@@ -60,7 +60,7 @@ function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: strin
 }
 
 /** Checks the eauth name and logs in; 401 for an eauth Brine does not serve. */
-async function saltLogin(s: ApiServices, body: z.output<typeof loginBody>, address: string) {
+async function saltLogin(s: LoginServices, body: z.output<typeof loginBody>, address: string) {
   const eauth = body.eauth ?? '';
   if (!EAUTH_BACKENDS.includes(eauth))
     throw new UnauthenticatedError(`eauth '${eauth}' is not served; use pam, auto or brine`);
@@ -69,7 +69,7 @@ async function saltLogin(s: ApiServices, body: z.output<typeof loginBody>, addre
 }
 
 /** salt-api's `/login` (GET and POST), `POST /logout` and `POST /token`. */
-export function saltAuthRoutes(s: ApiServices): RouteSpec[] {
+export function saltAuthRoutes(s: LoginServices): RouteSpec[] {
   return [
     route({
       method: 'GET',

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { Permission } from '../auth/auth.js';
 import { BadRequestError, ForbiddenError } from '../shared/errors.js';
 import { WEBSOCKET } from '../native/openapi.js';
-import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { route, type RouteSpec } from '../shared/route.js';
 import { inlinePrincipal } from './routes-salt-auth.js';
-import { runCommand, type WheelJids } from './salt-clients.js';
+import { runCommand, type SaltRouteServices, type WheelJids } from './salt-clients.js';
 import { saltEvents$ } from './salt-events.js';
 import { lowstateSchema } from './salt-lowstate.js';
 import { MASTER_VERSION } from './salt-runners.js';
@@ -19,7 +19,7 @@ const MAX_WS_BUFFERED_BYTES = 8 * 1024 * 1024;
 const tokenParams = z.object({ token: z.string().min(1).max(512) });
 
 /** salt-api's `GET /stats`, `POST /keys` and the `/ws` event stream. */
-export function saltRoutesMore(s: ApiServices, wheelJid: WheelJids): RouteSpec[] {
+export function saltRoutesMore(s: SaltRouteServices, wheelJid: WheelJids): RouteSpec[] {
   const startedAt = s.now();
   const ws = (url: string, withToken: boolean) =>
     route({

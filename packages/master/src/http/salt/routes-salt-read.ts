@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { Permission } from '../auth/auth.js';
 import { NotFoundError } from '../shared/errors.js';
-import { route, type ApiServices, type RouteSpec } from '../shared/route.js';
+import { route, type RouteSpec } from '../shared/route.js';
 import { keyEntry } from '../native/routes-minions.js';
-import { runCommand, type WheelJids } from './salt-clients.js';
+import { runCommand, type SaltRouteServices, type WheelJids } from './salt-clients.js';
 import { saltEvents$ } from './salt-events.js';
 import { saltKeyFingers } from './salt-format.js';
 import { openSse } from '../shared/sse.js';
@@ -18,7 +18,7 @@ const midParams = z.object({
 const jidParams = z.object({ jid: z.string().regex(/^\d{20}$/, 'a jid is 20 digits') });
 
 /** salt-api's read-only convenience URLs: minions, jobs, keys and the event stream. */
-export function saltRoutesRead(s: ApiServices, wheelJid: WheelJids): RouteSpec[] {
+export function saltRoutesRead(s: SaltRouteServices, wheelJid: WheelJids): RouteSpec[] {
   const runner = async (ctx: Parameters<RouteSpec['handler']>[0], fun: string, kwargs: Record<string, unknown> = {}) =>
     (await runCommand(s, ctx.principal, { client: 'runner', fun, args: [], kwargs }, ctx.req, wheelJid))[0];
   return [

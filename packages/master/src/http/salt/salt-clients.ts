@@ -3,13 +3,21 @@ import { ApiErrorCode, createJidGenerator, type MinionResult } from '@brine/prot
 import { filter, lastValueFrom, map, toArray } from 'rxjs';
 import type { Principal } from '../auth/auth.js';
 import { HttpError } from '../shared/errors.js';
+import type { MasterServices } from '../shared/services.js';
+import type { EventServices } from '../auth/event-visibility.js';
 import { startJob } from '../auth/job-access.js';
-import type { ApiServices } from '../shared/route.js';
+import type { LoginServices } from '../auth/routes-auth.js';
 import { bindSaltArgs } from './salt-call-args.js';
 import { saltReturnValue, wheelEnvelope } from './salt-format.js';
 import type { SaltCommand } from './salt-lowstate.js';
-import { RUNNERS } from './salt-runners.js';
+import { RUNNERS, type SaltServices } from './salt-runners.js';
 import { WHEELS } from './salt-wheel.js';
+
+/** What the salt-api routes read: the runner and wheel services, logins and the event views. */
+export type SaltRouteServices = SaltServices &
+  LoginServices &
+  EventServices &
+  Pick<MasterServices, 'metrics' | 'registry' | 'sessionTtlMs'>;
 
 /** What a minion result looks like in a `local` answer: its return, or Salt's words for none. */
 function saltRet(fun: string, r: MinionResult): unknown {
@@ -19,7 +27,7 @@ function saltRet(fun: string, r: MinionResult): unknown {
 }
 
 async function runLocal(
-  s: ApiServices,
+  s: SaltServices,
   p: Principal,
   cmd: Extract<SaltCommand, { request: unknown }>,
   req: FastifyRequest,
@@ -69,7 +77,7 @@ export type WheelJids = ReturnType<typeof createJidGenerator>;
  * (salt-call-args.ts); a wheel result comes in Salt's `{tag, data}` envelope.
  */
 export async function runCommand(
-  s: ApiServices,
+  s: SaltServices,
   p: Principal,
   cmd: SaltCommand,
   req: FastifyRequest,
@@ -95,7 +103,7 @@ export async function runCommand(
  * that throws gives `success: false` and its message as the return.
  */
 function runAsync(
-  s: ApiServices,
+  s: SaltServices,
   call: { p: Principal; cmd: Extract<SaltCommand, { fun: string }>; req: FastifyRequest },
   jid: string,
 ): { tag: string; jid: string } {

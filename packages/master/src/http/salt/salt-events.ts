@@ -3,8 +3,8 @@ import { concatMap, from, type Observable } from 'rxjs';
 import type { BusEvent } from '../../core/event-bus.js';
 import type { KeyChange } from '../../keys/key-store.js';
 import type { Principal } from '../auth/auth.js';
-import { visibleEvents$ } from '../auth/event-visibility.js';
-import type { ApiServices } from '../shared/route.js';
+import { visibleEvents$, type EventServices } from '../auth/event-visibility.js';
+import type { MasterServices } from '../shared/services.js';
 import { saltArguments, saltReturnValue, saltStamp } from './salt-format.js';
 
 /** One event as salt-api's `/events` and `/ws` carry it. */
@@ -25,7 +25,7 @@ export function publicKeyPem(raw: Buffer): string {
 }
 
 type JobFacts = { fun: string; arg: unknown[] };
-type Services = Pick<ApiServices, 'store' | 'keys'>;
+type Services = Pick<MasterServices, 'store' | 'keys'>;
 
 /**
  * Makes a translator from Brine bus events to Salt's (salt/utils/event.py tags, the data shapes
@@ -116,7 +116,7 @@ function keyEvent(c: KeyChange, _stamp: string, pub: (id: string) => string): Sa
  * see, translated by {@link saltEventTranslator}. Emits from subscription on; completes when the
  * bus closes; never errors.
  */
-export function saltEvents$(s: ApiServices, p: Principal): Observable<SaltEvent> {
+export function saltEvents$(s: Services & EventServices, p: Principal): Observable<SaltEvent> {
   const translate = saltEventTranslator(s);
   return visibleEvents$(s, p, []).pipe(concatMap((e) => from(translate(e))));
 }

@@ -2,8 +2,7 @@ import { jobRequestSchema, type JobRequest } from '@brine/protocol';
 import { z } from 'zod';
 import { Permission, permits, type Principal } from '../auth/auth.js';
 import { BadRequestError, ForbiddenError } from '../shared/errors.js';
-import { checkJob } from '../auth/job-access.js';
-import type { ApiServices } from '../shared/route.js';
+import { checkJob, type JobAccessServices } from '../auth/job-access.js';
 import { RUNNERS } from './salt-runners.js';
 import { WHEELS } from './salt-wheel.js';
 
@@ -150,7 +149,7 @@ export function parseLowstate(chunk: Lowstate): SaltCommand {
  * salt-wheel.ts: `jobs.*` by `@jobs` or a function grant for own jobs, `manage.*` and `cache.*` by
  * `@minions`, `key.*` by `@keys`, or Salt's `@runner`/`@wheel` forms).
  */
-export function authorizeCommand(s: ApiServices, p: Principal, cmd: SaltCommand): void {
+export function authorizeCommand(s: JobAccessServices, p: Principal, cmd: SaltCommand): void {
   if (!('request' in cmd)) {
     const fn = (cmd.client === 'runner' ? RUNNERS : WHEELS)[cmd.fun]!;
     if (!p.grants.admin && !fn.allowed(p, cmd.fun))

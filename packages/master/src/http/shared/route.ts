@@ -1,61 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { PillarService } from '../../pillar/pillar-service.js';
-import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { Observable } from 'rxjs';
-import type { BusEvent, EventBus } from '../../core/event-bus.js';
-import type { JobManager } from '../../core/job-manager.js';
-import type { JobStore } from '../../core/job-store.js';
-import type { MinionRegistry } from '../../core/registry.js';
-import type { KeyStore } from '../../keys/key-store.js';
-import type { AuthServices, PermissionValue, Principal } from '../auth/auth.js';
-import type { HookTable } from '../native/hooks.js';
-import type { Metrics } from './metrics.js';
-import type { ScheduleControl } from '../salt/salt-schedule.js';
-import type { EnrollmentTokens } from '../../keys/enrollment.js';
-import type { LoginLimiter } from '../auth/login-limiter.js';
-import type { RunnerLookup } from '../../runners/runner-host.js';
-import type { OrchestrateServices } from '../salt/salt-orchestrate.js';
-
-/** What the API serves; built by main.ts (or a test fixture). */
-export interface ApiServices extends AuthServices {
-  manager: JobManager;
-  registry: MinionRegistry;
-  store: JobStore;
-  keys: KeyStore;
-  /** One-time enrollment tokens (`brine-key --gen-token`). */
-  enrollment: EnrollmentTokens;
-  bus: EventBus;
-  hooks: HookTable;
-  metrics: Metrics;
-  log: Logger;
-  now(): number;
-  /** Lifetime of a login token. */
-  sessionTtlMs: number;
-  /** Longest lifetime an API token may be made with. */
-  maxTokenTtlMs: number;
-  /** Origins allowed to call the API from a browser (`api.cors_origins`). @default [] */
-  corsOrigins?: readonly string[];
-  /** The pillar cache, for `cache.clear_pillar`. @default none: the runner clears nothing */
-  pillar?: Pick<PillarService, 'clear'>;
-  /** The master config as wheel `config.values` shows it, secrets removed. @default {} */
-  configValues?: Readonly<Record<string, unknown>>;
-  /** Rate limits and bounded concurrency for password logins. */
-  loginLimiter: LoginLimiter;
-  /** The master scheduler, for the `schedule.*` runners; absent, they answer 503. */
-  schedule?: ScheduleControl;
-  /** Custom runners from `_runners/` (issue #21). @default none */
-  runners?: RunnerLookup;
-  /** File roots, jids and the master id for `state.orchestrate`; absent, it answers 503. @default none */
-  orchestrate?: OrchestrateServices;
-  /** The built web console served at `/ui/` (`packages/master/ui`); absent: `/ui/` answers 404. */
-  consoleDir?: string;
-  /**
-   * Other masters' events matching the globs, for the event views beside this master's bus
-   * (several masters on one database, docs/scale.md). @default none
-   */
-  clusterEvents$?: (globs: readonly string[]) => Observable<BusEvent>;
-}
+import type { PermissionValue, Principal } from '../auth/auth.js';
 
 /** What a handler receives: the request, its principal, and its validated parts. */
 export interface RouteContext<B = unknown, Q = unknown, P = unknown> {
@@ -106,5 +51,5 @@ export function route<
   return def as unknown as RouteSpec;
 }
 
-/** Makes a group of routes from the services. */
-export type RouteFactory = (s: ApiServices) => RouteSpec[];
+/** Makes a group of routes from the services it names (a `Pick<>` of the master's services and its own). */
+export type RouteFactory<S> = (s: S) => RouteSpec[];
