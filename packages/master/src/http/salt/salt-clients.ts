@@ -10,7 +10,8 @@ import type { LoginServices } from '../auth/routes-auth.js';
 import { bindSaltArgs } from './salt-call-args.js';
 import { saltReturnValue, wheelEnvelope } from './salt-format.js';
 import type { SaltCommand } from './salt-lowstate.js';
-import { RUNNERS, type SaltServices } from './salt-runners.js';
+import type { SaltServices } from './salt-function.js';
+import { RUNNERS } from './salt-runners.js';
 import { WHEELS } from './salt-wheel.js';
 
 /** What the salt-api routes read: the runner and wheel services, logins and the event views. */

@@ -8,17 +8,7 @@ import { HttpError } from '../shared/errors.js';
 import { startJob } from '../auth/job-access.js';
 import { runJob } from '../native/routes-runners.js';
 import { bindSaltArgs } from './salt-call-args.js';
-import type { SaltFunContext, SaltFunction } from './salt-runners.js';
-
-/** What the orchestrate runner needs beyond the API's services (main.ts gives it). */
-export interface OrchestrateServices {
-  /** The master's `file_roots`, where orchestration SLS files are read. */
-  fileRoots: readonly string[];
-  /** A fresh jid for each run, from the job manager's generator. */
-  newJid(): string;
-  /** The master's id in results and the job cache, Salt's `<host>_master`. */
-  masterId: string;
-}
+import type { OrchestrateServices, SaltFunContext, SaltFunction } from './salt-function.js';
 
 /** The code of a `state.orchestrate` call on a master built without {@link OrchestrateServices}. */
 export const ORCH_UNAVAILABLE = 'ERR_ORCH_UNAVAILABLE';

@@ -1,41 +1,14 @@
-import type { FastifyRequest } from 'fastify';
 import { globMatch, jobRequestSchema, type MinionResult } from '@brine/protocol';
 import { filter, lastValueFrom, map, toArray } from 'rxjs';
 import { Area } from '../auth/acl.js';
 import type { Principal } from '../auth/auth.js';
 import { BadRequestError, ForbiddenError, HttpError, NotFoundError } from '../shared/errors.js';
-import { maySeeJob, startJob, type JobAccessServices } from '../auth/job-access.js';
-import type { MasterServices } from '../shared/services.js';
-import type { BoundArgs, SaltSignature } from './salt-call-args.js';
+import { maySeeJob, startJob } from '../auth/job-access.js';
 import { saltJobEntry, saltJobInfo, saltReturns, saltStartTime } from './salt-format.js';
 import { WHEELS } from './salt-wheel.js';
-import { SCHEDULE_RUNNERS, type ScheduleControl } from './salt-schedule.js';
-import { orchestrateRunners, type OrchestrateServices } from './salt-orchestrate.js';
-
-/** What salt-api's runner and wheel functions read. */
-export type SaltServices = JobAccessServices &
-  Pick<MasterServices, 'bus' | 'configValues' | 'keys' | 'log' | 'now' | 'pillar' | 'runners' | 'store'> & {
-    /** The master scheduler, for the `schedule.*` runners; absent, they answer 503. */
-    schedule?: ScheduleControl;
-    /** File roots, jids and the master id for `state.orchestrate`; absent, it answers 503. @default none */
-    orchestrate?: OrchestrateServices;
-  };
-
-/** What a runner or wheel function runs with. */
-export interface SaltFunContext {
-  s: SaltServices;
-  p: Principal;
-  req: FastifyRequest;
-}
-
-/** A runner or wheel function the dialect serves: its signature, who may call it, and its body. */
-export interface SaltFunction extends SaltSignature {
-  /** One line for `doc.runner` / `doc.wheel`. */
-  doc: string;
-  /** Whether a principal may call it (admin always may). */
-  allowed(p: Principal, fun: string): boolean;
-  run(ctx: SaltFunContext, args: BoundArgs): unknown;
-}
+import { SCHEDULE_RUNNERS } from './salt-schedule.js';
+import { orchestrateRunners } from './salt-orchestrate.js';
+import type { SaltFunContext, SaltFunction } from './salt-function.js';
 
 /** The version `manage.versions` reports for the master. */
 export const MASTER_VERSION = '0.1.0';

@@ -1,14 +1,10 @@
-import type { MasterSchedule } from '../../schedule/master-schedule.js';
 import { requestOf } from '../../schedule/master-schedule.js';
 import { scheduleEntrySchema } from '../../config-automation.js';
 import { ReactorError } from '../../reactor/errors.js';
 import { BadRequestError, HttpError, NotFoundError } from '../shared/errors.js';
 import { checkJob } from '../auth/job-access.js';
 import type { Principal } from '../auth/auth.js';
-import type { SaltFunContext, SaltFunction } from './salt-runners.js';
-
-/** What the `schedule.*` runners drive: the master's scheduler. */
-export type ScheduleControl = Pick<MasterSchedule, 'list' | 'add' | 'delete' | 'setEnabled' | 'runJob'>;
+import type { SaltFunContext, SaltFunction, ScheduleControl } from './salt-function.js';
 
 /** `schedule.*` needs admin or a runner grant naming it (`{'@runner': ['schedule.*']}`, `@runner`, `@jobs`). */
 const allowed = (p: Principal, fun: string) => p.grants.admin || p.grants.special('runner', fun);

@@ -3,7 +3,7 @@ import type { MasterConfig } from '../../config.js';
 import { Area } from '../auth/acl.js';
 import type { Principal } from '../auth/auth.js';
 import { BadRequestError, HttpError } from '../shared/errors.js';
-import type { SaltFunction } from './salt-runners.js';
+import type { SaltFunction } from './salt-function.js';
 import { saltKeyFingers, saltKeyLists } from './salt-format.js';
 
 const KEY_STATES = KEY_STATE_ALIASES;
