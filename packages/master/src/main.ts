@@ -53,16 +53,17 @@ import { AckCoalescer } from './transport/ack-coalescer.js';
 import { createAckPiggyback } from './transport/ack-piggyback.js';
 import { returnGate } from './core/return-gate.js';
 import { openStores } from './store/open-stores.js';
+import { withWriteFaults } from './store/fault-store.js';
 import { shareWithMasters } from './store/share-with-masters.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
+import { frameIntake } from './transport/frame-intake.js';
 import { idleCollector } from './idle-gc.js';
 import { ensurePrivateDir, type PrivatePath } from './private-dir.js';
 import { createMasterPillar } from './pillar/pillar-setup.js';
 import { pushPillar } from './pillar/pillar-delivery.js';
 import { FaultPoint, faultsFromEnv, type Faults } from './faults.js';
-import type { JobStore } from './core/job-store.js';
 import { ConfigError } from './errors.js';
 import { checkReactorFiles } from './reactor/check-reactor.js';
 import { masterCalls } from './reactor/master-calls.js';
@@ -133,16 +134,7 @@ export async function startMaster(
   const sharing = stores.db
     ? shareWithMasters({ url: config.store, db: stores.db, keys, bus, leaseMs: config.heartbeat_ms * 3, now, log })
     : undefined;
-  const realStore = sharing ? sharing.guard(stores.jobs) : stores.jobs;
-  const store: JobStore = {
-    ...realStore,
-    writeResults: (rows) => {
-      faults.hit(FaultPoint.write);
-      const stored = realStore.writeResults(rows);
-      faults.hit(FaultPoint.afterWrite);
-      return stored;
-    },
-  };
+  const store = withWriteFaults(sharing ? sharing.guard(stores.jobs) : stores.jobs, faults);
   const metrics = new Metrics();
   // Event-loop delay for /metrics: what a reconnect storm or a large fan-out does to everyone else.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -232,12 +224,6 @@ export async function startMaster(
     configured: masterPillar.configured,
     maxFrameBytes: config.max_frame_bytes,
   };
-  const admitReturn = returnGate({
-    attemptPublished: (jid, attempt) => manager.attemptPublished(jid, attempt),
-    ack: (id, items) => acks.add(id, items),
-    dropped: (minionId, jid, attempt) =>
-      log.warn({ minionId, jid, attempt }, 'return for an attempt never published; dropped'),
-  });
   manager.recoverUnfinished(config.restart_recovery_ms);
   const minionServer = await startMinionServer({
     host: config.interface,
@@ -281,38 +267,35 @@ export async function startMaster(
           version: hello.version,
         });
       },
-      onFrame: (link, frame) => {
-        if (frame.type === 'job.return' && frame.schedule !== undefined) {
-          // A run of the minion's own schedule: recorded under a master jid, then acked (issue #19).
-          try {
-            scheduledReturns.accept(link.id, frame);
-            acks.add(link.id, [[frame.jid, frame.attempt]]);
-          } catch (err) {
-            log.error(
-              { minionId: link.id, err: (err as Error).message },
-              'scheduled return not stored; stays in the outbox',
-            );
-          }
-          return;
-        }
-        if (frame.type === 'job.return' && !admitReturn(link.id, frame)) return;
-        if (frame.type === 'job.return') faults.hit(FaultPoint.ingest);
-        dispatchMinionFrame(link, frame, {
-          router,
-          ingest,
-          bus,
-          registry,
-          cache,
-          files,
-          extendListing,
-          pillar: pillarDelivery,
-          mine: masterPillar.mine,
-          now,
-          events: minionEvents,
-          eventsDropped: (minionId, count) =>
-            log.warn({ minionId, count }, 'minion events over the rate limit dropped'),
-        });
-      },
+      onFrame: frameIntake({
+        acceptScheduled: (minionId, frame) => scheduledReturns.accept(minionId, frame),
+        ack: (minionId, items) => acks.add(minionId, items),
+        admitReturn: returnGate({
+          attemptPublished: (jid, attempt) => manager.attemptPublished(jid, attempt),
+          ack: (id, items) => acks.add(id, items),
+          dropped: (minionId, jid, attempt) =>
+            log.warn({ minionId, jid, attempt }, 'return for an attempt never published; dropped'),
+        }),
+        returning: () => faults.hit(FaultPoint.ingest),
+        scheduledFailed: (minionId, err) =>
+          log.error({ minionId, err: (err as Error).message }, 'scheduled return not stored; stays in the outbox'),
+        dispatch: (link, frame) =>
+          dispatchMinionFrame(link, frame, {
+            router,
+            ingest,
+            bus,
+            registry,
+            cache,
+            files,
+            extendListing,
+            pillar: pillarDelivery,
+            mine: masterPillar.mine,
+            now,
+            events: minionEvents,
+            eventsDropped: (minionId, count) =>
+              log.warn({ minionId, count }, 'minion events over the rate limit dropped'),
+          }),
+      }),
       onClosed: (link) => {
         registry.detach(piggyback.wrapperOf(link));
         minionEvents.forget(link.id);
