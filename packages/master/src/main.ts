@@ -21,7 +21,6 @@ import { asyncScheduler } from 'rxjs';
 import {
   createJidGenerator,
   encodeFrame,
-  globMatch,
   publishFrames,
   signExtendListing,
   signJob,
@@ -44,6 +43,8 @@ import { Metrics } from './http/shared/metrics.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
 import { EnrollmentTokens } from './keys/enrollment.js';
+import { keyAdmission } from './keys/admit-key.js';
+import { keyChangeEffects } from './keys/key-change.js';
 import { PendingKeyLimiter } from './keys/pending-limiter.js';
 import { MinionCache } from './store/minion-cache.js';
 import { servedFiles } from './files/served-files.js';
@@ -117,13 +118,7 @@ export async function startMaster(
       burstPerAddress: config.pending_key_burst,
       now,
     }),
-    onChange: (c) => {
-      bus.publish(`brine/key/${c.id}/${c.to ?? 'deleted'}`, c);
-      if (c.to === undefined || c.to === 'rejected' || c.to === 'denied') {
-        registry.forget(c.id, c.to === undefined ? 'key_deleted' : 'key_rejected');
-        if (c.to === undefined) cache.remove(c.id);
-      }
-    },
+    onChange: keyChangeEffects({ bus, registry, cache }),
   });
   const enrollment = new EnrollmentTokens(join(pkiDir, 'enroll_tokens.json'));
   for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
@@ -246,15 +241,12 @@ export async function startMaster(
         random: Math.random,
       }),
       log: log.child({ component: 'transport' }),
-      admitKey: ({ id, pub }, { grains, enrollToken }, address) => {
-        // A token is spent only on an id the master has never seen.
-        const enrolled =
-          enrollToken !== undefined &&
-          keys.state(id) === undefined &&
-          enrollment.consume(enrollToken, id, now(), globMatch);
-        if (enrolled) log.info({ minionId: id }, 'minion enrolled with a one-time token');
-        return keys.admit(id, pub, grains, { enrolled, address });
-      },
+      admitKey: keyAdmission({
+        keys,
+        enrollment,
+        now,
+        enrolled: (minionId) => log.info({ minionId }, 'minion enrolled with a one-time token'),
+      }),
       onAuthenticated: (plainLink, hello, auth, address) => {
         const link = piggyback.wrap(plainLink);
         registry.attach(link, auth.grains, address);
