@@ -12,8 +12,7 @@
  *    sockets, close the store
  */
 import { hostname } from 'node:os';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -40,6 +39,7 @@ import { saltConfigValues } from './http/salt/salt-wheel.js';
 import { httpsOptions, loadApiTls } from './http/api-tls.js';
 import { apiServesTls } from './config.js';
 import { Metrics } from './http/shared/metrics.js';
+import { watchProcess } from './http/shared/process-figures.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
 import { EnrollmentTokens } from './keys/enrollment.js';
@@ -55,12 +55,14 @@ import { createAckPiggyback } from './transport/ack-piggyback.js';
 import { returnGate } from './core/return-gate.js';
 import { openStores } from './store/open-stores.js';
 import { withWriteFaults } from './store/fault-store.js';
+import { purgeOldJobs } from './store/purge-jobs.js';
 import { shareWithMasters } from './store/share-with-masters.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
 import { frameIntake } from './transport/frame-intake.js';
 import { idleCollector } from './idle-gc.js';
+import { apiUrlOf, writeEndpointFiles } from './endpoint-files.js';
 import { ensurePrivateDir, type PrivatePath } from './private-dir.js';
 import { createMasterPillar } from './pillar/pillar-setup.js';
 import { pushPillar } from './pillar/pillar-delivery.js';
@@ -131,18 +133,8 @@ export async function startMaster(
     : undefined;
   const store = withWriteFaults(sharing ? sharing.guard(stores.jobs) : stores.jobs, faults);
   const metrics = new Metrics();
-  // Event-loop delay for /metrics: what a reconnect storm or a large fan-out does to everyone else.
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  loopDelay.enable();
-  metrics.process = () => {
-    const figures = {
-      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
-      loopDelayMaxMs: loopDelay.max / 1e6,
-      rssBytes: process.memoryUsage.rss(),
-    };
-    loopDelay.reset();
-    return figures;
-  };
+  const processWatch = watchProcess();
+  metrics.process = processWatch.figures;
   const router = new FrameRouter();
   const acks = new AckCoalescer((id, frame) => registry.link(id)?.send(frame), config.ret_ack_delay_ms);
   const ingest = new ReturnIngest({
@@ -355,32 +347,18 @@ export async function startMaster(
   );
   await api.listen({ host: config.api.host, port: config.api.port });
   const apiPort = (api.server.address() as { port: number }).port;
-  const apiHost = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
-  const apiUrl = `${apiTls ? 'https' : 'http'}://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${apiPort}`;
-  const pin = apiTls ? { fingerprint: apiTls.fingerprint } : {};
-  // The local admin credential: readable by the master's user only, so `brine` works on this host.
-  // Both files are written whole or not at all (rename): a reader never sees half a file.
-  writeAtomic(join(stateDir, 'cli.json'), JSON.stringify({ url: apiUrl, token: adminToken, ...pin }) + '\n', 0o600);
-  // Public facts for operators and scripts: where to connect, and the fingerprint minions should pin.
-  writeAtomic(
-    join(stateDir, 'endpoints.json'),
-    JSON.stringify({
-      api: apiUrl,
-      minionPort: minionServer.port,
-      tls: !config.insecure_plain_ws,
-      fingerprint: identity.fingerprint,
-      ...(apiTls ? { apiFingerprint: apiTls.fingerprint } : {}),
-    }) + '\n',
-    0o644,
-  );
+  const apiUrl = apiUrlOf(config.api.host, apiPort, apiTls !== undefined);
+  writeEndpointFiles(stateDir, {
+    apiUrl,
+    adminToken,
+    ...(apiTls ? { apiFingerprint: apiTls.fingerprint } : {}),
+    minionPort: minionServer.port,
+    tls: !config.insecure_plain_ws,
+    fingerprint: identity.fingerprint,
+  });
   log.info({ url: apiUrl, ...(apiTls ? { tlsFingerprint: apiTls.fingerprint } : {}) }, 'REST API listening');
 
-  const purge = setInterval(() => {
-    const removed = store.purgeBefore(now() - config.keep_jobs_hours * 3_600_000);
-    if (removed) log.info({ removed }, 'old jobs purged');
-  }, 3_600_000);
-  purge.unref();
-  store.purgeBefore(now() - config.keep_jobs_hours * 3_600_000);
+  const stopPurge = purgeOldJobs({ store, keepMs: config.keep_jobs_hours * 3_600_000, now, log });
 
   const reactor = startReactor({
     bus,
@@ -407,8 +385,8 @@ export async function startMaster(
         log.info('stopping');
         reactor.unsubscribe();
         schedule.stop();
-        clearInterval(purge);
-        loopDelay.disable();
+        stopPurge();
+        processWatch.stop();
         await api.close();
         manager.cancelAll();
         ingest.close();
@@ -425,9 +403,4 @@ export async function startMaster(
         log.info('stopped');
       })()),
   };
-}
-
-function writeAtomic(file: string, text: string, mode: number): void {
-  writeFileSync(`${file}.tmp`, text, { mode });
-  renameSync(`${file}.tmp`, file);
 }
