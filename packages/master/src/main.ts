@@ -61,6 +61,7 @@ import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
 import { frameIntake } from './transport/frame-intake.js';
+import { sessionEffects } from './transport/session-effects.js';
 import { idleCollector } from './idle-gc.js';
 import { apiUrlOf, writeEndpointFiles } from './endpoint-files.js';
 import { ensurePrivateDir, type PrivatePath } from './private-dir.js';
@@ -239,18 +240,6 @@ export async function startMaster(
         now,
         enrolled: (minionId) => log.info({ minionId }, 'minion enrolled with a one-time token'),
       }),
-      onAuthenticated: (plainLink, hello, auth, address) => {
-        const link = piggyback.wrap(plainLink);
-        registry.attach(link, auth.grains, address);
-        cache.save(link.id, auth.grains, now());
-        if (masterPillar.configured) void pushPillar(link, pillarDelivery);
-        bus.publish(`brine/minion/${link.id}/connected`, {
-          id: link.id,
-          address,
-          running: auth.running,
-          version: hello.version,
-        });
-      },
       onFrame: frameIntake({
         acceptScheduled: (minionId, frame) => scheduledReturns.accept(minionId, frame),
         ack: (minionId, items) => acks.add(minionId, items),
@@ -280,11 +269,14 @@ export async function startMaster(
               log.warn({ minionId, count }, 'minion events over the rate limit dropped'),
           }),
       }),
-      onClosed: (link) => {
-        registry.detach(piggyback.wrapperOf(link));
-        minionEvents.forget(link.id);
-        bus.publish(`brine/minion/${link.id}/disconnected`, { id: link.id });
-      },
+      ...sessionEffects({
+        piggyback,
+        registry,
+        remember: (id, grains) => cache.save(id, grains, now()),
+        ...(masterPillar.configured ? { pushPillar: (link) => void pushPillar(link, pillarDelivery) } : {}),
+        forgetEvents: (id) => minionEvents.forget(id),
+        bus,
+      }),
       maxFrameBytes: config.max_frame_bytes,
       maxBufferedBytes: config.max_buffered_bytes,
       authTimeoutMs: config.auth_timeout_ms,
