@@ -32,6 +32,7 @@ import { MinionEventLimiter } from './core/event-limiter.js';
 import { FrameRouter } from './core/frame-router.js';
 import { JobManager } from './core/job-manager.js';
 import { MinionRegistry } from './core/registry.js';
+import { rememberKnownMinions } from './core/known-minions.js';
 import { ReturnIngest } from './core/return-ingest.js';
 import { API_ROUTES, authFromConfig } from './http/api.js';
 import { buildApi } from './http/app.js';
@@ -124,8 +125,7 @@ export async function startMaster(
     onChange: keyChangeEffects({ bus, registry, cache }),
   });
   const enrollment = new EnrollmentTokens(join(pkiDir, 'enroll_tokens.json'));
-  for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
-  for (const k of keys.list('accepted')) if (!registry.get(k.id)) registry.remember(k.id, {}, 0);
+  rememberKnownMinions(registry, cache.load(), new Set(keys.list('accepted').map((k) => k.id)));
 
   // With a shared PostgreSQL: other masters' key changes and events, minion sessions under a
   // lease, and a recovery pass that leaves other live masters' jobs alone (docs/scale.md).
