@@ -12,20 +12,11 @@
  *    sockets, close the store
  */
 import { hostname } from 'node:os';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { asyncScheduler } from 'rxjs';
-import {
-  createJidGenerator,
-  encodeFrame,
-  publishFrames,
-  signExtendListing,
-  signJob,
-  type ExtendKind,
-  type JobSummary,
-} from '@brine/protocol';
+import { createJidGenerator, encodeFrame, publishFrames, signJob, type JobSummary } from '@brine/protocol';
 import type { MasterConfig } from './config.js';
 import { EventBus } from './core/event-bus.js';
 import { MinionEventLimiter } from './core/event-limiter.js';
@@ -48,8 +39,7 @@ import { keyAdmission } from './keys/admit-key.js';
 import { keyChangeEffects } from './keys/key-change.js';
 import { PendingKeyLimiter } from './keys/pending-limiter.js';
 import { MinionCache } from './store/minion-cache.js';
-import { servedFiles } from './files/served-files.js';
-import { COMPILED_PREFIX, ExtendCompiler } from './files/extend-compiler.js';
+import { createMasterExtend } from './files/extend-setup.js';
 import { RunnerHost } from './runners/runner-host.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
 import { createAckPiggyback } from './transport/ack-piggyback.js';
@@ -180,15 +170,13 @@ export async function startMaster(
     .events$(['brine/job/*/done'])
     .subscribe((e) => collector.jobEnded((e.data as JobSummary).targeted));
 
-  // Extensions (issue #21) are compiled into their own root, served under _compiled/.
-  const extendOut = join(config.state_dir, 'extend');
-  mkdirSync(join(extendOut, COMPILED_PREFIX), { recursive: true });
-  const files = servedFiles(config.file_roots, extendOut);
-  const extendCompiler = new ExtendCompiler({ roots: config.file_roots, outDir: extendOut });
-  const extendListing = async (minionId: string, kind: ExtendKind) => {
-    const compiled = await extendCompiler.compile(kind);
-    return signExtendListing(identity.privateKey, minionId, { kind, issuedAt: now(), ...compiled });
-  };
+  // Extensions (issue #21): compiled into their own root, served under _compiled/.
+  const extend = createMasterExtend({
+    fileRoots: config.file_roots,
+    stateDir: config.state_dir,
+    privateKey: identity.privateKey,
+    now,
+  });
   const scheduledReturns = new ScheduledReturns({
     store,
     bus,
@@ -259,8 +247,8 @@ export async function startMaster(
             bus,
             registry,
             cache,
-            files,
-            extendListing,
+            files: extend.files,
+            extendListing: extend.listing,
             pillar: pillarDelivery,
             mine: masterPillar.mine,
             now,
@@ -324,8 +312,8 @@ export async function startMaster(
       configValues: saltConfigValues(config),
       schedule,
       runners: new RunnerHost({
-        compiler: extendCompiler,
-        outDir: extendOut,
+        compiler: extend.compiler,
+        outDir: extend.outDir,
         log: log.child({ component: 'runners' }),
       }),
       // Salt's master id is `<host>_master`; orchestrate results and the job cache use it.
