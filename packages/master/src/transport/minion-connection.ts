@@ -7,6 +7,7 @@ import {
   authFactsDigest,
   grainsUpdateTranscript,
   decodeFrame,
+  mayReceive,
   encodeFrame,
   signBytes,
   transcript,
@@ -19,7 +20,7 @@ import type { MinionLink } from '../core/minion-link.js';
 import type { Admission } from './admission.js';
 import { writeFrame, type FrameMemo } from './ws-frame.js';
 import { closeThenTerminate } from './close-socket.js';
-import { mayReceive } from './handlers.js';
+
 import type { MasterIdentity } from '../keys/master-identity.js';
 import type { AdmitResult } from '../keys/key-store.js';
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, FRAME_TYPES, decodeFrame, encodeValue, type FrameType } from '@brine/protocol';
-import { FRAME_SENDERS, mayReceive, type Sender } from './handlers.js';
+import { decodeFrame, encodeValue } from '../codec.js';
+import { ErrorCode } from '../errors.js';
+import { FRAME_TYPES, type FrameType } from '../frames.js';
+import { FRAME_SENDERS, mayReceive, type Sender } from './frame-senders.js';
 
 // Issue 5, test plan A3 (Salt's test_clear_funcs_black): every frame type of the protocol has a
 // declared sender, and the frames a peer may send before it has proven its key are pinned here.

@@ -1,4 +1,4 @@
-import type { FrameType } from '@brine/protocol';
+import type { FrameType } from '../frames.js';
 
 /** Who may send a frame type to the master. `nobody`: the master sends it, never accepts it. */
 export type Sender = 'unauthenticated' | 'minion' | 'any' | 'nobody';
