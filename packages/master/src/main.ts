@@ -61,11 +61,7 @@ import { pushPillar } from './pillar/pillar-delivery.js';
 import { FaultPoint, faultsFromEnv, type Faults } from './faults.js';
 import { ConfigError } from './errors.js';
 import { checkReactorFiles } from './reactor/check-reactor.js';
-import { masterCalls } from './reactor/master-calls.js';
-import { renderReactions } from './reactor/reactor-files.js';
-import { startReactor } from './reactor/reactor.js';
-import { startJobAs } from './reactor/start-as.js';
-import { MasterSchedule } from './schedule/master-schedule.js';
+import { createAutomation } from './reactor/automation.js';
 import { ScheduledReturns } from './schedule/scheduled-returns.js';
 
 /** A running master. */
@@ -282,18 +278,16 @@ export async function startMaster(
   const { adminToken, ...auth } = authFromConfig(config, now, stores.tokens);
   // HTTPS unless the API binds to loopback (config.ts refuses plain HTTP elsewhere unless allowed).
   const apiTls = apiServesTls(config.api) ? loadApiTls(config.api.tls, identity.tls) : undefined;
-  const automationLog = log.child({ component: 'automation' });
-  const identityOf = (user: string) => ({ user, grants: auth.acl.grantsFor(user, config.users[user]?.groups ?? []) });
-  const startAs = { manager, registry, audit: log.child({ component: 'api' }) };
-  const scheduleIdentity = identityOf(config.schedule_user);
-  const schedule = new MasterSchedule({
-    config: config.schedule,
-    file: join(stateDir, 'schedule.json'),
+  const automation = createAutomation({
+    config,
+    start: { manager, registry, audit: log.child({ component: 'api' }) },
+    acl: auth.acl,
+    bus,
+    keys,
+    drift: metrics,
     scheduler: asyncScheduler,
     random: Math.random,
-    start: (name, request) => startJobAs(startAs, scheduleIdentity, request, { source: 'schedule', detail: name }),
-    bus,
-    log: automationLog.child({ part: 'schedule' }),
+    log: log.child({ component: 'automation' }),
   });
   const api = buildApi(
     {
@@ -310,7 +304,7 @@ export async function startMaster(
       corsOrigins: config.api.cors_origins,
       pillar: masterPillar.service,
       configValues: saltConfigValues(config),
-      schedule,
+      schedule: automation.schedule,
       runners: new RunnerHost({
         compiler: extend.compiler,
         outDir: extend.outDir,
@@ -340,19 +334,7 @@ export async function startMaster(
 
   const stopPurge = purgeOldJobs({ store, keepMs: config.keep_jobs_hours * 3_600_000, now, log });
 
-  const reactor = startReactor({
-    bus,
-    start: startAs,
-    identity: identityOf(config.reactor_user),
-    entries: config.reactor,
-    loopLimit: { max: config.reactor_tag_limit.max, windowMs: config.reactor_tag_limit.window_ms },
-    concurrency: config.reactor_concurrency,
-    scheduler: asyncScheduler,
-    render: (file, context) => renderReactions(file, context, { fileRoots: config.file_roots }),
-    calls: masterCalls({ keys, bus, drift: metrics }),
-    log: automationLog.child({ part: 'reactor' }),
-  });
-  schedule.start();
+  automation.start();
 
   let stopped: Promise<void> | undefined;
   return {
@@ -363,8 +345,7 @@ export async function startMaster(
     stop: () =>
       (stopped ??= (async () => {
         log.info('stopping');
-        reactor.unsubscribe();
-        schedule.stop();
+        automation.stop();
         stopPurge();
         processWatch.stop();
         await api.close();
