@@ -47,6 +47,14 @@ module.exports = {
       },
     },
     {
+      name: 'master-http-has-no-cycles',
+      comment:
+        'http/ route files take the Pick<> of the services they use (http/shared/services.ts), so none imports a file that imports it back (issue #15).',
+      severity: 'error',
+      from: { path: '^packages/master/src/http' },
+      to: { circular: true },
+    },
+    {
       name: 'client-depends-on-protocol-only',
       comment: 'client is the SDK users script with: protocol (its types) and rxjs, no daemon code (DESIGN.md).',
       severity: 'error',

@@ -1,7 +1,7 @@
 import { ErrorCode } from '@brine/protocol';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, MasterError, MasterErrorCode } from './errors.js';
-import { HttpError } from './http/errors.js';
+import { HttpError } from './http/shared/errors.js';
 import { PillarErrorCode } from './pillar/errors.js';
 
 describe("the master's errors", () => {

@@ -12,64 +12,56 @@
  *    sockets, close the store
  */
 import { hostname } from 'node:os';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { asyncScheduler } from 'rxjs';
-import {
-  createJidGenerator,
-  encodeFrame,
-  globMatch,
-  publishFrames,
-  signExtendListing,
-  signJob,
-  type ExtendKind,
-  type JobSummary,
-} from '@brine/protocol';
+import { createJidGenerator, encodeFrame, publishFrames, signJob, type JobSummary } from '@brine/protocol';
 import type { MasterConfig } from './config.js';
 import { EventBus } from './core/event-bus.js';
 import { MinionEventLimiter } from './core/event-limiter.js';
 import { FrameRouter } from './core/frame-router.js';
 import { JobManager } from './core/job-manager.js';
 import { MinionRegistry } from './core/registry.js';
+import { rememberKnownMinions } from './core/known-minions.js';
 import { ReturnIngest } from './core/return-ingest.js';
 import { API_ROUTES, authFromConfig } from './http/api.js';
 import { buildApi } from './http/app.js';
-import { saltConfigValues } from './http/salt-wheel.js';
+import { saltConfigValues } from './http/salt/salt-wheel.js';
 import { httpsOptions, loadApiTls } from './http/api-tls.js';
 import { apiServesTls } from './config.js';
-import { Metrics } from './http/metrics.js';
+import { Metrics } from './http/shared/metrics.js';
+import { watchProcess } from './http/shared/process-figures.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
 import { EnrollmentTokens } from './keys/enrollment.js';
+import { keyAdmission } from './keys/admit-key.js';
+import { keyChangeEffects } from './keys/key-change.js';
 import { PendingKeyLimiter } from './keys/pending-limiter.js';
 import { MinionCache } from './store/minion-cache.js';
-import { servedFiles } from './files/served-files.js';
-import { COMPILED_PREFIX, ExtendCompiler } from './files/extend-compiler.js';
+import { createMasterExtend } from './files/extend-setup.js';
 import { RunnerHost } from './runners/runner-host.js';
 import { AckCoalescer } from './transport/ack-coalescer.js';
 import { createAckPiggyback } from './transport/ack-piggyback.js';
 import { returnGate } from './core/return-gate.js';
 import { openStores } from './store/open-stores.js';
+import { withWriteFaults } from './store/fault-store.js';
+import { purgeOldJobs } from './store/purge-jobs.js';
 import { shareWithMasters } from './store/share-with-masters.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
+import { frameIntake } from './transport/frame-intake.js';
+import { sessionEffects } from './transport/session-effects.js';
 import { idleCollector } from './idle-gc.js';
+import { apiUrlOf, writeEndpointFiles } from './endpoint-files.js';
 import { ensurePrivateDir, type PrivatePath } from './private-dir.js';
 import { createMasterPillar } from './pillar/pillar-setup.js';
 import { pushPillar } from './pillar/pillar-delivery.js';
 import { FaultPoint, faultsFromEnv, type Faults } from './faults.js';
-import type { JobStore } from './core/job-store.js';
 import { ConfigError } from './errors.js';
 import { checkReactorFiles } from './reactor/check-reactor.js';
-import { masterCalls } from './reactor/master-calls.js';
-import { renderReactions } from './reactor/reactor-files.js';
-import { startReactor } from './reactor/reactor.js';
-import { startJobAs } from './reactor/start-as.js';
-import { MasterSchedule } from './schedule/master-schedule.js';
+import { createAutomation } from './reactor/automation.js';
 import { ScheduledReturns } from './schedule/scheduled-returns.js';
 
 /** A running master. */
@@ -116,46 +108,20 @@ export async function startMaster(
       burstPerAddress: config.pending_key_burst,
       now,
     }),
-    onChange: (c) => {
-      bus.publish(`brine/key/${c.id}/${c.to ?? 'deleted'}`, c);
-      if (c.to === undefined || c.to === 'rejected' || c.to === 'denied') {
-        registry.forget(c.id, c.to === undefined ? 'key_deleted' : 'key_rejected');
-        if (c.to === undefined) cache.remove(c.id);
-      }
-    },
+    onChange: keyChangeEffects({ bus, registry, cache }),
   });
   const enrollment = new EnrollmentTokens(join(pkiDir, 'enroll_tokens.json'));
-  for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
-  for (const k of keys.list('accepted')) if (!registry.get(k.id)) registry.remember(k.id, {}, 0);
+  rememberKnownMinions(registry, cache.load(), new Set(keys.list('accepted').map((k) => k.id)));
 
   // With a shared PostgreSQL: other masters' key changes and events, minion sessions under a
   // lease, and a recovery pass that leaves other live masters' jobs alone (docs/scale.md).
   const sharing = stores.db
     ? shareWithMasters({ url: config.store, db: stores.db, keys, bus, leaseMs: config.heartbeat_ms * 3, now, log })
     : undefined;
-  const realStore = sharing ? sharing.guard(stores.jobs) : stores.jobs;
-  const store: JobStore = {
-    ...realStore,
-    writeResults: (rows) => {
-      faults.hit(FaultPoint.write);
-      const stored = realStore.writeResults(rows);
-      faults.hit(FaultPoint.afterWrite);
-      return stored;
-    },
-  };
+  const store = withWriteFaults(sharing ? sharing.guard(stores.jobs) : stores.jobs, faults);
   const metrics = new Metrics();
-  // Event-loop delay for /metrics: what a reconnect storm or a large fan-out does to everyone else.
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  loopDelay.enable();
-  metrics.process = () => {
-    const figures = {
-      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
-      loopDelayMaxMs: loopDelay.max / 1e6,
-      rssBytes: process.memoryUsage.rss(),
-    };
-    loopDelay.reset();
-    return figures;
-  };
+  const processWatch = watchProcess();
+  metrics.process = processWatch.figures;
   const router = new FrameRouter();
   const acks = new AckCoalescer((id, frame) => registry.link(id)?.send(frame), config.ret_ack_delay_ms);
   const ingest = new ReturnIngest({
@@ -200,15 +166,13 @@ export async function startMaster(
     .events$(['brine/job/*/done'])
     .subscribe((e) => collector.jobEnded((e.data as JobSummary).targeted));
 
-  // Extensions (issue #21) are compiled into their own root, served under _compiled/.
-  const extendOut = join(config.state_dir, 'extend');
-  mkdirSync(join(extendOut, COMPILED_PREFIX), { recursive: true });
-  const files = servedFiles(config.file_roots, extendOut);
-  const extendCompiler = new ExtendCompiler({ roots: config.file_roots, outDir: extendOut });
-  const extendListing = async (minionId: string, kind: ExtendKind) => {
-    const compiled = await extendCompiler.compile(kind);
-    return signExtendListing(identity.privateKey, minionId, { kind, issuedAt: now(), ...compiled });
-  };
+  // Extensions (issue #21): compiled into their own root, served under _compiled/.
+  const extend = createMasterExtend({
+    fileRoots: config.file_roots,
+    stateDir: config.state_dir,
+    privateKey: identity.privateKey,
+    now,
+  });
   const scheduledReturns = new ScheduledReturns({
     store,
     bus,
@@ -232,12 +196,6 @@ export async function startMaster(
     configured: masterPillar.configured,
     maxFrameBytes: config.max_frame_bytes,
   };
-  const admitReturn = returnGate({
-    attemptPublished: (jid, attempt) => manager.attemptPublished(jid, attempt),
-    ack: (id, items) => acks.add(id, items),
-    dropped: (minionId, jid, attempt) =>
-      log.warn({ minionId, jid, attempt }, 'return for an attempt never published; dropped'),
-  });
   manager.recoverUnfinished(config.restart_recovery_ms);
   const minionServer = await startMinionServer({
     host: config.interface,
@@ -260,64 +218,49 @@ export async function startMaster(
         random: Math.random,
       }),
       log: log.child({ component: 'transport' }),
-      admitKey: ({ id, pub }, { grains, enrollToken }, address) => {
-        // A token is spent only on an id the master has never seen.
-        const enrolled =
-          enrollToken !== undefined &&
-          keys.state(id) === undefined &&
-          enrollment.consume(enrollToken, id, now(), globMatch);
-        if (enrolled) log.info({ minionId: id }, 'minion enrolled with a one-time token');
-        return keys.admit(id, pub, grains, { enrolled, address });
-      },
-      onAuthenticated: (plainLink, hello, auth, address) => {
-        const link = piggyback.wrap(plainLink);
-        registry.attach(link, auth.grains, address);
-        cache.save(link.id, auth.grains, now());
-        if (masterPillar.configured) void pushPillar(link, pillarDelivery);
-        bus.publish(`brine/minion/${link.id}/connected`, {
-          id: link.id,
-          address,
-          running: auth.running,
-          version: hello.version,
-        });
-      },
-      onFrame: (link, frame) => {
-        if (frame.type === 'job.return' && frame.schedule !== undefined) {
-          // A run of the minion's own schedule: recorded under a master jid, then acked (issue #19).
-          try {
-            scheduledReturns.accept(link.id, frame);
-            acks.add(link.id, [[frame.jid, frame.attempt]]);
-          } catch (err) {
-            log.error(
-              { minionId: link.id, err: (err as Error).message },
-              'scheduled return not stored; stays in the outbox',
-            );
-          }
-          return;
-        }
-        if (frame.type === 'job.return' && !admitReturn(link.id, frame)) return;
-        if (frame.type === 'job.return') faults.hit(FaultPoint.ingest);
-        dispatchMinionFrame(link, frame, {
-          router,
-          ingest,
-          bus,
-          registry,
-          cache,
-          files,
-          extendListing,
-          pillar: pillarDelivery,
-          mine: masterPillar.mine,
-          now,
-          events: minionEvents,
-          eventsDropped: (minionId, count) =>
-            log.warn({ minionId, count }, 'minion events over the rate limit dropped'),
-        });
-      },
-      onClosed: (link) => {
-        registry.detach(piggyback.wrapperOf(link));
-        minionEvents.forget(link.id);
-        bus.publish(`brine/minion/${link.id}/disconnected`, { id: link.id });
-      },
+      admitKey: keyAdmission({
+        keys,
+        enrollment,
+        now,
+        enrolled: (minionId) => log.info({ minionId }, 'minion enrolled with a one-time token'),
+      }),
+      onFrame: frameIntake({
+        acceptScheduled: (minionId, frame) => scheduledReturns.accept(minionId, frame),
+        ack: (minionId, items) => acks.add(minionId, items),
+        admitReturn: returnGate({
+          attemptPublished: (jid, attempt) => manager.attemptPublished(jid, attempt),
+          ack: (id, items) => acks.add(id, items),
+          dropped: (minionId, jid, attempt) =>
+            log.warn({ minionId, jid, attempt }, 'return for an attempt never published; dropped'),
+        }),
+        returning: () => faults.hit(FaultPoint.ingest),
+        scheduledFailed: (minionId, err) =>
+          log.error({ minionId, err: (err as Error).message }, 'scheduled return not stored; stays in the outbox'),
+        dispatch: (link, frame) =>
+          dispatchMinionFrame(link, frame, {
+            router,
+            ingest,
+            bus,
+            registry,
+            cache,
+            files: extend.files,
+            extendListing: extend.listing,
+            pillar: pillarDelivery,
+            mine: masterPillar.mine,
+            now,
+            events: minionEvents,
+            eventsDropped: (minionId, count) =>
+              log.warn({ minionId, count }, 'minion events over the rate limit dropped'),
+          }),
+      }),
+      ...sessionEffects({
+        piggyback,
+        registry,
+        remember: (id, grains) => cache.save(id, grains, now()),
+        ...(masterPillar.configured ? { pushPillar: (link) => void pushPillar(link, pillarDelivery) } : {}),
+        forgetEvents: (id) => minionEvents.forget(id),
+        bus,
+      }),
       maxFrameBytes: config.max_frame_bytes,
       maxBufferedBytes: config.max_buffered_bytes,
       authTimeoutMs: config.auth_timeout_ms,
@@ -335,18 +278,16 @@ export async function startMaster(
   const { adminToken, ...auth } = authFromConfig(config, now, stores.tokens);
   // HTTPS unless the API binds to loopback (config.ts refuses plain HTTP elsewhere unless allowed).
   const apiTls = apiServesTls(config.api) ? loadApiTls(config.api.tls, identity.tls) : undefined;
-  const automationLog = log.child({ component: 'automation' });
-  const identityOf = (user: string) => ({ user, grants: auth.acl.grantsFor(user, config.users[user]?.groups ?? []) });
-  const startAs = { manager, registry, audit: log.child({ component: 'api' }) };
-  const scheduleIdentity = identityOf(config.schedule_user);
-  const schedule = new MasterSchedule({
-    config: config.schedule,
-    file: join(stateDir, 'schedule.json'),
+  const automation = createAutomation({
+    config,
+    start: { manager, registry, audit: log.child({ component: 'api' }) },
+    acl: auth.acl,
+    bus,
+    keys,
+    drift: metrics,
     scheduler: asyncScheduler,
     random: Math.random,
-    start: (name, request) => startJobAs(startAs, scheduleIdentity, request, { source: 'schedule', detail: name }),
-    bus,
-    log: automationLog.child({ part: 'schedule' }),
+    log: log.child({ component: 'automation' }),
   });
   const api = buildApi(
     {
@@ -363,10 +304,10 @@ export async function startMaster(
       corsOrigins: config.api.cors_origins,
       pillar: masterPillar.service,
       configValues: saltConfigValues(config),
-      schedule,
+      schedule: automation.schedule,
       runners: new RunnerHost({
-        compiler: extendCompiler,
-        outDir: extendOut,
+        compiler: extend.compiler,
+        outDir: extend.outDir,
         log: log.child({ component: 'runners' }),
       }),
       // Salt's master id is `<host>_master`; orchestrate results and the job cache use it.
@@ -380,46 +321,20 @@ export async function startMaster(
   );
   await api.listen({ host: config.api.host, port: config.api.port });
   const apiPort = (api.server.address() as { port: number }).port;
-  const apiHost = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
-  const apiUrl = `${apiTls ? 'https' : 'http'}://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${apiPort}`;
-  const pin = apiTls ? { fingerprint: apiTls.fingerprint } : {};
-  // The local admin credential: readable by the master's user only, so `brine` works on this host.
-  // Both files are written whole or not at all (rename): a reader never sees half a file.
-  writeAtomic(join(stateDir, 'cli.json'), JSON.stringify({ url: apiUrl, token: adminToken, ...pin }) + '\n', 0o600);
-  // Public facts for operators and scripts: where to connect, and the fingerprint minions should pin.
-  writeAtomic(
-    join(stateDir, 'endpoints.json'),
-    JSON.stringify({
-      api: apiUrl,
-      minionPort: minionServer.port,
-      tls: !config.insecure_plain_ws,
-      fingerprint: identity.fingerprint,
-      ...(apiTls ? { apiFingerprint: apiTls.fingerprint } : {}),
-    }) + '\n',
-    0o644,
-  );
+  const apiUrl = apiUrlOf(config.api.host, apiPort, apiTls !== undefined);
+  writeEndpointFiles(stateDir, {
+    apiUrl,
+    adminToken,
+    ...(apiTls ? { apiFingerprint: apiTls.fingerprint } : {}),
+    minionPort: minionServer.port,
+    tls: !config.insecure_plain_ws,
+    fingerprint: identity.fingerprint,
+  });
   log.info({ url: apiUrl, ...(apiTls ? { tlsFingerprint: apiTls.fingerprint } : {}) }, 'REST API listening');
 
-  const purge = setInterval(() => {
-    const removed = store.purgeBefore(now() - config.keep_jobs_hours * 3_600_000);
-    if (removed) log.info({ removed }, 'old jobs purged');
-  }, 3_600_000);
-  purge.unref();
-  store.purgeBefore(now() - config.keep_jobs_hours * 3_600_000);
+  const stopPurge = purgeOldJobs({ store, keepMs: config.keep_jobs_hours * 3_600_000, now, log });
 
-  const reactor = startReactor({
-    bus,
-    start: startAs,
-    identity: identityOf(config.reactor_user),
-    entries: config.reactor,
-    loopLimit: { max: config.reactor_tag_limit.max, windowMs: config.reactor_tag_limit.window_ms },
-    concurrency: config.reactor_concurrency,
-    scheduler: asyncScheduler,
-    render: (file, context) => renderReactions(file, context, { fileRoots: config.file_roots }),
-    calls: masterCalls({ keys, bus, drift: metrics }),
-    log: automationLog.child({ part: 'reactor' }),
-  });
-  schedule.start();
+  automation.start();
 
   let stopped: Promise<void> | undefined;
   return {
@@ -430,10 +345,9 @@ export async function startMaster(
     stop: () =>
       (stopped ??= (async () => {
         log.info('stopping');
-        reactor.unsubscribe();
-        schedule.stop();
-        clearInterval(purge);
-        loopDelay.disable();
+        automation.stop();
+        stopPurge();
+        processWatch.stop();
         await api.close();
         manager.cancelAll();
         ingest.close();
@@ -450,9 +364,4 @@ export async function startMaster(
         log.info('stopped');
       })()),
   };
-}
-
-function writeAtomic(file: string, text: string, mode: number): void {
-  writeFileSync(`${file}.tmp`, text, { mode });
-  renameSync(`${file}.tmp`, file);
 }

@@ -26,9 +26,10 @@ import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
 import { ErrorCode, validateMinionId } from '@brine/protocol';
 import { asyncScheduler } from 'rxjs';
-import { beacons$ } from './beacons/beacon.js';
+import { forwardBeacons } from './beacons/forward-beacons.js';
 import { createBeacons } from './beacons/beacons-config.js';
 import { MinionSchedule } from './schedule/minion-schedule.js';
+import { killRunningJobs } from './executor/kill-running.js';
 import { MinionError } from './errors.js';
 import { ensurePrivateDir } from './private-dir.js';
 import { startLoopWatchdog } from './loop-watchdog.js';
@@ -146,16 +147,11 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   log.info({ id: config.id, masters: config.masters }, 'minion started');
 
   const beaconLog = log.child({ component: 'beacons' });
-  const beacons = createBeacons(config.beacons, { log: beaconLog });
-  // Beacon events are not spooled: one seen while the master is away is dropped, as in Salt.
-  const beaconEvents = beacons$(beacons, {
+  const stopBeacons = forwardBeacons(createBeacons(config.beacons, { log: beaconLog }), {
     scheduler: asyncScheduler,
     maxEventsPerPoll: config.beacon_max_events,
-    failed: (beacon, err) => beaconLog.warn({ beacon, err: (err as Error).message }, 'beacon poll failed'),
-    dropped: (beacon, count) => beaconLog.warn({ beacon, count }, 'beacon events over beacon_max_events dropped'),
-  }).subscribe((e) => {
-    if (!connection.send({ type: 'event', tag: e.tag, data: e.data }))
-      beaconLog.debug({ beacon: e.beacon }, 'beacon event dropped: no master connection');
+    send: (frame) => connection.send(frame),
+    log: beaconLog,
   });
 
   // A job that blocks the event loop (custom code looping after an await) is reported from a
@@ -174,14 +170,10 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     stop: async () => {
       await watchdog?.stop();
       schedule.stop();
-      beaconEvents.unsubscribe();
-      for (const b of beacons) b.close?.();
+      stopBeacons();
       clearInterval(prune);
       mineTimer.stop();
-      for (const jid of executor.runningJids()) executor.kill(jid);
-      // Give killed jobs a moment to write their returns to the outbox.
-      const deadline = Date.now() + 3000;
-      while (executor.runningJids().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await killRunningJobs(executor);
       connection.stop();
     },
   };

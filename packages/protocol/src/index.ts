@@ -105,3 +105,25 @@ export {
 } from './extend-listing.js';
 export { FUN_LIST, FUN_NAME, MAX_COMPOUND_FUNCTIONS, isCompound, jobCalls, type FunctionCall } from './compound-job.js';
 export { KEY_STATE_ALIASES, type KeyStateName } from './key-states.js';
+export { CloseCode, closeReason } from './handshake/close-code.js';
+export { FRAME_SENDERS, mayReceive, type Sender } from './handshake/frame-senders.js';
+export {
+  masterHandshake,
+  stepMaster,
+  type AdmitDecision,
+  type MasterHandshakeConfig,
+  type MasterHandshakeEvent,
+  type MasterHandshakeOutput,
+  type MasterHandshakeState,
+} from './handshake/master-handshake.js';
+export {
+  minionHandshake,
+  stepMinion,
+  type MinionHandshakeConfig,
+  type MinionHandshakeEvent,
+  type MinionHandshakeOutput,
+  type MinionHandshakeState,
+  type AuthFacts as HandshakeAuthFacts,
+  type PinResult,
+} from './handshake/minion-handshake.js';
+export type { HandshakeLog, Step } from './handshake/step.js';

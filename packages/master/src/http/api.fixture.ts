@@ -17,16 +17,16 @@ import { MinionRegistry } from '../core/registry.js';
 import { KeyStore } from '../keys/key-store.js';
 import { EnrollmentTokens } from '../keys/enrollment.js';
 import { openMemoryJobStore } from '../store/memory-job-store.js';
-import { Accounts, hashPassword } from './accounts.js';
-import { Acl } from './acl.js';
+import { Accounts, hashPassword } from './auth/accounts.js';
+import { Acl } from './auth/acl.js';
 import { API_ROUTES } from './api.js';
 import { buildApi } from './app.js';
-import { ADMIN_USER } from './auth.js';
-import { hookTable } from './hooks.js';
-import { LoginLimiter } from './login-limiter.js';
-import { Metrics } from './metrics.js';
-import type { ApiServices } from './route.js';
-import { TokenKind, TokenStore } from './tokens.js';
+import { ADMIN_USER } from './auth/auth.js';
+import { hookTable } from './native/hooks.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { Metrics } from './shared/metrics.js';
+import type { ApiServices } from './api.js';
+import { TokenKind, TokenStore } from './auth/tokens.js';
 
 /** What a fake minion answers for a function: a return, or `silent` for a job that never ends. */
 export type FakeAnswer = { ret: unknown; retcode?: number } | 'silent';

@@ -1,23 +1,34 @@
 import { join } from 'node:path';
 import type { MasterConfig } from '../config.js';
-import { Accounts } from './accounts.js';
-import { Acl } from './acl.js';
-import { ADMIN_USER } from './auth.js';
-import { hookRoutes, hookTable } from './hooks.js';
-import { LoginLimiter } from './login-limiter.js';
-import type { ApiServices, RouteFactory } from './route.js';
-import { authRoutes } from './routes-auth.js';
-import { consoleRoutes } from './routes-console.js';
-import { eventRoutes } from './routes-events.js';
-import { jobRoutes } from './routes-jobs.js';
-import { minionRoutes } from './routes-minions.js';
-import { miscRoutes } from './routes-misc.js';
-import { runnerRoutes } from './routes-runners.js';
-import { saltApiRoutes } from './routes-salt-api.js';
-import { TokenKind, TokenStore, type SharedTokenRecords } from './tokens.js';
+import { Accounts } from './auth/accounts.js';
+import { Acl } from './auth/acl.js';
+import { ADMIN_USER } from './auth/auth.js';
+import { hookRoutes, hookTable, type HookTable } from './native/hooks.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import type { RouteFactory } from './shared/route.js';
+import type { MasterServices } from './shared/services.js';
+import type { OrchestrateServices, ScheduleControl } from './salt/salt-function.js';
+import { authRoutes } from './auth/routes-auth.js';
+import { consoleRoutes } from './console/routes-console.js';
+import { eventRoutes } from './native/routes-events.js';
+import { jobRoutes } from './native/routes-jobs.js';
+import { minionRoutes } from './native/routes-minions.js';
+import { miscRoutes } from './native/routes-misc.js';
+import { runnerRoutes } from './native/routes-runners.js';
+import { saltApiRoutes } from './salt/routes-salt-api.js';
+import { TokenKind, TokenStore, type SharedTokenRecords } from './auth/tokens.js';
+
+/** What the API is built on: the master's services, and those that route files define. */
+export interface ApiServices extends MasterServices {
+  hooks: HookTable;
+  /** The master scheduler, for the `schedule.*` runners; absent, they answer 503. */
+  schedule?: ScheduleControl;
+  /** File roots, jids and the master id for `state.orchestrate`; absent, it answers 503. @default none */
+  orchestrate?: OrchestrateServices;
+}
 
 /** Every route group the master serves: native `/api/v1`, hooks, ops, and salt-api at the root. */
-export const API_ROUTES: readonly RouteFactory[] = [
+export const API_ROUTES: readonly RouteFactory<ApiServices>[] = [
   jobRoutes,
   minionRoutes,
   eventRoutes,

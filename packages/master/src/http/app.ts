@@ -3,18 +3,25 @@ import type { ServerOptions } from 'node:https';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ApiErrorCode, type JobSummary } from '@brine/protocol';
 import { z } from 'zod';
-import { installAudit } from './audit.js';
-import { ANONYMOUS, authenticate } from './auth.js';
-import { installBodyParsers, isSaltRoute } from './body-parsers.js';
-import { installCors } from './cors.js';
-import { BadRequestError, HttpError, TooManyRequestsError } from './errors.js';
+import { installAudit } from './shared/audit.js';
+import { ANONYMOUS, authenticate } from './auth/auth.js';
+import { installBodyParsers, isSaltRoute } from './shared/body-parsers.js';
+import { installCors } from './shared/cors.js';
+import { BadRequestError, HttpError, TooManyRequestsError } from './shared/errors.js';
 import { HSTS_HEADER } from './api-tls.js';
-import type { ApiServices, RouteFactory, RouteSpec } from './route.js';
-import { negotiateSalt, saltErrorBody, saltOutputType, serializeSalt } from './salt-dialect.js';
-import { installUpgrades } from './upgrade.js';
+import type { RouteFactory, RouteSpec } from './shared/route.js';
+import type { MasterServices } from './shared/services.js';
+import { negotiateSalt, saltErrorBody, saltOutputType, serializeSalt } from './salt/salt-dialect.js';
+import { installUpgrades } from './shared/upgrade.js';
 
-export { HttpError } from './errors.js';
-export type { ApiServices, RouteSpec } from './route.js';
+export { HttpError } from './shared/errors.js';
+export type { RouteSpec } from './shared/route.js';
+
+/** What the server itself reads, beside what its route factories take. */
+export type AppServices = Pick<
+  MasterServices,
+  'accounts' | 'acl' | 'tokens' | 'bus' | 'corsOrigins' | 'log' | 'metrics' | 'now'
+>;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,9 +54,9 @@ export interface ApiServerOptions {
  * and on salt-api routes `{status, return, code}` in the negotiated format; every request leaves
  * one audit line.
  */
-export function buildApi(
-  s: ApiServices,
-  factories: readonly RouteFactory[],
+export function buildApi<S extends AppServices>(
+  s: S,
+  factories: readonly RouteFactory<S>[],
   options: ApiServerOptions = {},
 ): FastifyInstance {
   // An HTTPS fastify is typed over https.Server; every route and hook here is the same either way.
@@ -120,7 +127,7 @@ export function buildApi(
   return app;
 }
 
-function register(app: FastifyInstance, s: ApiServices, spec: RouteSpec): void {
+function register(app: FastifyInstance, s: AppServices, spec: RouteSpec): void {
   app.brineRoutes.push(spec);
   const salt = spec.tag === 'salt-api';
   app.route({

@@ -12,7 +12,7 @@ import {
   type MatrixUser,
   type RowRequest,
 } from './auth-matrix.fixture.js';
-import { TokenKind } from './tokens.js';
+import { TokenKind } from './auth/tokens.js';
 
 let fx: ApiFixture;
 let tokens: Record<MatrixUser, string>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Metrics } from '../http/metrics.js';
+import { Metrics } from '../http/shared/metrics.js';
 import { masterCalls } from './master-calls.js';
 
 function calls() {

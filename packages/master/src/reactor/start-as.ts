@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import { ApiErrorCode, type JobRequest, type TargetFacts } from '@brine/protocol';
 import type { JobManager, StartRefusal, StartedJob } from '../core/job-manager.js';
 import type { MinionRegistry } from '../core/registry.js';
-import type { Grants } from '../http/acl.js';
-import { auditTarget } from '../http/audit.js';
+import type { Grants } from '../http/auth/acl.js';
+import { auditTarget } from '../http/shared/audit.js';
 
 /** A configured identity that the reactor or the scheduler acts as. */
 export interface Identity {

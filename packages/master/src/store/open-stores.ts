@@ -7,7 +7,7 @@ import { openPgBridge, type PgBridge } from './pg-bridge.js';
 import { pgJobStoreOn } from './pg-job-store.js';
 import { migratePg } from './pg-schema.js';
 import { pgTokenRecords } from './pg-token-records.js';
-import type { SharedTokenRecords } from '../http/tokens.js';
+import type { SharedTokenRecords } from '../http/auth/tokens.js';
 import { openSqliteJobStore } from './sqlite-job-store.js';
 
 /** Whether a `store` config value names a PostgreSQL database rather than the embedded SQLite file. */

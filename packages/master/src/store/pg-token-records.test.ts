@@ -1,6 +1,6 @@
 import { postgresMissing, startPostgres, type PgCluster } from '@brine/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenStore } from '../http/tokens.js';
+import { TokenStore } from '../http/auth/tokens.js';
 import { openPgBridge, type PgBridge } from './pg-bridge.js';
 import { migratePg } from './pg-schema.js';
 import { pgTokenRecords } from './pg-token-records.js';

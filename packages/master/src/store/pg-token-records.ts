@@ -1,4 +1,4 @@
-import type { SharedTokenRecords, TokenRecord } from '../http/tokens.js';
+import type { SharedTokenRecords, TokenRecord } from '../http/auth/tokens.js';
 import type { PgBridge } from './pg-bridge.js';
 
 interface TokenRow {

@@ -4,18 +4,16 @@ import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import {
   ErrorCode,
-  SignContext,
-  authFactsDigest,
-  grainsUpdateTranscript,
   decodeFrame,
   encodeFrame,
   fingerprint,
-  signBytes,
-  transcript,
-  verifyBytes,
+  minionHandshake,
+  stepMinion,
   type DecodeResult,
   type Frame,
   type FrameInput,
+  type MinionHandshakeEvent,
+  type MinionHandshakeOutput,
 } from '@brine/protocol';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
 import type { MasterPin } from './master-pin.js';
@@ -110,9 +108,8 @@ export class MasterConnection {
   #deadTimer: NodeJS.Timeout | undefined;
   #session: Session | undefined;
   #retryAfterMs: number | undefined;
-  /** The master's challenge nonce of the current connection, and the last grains update's number. */
-  #masterNonce: Uint8Array | undefined;
-  #grainsSeq = 0;
+  /** Feeds the current connection's handshake machine; true when it sent a frame. */
+  #handshake: ((event: MinionHandshakeEvent) => boolean) | undefined;
 
   constructor(options: ConnectionOptions) {
     this.#o = options;
@@ -134,13 +131,8 @@ export class MasterConnection {
    * master nonce and the next sequence number (issue #13); false when not connected.
    */
   sendGrains(grains: Record<string, unknown>): boolean {
-    if (!this.#session || !this.#masterNonce) return false;
-    const seq = ++this.#grainsSeq;
-    const sig = signBytes(
-      this.#o.privateKey,
-      grainsUpdateTranscript({ id: this.#o.id, masterNonce: this.#masterNonce, seq, grains }),
-    );
-    return this.#session.send({ type: 'grains.update', grains, seq, sig });
+    if (!this.#session || !this.#handshake) return false;
+    return this.#handshake({ type: 'send-grains', grains });
   }
 
   get connected(): boolean {
@@ -165,24 +157,74 @@ export class MasterConnection {
   #connect(): void {
     const o = this.#o;
     const log = o.log;
-    const nonce = randomBytes(32);
     let certFp = '';
-    let state: 'challenge' | 'welcome' | 'ready' = 'challenge';
+    let hs = minionHandshake({
+      id: o.id,
+      privateKey: o.privateKey,
+      publicRaw: o.publicRaw,
+      nonce: randomBytes(32),
+      version: o.version,
+      backoffCapMs: o.backoff.capMs,
+    });
     const url = this.#masters.current;
     const ws = new WebSocket(url, {
       perMessageDeflate: false,
       maxPayload: o.maxFrameBytes,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-      // The master's certificate is self-signed; it is pinned below through the signed challenge.
+      // The master's certificate is self-signed; it is pinned through the signed challenge.
       rejectUnauthorized: false,
       ...(url.startsWith('wss:') ? { secureContext: (o.tlsContext ??= createTlsContext()) } : {}),
       ...(o.localAddress ? { localAddress: o.localAddress } : {}),
     });
     this.#ws = ws;
-    const fail = (code: string, message: string) => {
-      log.warn({ code }, message);
-      ws.terminate();
+    // Feeds protocol's handshake machine and performs what it says; true when a frame was sent.
+    const feed = (event: MinionHandshakeEvent): boolean => {
+      const step = stepMinion(hs, event);
+      hs = step.state;
+      let sent = false;
+      for (const out of step.outputs) sent = perform(out) || sent;
+      return sent;
     };
+    const perform = (out: MinionHandshakeOutput): boolean => {
+      switch (out.type) {
+        case 'send':
+          if (ws.readyState !== WebSocket.OPEN) return false;
+          ws.send(encodeFrame(out.frame));
+          return true;
+        case 'check-pin': {
+          const pin = o.pin.check(out.masterPub);
+          const facts = {
+            grains: o.grains(),
+            running: o.running(),
+            ...(o.enrollToken ? { enrollToken: o.enrollToken } : {}),
+          };
+          return feed({ type: 'pinned', pin, facts });
+        }
+        case 'trusted':
+          o.masterKey = { pub: out.masterPub, fingerprint: out.fingerprint };
+          return false;
+        case 'ready':
+          this.#ready(ws, url, out.heartbeatMs);
+          return false;
+        case 'deliver':
+          o.onFrame(out.frame, this.#session!);
+          return false;
+        case 'retry-after':
+          this.#retryAfterMs = out.ms;
+          return false;
+        case 'close':
+          ws.close();
+          return false;
+        case 'fail':
+          log.warn({ code: out.code }, out.message);
+          ws.terminate();
+          return false;
+        case 'log':
+          log[out.level](out.fields, out.msg);
+          return false;
+      }
+    };
+    this.#handshake = feed;
     ws.on('upgrade', (res) => {
       const socket = res.socket as TLSSocket;
       // The DER bytes only: getPeerCertificate() would also build an object of every field.
@@ -190,7 +232,7 @@ export class MasterConnection {
       if (cert) certFp = fingerprint(cert.raw);
     });
     ws.on('open', () => {
-      ws.send(encodeFrame({ type: 'hello', id: o.id, pub: o.publicRaw, nonce, version: o.version }));
+      feed({ type: 'open', certFp });
       this.#armDeadTimer(15_000);
     });
     ws.on('ping', () => this.#armDeadTimer());
@@ -200,6 +242,7 @@ export class MasterConnection {
       const wasReady = this.#session !== undefined;
       this.#session = undefined;
       if (this.#ws === ws) this.#ws = undefined;
+      if (this.#handshake === feed) this.#handshake = undefined;
       if (wasReady) {
         log.info('disconnected from master');
         o.onClosed?.();
@@ -212,93 +255,38 @@ export class MasterConnection {
       this.#schedule(delay);
     });
     ws.on('message', (data, isBinary) => {
-      if (!isBinary) return fail(ErrorCode.FRAME_MALFORMED, 'master sent a text frame');
+      if (!isBinary)
+        return void feed({ type: 'bad-frame', code: ErrorCode.FRAME_MALFORMED, message: 'master sent a text frame' });
       const decoded = o.decode
         ? o.decode(data as Buffer)
         : decodeFrame(data as Buffer, { maxFrameBytes: o.maxFrameBytes });
-      if (!decoded.ok) return fail(decoded.error.code, 'master sent a bad frame');
-      const frame = decoded.frame;
-      if (frame.type === 'error') {
-        log.warn({ code: frame.code }, 'master closed the connection');
-        return;
-      }
-      if (frame.type === 'auth.refused') {
-        // Before the master proved its key (the challenge), it is a stranger: it may slow the next
-        // attempt only as much as ordinary backoff would, or an impostor could park the minion.
-        const ceiling = state === 'challenge' ? o.backoff.capMs : 600_000;
-        this.#retryAfterMs = Math.max(100, Math.min(frame.retryAfterMs, ceiling));
-        log.warn({ code: frame.code, retryAfterMs: this.#retryAfterMs }, 'master refused authentication');
-        ws.close();
-        return;
-      }
-      if (state === 'challenge') {
-        if (frame.type !== 'challenge')
-          return fail(ErrorCode.FRAME_NOT_ALLOWED, `expected challenge, got ${frame.type}`);
-        if (frame.certFp !== certFp)
-          return fail(ErrorCode.MASTER_KEY_MISMATCH, 'master signed a different TLS certificate');
-        const signed = transcript(SignContext.masterChallenge, [o.id, nonce, frame.nonce, certFp, o.publicRaw]);
-        if (!verifyBytes(frame.masterPub, signed, frame.sig))
-          return fail(ErrorCode.SIGNATURE_INVALID, 'master challenge signature invalid');
-        const pinned = o.pin.check(frame.masterPub);
-        if (!pinned.ok) {
-          log.error(
-            { expected: pinned.expected, got: pinned.got },
-            'MASTER KEY MISMATCH: refusing this master; will retry',
-          );
-          return fail(ErrorCode.MASTER_KEY_MISMATCH, 'master key does not match the pinned key');
-        }
-        if (pinned.firstUse)
-          log.warn(
-            { fingerprint: fingerprint(frame.masterPub) },
-            'TRUSTING MASTER KEY ON FIRST USE; pinned from now on',
-          );
-        const facts = {
-          grains: o.grains(),
-          running: o.running(),
-          ...(o.enrollToken ? { enrollToken: o.enrollToken } : {}),
-        };
-        // The grains and running list are signed with the key, not left to TLS (issue #13).
-        const sig = signBytes(
-          o.privateKey,
-          transcript(SignContext.minionAuth, [
-            o.id,
-            frame.nonce,
-            nonce,
-            frame.masterPub,
-            certFp,
-            authFactsDigest(facts),
-          ]),
-        );
-        o.masterKey = { pub: frame.masterPub, fingerprint: fingerprint(frame.masterPub) };
-        this.#masterNonce = frame.nonce;
-        this.#grainsSeq = 0;
-        ws.send(encodeFrame({ type: 'auth', sig, ...facts }));
-        state = 'welcome';
-        return;
-      }
-      if (state === 'welcome') {
-        if (frame.type !== 'welcome') return fail(ErrorCode.FRAME_NOT_ALLOWED, `expected welcome, got ${frame.type}`);
-        state = 'ready';
-        this.#attempt = 0;
-        this.#heartbeatMs = frame.heartbeatMs;
-        this.#armDeadTimer();
-        const master = o.masterKey!;
-        const session: Session = {
-          masterPub: master.pub,
-          masterFingerprint: master.fingerprint,
-          send: (f) => {
-            if (ws.readyState !== WebSocket.OPEN || this.#session !== session) return false;
-            ws.send(encodeFrame(f));
-            return true;
-          },
-        };
-        this.#session = session;
-        log.info({ master: url }, 'connected to master');
-        o.onReady(session);
-        return;
-      }
-      o.onFrame(frame, this.#session!);
+      feed(
+        decoded.ok
+          ? { type: 'frame', frame: decoded.frame }
+          : { type: 'bad-frame', code: decoded.error.code, message: 'master sent a bad frame' },
+      );
     });
+  }
+
+  /** Starts the authenticated session of `ws` after the master's `welcome`. */
+  #ready(ws: WebSocket, url: string, heartbeatMs: number): void {
+    const o = this.#o;
+    this.#attempt = 0;
+    this.#heartbeatMs = heartbeatMs;
+    this.#armDeadTimer();
+    const master = o.masterKey!;
+    const session: Session = {
+      masterPub: master.pub,
+      masterFingerprint: master.fingerprint,
+      send: (f) => {
+        if (ws.readyState !== WebSocket.OPEN || this.#session !== session) return false;
+        ws.send(encodeFrame(f));
+        return true;
+      },
+    };
+    this.#session = session;
+    o.log.info({ master: url }, 'connected to master');
+    o.onReady(session);
   }
 
   #heartbeatMs = 15_000;
