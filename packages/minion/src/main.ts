@@ -20,6 +20,7 @@ import { fileMasterPin } from './connection/master-pin.js';
 import { createGrainsAccess } from './grains/grains-access.js';
 import { loadOrCreateMinionKey } from './identity.js';
 import { ExtendManager } from './extend/extend-manager.js';
+import { WorkerPool } from './extend/worker-pool.js';
 import { createRegistry } from './modules/registry.js';
 import { createStateRegistry } from './states/registry.js';
 import { FileJidLog } from './outbox/jid-log.js';
@@ -117,6 +118,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     stateRegistry,
     sync: { files, masterPub: () => masterPub, minionId: config.id, dir: join(stateDir, 'extend'), now: Date.now },
     grains,
+    workers: new WorkerPool({ log: log.child({ component: 'extend' }) }),
     log: log.child({ component: 'extend' }),
   });
   await extend.loadInstalled();
@@ -155,8 +157,9 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
       beaconLog.debug({ beacon: e.beacon }, 'beacon event dropped: no master connection');
   });
 
-  // A job that blocks the event loop (custom code looping after an await) is reported from a
-  // thread of its own, since this thread's logger cannot write while it is blocked (issue #21).
+  // Something that blocks the event loop (a custom module whose import loops; custom functions
+  // themselves run in worker threads) is reported from a thread of its own, since this
+  // thread's logger cannot write while it is blocked (issue #21).
   const watchdog =
     config.loop_watchdog_s > 0
       ? startLoopWatchdog({
@@ -180,6 +183,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
       const deadline = Date.now() + 3000;
       while (executor.runningJids().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       connection.stop();
+      extend.close();
     },
   };
 }

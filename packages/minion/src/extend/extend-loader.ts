@@ -6,7 +6,7 @@ import { installedDir, installedEntries } from './extend-sync.js';
 
 /** One installed extension file, loaded: its default export, or why it is not in use. */
 export type Loaded<T> =
-  | { name: string; status: 'loaded'; value: T }
+  | { name: string; status: 'loaded'; value: T; url: string }
   | { name: string; status: 'declined'; reason: string }
   | { name: string; status: 'failed'; error: string };
 
@@ -69,8 +69,9 @@ async function loadNow<T>(
   options: LoadOptions,
 ): Promise<Loaded<T>> {
   const name = entry.name;
+  const url = `${pathToFileURL(file).href}?v=${entry.sha256}`;
   try {
-    const mod = (await import(`${pathToFileURL(file).href}?v=${entry.sha256}`)) as { default?: unknown };
+    const mod = (await import(url)) as { default?: unknown };
     const problem = options.check(mod.default);
     if (problem) return { name, status: 'failed', error: problem };
     const value = mod.default as T & { virtual?: (ctx: { grains: Grains }) => unknown };
@@ -81,7 +82,7 @@ async function loadNow<T>(
         return { name, status: 'declined', reason: typeof reason === 'string' ? reason : 'virtual() declined' };
       }
     }
-    return { name, status: 'loaded', value };
+    return { name, status: 'loaded', value, url };
   } catch (err) {
     return { name, status: 'failed', error: (err as Error)?.message ?? String(err) };
   }
