@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, Cluster, REPO_ROOT, waitFor } from '@brine/testing';
+import { startCli } from './cli-helpers.js';
 
 /** Custom modules, states, grains and beacons synced from the master's file roots (issue #21). */
 
@@ -66,7 +67,8 @@ export default defineModule({ name: 'flaky', functions: {
   cluster = await new Cluster({
     minions: ['web1', 'db1'],
     master: { file_roots: [srv, EXAMPLES] },
-    minion: { loop_watchdog_s: 1 },
+    // A custom beacon, configured before it is synced: it starts once sync_all brings it.
+    minion: { loop_watchdog_s: 1, beacons: { disk_free: { path: '/', min_free_pct: 100, interval_s: 1 } } },
   }).start();
 }, 60_000);
 afterAll(async () => {
@@ -165,6 +167,23 @@ describe('extending Brine with synced custom code', () => {
     expect(again['web1']!.ret).toMatchObject({ result: true, changes: {} });
   });
 
+  it('runs a synced custom beacon from the minion config, its events on the master bus', async () => {
+    const events = startCli(cluster, BIN.brine, ['events', '--json', 'brine/beacon/*'], 60_000);
+    try {
+      const m = await events.waitFor(/^.*"brine\/beacon\/web1\/disk_free".*$/m, 30_000);
+      const event = JSON.parse(m[0]) as { data: Record<string, unknown> };
+      expect(event.data).toMatchObject({ id: 'web1', path: '/', free_pct: expect.any(Number) });
+      // On its interval: a second event follows.
+      await waitFor(
+        () => (events.stdout().match(/"brine\/beacon\/web1\/disk_free"/g) ?? []).length >= 2,
+        20_000,
+        'a second disk_free event',
+      );
+    } finally {
+      events.kill();
+    }
+  });
+
   it('runs a custom beacon check', async () => {
     const res = await brine('web1', 'saltutil.run_beacon', 'disk_free', 'config={"path": "/", "min_free_pct": 100.0}');
     expect(res['web1']!.ret).toEqual([{ data: { path: '/', free_pct: expect.any(Number) } }]);
@@ -200,24 +219,33 @@ describe('extending Brine with synced custom code', () => {
   });
 
   it('ends a custom function looping after an await at its deadline, while the minion answers', async () => {
+    // Through the API, not the CLI: a CLI start takes seconds on a loaded box.
+    const job = (fun: string, args: unknown[] = [], timeoutMs = 20_000) =>
+      cluster
+        .api<{ minions: Record<string, MinionRow> }>('POST', '/api/v1/jobs?wait=true', {
+          target: 'web1',
+          fun,
+          args,
+          timeoutMs,
+        })
+        .then((r) => r.body.minions['web1']!);
     const startedAt = Date.now();
-    const looping = brine('web1', 'flaky.loop', '-t', '6');
+    let settled = false;
+    const looping = job('flaky.loop', [], 8000).finally(() => (settled = true));
     await waitFor(
-      async () => {
-        const r = await brine('web1', 'saltutil.running');
-        return (r['web1']?.ret as { fun: string }[] | undefined)?.some((j) => j.fun === 'flaky.loop');
-      },
+      async () => ((await job('saltutil.running')).ret as { fun: string }[]).some((j) => j.fun === 'flaky.loop'),
       20_000,
       'flaky.loop to be running',
     );
     // During the loop: a built-in and another custom function answer on the same minion.
-    const ping = await brine('web1', 'test.ping');
-    expect(ping['web1']).toMatchObject({ outcome: 'returned', ret: true });
-    expect((await brine('web1', 'myapp.greet', 'world'))['web1']!.ret).toBe('hello world from web1');
-    expect(Date.now() - startedAt).toBeLessThan(6000);
-    const res = (await looping)['web1']!;
+    expect(await job('test.ping')).toMatchObject({ outcome: 'returned', ret: true });
+    expect((await job('myapp.greet', ['world'])).ret).toBe('hello world from web1');
+    // They answered while the loop was still running (its job had not ended).
+    expect(settled).toBe(false);
+    const res = await looping;
     expect(res.outcome).toBe('timed_out');
     expect(res.success).not.toBe(true);
+    expect(Date.now() - startedAt).toBeGreaterThan(7000);
     // The worker was replaced: the module answers again, and the minion never reconnected.
     expect((await brine('web1', 'flaky.boom'))['web1']!.ret).toMatchObject({ code: 'ERR_MINION_CUSTOM_FUNCTION' });
     expect((await cluster.connected()).sort()).toEqual(['db1', 'web1']);

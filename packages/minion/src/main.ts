@@ -21,13 +21,14 @@ import { createGrainsAccess } from './grains/grains-access.js';
 import { loadOrCreateMinionKey } from './identity.js';
 import { ExtendManager } from './extend/extend-manager.js';
 import { WorkerPool } from './extend/worker-pool.js';
+import { customBeacons } from './extend/custom-beacon.js';
 import { createRegistry } from './modules/registry.js';
 import { createStateRegistry } from './states/registry.js';
 import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
 import { validateMinionId } from '@brine/protocol';
 import { asyncScheduler } from 'rxjs';
-import { beacons$ } from './beacons/beacon.js';
+import { startBeaconRunner, type BeaconRunner } from './beacons/beacon-runner.js';
 import { createBeacons } from './beacons/beacons-config.js';
 import { MinionSchedule } from './schedule/minion-schedule.js';
 import { MinionError } from './errors.js';
@@ -66,6 +67,9 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   // eslint-disable-next-line prefer-const
   let extend: ExtendManager | undefined;
   let masterPub: Uint8Array | undefined;
+  // Started below, after the first connect is under way; extensions restart it on a sync.
+  // eslint-disable-next-line prefer-const
+  let beacons: BeaconRunner | undefined;
   const grains = await createGrainsAccess({
     id: config.id,
     configured: config.grains,
@@ -119,6 +123,8 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     sync: { files, masterPub: () => masterPub, minionId: config.id, dir: join(stateDir, 'extend'), now: Date.now },
     grains,
     workers: new WorkerPool({ log: log.child({ component: 'extend' }) }),
+    // Custom beacons synced anew start without a restart (the runner is made below).
+    onBeaconsChanged: () => beacons?.restart(),
     log: log.child({ component: 'extend' }),
   });
   await extend.loadInstalled();
@@ -145,16 +151,16 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   log.info({ id: config.id, masters: config.masters }, 'minion started');
 
   const beaconLog = log.child({ component: 'beacons' });
-  const beacons = createBeacons(config.beacons, { log: beaconLog });
-  // Beacon events are not spooled: one seen while the master is away is dropped, as in Salt.
-  const beaconEvents = beacons$(beacons, {
+  beacons = startBeaconRunner({
     scheduler: asyncScheduler,
+    build: () =>
+      createBeacons(config.beacons, {
+        log: beaconLog,
+        custom: customBeacons(() => extend.beacons(), { grains: () => grains.all(), log: beaconLog }),
+      }),
     maxEventsPerPoll: config.beacon_max_events,
-    failed: (beacon, err) => beaconLog.warn({ beacon, err: (err as Error).message }, 'beacon poll failed'),
-    dropped: (beacon, count) => beaconLog.warn({ beacon, count }, 'beacon events over beacon_max_events dropped'),
-  }).subscribe((e) => {
-    if (!connection.send({ type: 'event', tag: e.tag, data: e.data }))
-      beaconLog.debug({ beacon: e.beacon }, 'beacon event dropped: no master connection');
+    send: (e) => connection.send({ type: 'event', tag: e.tag, data: e.data }),
+    log: beaconLog,
   });
 
   // Something that blocks the event loop (a custom module whose import loops; custom functions
@@ -174,8 +180,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     stop: async () => {
       await watchdog?.stop();
       schedule.stop();
-      beaconEvents.unsubscribe();
-      for (const b of beacons) b.close?.();
+      beacons.stop();
       clearInterval(prune);
       mineTimer.stop();
       for (const jid of executor.runningJids()) executor.kill(jid);

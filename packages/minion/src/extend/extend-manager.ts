@@ -34,6 +34,8 @@ export interface ExtendManagerDeps {
   grains: { all(): Grains; refresh(): Promise<Grains> };
   /** The process's workers of custom modules (shared by the minions of a swarm). */
   workers: Pick<WorkerPool, 'acquire' | 'release'>;
+  /** Told when the loaded custom beacons changed, so the beacon runner starts them anew. */
+  onBeaconsChanged?(): void;
   log: Logger;
 }
 
@@ -185,7 +187,11 @@ export class ExtendManager {
     } else if (kind === 'grains') {
       this.#grains = (ok as GrainsDefinition[]).sort((a, b) => a.name.localeCompare(b.name));
     } else {
+      const before = this.#beacons;
       this.#beacons = ok as BeaconDefinition[];
+      // A file imported again under the same `?v=<sha256>` is the same object: only a change counts.
+      if (before.length !== this.#beacons.length || before.some((b, i) => b !== this.#beacons[i]))
+        d.onBeaconsChanged?.();
     }
     this.#status.set(kind, loaded);
     for (const l of loaded)
