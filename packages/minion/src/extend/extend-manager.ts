@@ -34,6 +34,8 @@ export interface ExtendManagerDeps {
   grains: { all(): Grains; refresh(): Promise<Grains> };
   /** The process's workers of custom modules (shared by the minions of a swarm). */
   workers: Pick<WorkerPool, 'acquire' | 'release'>;
+  /** Imports an installed file. @default `import(url)`; a swarm shares one by content. */
+  importModule?: (url: string) => Promise<unknown>;
   /** Told when the loaded custom beacons changed, so the beacon runner starts them anew. */
   onBeaconsChanged?(): void;
   log: Logger;
@@ -163,7 +165,11 @@ export class ExtendManager {
 
   async #reload(kind: ExtendKind): Promise<void> {
     const d = this.#d;
-    const loaded = await loadInstalled<unknown>(d.sync.dir, kind, { check: shapeChecks[kind], grains: d.grains.all() });
+    const loaded = await loadInstalled<unknown>(d.sync.dir, kind, {
+      check: shapeChecks[kind],
+      grains: d.grains.all(),
+      ...(d.importModule ? { importModule: d.importModule } : {}),
+    });
     const ok = loaded.flatMap((l) => (l.status === 'loaded' ? [l.value] : []));
     if (kind === 'modules') {
       const urls = new Map<unknown, string>(loaded.flatMap((l) => (l.status === 'loaded' ? [[l.value, l.url]] : [])));

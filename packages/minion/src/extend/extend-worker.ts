@@ -18,20 +18,22 @@ import {
   type RpcOp,
   type ToWorker,
   type WorkerData,
+  type WorkerError,
 } from './worker-protocol.js';
 
 /** Serves one module's calls on this thread; its state lives in this closure, one per thread. */
 function serve(port: MessagePort, url: string): void {
   const post = (m: FromWorker) => port.postMessage(m);
   provideHostModules();
-  const loaded: Promise<ModuleDefinition | undefined> = import(url).then(
+  const loaded: Promise<ModuleDefinition | WorkerError> = import(url).then(
     (mod: { default?: ModuleDefinition }) => {
       post({ t: 'ready' });
-      return mod.default;
+      return mod.default ?? { message: 'the module has no default export' };
     },
     (err: unknown) => {
-      post({ t: 'load.failed', error: toWorkerError(err) });
-      return undefined;
+      const error = toWorkerError(err);
+      post({ t: 'load.failed', error });
+      return error;
     },
   );
   // The calls running here, and the answers this thread waits for from the main thread.
@@ -50,7 +52,8 @@ function serve(port: MessagePort, url: string): void {
     aborts.set(m.id, abort);
     try {
       const def = await loaded;
-      const spec = def?.functions[m.fn];
+      if (!('functions' in def)) throw new Error(`the module failed to load in its worker: ${def.message}`);
+      const spec = def.functions[m.fn];
       if (!spec) throw new Error(`${m.fn} is not a function of this module`);
       const result: ModuleResult = await spec.run(m.input, contextFor(m.id, m.snap, abort.signal, { post, rpc }));
       try {

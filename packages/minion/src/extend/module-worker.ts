@@ -68,9 +68,12 @@ export class ModuleWorker {
   readonly #draining = new Set<Worker>();
   #seq = 0;
   #retired = false;
+  /** The module file a thread started from now imports. */
+  url: string;
 
   constructor(o: ModuleWorkerOptions) {
     this.#o = o;
+    this.url = o.url;
   }
 
   /** Starts the thread now (at load or sync) rather than at the first call. */
@@ -149,7 +152,7 @@ export class ModuleWorker {
     if (this.#worker) return this.#worker;
     const o = this.#o;
     const worker = new Worker(o.entry, {
-      workerData: { url: o.url },
+      workerData: { url: this.url },
       resourceLimits: o.resourceLimits ?? { maxOldGenerationSizeMb: 256 },
       stdout: false,
       stderr: false,
@@ -160,7 +163,7 @@ export class ModuleWorker {
     worker.on('message', (m: FromWorker) => this.#onMessage(worker, m));
     worker.on('error', (err) => {
       died = toWorkerError(err);
-      o.log.warn({ url: o.url, err: died.message }, 'custom module worker died');
+      o.log.warn({ url: this.url, err: died.message }, 'custom module worker died');
     });
     worker.on('exit', () => {
       if (this.#worker === worker) this.#worker = undefined;
@@ -173,7 +176,7 @@ export class ModuleWorker {
   }
 
   #stop(worker: Worker, why: string): void {
-    this.#o.log.warn({ url: this.#o.url, why }, 'custom module worker terminated');
+    this.#o.log.warn({ url: this.url, why }, 'custom module worker terminated');
     if (this.#worker === worker) this.#worker = undefined;
     this.#draining.delete(worker);
     this.#failAll(worker, { message: `the module's worker was terminated: ${why}`, code: 'ERR_MINION_CUSTOM_WORKER' });
@@ -196,7 +199,7 @@ export class ModuleWorker {
   #onMessage(worker: Worker, m: FromWorker): void {
     if (m.t === 'ready' || m.t === 'load.failed') {
       if (m.t === 'load.failed')
-        this.#o.log.warn({ url: this.#o.url, err: m.error.message }, 'custom module failed to load in its worker');
+        this.#o.log.warn({ url: this.url, err: m.error.message }, 'custom module failed to load in its worker');
       return;
     }
     if (m.t === 'done') return this.#settle(m.id, { result: m.result });

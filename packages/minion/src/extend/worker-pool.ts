@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { contentKey } from './extend-loader.js';
 import { ModuleWorker } from './module-worker.js';
 
 /** How the workers of custom modules are started. */
@@ -16,8 +17,8 @@ export interface WorkerPoolOptions {
 }
 
 /**
- * The workers of one process's custom modules, one per installed module version (its URL with
- * `?v=<sha256>`), shared by every minion of the process that loaded that version: a swarm of a
+ * The workers of one process's custom modules, one per installed module version (its file name
+ * and `?v=<sha256>`: {@link contentKey}), shared by every minion of the process that loaded that version: a swarm of a
  * thousand minions that synced the same module runs one worker, not a thousand. A worker is
  * started when a registry takes it (`acquire`, at load or sync) and ends once every registry has
  * let it go (`release`) and its last call has settled, so a job running across a sync keeps the
@@ -33,9 +34,12 @@ export class WorkerPool {
 
   /** The worker of a module version, started if it is new; pair with {@link release}. */
   acquire(url: string): ModuleWorker {
-    const have = this.#workers.get(url);
+    const key = contentKey(url);
+    const have = this.#workers.get(key);
     if (have) {
       have.refs++;
+      // A worker started again imports the newest copy: an older holder's may be cleared.
+      have.worker.url = url;
       return have.worker;
     }
     const o = this.#o;
@@ -47,15 +51,16 @@ export class WorkerPool {
       ...(o.abortGraceMs !== undefined ? { abortGraceMs: o.abortGraceMs } : {}),
     });
     worker.start();
-    this.#workers.set(url, { worker, refs: 1 });
+    this.#workers.set(key, { worker, refs: 1 });
     return worker;
   }
 
   /** A registry no longer holds this version: the last release retires its worker. */
   release(url: string): void {
-    const have = this.#workers.get(url);
+    const key = contentKey(url);
+    const have = this.#workers.get(key);
     if (!have || --have.refs > 0) return;
-    this.#workers.delete(url);
+    this.#workers.delete(key);
     have.worker.retire();
   }
 
