@@ -23,6 +23,10 @@ const MODULE = `export default { name: 'custom', functions: {
   leak: { doc: '', params: [], run: async () => { const keep = []; for (;;) keep.push(new Array(1e5).fill(keep.length)); } },
   echo: { doc: '', params: [], run: async (input, ctx) => ({ ret: { input, id: ctx.grains.all().id, jid: ctx.jid } }) },
   calls: { doc: '', params: [], run: async (_i, ctx) => ctx.call('test.echo', ['hi']) },
+  pillar: { doc: '', params: [], run: async (_i, ctx) => ({ ret: await ctx.pillar.items() }) },
+  fetch: { doc: '', params: [], run: async (_i, ctx) => {
+    try { await ctx.files.getFile('brine://nosuch', '/tmp/x'); } catch (e) { return { ret: [e.code, e.message] }; }
+  } },
   logs: { doc: '', params: [], run: async (_i, ctx) => { ctx.log.warn({ n: 1 }, 'from the worker'); return { ret: true }; } },
 } };
 `;
@@ -69,6 +73,12 @@ function contextWith(signal: AbortSignal, log = quiet): ModuleContext {
     maxOutputBytes: 1000,
     cacheDir: dir,
     emit: () => {},
+    pillar: { items: async () => ({ db: { port: 5432 } }) },
+    files: {
+      getFile: async () => {
+        throw Object.assign(new Error('no such file'), { code: 'ERR_FILE_NOT_FOUND' });
+      },
+    },
   } as unknown as ModuleContext;
 }
 
@@ -146,6 +156,12 @@ describe('isolated custom functions in a worker thread', () => {
     });
     expect(await fn.run({}, contextWith(signal))).toEqual({ ret: 'called' });
     expect(seen).toEqual([signal, 'test.echo', ['hi']]);
+  });
+
+  it('answers ctx.pillar and ctx.files from the main thread, errors with their code', async () => {
+    const ctx = contextWith(new AbortController().signal);
+    expect(await fnOf('pillar').run({}, ctx)).toEqual({ ret: { db: { port: 5432 } } });
+    expect(await fnOf('fetch').run({}, ctx)).toEqual({ ret: ['ERR_FILE_NOT_FOUND', 'no such file'] });
   });
 
   it("writes the worker's log lines to the job's logger at their level", async () => {

@@ -1,17 +1,14 @@
 import type { ModuleContext, ModuleFunction, ModuleResult } from '../modules/types.js';
 import { CancelledError } from '../errors.js';
-import type { CallFunction, ModuleWorker } from './module-worker.js';
-import type { WorkerError } from './worker-protocol.js';
+import type { ModuleWorker } from './module-worker.js';
+import { CustomCode, type CallFunction, type WorkerError } from './worker-protocol.js';
 
-export type { CallFunction } from './module-worker.js';
+export type { CallFunction } from './worker-protocol.js';
 
 /** The code of a custom function that threw: its return carries the message and the stack. */
-export const CUSTOM_FUNCTION_FAILED = 'ERR_MINION_CUSTOM_FUNCTION';
-/**
- * The code of a custom function whose worker ended under it: terminated because a call on the
- * same worker overran its deadline, or dead (out of memory, an uncaught throw in a callback).
- */
-export const CUSTOM_WORKER_FAILED = 'ERR_MINION_CUSTOM_WORKER';
+export const CUSTOM_FUNCTION_FAILED = CustomCode.functionFailed;
+/** The code of a custom function whose worker ended under it ({@link CustomCode}). */
+export const CUSTOM_WORKER_FAILED = CustomCode.workerFailed;
 
 /** Where a custom function runs: its module's worker, and its name inside the module. */
 export interface IsolatedOptions {

@@ -1,22 +1,16 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { ModuleContext, ModuleResult } from '../modules/types.js';
+import { answer, forwardLog } from './worker-rpc.js';
 import {
+  CustomCode,
+  type CallFunction,
   toWorkerError,
   type CallSnapshot,
   type FromWorker,
-  type RpcOp,
   type ToWorker,
   type WorkerError,
 } from './worker-protocol.js';
-
-/** Runs another function by name with a call's context (`ctx.call`, done on the main thread). */
-export type CallFunction = (
-  ctx: ModuleContext,
-  fun: string,
-  args?: readonly unknown[],
-  kwargs?: Readonly<Record<string, unknown>>,
-) => Promise<ModuleResult>;
 
 /** How a module's worker is started. */
 export interface ModuleWorkerOptions {
@@ -40,15 +34,6 @@ interface Pending {
   resolve(r: ModuleResult): void;
   reject(e: WorkerError): void;
 }
-
-const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
-  10: 'trace',
-  20: 'debug',
-  30: 'info',
-  40: 'warn',
-  50: 'error',
-  60: 'fatal',
-};
 
 /**
  * One custom module's worker thread, started once and reused by every call of the module's
@@ -169,7 +154,7 @@ export class ModuleWorker {
       if (this.#worker === worker) this.#worker = undefined;
       this.#draining.delete(worker);
       const why = died ?? { message: 'the worker of this module was stopped' };
-      this.#failAll(worker, { ...why, code: 'ERR_MINION_CUSTOM_WORKER' });
+      this.#failAll(worker, { ...why, code: CustomCode.workerFailed });
     });
     this.#worker = worker;
     return worker;
@@ -179,7 +164,7 @@ export class ModuleWorker {
     this.#o.log.warn({ url: this.url, why }, 'custom module worker terminated');
     if (this.#worker === worker) this.#worker = undefined;
     this.#draining.delete(worker);
-    this.#failAll(worker, { message: `the module's worker was terminated: ${why}`, code: 'ERR_MINION_CUSTOM_WORKER' });
+    this.#failAll(worker, { message: `the module's worker was terminated: ${why}`, code: CustomCode.workerFailed });
     void worker.terminate();
   }
 
@@ -224,45 +209,5 @@ export class ModuleWorker {
       if (m.t === 'rpc.ok')
         worker.postMessage({ t: 'rpc.err', rpc: m.rpc, error: toWorkerError(err) } satisfies ToWorker);
     }
-  }
-}
-
-/** Runs one `ctx` method that the worker asked for, with the call's own context. */
-function answer(p: Pending, op: RpcOp, a: unknown[]): Promise<unknown> {
-  const c = p.ctx;
-  const s = (i: number) => a[i] as string;
-  switch (op) {
-    case 'call':
-      return p.call(c, s(0), (a[1] as unknown[]) ?? [], (a[2] as Record<string, unknown>) ?? {});
-    case 'grains.setValue':
-      return c.grains.setValue(s(0), a[1]);
-    case 'grains.refresh':
-      return c.grains.refresh();
-    case 'files.getFile':
-      return c.files.getFile(s(0), s(1));
-    case 'files.list':
-      return c.files.list(s(0));
-    case 'pillar.items':
-      return c.pillar.items();
-    case 'pillar.refresh':
-      return c.pillar.refresh();
-    case 'mine.update':
-      return c.mine.update(a[0] as Record<string, unknown>, a[1] as boolean);
-    case 'mine.delete':
-      return c.mine.delete(a[0] as string | undefined);
-    case 'mine.get':
-      return c.mine.get(a[0] as string | string[], s(1), s(2));
-    case 'jobs.kill':
-      return Promise.resolve(c.jobs.kill(s(0)));
-  }
-}
-
-/** Writes a line of the worker's pino logger to the job's logger, at its level. */
-function forwardLog(ctx: ModuleContext, line: string): void {
-  try {
-    const { level, msg, ...fields } = JSON.parse(line) as { level: number; msg?: string };
-    ctx.log[LEVELS[level] ?? 'info'](fields, msg ?? '');
-  } catch {
-    ctx.log.info({ line }, 'custom module log line');
   }
 }

@@ -1,10 +1,21 @@
-import type { Grains, ModuleResult, RunningJob } from '../modules/types.js';
+import type { Grains, ModuleContext, ModuleResult, RunningJob } from '../modules/types.js';
 
 /**
  * The messages between a custom module's worker thread and the minion's main thread (issue
  * #21: custom code runs in a worker, so that a loop after an `await` blocks only its worker,
  * which is terminated at the job's deadline). Every message is structured-cloned.
  */
+
+/** The codes of a custom function's failed results; tests assert these. */
+export const CustomCode = {
+  /** The function threw or rejected: the return carries its message and stack. */
+  functionFailed: 'ERR_MINION_CUSTOM_FUNCTION',
+  /**
+   * The module's worker ended under the call: terminated because a call on it overran its
+   * deadline, or dead (out of memory, an uncaught throw in a callback).
+   */
+  workerFailed: 'ERR_MINION_CUSTOM_WORKER',
+} as const;
 
 /** What the worker is given at start (`workerData`). */
 export interface WorkerData {
@@ -78,3 +89,11 @@ export function toWorkerError(err: unknown): WorkerError {
   }
   return { message: String(err) };
 }
+
+/** Runs another function by name with a call's context (`ctx.call`, done on the main thread). */
+export type CallFunction = (
+  ctx: ModuleContext,
+  fun: string,
+  args?: readonly unknown[],
+  kwargs?: Readonly<Record<string, unknown>>,
+) => Promise<ModuleResult>;
