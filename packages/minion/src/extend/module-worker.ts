@@ -40,10 +40,11 @@ interface Pending {
  * functions. A call's input and the data of its `ctx` go with it; `ctx`'s methods (`call`,
  * `files`, `pillar`, `grains.setValue`...) come back as messages and run here, with the job's
  * own context, so `ctx.call('cmd.run', ...)` is under the job's deadline and process group.
- * When a job's signal aborts, the worker is told; a call still running `abortGraceMs` later
- * (a loop after an `await`, a promise that never settles) gets the worker terminated, which
- * ends every call on it, and the next call starts a new worker. A worker that dies (out of
- * memory under `resourceLimits`, an uncaught throw) fails the calls it had the same way.
+ * When a job's signal aborts, the worker is told and takes no new calls (the next call starts a
+ * new thread; this one ends once its calls have settled); a call still running `abortGraceMs`
+ * later (a loop after an `await`, a promise that never settles) gets it terminated, which fails
+ * the other calls still on it. A worker that dies (out of memory under `resourceLimits`, an
+ * uncaught throw) fails the calls it had the same way.
  */
 export class ModuleWorker {
   readonly #o: ModuleWorkerOptions;
@@ -64,11 +65,6 @@ export class ModuleWorker {
   /** Starts the thread now (at load or sync) rather than at the first call. */
   start(): void {
     this.#thread();
-  }
-
-  /** Calls have not settled yet: how many. */
-  get inFlight(): number {
-    return this.#pending.size;
   }
 
   /**
