@@ -6,6 +6,7 @@
 //   run this file; tests run the unbundled build.
 // - the minion's local call (dist/brine-call-local.mjs), which `brine-call --local` loads in its
 //   own process: one Node start instead of two.
+// - the worker thread that runs custom modules (dist/extend-worker.mjs), beside those two.
 // - the CLI programs (packages/cli/dist/bundle/*.mjs, with shared chunks): a CLI start is paid
 //   on every command, and loading the unbundled build was 130 of its 157 ms.
 import { build } from 'esbuild';
@@ -38,6 +39,13 @@ await build({
   ...common,
   entryPoints: [join(minion, 'bin/local-call-entry.js')],
   outfile: join(minion, 'brine-call-local.mjs'),
+});
+// The worker thread of custom modules (issue #21): the bundles above start it from a file beside
+// them (worker-pool.ts finds it there).
+await build({
+  ...common,
+  entryPoints: [join(minion, 'extend/extend-worker.js')],
+  outfile: join(minion, 'extend-worker.mjs'),
 });
 // rxjs's export map gives Node its CommonJS build, which esbuild cannot tree-shake: the CLI (on
 // @brine/client) would carry all of rxjs, 380 KB more to parse at every start. Its ES build is

@@ -50,8 +50,9 @@ export const minionConfigSchema = z
     mine_interval: z.number().min(0).default(60),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /**
-     * Seconds the event loop may be blocked before a watchdog thread logs an error (a job, such
-     * as custom code looping after an await, holding the minion). 0: no watchdog. Off by default:
+     * Seconds the event loop may be blocked before a watchdog thread logs an error (something
+     * holding the minion's thread: a custom module whose import blocks; custom functions run in
+     * worker threads). 0: no watchdog. Off by default:
      * the thread costs about 10 MB of RSS (docs/extending.md). @default 0
      */
     loop_watchdog_s: z.number().min(0).max(3600).default(0),

@@ -41,8 +41,13 @@ export const MinionErrorCode = {
   notStarted: 'ERR_MINION_NOT_STARTED',
   /** A custom module function threw; its return carries the message and the stack. */
   customFunction: 'ERR_MINION_CUSTOM_FUNCTION',
-  /** A custom function blocked the minion's event loop past its job's deadline and was stopped. */
-  customFunctionBlocked: 'ERR_MINION_CUSTOM_FUNCTION_BLOCKED',
+  /**
+   * A custom module's worker ended under the call: terminated because a call on it overran its
+   * deadline, or dead (out of memory, an uncaught throw in a callback).
+   */
+  customWorker: 'ERR_MINION_CUSTOM_WORKER',
+  /** A swarm minion was asked for an extension function before it had an extension manager. */
+  extendUnavailable: 'ERR_MINION_EXTEND_UNAVAILABLE',
   /** The master sent no signed listing of extensions (an older master, or it could not make one). */
   extendUnsigned: 'ERR_MINION_EXTEND_UNSIGNED',
   /** The extension listing's signature, kind or age did not check out against the pinned master key. */
@@ -77,12 +82,6 @@ export const MinionErrorCode = {
 
 /** One of the codes in {@link MinionErrorCode}. */
 export type MinionErrorCodeValue = (typeof MinionErrorCode)[keyof typeof MinionErrorCode];
-
-/** Codes of Node's own errors that the minion tells apart; Node's, not ours. */
-export const NodeErrorCode = {
-  /** A `vm` script's `timeout` ended it (V8's TerminateExecution). */
-  scriptTimeout: 'ERR_SCRIPT_EXECUTION_TIMEOUT',
-} as const;
 
 declare const forwarded: unique symbol;
 

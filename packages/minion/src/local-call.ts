@@ -6,6 +6,7 @@ import { MinionError, MinionErrorCode } from './errors.js';
 import { ensurePrivateDir } from './private-dir.js';
 import { createGrainsAccess } from './grains/grains-access.js';
 import { ExtendManager } from './extend/extend-manager.js';
+import { WorkerPool } from './extend/worker-pool.js';
 import { createRegistry, prepareCall } from './modules/registry.js';
 import { createStateRegistry } from './states/registry.js';
 import { localFileReader, localPillar } from './state-run/local-roots.js';
@@ -89,6 +90,7 @@ export async function callLocal(
       now: Date.now,
     },
     grains,
+    workers: new WorkerPool({ log: options.log }),
     log: options.log,
   });
   await extend.loadInstalled();
@@ -128,5 +130,6 @@ export async function callLocal(
     return done(wire, 1, false);
   } finally {
     clearTimeout(timer);
+    extend.close();
   }
 }

@@ -20,13 +20,15 @@ import { fileMasterPin } from './connection/master-pin.js';
 import { createGrainsAccess } from './grains/grains-access.js';
 import { loadOrCreateMinionKey } from './identity.js';
 import { ExtendManager } from './extend/extend-manager.js';
+import { WorkerPool } from './extend/worker-pool.js';
+import { customBeacons } from './extend/custom-beacon.js';
 import { createRegistry } from './modules/registry.js';
 import { createStateRegistry } from './states/registry.js';
 import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
 import { ErrorCode, validateMinionId } from '@brine/protocol';
 import { asyncScheduler } from 'rxjs';
-import { forwardBeacons } from './beacons/forward-beacons.js';
+import { startBeaconRunner, type BeaconRunner } from './beacons/beacon-runner.js';
 import { createBeacons } from './beacons/beacons-config.js';
 import { MinionSchedule } from './schedule/minion-schedule.js';
 import { killRunningJobs } from './executor/kill-running.js';
@@ -69,6 +71,9 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   // eslint-disable-next-line prefer-const
   let extend: ExtendManager | undefined;
   let masterPub: Uint8Array | undefined;
+  // Started below, after the first connect is under way; extensions restart it on a sync.
+  // eslint-disable-next-line prefer-const
+  let beacons: BeaconRunner | undefined;
   const grains = await createGrainsAccess({
     id: config.id,
     configured: config.grains,
@@ -121,6 +126,9 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     stateRegistry,
     sync: { files, masterPub: () => masterPub, minionId: config.id, dir: join(stateDir, 'extend'), now: Date.now },
     grains,
+    workers: new WorkerPool({ log: log.child({ component: 'extend' }) }),
+    // Custom beacons synced anew start without a restart (the runner is made below).
+    onBeaconsChanged: () => beacons?.restart(),
     log: log.child({ component: 'extend' }),
   });
   await extend.loadInstalled();
@@ -147,15 +155,21 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   log.info({ id: config.id, masters: config.masters }, 'minion started');
 
   const beaconLog = log.child({ component: 'beacons' });
-  const stopBeacons = forwardBeacons(createBeacons(config.beacons, { log: beaconLog }), {
+  beacons = startBeaconRunner({
     scheduler: asyncScheduler,
+    build: () =>
+      createBeacons(config.beacons, {
+        log: beaconLog,
+        custom: customBeacons(() => extend.beacons(), { grains: () => grains.all(), log: beaconLog }),
+      }),
     maxEventsPerPoll: config.beacon_max_events,
-    send: (frame) => connection.send(frame),
+    send: (e) => connection.send({ type: 'event', tag: e.tag, data: e.data }),
     log: beaconLog,
   });
 
-  // A job that blocks the event loop (custom code looping after an await) is reported from a
-  // thread of its own, since this thread's logger cannot write while it is blocked (issue #21).
+  // Something that blocks the event loop (a custom module whose import loops; custom functions
+  // themselves run in worker threads) is reported from a thread of its own, since this
+  // thread's logger cannot write while it is blocked (issue #21).
   const watchdog =
     config.loop_watchdog_s > 0
       ? startLoopWatchdog({
@@ -170,11 +184,12 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     stop: async () => {
       await watchdog?.stop();
       schedule.stop();
-      stopBeacons();
+      beacons.stop();
       clearInterval(prune);
       mineTimer.stop();
       await killRunningJobs(executor);
       connection.stop();
+      extend.close();
     },
   };
 }

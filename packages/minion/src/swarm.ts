@@ -1,3 +1,5 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { generateMemoryKeyPair } from '@brine/protocol';
@@ -12,6 +14,8 @@ import { FileJidLog, MemoryJidLog, type JidLog } from './outbox/jid-log.js';
 import { FileOutbox, MemoryOutbox } from './outbox/outbox.js';
 import { createMinionShared, SWARM_MAX_FRAME_BYTES } from './minion-shared.js';
 import { wireMinion } from './wire-minion.js';
+import type { ExtendManager } from './extend/extend-manager.js';
+import { createSwarmExtend } from './swarm-extend.js';
 
 /** Options for {@link startSwarm}. */
 export interface SwarmOptions {
@@ -74,15 +78,40 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   const keys = ids.map((id) =>
     options.stateDir ? loadOrCreateMinionKey(join(options.stateDir, id, 'pki')) : generateMemoryKeyPair(),
   );
+  // Custom modules synced by the swarm's minions (issue #21): one import and one worker per
+  // module content for the whole process, a manager per minion only once it syncs.
+  const extend = createSwarmExtend(options.log.child({ component: 'extend' }));
+  let extendRoot: string | undefined;
+  const extendDir = (id: string, own: string | undefined) =>
+    own ? join(own, 'extend') : join((extendRoot ??= mkdtempSync(join(tmpdir(), 'brine-swarm-extend-'))), id);
   for (let i = 0; i < options.count; i++) {
     const id = ids[i]!;
     const own = options.stateDir ? join(options.stateDir, id) : undefined;
-    let grains: Record<string, unknown> = { ...base, id, swarm: true };
+    const core: Record<string, unknown> = { ...base, id, swarm: true };
+    let set: Record<string, unknown> = {};
+    let grains: Record<string, unknown> = core;
     const jidLog = own ? new FileJidLog(join(own, 'jids.log'), Date.now(), false) : new MemoryJidLog();
     jidLogs.push(jidLog);
     const log = options.log.child({ minionId: id });
-    // setValue runs only once the minion is connected, so `connection` is assigned by then.
-    const connection: MasterConnection = wireMinion({
+    let masterPub: Uint8Array | undefined;
+    // The grains below reach the extension manager, attached once the minion is wired.
+    let manager: () => ExtendManager | undefined = () => undefined;
+    const grainsAccess = {
+      all: () => grains,
+      setValue: async (k: string, v: unknown) => {
+        set = { ...set, [k]: v };
+        grains = { ...grains, [k]: v };
+        wired.connection.sendGrains(grains);
+      },
+      // After a sync of custom grains: the core ones, the custom ones, then those set by hand.
+      refresh: async () => {
+        const custom = (await manager()?.customGrains(core)) ?? {};
+        grains = { ...core, ...custom, ...set, id };
+        wired.connection.sendGrains(grains);
+        return grains;
+      },
+    };
+    const wired = wireMinion({
       id,
       key: keys[i]!,
       masters: [options.url],
@@ -91,15 +120,12 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
       shared,
       outbox: own ? new FileOutbox(join(own, 'outbox'), false) : new MemoryOutbox(),
       jidLog,
-      grains: {
-        all: () => grains,
-        setValue: async (k, v) => {
-          grains = { ...grains, [k]: v };
-          connection.sendGrains(grains);
-        },
-        refresh: async () => grains,
+      grains: grainsAccess,
+      registry: () => {
+        const registry = createRegistry({ state: { states, lock: createStateLock() } });
+        for (const fn of extend.functions) registry.set(fn.name, fn);
+        return registry;
       },
-      registry: () => createRegistry({ state: { states, lock: createStateLock() } }),
       maxConcurrent: 4,
       maxQueued: 100,
       maxOutputBytes: 1024 * 1024,
@@ -111,15 +137,31 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
       ...(options.localAddresses.length
         ? { localAddress: options.localAddresses[i % options.localAddresses.length]! }
         : {}),
-    }).connection;
-    connections.push(connection);
-    connection.start(options.splayMs);
+      onReady: (session) => {
+        masterPub = session.masterPub;
+      },
+    });
+    manager = extend.attach(
+      wired.registry,
+      () => ({
+        // Its own state registry: custom states reach `saltutil.call_state`; `state.apply` in a
+        // swarm runs the shared built-in states (docs/extending.md).
+        stateRegistry: new Map(states),
+        sync: { files: wired.files, masterPub: () => masterPub, minionId: id, dir: extendDir(id, own), now: Date.now },
+        grains: grainsAccess,
+      }),
+      own !== undefined && existsSync(join(own, 'extend')),
+    );
+    connections.push(wired.connection);
+    wired.connection.start(options.splayMs);
   }
   return {
     connected: () => connections.reduce((n, c) => n + (c.connected ? 1 : 0), 0),
     stop: () => {
       clearInterval(pruner);
       connections.forEach((c) => c.stop());
+      extend.close();
+      if (extendRoot) rmSync(extendRoot, { recursive: true, force: true });
     },
   };
 }

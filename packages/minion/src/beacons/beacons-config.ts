@@ -41,6 +41,9 @@ const MODULES = {
 
 type ModuleName = keyof typeof MODULES;
 
+/** A custom beacon's name, as the extension loader accepts one. */
+const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
 /**
  * The minion's `beacons:` section: beacon name to options. The module is the name, or
  * `beacon_module` (Salt's key) so that one module can run twice under two names.
@@ -51,14 +54,17 @@ export const beaconsConfigSchema = z
   .superRefine((beacons, ctx) => {
     for (const [name, raw] of Object.entries(beacons)) {
       const { beacon_module: module = name, ...options } = raw;
-      if (typeof module !== 'string' || !Object.hasOwn(MODULES, module)) {
+      if (typeof module !== 'string' || !MODULE_NAME.test(module)) {
         ctx.addIssue({
           code: 'custom',
           path: [name],
-          message: `unknown beacon module '${String(module)}'; expected one of ${Object.keys(MODULES).join(', ')}`,
+          message: `unknown beacon module '${String(module)}'; expected one of ${Object.keys(MODULES).join(', ')} or a custom beacon's name`,
         });
         continue;
       }
+      // Any other name may be a custom beacon synced from the master (`_beacons/`, issue #21):
+      // its options are checked by its own schema when it is loaded (createBeacons' `custom`).
+      if (!Object.hasOwn(MODULES, module)) continue;
       const parsed = MODULES[module as ModuleName].schema.safeParse(options);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
@@ -70,10 +76,25 @@ export const beaconsConfigSchema = z
 /** A validated `beacons:` section. */
 export type BeaconsConfig = z.infer<typeof beaconsConfigSchema>;
 
-/** Builds the configured beacons (the config is validated by {@link beaconsConfigSchema}). */
-export function createBeacons(config: BeaconsConfig, deps: { log: Logger; serviceProbe?: ServiceProbe }): Beacon[] {
-  return Object.entries(config).map(([name, raw]) => {
+/**
+ * Builds the configured beacons (the config is validated by {@link beaconsConfigSchema}). An
+ * entry whose module is not built in is asked of `custom` (the synced custom beacons), and
+ * left out when it gives none.
+ */
+export function createBeacons(
+  config: BeaconsConfig,
+  deps: {
+    log: Logger;
+    serviceProbe?: ServiceProbe;
+    custom?: (name: string, module: string, options: Record<string, unknown>) => Beacon | undefined;
+  },
+): Beacon[] {
+  return Object.entries(config).flatMap(([name, raw]) => {
     const { beacon_module: m = name, ...options } = raw;
+    if (!Object.hasOwn(MODULES, m as string)) {
+      if (!deps.custom) deps.log.warn({ beacon: name, module: m }, 'beacon module is not built in');
+      return deps.custom?.(name, String(m), options) ?? [];
+    }
     const module = m as ModuleName;
     const spec = MODULES[module];
     const o = spec.schema.parse(options) as Record<string, unknown> & { interval_s?: number };

@@ -17,7 +17,7 @@ const moduleOf = (name: string) => name.slice(0, name.indexOf('.'));
 export function layerModules(
   builtins: ReadonlyMap<string, ModuleFunction>,
   custom: readonly ModuleDefinition[],
-  wrap: (fn: ModuleFunction) => ModuleFunction,
+  wrap: (fn: ModuleFunction, def: ModuleDefinition) => ModuleFunction,
 ): { registry: Map<string, ModuleFunction>; refused: { name: string; reason: string }[] } {
   const registry = new Map(builtins);
   const refused: { name: string; reason: string }[] = [];
@@ -27,7 +27,7 @@ export function layerModules(
       continue;
     }
     if (def.replace) for (const name of [...registry.keys()]) if (moduleOf(name) === def.name) registry.delete(name);
-    for (const fn of moduleFunctions(def)) registry.set(fn.name, wrap(fn));
+    for (const fn of moduleFunctions(def)) registry.set(fn.name, wrap(fn, def));
   }
   return { registry, refused };
 }

@@ -6,7 +6,7 @@ import { installedDir, installedEntries } from './extend-sync.js';
 
 /** One installed extension file, loaded: its default export, or why it is not in use. */
 export type Loaded<T> =
-  | { name: string; status: 'loaded'; value: T }
+  | { name: string; status: 'loaded'; value: T; url: string }
   | { name: string; status: 'declined'; reason: string }
   | { name: string; status: 'failed'; error: string };
 
@@ -16,6 +16,8 @@ export interface LoadOptions {
   grains: Grains;
   /** How long importing a file and its `virtual()` may take before it counts as failed. @default 10000 */
   loadTimeoutMs?: number;
+  /** Imports a file's module. @default `import(url)`; a swarm shares one by content ({@link contentImporter}). */
+  importModule?: (url: string) => Promise<unknown>;
 }
 
 /** Checks that a default export has the shape of its kind; returns the problem, or undefined. */
@@ -69,8 +71,9 @@ async function loadNow<T>(
   options: LoadOptions,
 ): Promise<Loaded<T>> {
   const name = entry.name;
+  const url = `${pathToFileURL(file).href}?v=${entry.sha256}`;
   try {
-    const mod = (await import(`${pathToFileURL(file).href}?v=${entry.sha256}`)) as { default?: unknown };
+    const mod = (await (options.importModule ?? importByUrl)(url)) as { default?: unknown };
     const problem = options.check(mod.default);
     if (problem) return { name, status: 'failed', error: problem };
     const value = mod.default as T & { virtual?: (ctx: { grains: Grains }) => unknown };
@@ -81,10 +84,41 @@ async function loadNow<T>(
         return { name, status: 'declined', reason: typeof reason === 'string' ? reason : 'virtual() declined' };
       }
     }
-    return { name, status: 'loaded', value };
+    return { name, status: 'loaded', value, url };
   } catch (err) {
     return { name, status: 'failed', error: (err as Error)?.message ?? String(err) };
   }
+}
+
+const importByUrl = (url: string): Promise<unknown> => import(url);
+
+/**
+ * The identity of an installed module's content: its file name and `?v=<sha256>`. Files with
+ * the same key behave the same (the master compiles each into one self-contained module), so
+ * the minions of a swarm, each with its own copy on disk, can share one import and one worker.
+ */
+export function contentKey(url: string): string {
+  const u = new URL(url);
+  return `${u.pathname.slice(u.pathname.lastIndexOf('/') + 1)}${u.search}`;
+}
+
+/**
+ * An importer that imports each content once for the process ({@link contentKey}): a swarm of
+ * ten thousand minions that synced the same module holds it once, not ten thousand times.
+ */
+export function contentImporter(): (url: string) => Promise<unknown> {
+  const seen = new Map<string, Promise<unknown>>();
+  return (url) => {
+    const key = contentKey(url);
+    let p = seen.get(key);
+    if (!p) {
+      p = import(url);
+      // A failed import is tried again next time (its file may be fixed by the next sync).
+      p.catch(() => seen.delete(key));
+      seen.set(key, p);
+    }
+    return p;
+  };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;

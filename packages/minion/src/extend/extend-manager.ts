@@ -11,6 +11,7 @@ import { loadInstalled, shapeChecks, type Loaded } from './extend-loader.js';
 import { clearInstalled, syncKind, type SyncDeps, type SyncReport } from './extend-sync.js';
 import { provideHostModules } from './host-modules.js';
 import { isolated, type CallFunction } from './isolate.js';
+import type { WorkerPool } from './worker-pool.js';
 
 /** What one kind's sync and reload did, as `saltutil.sync_*` returns it. */
 export interface KindOutcome {
@@ -31,6 +32,12 @@ export interface ExtendManagerDeps {
   sync: SyncDeps;
   /** The minion's grains now (for `virtual()` hooks), and a refresh that tells the master. */
   grains: { all(): Grains; refresh(): Promise<Grains> };
+  /** The process's workers of custom modules (shared by the minions of a swarm). */
+  workers: Pick<WorkerPool, 'acquire' | 'release'>;
+  /** Imports an installed file. @default `import(url)`; a swarm shares one by content. */
+  importModule?: (url: string) => Promise<unknown>;
+  /** Told when the loaded custom beacons changed, so the beacon runner starts them anew. */
+  onBeaconsChanged?(): void;
   log: Logger;
 }
 
@@ -54,6 +61,8 @@ export class ExtendManager {
   #grains: GrainsDefinition[] = [];
   #beacons: BeaconDefinition[] = [];
   #queue: Promise<unknown> = Promise.resolve();
+  /** The module versions whose workers the live registry uses. */
+  #workerUrls: string[] = [];
 
   constructor(d: ExtendManagerDeps) {
     this.#d = d;
@@ -104,6 +113,12 @@ export class ExtendManager {
     });
   }
 
+  /** Lets go of the workers of the loaded custom modules (at stop); they end once idle. */
+  close(): void {
+    for (const url of this.#workerUrls) this.#d.workers.release(url);
+    this.#workerUrls = [];
+  }
+
   /** Custom grains from every loaded provider, merged in name order; a provider that fails is logged and skipped. */
   async customGrains(core: Grains): Promise<Grains> {
     let out: Grains = {};
@@ -150,13 +165,25 @@ export class ExtendManager {
 
   async #reload(kind: ExtendKind): Promise<void> {
     const d = this.#d;
-    const loaded = await loadInstalled<unknown>(d.sync.dir, kind, { check: shapeChecks[kind], grains: d.grains.all() });
+    const loaded = await loadInstalled<unknown>(d.sync.dir, kind, {
+      check: shapeChecks[kind],
+      grains: d.grains.all(),
+      ...(d.importModule ? { importModule: d.importModule } : {}),
+    });
     const ok = loaded.flatMap((l) => (l.status === 'loaded' ? [l.value] : []));
     if (kind === 'modules') {
-      const { registry, refused } = layerModules(this.#builtins, ok as ModuleDefinition[], (fn) =>
-        isolated(fn, this.#call),
-      );
+      const urls = new Map<unknown, string>(loaded.flatMap((l) => (l.status === 'loaded' ? [[l.value, l.url]] : [])));
+      const taken = new Map<string, ReturnType<ExtendManagerDeps['workers']['acquire']>>();
+      const { registry, refused } = layerModules(this.#builtins, ok as ModuleDefinition[], (fn, def) => {
+        const url = urls.get(def)!;
+        let worker = taken.get(url);
+        if (!worker) taken.set(url, (worker = d.workers.acquire(url)));
+        return isolated(fn, { worker, fn: fn.name.slice(def.name.length + 1), call: this.#call });
+      });
       swapContents(d.registry, registry);
+      // The old versions' workers end once the calls that started on them have settled.
+      for (const url of this.#workerUrls) d.workers.release(url);
+      this.#workerUrls = [...taken.keys()];
       for (const r of refused) {
         const i = loaded.findIndex((l) => l.status === 'loaded' && (l.value as ModuleDefinition).name === r.name);
         if (i >= 0) loaded[i] = { name: loaded[i]!.name, status: 'failed', error: r.reason };
@@ -166,7 +193,11 @@ export class ExtendManager {
     } else if (kind === 'grains') {
       this.#grains = (ok as GrainsDefinition[]).sort((a, b) => a.name.localeCompare(b.name));
     } else {
+      const before = this.#beacons;
       this.#beacons = ok as BeaconDefinition[];
+      // A file imported again under the same `?v=<sha256>` is the same object: only a change counts.
+      if (before.length !== this.#beacons.length || before.some((b, i) => b !== this.#beacons[i]))
+        d.onBeaconsChanged?.();
     }
     this.#status.set(kind, loaded);
     for (const l of loaded)

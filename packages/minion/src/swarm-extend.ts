@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import { MinionError, MinionErrorCode } from './errors.js';
+import { ExtendManager, type ExtendManagerDeps } from './extend/extend-manager.js';
+import { extendFunctions } from './extend/extend-functions.js';
+import { contentImporter } from './extend/extend-loader.js';
+import { WorkerPool } from './extend/worker-pool.js';
+import type { ModuleFunction } from './modules/types.js';
+
+/** What one virtual minion's extension manager is made from, once it is first needed. */
+export type SwarmExtendDeps = Omit<ExtendManagerDeps, 'registry' | 'workers' | 'importModule' | 'log'>;
+
+/** The extension system of a swarm: shared parts, and a manager per minion made on first use. */
+export interface SwarmExtend {
+  /**
+   * The `saltutil.sync_*`, `clear_cache`, `call_state` and `run_beacon` entries to put in every
+   * minion's registry: one set of objects for the whole swarm. The first call on a minion makes
+   * its manager (which puts its own functions in that registry) and runs the real function.
+   */
+  readonly functions: readonly ModuleFunction[];
+  /**
+   * Registers how a minion's manager is made; `loadNow` makes it at once and loads what is
+   * installed. Returns the minion's manager once it is made (for its custom grains).
+   */
+  attach(
+    registry: Map<string, ModuleFunction>,
+    deps: () => SwarmExtendDeps,
+    loadNow?: boolean,
+  ): () => ExtendManager | undefined;
+  /** Lets go of every manager's workers. */
+  close(): void;
+}
+
+/**
+ * The extension system of a swarm's virtual minions (issue #21), so that custom modules can be
+ * synced and called at scale. Every minion syncs over its own connection into its own directory,
+ * as a host would, but the process imports each module content once and runs one worker per
+ * content ({@link WorkerPool}, {@link contentImporter}), and a minion that never syncs pays
+ * nothing: its manager (a copy of its registry's built-ins, about as large as the registry) is
+ * made at its first `saltutil` call of the extension system.
+ */
+export function createSwarmExtend(log: Logger): SwarmExtend {
+  const workers = new WorkerPool({ log });
+  const importModule = contentImporter();
+  const pending = new WeakMap<ReadonlyMap<string, ModuleFunction>, () => ExtendManager>();
+  const managers: ExtendManager[] = [];
+  const make = (registry: Map<string, ModuleFunction>, deps: () => SwarmExtendDeps) => {
+    const m = new ExtendManager({ ...deps(), registry, workers, importModule, log });
+    managers.push(m);
+    return m;
+  };
+  // Built once against a stand-in, for their names, docs and schemas; never run themselves.
+  const templates = extendFunctions(
+    {
+      sync: () => Promise.reject(new Error('unreachable')),
+      syncAll: () => Promise.reject(new Error('unreachable')),
+      clear: () => Promise.reject(new Error('unreachable')),
+      notLoaded: () => [],
+      beacons: () => [],
+    },
+    { stateRegistry: new Map(), listModules: undefined },
+  );
+  const functions = templates.map((t) => {
+    const stand: ModuleFunction = {
+      ...t,
+      run: async (input, ctx) => {
+        pending.get(ctx.registry)?.();
+        pending.delete(ctx.registry);
+        const real = ctx.registry.get(t.name);
+        if (!real || real === stand)
+          throw new MinionError(MinionErrorCode.extendUnavailable, `${t.name}: this minion has no extension manager`);
+        return real.run(input, ctx);
+      },
+    };
+    return stand;
+  });
+  return {
+    functions,
+    attach: (registry, deps, loadNow = false) => {
+      let mine: ExtendManager | undefined;
+      const made = () => (mine = make(registry, deps));
+      if (loadNow)
+        void made()
+          .loadInstalled()
+          .catch((err: unknown) => log.warn({ err: (err as Error)?.message }, 'installed extensions failed to load'));
+      else pending.set(registry, made);
+      return () => mine;
+    },
+    close: () => {
+      for (const m of managers) m.close();
+    },
+  };
+}
