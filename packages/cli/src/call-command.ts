@@ -41,14 +41,14 @@ function minionPackageFile(rel: string): string | undefined {
 
 /** The minion's local-call bundle's one export (`packages/minion/src/bin/local-call-entry.ts`). */
 type RunLocalCall = (
-  req: { fun: string; args: unknown[]; kwargs: Record<string, unknown>; stream: boolean },
+  req: { fun: string; args: unknown[]; kwargs: Record<string, unknown>; stream: boolean; states: boolean },
   opts: { config?: string; id?: string; stateDir?: string; timeoutMs: number; fileRoot?: string; pillarRoot?: string },
   report: (line: LocalLine) => void,
 ) => Promise<void>;
 
 /** One line of a local call's report, in process or from `brine-minion call`'s stdout. */
 type LocalLine =
-  | { type: 'progress'; stream: ProgressStreamValue; data: string }
+  | { type: 'progress'; id: string; stream: ProgressStreamValue; data: string }
   | { type: 'result'; id: string; ret: unknown; retcode: number; success: boolean; durationMs: number };
 
 /**
@@ -136,7 +136,7 @@ export function callProgram(io: Io): Command {
         : isStateRun(fun)
           ? { timeoutMs: STATE_RUN_TIMEOUT_MS }
           : {}),
-      ...(opts['stream'] ? { stream: true } : {}),
+      ...(opts['stream'] || format === 'highstate' ? { stream: true } : {}),
     })) {
       feed(line as JobStreamEvent);
     }
@@ -155,13 +155,20 @@ async function runLocal(
   if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/i.test(fun)) throw new UsageError(`"${fun}" is not module.function`);
   const jid = 'local';
   let started = false;
+  let returned = false;
+  // The call is announced with its first line, so live lines print while it runs (issue #17).
+  const start = (id: string) => {
+    if (!started) feed({ type: 'job.started', jid, fun, minions: [id] });
+    started = true;
+  };
   const handle = (msg: LocalLine) => {
     if (msg.type === 'progress') {
-      if (started) feed({ type: 'minion.progress', jid, id: 'local', stream: msg.stream, data: msg.data });
+      start(msg.id);
+      feed({ type: 'minion.progress', jid, id: msg.id, stream: msg.stream, data: msg.data });
       return;
     }
-    if (!started) feed({ type: 'job.started', jid, fun, minions: [msg.id] });
-    started = true;
+    start(msg.id);
+    returned = true;
     const result: MinionResult = {
       id: msg.id,
       outcome: 'returned',
@@ -188,10 +195,12 @@ async function runLocal(
     });
   };
   const timeoutMs = (opts['timeout'] as number | undefined) ?? 3_600_000;
+  // As `brine` through a master: a state run printed as highstate shows each state as it ends.
+  const states = outputChoice(fun, opts).format === 'highstate';
   const inProcess = await inProcessLocalCall(io.env);
   if (inProcess) {
     await inProcess(
-      { fun, args, kwargs, stream: opts['stream'] === true },
+      { fun, args, kwargs, stream: opts['stream'] === true, states },
       {
         timeoutMs,
         ...(opts['config'] ? { config: opts['config'] as string } : {}),
@@ -202,8 +211,8 @@ async function runLocal(
       },
       handle,
     );
-  } else await spawnLocalCall({ fun, args, kwargs, opts, timeoutMs, io }, handle);
-  if (!started) {
+  } else await spawnLocalCall({ fun, args, kwargs, opts, timeoutMs, io, states }, handle);
+  if (!returned) {
     io.stderr.write('brine-call: the local call ended before returning a result\n');
     io.exitCode = ExitCode.INTERNAL;
   }
@@ -218,6 +227,7 @@ async function spawnLocalCall(
     opts: Record<string, unknown>;
     timeoutMs: number;
     io: Io;
+    states: boolean;
   },
   handle: (line: LocalLine) => void,
 ): Promise<void> {
@@ -231,7 +241,13 @@ async function spawnLocalCall(
   if (opts['pillarRoot']) argv.push('--pillar-root', opts['pillarRoot'] as string);
   const child = spawn(cmd!, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdin.end(
-    JSON.stringify({ fun: call.fun, args: call.args, kwargs: call.kwargs, stream: opts['stream'] === true }),
+    JSON.stringify({
+      fun: call.fun,
+      args: call.args,
+      kwargs: call.kwargs,
+      stream: opts['stream'] === true,
+      states: call.states,
+    }),
   );
   let buf = '';
   await new Promise<void>((resolve, reject) => {

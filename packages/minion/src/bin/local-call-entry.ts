@@ -8,8 +8,13 @@ export interface LocalCallRequest {
   fun: string;
   args?: unknown[];
   kwargs?: Record<string, unknown>;
-  /** Report stdout/stderr chunks as they come (`--stream`). */
+  /** Report stdout/stderr chunks as they come (`--stream`), and each state's result. */
   stream?: boolean;
+  /**
+   * Report each state's result the moment it is known (the `state` progress stream), without
+   * the commands' output: what `brine-call --local` asks for when it prints highstate.
+   */
+  states?: boolean;
 }
 
 /** Where the call runs: the minion's config file, id and state directory, and its time limit. */
@@ -26,7 +31,7 @@ export interface LocalCallOptions {
 
 /** One line of what a local call reports: a chunk of output, then the result. */
 export type LocalCallLine =
-  { type: 'progress'; stream: ProgressStreamValue; data: string } | ({ type: 'result' } & LocalResult);
+  { type: 'progress'; id: string; stream: ProgressStreamValue; data: string } | ({ type: 'result' } & LocalResult);
 
 /**
  * Runs one function on this host without a master and reports it line by line: the body of
@@ -54,7 +59,7 @@ export async function runLocalCall(
     req.args ?? [],
     req.kwargs ?? {},
     (stream, data) => {
-      if (req.stream) report({ type: 'progress', stream, data });
+      if (req.stream || (req.states && stream === 'state')) report({ type: 'progress', id: config.id, stream, data });
     },
   );
   report({ type: 'result', ...result });
