@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import type { JobStreamEvent, MinionResult, ProgressStreamValue } from '@brine/protocol';
 import { parseDuration, parseFunctionArgs, UsageError } from './args.js';
 import { ApiClient } from './client.js';
+import { codeCacheDir, loadWithCodeCache } from './code-cache.js';
 import { credentialFlags, resolveCredentials } from './credentials.js';
 import { commonOptions, runMain, type Io } from './common.js';
 import { CliError } from './errors.js';
@@ -53,16 +54,19 @@ type LocalLine =
 
 /**
  * The minion's local call loaded into this process, when the sibling package ships its bundle
- * (`dist/brine-call-local.mjs`) and `BRINE_MINION_BIN` does not ask for a process: a second
- * Node start and its module loading were most of a local call's time. As with the spawned
- * daemon, the CLI reaches the minion only through what the minion package ships, never its source.
+ * (`dist/brine-call-local.cjs`) and `BRINE_MINION_BIN` does not ask for a process: a second
+ * Node start and its module loading were most of a local call's time. The bundle is compiled
+ * with V8's code cache (see {@link loadWithCodeCache}); `save` keeps the code once the call is
+ * done. As with the spawned daemon, the CLI reaches the minion only through what the minion
+ * package ships, never its source.
  */
-async function inProcessLocalCall(env: NodeJS.ProcessEnv): Promise<RunLocalCall | undefined> {
+function inProcessLocalCall(env: NodeJS.ProcessEnv): { run: RunLocalCall; save: () => void } | undefined {
   if (env['BRINE_MINION_BIN']) return undefined;
-  const bundle = minionPackageFile('dist/brine-call-local.mjs');
+  const bundle = minionPackageFile('dist/brine-call-local.cjs');
   if (!bundle) return undefined;
-  const mod = (await import(pathToFileURL(bundle).href)) as { runLocalCall?: RunLocalCall };
-  return mod.runLocalCall;
+  const mod = loadWithCodeCache(bundle, codeCacheDir(env));
+  const run = mod.exports['runLocalCall'] as RunLocalCall | undefined;
+  return run === undefined ? undefined : { run, save: () => mod.save() };
 }
 
 /** Builds `brine-call`: run a function on this host, with `brine`'s output and exit codes. */
@@ -197,9 +201,9 @@ async function runLocal(
   const timeoutMs = (opts['timeout'] as number | undefined) ?? 3_600_000;
   // As `brine` through a master: a state run printed as highstate shows each state as it ends.
   const states = outputChoice(fun, opts).format === 'highstate';
-  const inProcess = await inProcessLocalCall(io.env);
+  const inProcess = inProcessLocalCall(io.env);
   if (inProcess) {
-    await inProcess(
+    await inProcess.run(
       { fun, args, kwargs, stream: opts['stream'] === true, states },
       {
         timeoutMs,
@@ -211,6 +215,7 @@ async function runLocal(
       },
       handle,
     );
+    inProcess.save();
   } else await spawnLocalCall({ fun, args, kwargs, opts, timeoutMs, io, states }, handle);
   if (!returned) {
     io.stderr.write('brine-call: the local call ended before returning a result\n');

@@ -36,7 +36,7 @@ export type LocalCallLine =
 /**
  * Runs one function on this host without a master and reports it line by line: the body of
  * `brine-minion call`, and what `brine-call --local` loads in its own process from the bundle
- * `dist/brine-call-local.mjs`, so a local call costs one Node start, not two.
+ * `dist/brine-call-local.cjs`, so a local call costs one Node start, not two.
  */
 export async function runLocalCall(
   req: LocalCallRequest,
