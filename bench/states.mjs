@@ -233,6 +233,8 @@ export function statesMarkdown(r, date = new Date()) {
           : ` Swarm RSS after the first run, all processes: ${mib(s.swarmRssAfterFirstBytes)}.`),
     );
   }
+  // Notes measured outside this script (farm-bench medians, bench/spawn-rate.mjs), kept in the JSON.
+  for (const note of r.notes ?? []) lines.push('', note);
   lines.push('<!-- states:end -->');
   return lines.join('\n');
 }
