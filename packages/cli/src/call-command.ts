@@ -43,7 +43,15 @@ function minionPackageFile(rel: string): string | undefined {
 /** The minion's local-call bundle's one export (`packages/minion/src/bin/local-call-entry.ts`). */
 type RunLocalCall = (
   req: { fun: string; args: unknown[]; kwargs: Record<string, unknown>; stream: boolean; states: boolean },
-  opts: { config?: string; id?: string; stateDir?: string; timeoutMs: number; fileRoot?: string; pillarRoot?: string },
+  opts: {
+    config?: string;
+    id?: string;
+    stateDir?: string;
+    timeoutMs: number;
+    fileRoot?: string;
+    pillarRoot?: string;
+    importModule?: (url: string) => Promise<unknown>;
+  },
   report: (line: LocalLine) => void,
 ) => Promise<void>;
 
@@ -207,6 +215,8 @@ async function runLocal(
       { fun, args, kwargs, stream: opts['stream'] === true, states },
       {
         timeoutMs,
+        // The bundle runs from vm.Script, where import() needs a flag: extensions load through ours.
+        importModule: (url: string) => import(url),
         ...(opts['config'] ? { config: opts['config'] as string } : {}),
         ...(opts['id'] ? { id: opts['id'] as string } : {}),
         ...(opts['stateDir'] ? { stateDir: opts['stateDir'] as string } : {}),

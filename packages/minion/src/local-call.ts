@@ -42,6 +42,8 @@ export interface LocalCallSetup {
   fileRoot?: string | undefined;
   /** The pillar root (Salt's `--pillar-root`); no pillar when absent. */
   pillarRoot?: string | undefined;
+  /** How installed extensions are imported (see the extend loader). @default `import()` */
+  importModule?: ((url: string) => Promise<unknown>) | undefined;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function callLocal(
     },
     grains,
     log: options.log,
+    importModule: options.importModule,
   });
   await extend.loadInstalled();
   const call = prepareCall(registry, fun, args, kwargs);

@@ -27,6 +27,11 @@ export interface LocalCallOptions {
   fileRoot?: string;
   /** Salt's `--pillar-root`: a pillar tree with its own top.sls. */
   pillarRoot?: string;
+  /**
+   * Imports an ES module by URL, for installed extensions: this bundle may be compiled through
+   * vm.Script, where Node 20 allows `import()` only behind a flag. @default `import()`
+   */
+  importModule?: (url: string) => Promise<unknown>;
 }
 
 /** One line of what a local call reports: a chunk of output, then the result. */
@@ -54,6 +59,7 @@ export async function runLocalCall(
       log,
       fileRoot: opts.fileRoot,
       pillarRoot: opts.pillarRoot,
+      importModule: opts.importModule,
     },
     req.fun,
     req.args ?? [],

@@ -16,6 +16,12 @@ export interface LoadOptions {
   grains: Grains;
   /** How long importing a file and its `virtual()` may take before it counts as failed. @default 10000 */
   loadTimeoutMs?: number;
+  /**
+   * Imports an ES module by URL. `brine-call --local` runs this code compiled through vm.Script,
+   * where `import()` needs a flag on Node 20, so it passes its own.
+   * @default `(url) => import(url)`
+   */
+  importModule?: ((url: string) => Promise<unknown>) | undefined;
 }
 
 /** Checks that a default export has the shape of its kind; returns the problem, or undefined. */
@@ -70,7 +76,8 @@ async function loadNow<T>(
 ): Promise<Loaded<T>> {
   const name = entry.name;
   try {
-    const mod = (await import(`${pathToFileURL(file).href}?v=${entry.sha256}`)) as { default?: unknown };
+    const url = `${pathToFileURL(file).href}?v=${entry.sha256}`;
+    const mod = (await (options.importModule ?? ((u: string) => import(u)))(url)) as { default?: unknown };
     const problem = options.check(mod.default);
     if (problem) return { name, status: 'failed', error: problem };
     const value = mod.default as T & { virtual?: (ctx: { grains: Grains }) => unknown };

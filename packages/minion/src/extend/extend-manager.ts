@@ -32,6 +32,8 @@ export interface ExtendManagerDeps {
   /** The minion's grains now (for `virtual()` hooks), and a refresh that tells the master. */
   grains: { all(): Grains; refresh(): Promise<Grains> };
   log: Logger;
+  /** How installed extensions are imported. @default `import()` */
+  importModule?: ((url: string) => Promise<unknown>) | undefined;
 }
 
 /** Grains first: the `virtual()` hooks of modules, states and beacons may look at custom grains. */
@@ -150,7 +152,11 @@ export class ExtendManager {
 
   async #reload(kind: ExtendKind): Promise<void> {
     const d = this.#d;
-    const loaded = await loadInstalled<unknown>(d.sync.dir, kind, { check: shapeChecks[kind], grains: d.grains.all() });
+    const loaded = await loadInstalled<unknown>(d.sync.dir, kind, {
+      check: shapeChecks[kind],
+      grains: d.grains.all(),
+      importModule: d.importModule,
+    });
     const ok = loaded.flatMap((l) => (l.status === 'loaded' ? [l.value] : []));
     if (kind === 'modules') {
       const { registry, refused } = layerModules(this.#builtins, ok as ModuleDefinition[], (fn) =>
