@@ -43,6 +43,19 @@ describe('loadWithCodeCache', () => {
     expect((changed.exports['answer'] as () => number)()).toBe(42);
   });
 
+  it('keeps the code of the four newest bundle versions only', () => {
+    const cache = join(dir, 'cache');
+    mkdirSync(cache);
+    for (let answer = 10; answer < 16; answer++) {
+      const file = join(dir, `b${answer}.cjs`);
+      writeFileSync(file, bundle(answer));
+      loadWithCodeCache(file, cache).save();
+    }
+    expect(readdirSync(cache)).toHaveLength(4);
+    const newest = join(dir, 'b15.cjs');
+    expect(loadWithCodeCache(newest, cache).cached).toBe(true);
+  });
+
   it('compiles without a cache when there is no cache directory', () => {
     const file = join(dir, 'b.cjs');
     writeFileSync(file, bundle(7));

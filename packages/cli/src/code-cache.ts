@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+
+/** How many cache files a directory keeps (one per bundle version; older ones are removed). */
+const KEEP_FILES = 4;
 
 /** A CommonJS bundle loaded by {@link loadWithCodeCache}. */
 export interface CachedModule {
@@ -69,9 +72,19 @@ export function loadWithCodeCache(file: string, cacheDir: string | undefined): C
       try {
         writeFileSync(tmp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
         renameSync(tmp, cacheFile);
+        pruneCache(dirname(cacheFile), KEEP_FILES);
       } catch {
         rmSync(tmp, { force: true });
       }
     },
   };
+}
+
+/** Removes all but the `keep` newest `.v8-code` files of a cache directory (older bundle versions). */
+function pruneCache(dir: string, keep: number): void {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.v8-code'))
+    .map((f) => ({ path: join(dir, f), mtimeMs: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const old of files.slice(keep)) rmSync(old.path, { force: true });
 }
