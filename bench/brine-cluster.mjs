@@ -101,16 +101,26 @@ export async function startBenchMaster({ dir, fds = 1024, nodeArgs = [], config 
 }
 
 /**
- * Starts `brine-minion swarm` with `n` minions (ids bench-0…) against `master`, with the
+ * Starts `brine-minion swarm` with `n` minions (ids `idPrefix` + index, `bench-0…` by default;
+ * the master autosigns `bench-*`) against `master`, with the
  * connect probe preloaded. `connected()` is the last count the swarm printed; `waitConnected`
  * resolves with the epoch ms at which the swarm first reported all `n` connected.
  */
-export function startSwarm({ master, n, sourceAddresses, splayMs = 0, statusEveryMs = 50, logFile, nodeArgs = [] }) {
+export function startSwarm({
+  master,
+  n,
+  sourceAddresses,
+  splayMs = 0,
+  statusEveryMs = 50,
+  logFile,
+  nodeArgs = [],
+  idPrefix = ID_PREFIX,
+}) {
   const proc = spawnNode(
     BIN.minion,
     [
       'swarm',
-      ...['--count', String(n), '--id-prefix', ID_PREFIX],
+      ...['--count', String(n), '--id-prefix', idPrefix],
       ...['--master', `wss://127.0.0.1:${master.endpoints.minionPort}`],
       ...['--master-fingerprint', master.endpoints.fingerprint],
       ...['--source-addresses', String(sourceAddresses), '--splay', String(splayMs)],

@@ -7,7 +7,8 @@
 // 2. The same SLS through a master to N swarm minions (`brine-minion swarm`), first and second
 //    run: time to the last return, master RSS, and every result stored (each with 300 states,
 //    none failed).
-// Standalone: node bench/states.mjs [--minions 1000] [--dir DIR] [--skip-swarm] [--keep]
+// Standalone: node bench/states.mjs [--minions 1000] [--swarm-procs K] [--dir DIR] [--skip-swarm] [--keep]
+//   the swarm runs as K processes of N/K minions (default one per 125 minions);
 //   prints the result as JSON and writes its section of BENCHMARKS.md (--out FILE);
 //   --from-json FILE writes the section from a result printed before, without running.
 // Also the `states` phase of bench/run.mjs (not in its default list).
@@ -133,8 +134,15 @@ async function storedReturns(master, jid, n) {
   return { stored, changed };
 }
 
+/**
+ * How many swarm processes carry `minions`: Node forks the whole process to start a command, so
+ * one process of 1,000 minions (1.9 GB) started `cmd.run` shells at about 16 a second; 125
+ * minions a process keeps each near 250 MB (bench/spawn-rate.mjs measures the difference).
+ */
+export const swarmProcsFor = (minions) => Math.max(1, Math.ceil(minions / 125));
+
 /** The whole benchmark; `minions: 0` skips the swarm part. */
-export async function runStates({ dir, minions = 1000, sourceAddresses = 4 }) {
+export async function runStates({ dir, minions = 1000, sourceAddresses = 4, swarmProcs = swarmProcsFor(minions) }) {
   const srv = join(dir, 'srv');
   mkdirSync(srv, { recursive: true });
   writeFileSync(join(srv, 'bench.sls'), BENCH_SLS);
@@ -150,15 +158,22 @@ export async function runStates({ dir, minions = 1000, sourceAddresses = 4 }) {
       fds: minions + 1024,
       config: { file_roots: [srv] },
     });
-    let swarm;
+    const swarms = [];
     try {
-      swarm = startSwarm({ master, n: minions, sourceAddresses, logFile: join(dir, 'swarm.log') });
-      await swarm.waitConnected(minions, 300_000);
+      // K processes of about N/K minions each, ids bench-<k>-<i> (the master autosigns bench-*).
+      for (let k = 0; k < swarmProcs; k++) {
+        const n = Math.floor(minions / swarmProcs) + (k < minions % swarmProcs ? 1 : 0);
+        const idPrefix = swarmProcs === 1 ? ID_PREFIX : `${ID_PREFIX}${k}-`;
+        swarms.push(startSwarm({ master, n, sourceAddresses, idPrefix, logFile: join(dir, `swarm-${k}.log`) }));
+        swarms.at(-1).n = n;
+      }
+      await Promise.all(swarms.map((s) => s.waitConnected(s.n, 300_000)));
       const root = join(dir, 'swarm-root');
-      out.swarm = { minions, rssIdleBytes: await settledRss(master.pid) };
+      out.swarm = { minions, procs: swarmProcs, load: load1(), rssIdleBytes: await settledRss(master.pid) };
       const storedBefore = await master.returnsStored();
       const first = await swarmRun(master, minions, root);
       out.swarm.rssAfterFirstBytes = await settledRss(master.pid);
+      out.swarm.swarmRssAfterFirstBytes = swarms.reduce((sum, s) => sum + s.state.rss, 0);
       const second = await swarmRun(master, minions, root);
       out.swarm.rssAfterSecondBytes = await settledRss(master.pid);
       out.swarm.countedStored = (await master.returnsStored()) - storedBefore;
@@ -169,7 +184,7 @@ export async function runStates({ dir, minions = 1000, sourceAddresses = 4 }) {
       if (storedFirst.changed !== minions * STATES || storedSecond.changed !== 0)
         throw new Error(`swarm: changed ${storedFirst.changed} then ${storedSecond.changed}`);
     } finally {
-      swarm?.proc.kill('SIGKILL');
+      for (const s of swarms) s.proc.kill('SIGKILL');
       await master.stop();
     }
   }
@@ -204,16 +219,22 @@ export function statesMarkdown(r, date = new Date()) {
     const s = r.swarm;
     lines.push(
       '',
-      `Through the master to ${s.minions} swarm minions (one \`brine-minion swarm\` process), time to the job's end (its last return):`,
+      `Through the master to ${s.minions} swarm minions (${s.procs === undefined || s.procs === 1 ? 'one `brine-minion swarm` process' : `${s.procs} \`brine-minion swarm\` processes of about ${Math.round(s.minions / s.procs)} minions`}), ` +
+        `1-minute load average ${s.load ?? r.load} at its start; time to the job's end (its last return):`,
       '',
       '| run | last return | master RSS after | returns stored and checked | states changed |',
       '| --- | ---: | ---: | ---: | ---: |',
       `| first | ${sec(s.first.lastReturnMs)} | ${mib(s.rssAfterFirstBytes)} | ${s.first.stored}/${s.minions} | ${s.first.changed} |`,
       `| second | ${sec(s.second.lastReturnMs)} | ${mib(s.rssAfterSecondBytes)} | ${s.second.stored}/${s.minions} | ${s.second.changed} |`,
       '',
-      `Master RSS with the swarm connected and idle: ${mib(s.rssIdleBytes)}.`,
+      `Master RSS with the swarm connected and idle: ${mib(s.rssIdleBytes)}.` +
+        (s.swarmRssAfterFirstBytes === undefined
+          ? ''
+          : ` Swarm RSS after the first run, all processes: ${mib(s.swarmRssAfterFirstBytes)}.`),
     );
   }
+  // Notes measured outside this script (farm-bench medians, bench/spawn-rate.mjs), kept in the JSON.
+  for (const note of r.notes ?? []) lines.push('', note);
   lines.push('<!-- states:end -->');
   return lines.join('\n');
 }
@@ -229,6 +250,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       minions: { type: 'string', default: '1000' },
+      'swarm-procs': { type: 'string' },
       dir: { type: 'string' },
       'skip-swarm': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
@@ -241,7 +263,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   } else {
     const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'brine-bench-states-'));
     try {
-      const r = await runStates({ dir, minions: values['skip-swarm'] ? 0 : Number(values.minions) });
+      const minions = values['skip-swarm'] ? 0 : Number(values.minions);
+      const swarmProcs = values['swarm-procs'] === undefined ? swarmProcsFor(minions) : Number(values['swarm-procs']);
+      const r = await runStates({ dir, minions, swarmProcs });
       process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       writeSection(statesMarkdown(r), values.out);
     } finally {

@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import type { JobStreamEvent, MinionResult, ProgressStreamValue } from '@brine/protocol';
 import { parseDuration, parseFunctionArgs, UsageError } from './args.js';
 import { ApiClient } from './client.js';
+import { codeCacheDir, loadWithCodeCache } from './code-cache.js';
 import { credentialFlags, resolveCredentials } from './credentials.js';
 import { commonOptions, runMain, type Io } from './common.js';
 import { CliError, CliErrorCode } from './errors.js';
@@ -41,28 +42,39 @@ function minionPackageFile(rel: string): string | undefined {
 
 /** The minion's local-call bundle's one export (`packages/minion/src/bin/local-call-entry.ts`). */
 type RunLocalCall = (
-  req: { fun: string; args: unknown[]; kwargs: Record<string, unknown>; stream: boolean },
-  opts: { config?: string; id?: string; stateDir?: string; timeoutMs: number; fileRoot?: string; pillarRoot?: string },
+  req: { fun: string; args: unknown[]; kwargs: Record<string, unknown>; stream: boolean; states: boolean },
+  opts: {
+    config?: string;
+    id?: string;
+    stateDir?: string;
+    timeoutMs: number;
+    fileRoot?: string;
+    pillarRoot?: string;
+    importModule?: (url: string) => Promise<unknown>;
+  },
   report: (line: LocalLine) => void,
 ) => Promise<void>;
 
 /** One line of a local call's report, in process or from `brine-minion call`'s stdout. */
 type LocalLine =
-  | { type: 'progress'; stream: ProgressStreamValue; data: string }
+  | { type: 'progress'; id: string; stream: ProgressStreamValue; data: string }
   | { type: 'result'; id: string; ret: unknown; retcode: number; success: boolean; durationMs: number };
 
 /**
  * The minion's local call loaded into this process, when the sibling package ships its bundle
- * (`dist/brine-call-local.mjs`) and `BRINE_MINION_BIN` does not ask for a process: a second
- * Node start and its module loading were most of a local call's time. As with the spawned
- * daemon, the CLI reaches the minion only through what the minion package ships, never its source.
+ * (`dist/brine-call-local.cjs`) and `BRINE_MINION_BIN` does not ask for a process: a second
+ * Node start and its module loading were most of a local call's time. The bundle is compiled
+ * with V8's code cache (see {@link loadWithCodeCache}); `save` keeps the code once the call is
+ * done. As with the spawned daemon, the CLI reaches the minion only through what the minion
+ * package ships, never its source.
  */
-async function inProcessLocalCall(env: NodeJS.ProcessEnv): Promise<RunLocalCall | undefined> {
+function inProcessLocalCall(env: NodeJS.ProcessEnv): { run: RunLocalCall; save: () => void } | undefined {
   if (env['BRINE_MINION_BIN']) return undefined;
-  const bundle = minionPackageFile('dist/brine-call-local.mjs');
+  const bundle = minionPackageFile('dist/brine-call-local.cjs');
   if (!bundle) return undefined;
-  const mod = (await import(pathToFileURL(bundle).href)) as { runLocalCall?: RunLocalCall };
-  return mod.runLocalCall;
+  const mod = loadWithCodeCache(bundle, codeCacheDir(env));
+  const run = mod.exports['runLocalCall'] as RunLocalCall | undefined;
+  return run === undefined ? undefined : { run, save: () => mod.save() };
 }
 
 /** Builds `brine-call`: run a function on this host, with `brine`'s output and exit codes. */
@@ -136,7 +148,7 @@ export function callProgram(io: Io): Command {
         : isStateRun(fun)
           ? { timeoutMs: STATE_RUN_TIMEOUT_MS }
           : {}),
-      ...(opts['stream'] ? { stream: true } : {}),
+      ...(opts['stream'] || format === 'highstate' ? { stream: true } : {}),
     })) {
       feed(line as JobStreamEvent);
     }
@@ -155,13 +167,20 @@ async function runLocal(
   if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/i.test(fun)) throw new UsageError(`"${fun}" is not module.function`);
   const jid = 'local';
   let started = false;
+  let returned = false;
+  // The call is announced with its first line, so live lines print while it runs (issue #17).
+  const start = (id: string) => {
+    if (!started) feed({ type: 'job.started', jid, fun, minions: [id] });
+    started = true;
+  };
   const handle = (msg: LocalLine) => {
     if (msg.type === 'progress') {
-      if (started) feed({ type: 'minion.progress', jid, id: 'local', stream: msg.stream, data: msg.data });
+      start(msg.id);
+      feed({ type: 'minion.progress', jid, id: msg.id, stream: msg.stream, data: msg.data });
       return;
     }
-    if (!started) feed({ type: 'job.started', jid, fun, minions: [msg.id] });
-    started = true;
+    start(msg.id);
+    returned = true;
     const result: MinionResult = {
       id: msg.id,
       outcome: 'returned',
@@ -188,12 +207,16 @@ async function runLocal(
     });
   };
   const timeoutMs = (opts['timeout'] as number | undefined) ?? 3_600_000;
-  const inProcess = await inProcessLocalCall(io.env);
+  // As `brine` through a master: a state run printed as highstate shows each state as it ends.
+  const states = outputChoice(fun, opts).format === 'highstate';
+  const inProcess = inProcessLocalCall(io.env);
   if (inProcess) {
-    await inProcess(
-      { fun, args, kwargs, stream: opts['stream'] === true },
+    await inProcess.run(
+      { fun, args, kwargs, stream: opts['stream'] === true, states },
       {
         timeoutMs,
+        // The bundle runs from vm.Script, where import() needs a flag: extensions load through ours.
+        importModule: (url: string) => import(url),
         ...(opts['config'] ? { config: opts['config'] as string } : {}),
         ...(opts['id'] ? { id: opts['id'] as string } : {}),
         ...(opts['stateDir'] ? { stateDir: opts['stateDir'] as string } : {}),
@@ -202,8 +225,9 @@ async function runLocal(
       },
       handle,
     );
-  } else await spawnLocalCall({ fun, args, kwargs, opts, timeoutMs, io }, handle);
-  if (!started) {
+    inProcess.save();
+  } else await spawnLocalCall({ fun, args, kwargs, opts, timeoutMs, io, states }, handle);
+  if (!returned) {
     io.stderr.write('brine-call: the local call ended before returning a result\n');
     io.exitCode = ExitCode.INTERNAL;
   }
@@ -218,6 +242,7 @@ async function spawnLocalCall(
     opts: Record<string, unknown>;
     timeoutMs: number;
     io: Io;
+    states: boolean;
   },
   handle: (line: LocalLine) => void,
 ): Promise<void> {
@@ -231,7 +256,13 @@ async function spawnLocalCall(
   if (opts['pillarRoot']) argv.push('--pillar-root', opts['pillarRoot'] as string);
   const child = spawn(cmd!, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdin.end(
-    JSON.stringify({ fun: call.fun, args: call.args, kwargs: call.kwargs, stream: opts['stream'] === true }),
+    JSON.stringify({
+      fun: call.fun,
+      args: call.args,
+      kwargs: call.kwargs,
+      stream: opts['stream'] === true,
+      states: call.states,
+    }),
   );
   let buf = '';
   await new Promise<void>((resolve, reject) => {

@@ -43,6 +43,8 @@ export interface LocalCallSetup {
   fileRoot?: string | undefined;
   /** The pillar root (Salt's `--pillar-root`); no pillar when absent. */
   pillarRoot?: string | undefined;
+  /** How installed extensions are imported (see the extend loader). @default `import()` */
+  importModule?: ((url: string) => Promise<unknown>) | undefined;
 }
 
 /**
@@ -92,6 +94,7 @@ export async function callLocal(
     grains,
     workers: new WorkerPool({ log: options.log }),
     log: options.log,
+    importModule: options.importModule,
   });
   await extend.loadInstalled();
   const call = prepareCall(registry, fun, args, kwargs);

@@ -16,8 +16,12 @@ export interface LoadOptions {
   grains: Grains;
   /** How long importing a file and its `virtual()` may take before it counts as failed. @default 10000 */
   loadTimeoutMs?: number;
-  /** Imports a file's module. @default `import(url)`; a swarm shares one by content ({@link contentImporter}). */
-  importModule?: (url: string) => Promise<unknown>;
+  /**
+   * Imports a file's module. @default `import(url)`; a swarm shares one by content
+   * ({@link contentImporter}); `brine-call --local` runs this code compiled through vm.Script,
+   * where `import()` needs a flag on Node 20, so it passes its own.
+   */
+  importModule?: ((url: string) => Promise<unknown>) | undefined;
 }
 
 /** Checks that a default export has the shape of its kind; returns the problem, or undefined. */

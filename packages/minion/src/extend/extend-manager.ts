@@ -35,7 +35,7 @@ export interface ExtendManagerDeps {
   /** The process's workers of custom modules (shared by the minions of a swarm). */
   workers: Pick<WorkerPool, 'acquire' | 'release'>;
   /** Imports an installed file. @default `import(url)`; a swarm shares one by content. */
-  importModule?: (url: string) => Promise<unknown>;
+  importModule?: ((url: string) => Promise<unknown>) | undefined;
   /** Told when the loaded custom beacons changed, so the beacon runner starts them anew. */
   onBeaconsChanged?(): void;
   log: Logger;

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { z } from 'zod';
 import { runProcess, type ProcessResult } from '../executor/run-process.js';
@@ -76,7 +76,8 @@ export function incompleteNote(r: ProcessResult, maxOutputBytes: number): string
 
 async function homeOrRoot(home: string): Promise<string> {
   try {
-    return (await stat(home)).isDirectory() ? home : '/';
+    // Synchronous: one local stat per command, not worth two thread hand-offs (issue #17).
+    return statSync(home).isDirectory() ? home : '/';
   } catch {
     return '/';
   }

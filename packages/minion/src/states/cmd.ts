@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { commandOptions, runCommand, type CommandOptions } from '../modules/run-command.js';
 import { absolutePath } from '../modules/schemas.js';
@@ -32,15 +32,7 @@ type Guards = z.output<z.ZodObject<typeof guards>>;
  */
 async function skipReason(g: Guards, ctx: StateContext): Promise<string | undefined> {
   if (g.creates !== undefined) {
-    const present = await Promise.all(
-      g.creates.map((p) =>
-        access(p).then(
-          () => true,
-          () => false,
-        ),
-      ),
-    );
-    if (present.every(Boolean)) return 'All files in creates exist';
+    if (g.creates.every((p) => existsSync(p))) return 'All files in creates exist';
   }
   const opts = optionsOf(g);
   for (const cmd of g.onlyif ?? []) {

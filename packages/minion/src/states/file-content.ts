@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chown, copyFile, mkdir, mkdtemp, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chownSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { FileNotFoundError } from '../errors.js';
@@ -11,7 +12,8 @@ const DIFF_MAX_BYTES = 1024 * 1024;
 /** A file's bytes, or undefined when it does not exist. Other errors propagate. */
 export async function readIfExists(path: string): Promise<Buffer | undefined> {
   try {
-    return await readFile(path);
+    // Synchronous, as the stats of path-stat.ts: a state's file is small and local.
+    return readFileSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -69,15 +71,26 @@ export function digestOf(data: Buffer, algorithm: string): string {
  */
 export async function writeAtomic(link: string, data: Buffer | string, newMode = 0o644): Promise<void> {
   // A symlink stays a symlink: write its target, as Salt's follow_symlinks (default) does.
-  const path = await realpath(link).catch(() => link);
-  const old = await stat(path).catch(() => undefined);
+  // Synchronous calls, as in path-stat.ts: five thread hand-offs per file were most of its cost.
+  let path = link;
+  try {
+    path = realpathSync(link);
+  } catch {
+    path = link;
+  }
+  let old: { mode: number; uid: number; gid: number } | undefined;
+  try {
+    old = statSync(path);
+  } catch {
+    old = undefined;
+  }
   const tmp = join(dirname(path), `.${basename(path)}.brine-${randomBytes(6).toString('hex')}`);
   try {
-    await writeFile(tmp, data, { mode: old ? old.mode & 0o7777 : newMode, flag: 'wx' });
-    if (old) await chown(tmp, old.uid, old.gid);
-    await rename(tmp, path);
+    writeFileSync(tmp, data, { mode: old ? old.mode & 0o7777 : newMode, flag: 'wx' });
+    if (old) chownSync(tmp, old.uid, old.gid);
+    renameSync(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw err;
   }
 }

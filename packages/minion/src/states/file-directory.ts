@@ -1,4 +1,5 @@
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { octalMode } from '../modules/schemas.js';
@@ -12,6 +13,7 @@ import {
   type OwnershipPlan,
 } from './file-ownership.js';
 import { ownershipArgs, statePath } from './schemas.js';
+import { lstatOrUndefined } from './path-stat.js';
 import { failed, guarded, stateResult } from './result.js';
 import { defineState, type StateContext, type StateResult } from './types.js';
 
@@ -53,7 +55,7 @@ SLS Example:
 });
 
 async function ensureDirectory(a: DirectoryArgs, ctx: StateContext): Promise<StateResult> {
-  const st = await lstat(a.name).catch(() => undefined);
+  const st = lstatOrUndefined(a.name);
   if (st && !st.isDirectory()) return failed(a.name, `Specified location ${a.name} exists and is a file`);
   if (!st && (await parentMissing(a.name, a.makedirs, ctx.test))) {
     return failed(a.name, `No directory to create ${a.name} in`);
@@ -77,7 +79,7 @@ async function ensureDirectory(a: DirectoryArgs, ctx: StateContext): Promise<Sta
     const what = st ? 'changed' : 'created';
     return stateResult(a.name, { result: null, comment: `The directory ${a.name} is set to be ${what}`, changes });
   }
-  if (!st) await mkdir(a.name, { recursive: true, mode: want.mode ?? 0o755 });
+  if (!st) mkdirSync(a.name, { recursive: true, mode: want.mode ?? 0o755 });
   await applyOwnership(a.name, await planOwnership(a.name, want), want);
   for (const path of removed) await rm(path, { recursive: true, force: true });
   for (const { path, plan: p, want: w } of inside) await applyOwnership(path, p, w);

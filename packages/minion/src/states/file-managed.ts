@@ -1,10 +1,11 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { octalMode } from '../modules/schemas.js';
 import { sourceHash, sourceList, ownershipArgs, statePath } from './schemas.js';
 import { applyOwnership, ownershipOf, planOwnership } from './file-ownership.js';
 import { backupFile, contentDiff, digestOf, fetchSource, readIfExists, writeAtomic } from './file-content.js';
+import { statOrUndefined } from './path-stat.js';
 import { failed, guarded, stateResult } from './result.js';
 import { defineState, type StateContext, type StateResult } from './types.js';
 
@@ -63,9 +64,9 @@ SLS Example:
 });
 
 async function manage(a: ManagedArgs, ctx: StateContext): Promise<StateResult> {
-  const st = await stat(a.name).catch(() => undefined);
+  const st = statOrUndefined(a.name);
   if (st?.isDirectory()) return failed(a.name, `Specified target ${a.name} is a directory`);
-  const parent = await stat(dirname(a.name)).catch(() => undefined);
+  const parent = statOrUndefined(dirname(a.name));
   // Under test an earlier state may create the parent, so the change is predicted (as Salt does).
   if (!parent && !a.makedirs && !ctx.test) return failed(a.name, `Parent directory not present`);
   if (parent && !parent.isDirectory()) return failed(a.name, `The path ${dirname(a.name)} is not a directory`);
@@ -99,7 +100,7 @@ async function manage(a: ManagedArgs, ctx: StateContext): Promise<StateResult> {
     });
   }
   if (!parent)
-    await mkdir(dirname(a.name), { recursive: true, ...(a.dir_mode === undefined ? {} : { mode: a.dir_mode }) });
+    mkdirSync(dirname(a.name), { recursive: true, ...(a.dir_mode === undefined ? {} : { mode: a.dir_mode }) });
   if (contentChanged) {
     if (a.backup !== undefined && before !== undefined) await backupFile(ctx.cacheDir, a.name);
     await writeAtomic(a.name, wanted!, a.mode ?? 0o644);

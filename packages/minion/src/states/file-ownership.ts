@@ -1,7 +1,8 @@
-import { chmod, chown, stat } from 'node:fs/promises';
+import { chmodSync, chownSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GroupUnknownError, UserUnknownError } from '../errors.js';
 import { formatMode } from '../modules/schemas.js';
+import { statOrUndefined } from './path-stat.js';
 import { resolveGroup, resolveUser } from '../modules/users.js';
 
 /** The owner, group and mode a file state wants; each is left alone when undefined. */
@@ -28,7 +29,7 @@ export interface OwnershipPlan {
 export async function planOwnership(path: string | undefined, want: Ownership, test = false): Promise<OwnershipPlan> {
   const ids = await resolveIds(want, test);
   // stat, not lstat: chown and chmod follow a symlink, so its target is what to compare.
-  const st = path === undefined ? undefined : await stat(path).catch(() => undefined);
+  const st = path === undefined ? undefined : statOrUndefined(path);
   return comparePlan(st, want, ids);
 }
 
@@ -67,10 +68,10 @@ async function idOf(resolve: () => Promise<number>, test: boolean): Promise<numb
 /** Applies a plan from {@link planOwnership} to a path (owner first: chown clears setuid bits). */
 export async function applyOwnership(path: string, plan: OwnershipPlan, want: Ownership): Promise<void> {
   if (plan.changes.user !== undefined || plan.changes.group !== undefined) {
-    await chown(path, plan.uid, plan.gid);
+    chownSync(path, plan.uid, plan.gid);
   }
   if (want.mode !== undefined && (plan.changes.mode !== undefined || plan.changes.user !== undefined)) {
-    await chmod(path, want.mode);
+    chmodSync(path, want.mode);
   }
 }
 
@@ -80,7 +81,7 @@ export async function applyOwnership(path: string, plan: OwnershipPlan, want: Ow
  */
 export async function parentMissing(path: string, makedirs: boolean, test: boolean): Promise<boolean> {
   if (makedirs || test) return false;
-  return !(await stat(dirname(path)).catch(() => undefined));
+  return statOrUndefined(dirname(path)) === undefined;
 }
 
 /** The ownership arguments a state received, without the undefined ones. */

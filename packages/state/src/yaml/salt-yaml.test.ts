@@ -37,6 +37,49 @@ describe('loadSaltYaml', () => {
     expect(Object.fromEntries(keyLines)).toStrictEqual({ a: 1, b: 4 });
   });
 
+  it('gives the line of each ID under extend, and of quoted and flow keys', () => {
+    const text =
+      'extend:\n  nginx:\n    service:\n      - watch: [a]\n\n  \'php-fpm\': {file: [managed]}\n"c d": {x: 1}\n';
+    const { keyLines, data } = loadSaltYaml(text, 'x.sls');
+    expect(Object.fromEntries(keyLines)).toStrictEqual({
+      extend: 1,
+      'extend\0nginx': 2,
+      'extend\0php-fpm': 6,
+      'c d': 7,
+    });
+    expect(data).toStrictEqual({
+      extend: { nginx: { service: [{ watch: ['a'] }] }, 'php-fpm': { file: ['managed'] } },
+      'c d': { x: 1 },
+    });
+  });
+
+  it('merges mappings with << and reads an alias as the anchored value', () => {
+    const { data } = loadSaltYaml('base: &b {mode: "0644", user: root}\nf:\n  <<: *b\n  user: www\n', 'm.sls');
+    expect(data).toStrictEqual({ base: { mode: '0644', user: 'root' }, f: { mode: '0644', user: 'www' } });
+  });
+
+  it('refuses aliases that expand past the limit and an alias inside its own anchor', () => {
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++)
+      laughs.push(
+        `${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10)
+          .fill(`*${'abcdefgh'[i - 1]}`)
+          .join(', ')}]`,
+      );
+    expect(() => loadSaltYaml(laughs.join('\n'), 'bomb.sls')).toThrow(
+      expect.objectContaining({ code: 'ERR_STATE_YAML', message: expect.stringContaining('bomb.sls') }),
+    );
+    expect(() => loadSaltYaml('a: &a [1, *a]\n', 'loop.sls')).toThrow(
+      expect.objectContaining({ code: 'ERR_STATE_YAML' }),
+    );
+  });
+
+  it('names the last line for an error at the end of a file without a final newline', () => {
+    expect(() => loadSaltYaml('a: 1\nc: [', 'end.sls')).toThrow(
+      expect.objectContaining({ code: 'ERR_STATE_YAML', file: 'end.sls', line: 2 }),
+    );
+  });
+
   it('refuses a duplicate key with ERR_STATE_YAML and the file and line', () => {
     expect(() => loadSaltYaml('a: 1\nb: 2\na: 3\n', 'dup.sls')).toThrow(
       expect.objectContaining({ code: 'ERR_STATE_YAML', file: 'dup.sls', line: 3 }),
