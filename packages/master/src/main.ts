@@ -54,6 +54,7 @@ import { createAckPiggyback } from './transport/ack-piggyback.js';
 import { returnGate } from './core/return-gate.js';
 import { openStores } from './store/open-stores.js';
 import { shareWithMasters } from './store/share-with-masters.js';
+import { routeAcrossMasters } from './routing/route-across-masters.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
@@ -157,6 +158,16 @@ export async function startMaster(
     return figures;
   };
   const router = new FrameRouter();
+  // Several masters as one system: jobs reach minions held elsewhere, and outlive their master.
+  const routing =
+    sharing &&
+    stores.db &&
+    routeAcrossMasters(
+      { ...sharing, url: config.store, db: stores.db, leaseMs: config.heartbeat_ms * 3 },
+      { registry, router },
+      now,
+      log,
+    );
   const acks = new AckCoalescer((id, frame) => registry.link(id)?.send(frame), config.ret_ack_delay_ms);
   const ingest = new ReturnIngest({
     store,
@@ -180,10 +191,11 @@ export async function startMaster(
     onPublish: () => faults.hit(FaultPoint.publish),
   });
   const manager = new JobManager({
-    registry,
-    router,
+    registry: routing ? routing.fleet : registry,
+    router: routing ? routing.jobRouter : router,
     bus,
-    store,
+    store: routing ? routing.guard(store) : store,
+    ...(routing ? { ownership: routing.ownership } : {}),
     scheduler: asyncScheduler,
     now,
     newJid: () => newJid(now()),
@@ -239,6 +251,7 @@ export async function startMaster(
       log.warn({ minionId, jid, attempt }, 'return for an attempt never published; dropped'),
   });
   manager.recoverUnfinished(config.restart_recovery_ms);
+  routing?.start({ manager, store });
   const minionServer = await startMinionServer({
     host: config.interface,
     port: config.port,
@@ -298,7 +311,7 @@ export async function startMaster(
         if (frame.type === 'job.return' && !admitReturn(link.id, frame)) return;
         if (frame.type === 'job.return') faults.hit(FaultPoint.ingest);
         dispatchMinionFrame(link, frame, {
-          router,
+          router: routing ? routing.minionRouter : router,
           ingest,
           bus,
           registry,
@@ -445,6 +458,7 @@ export async function startMaster(
         bus.close();
         cache.flushSync();
         masterPillar.flush();
+        routing?.stop();
         sharing?.stop();
         store.close();
         log.info('stopped');

@@ -27,6 +27,7 @@ import {
   tap,
   timer,
 } from 'rxjs';
+import { resumeTerms, splitSettled, type AdoptedJob } from './job-takeover.js';
 import { stateProgress } from './state-progress.js';
 import { JobEventLog } from './job-event-log.js';
 import { Reason } from './results.js';
@@ -39,8 +40,9 @@ import { runJob$, type JobEvent, type JobPlan } from './run-job.js';
 
 /** Everything the job manager needs, injected by main.ts. */
 export interface JobManagerDeps {
-  registry: MinionRegistry;
-  router: FrameRouter;
+  /** The minions jobs resolve over and reach (with several masters, those of all of them). */
+  registry: Pick<MinionRegistry, 'select' | 'isConnected' | 'get' | 'link' | 'changes$'>;
+  router: Pick<FrameRouter, 'frames$'>;
   bus: EventBus;
   store: JobStore;
   scheduler: SchedulerLike;
@@ -59,6 +61,14 @@ export interface JobManagerDeps {
   ackTimeoutMs: number;
   /** Extra wait after a job timeout for the minion's own timed-out return. */
   graceMs: number;
+  /**
+   * Ownership of the jobs this master starts, where masters share a database: `claim` right
+   * after the job is stored (before anything is sent), `release` once it is finished.
+   */
+  ownership?: {
+    claim(job: { jid: string; request: JobRequest; user: string; startedAt: number }): void;
+    release(jid: string): void;
+  };
 }
 
 /** A started job: its jid, the minions it targets, and its live events (replayed from the start). */
@@ -153,6 +163,42 @@ export class JobManager {
       startedAt,
       minions,
     });
+    d.ownership?.claim({ jid, request, user, startedAt });
+    d.bus.publish(`brine/job/${jid}/new`, {
+      jid,
+      fun: request.fun,
+      target: request.target,
+      targetType: request.targetType,
+      user,
+      minions: minions.length,
+    });
+    return { ok: true, job: this.#launch({ jid, request, user, startedAt, minions, settled: [] }) };
+  }
+
+  /**
+   * Runs a job whose owner died (its lease ended) from where the store has it: the minions with
+   * an outcome keep it, the others are sent the job again (a minion that has it answers
+   * `duplicate`) under deadlines recomputed from the stored start ({@link resumeTerms}); the
+   * summary counts every minion. Never errors.
+   */
+  adopt(job: AdoptedJob): StartedJob {
+    const d = this.#deps;
+    const { settled, pending } = splitSettled(job.rows);
+    const request = resumeTerms(job.request, job.startedAt, d.now(), d.ackTimeoutMs);
+    d.bus.publish(`brine/job/${job.jid}/adopted`, { jid: job.jid, pending: pending.length, settled: settled.length });
+    return this.#launch({ jid: job.jid, request, user: job.user, startedAt: job.startedAt, minions: pending, settled });
+  }
+
+  #launch(job: {
+    jid: string;
+    request: JobRequest;
+    user: string;
+    startedAt: number;
+    minions: string[];
+    settled: MinionResult[];
+  }): StartedJob {
+    const d = this.#deps;
+    const { jid, request, user, startedAt, minions } = job;
     const ackTimeoutMs = request.ackTimeoutMs ?? d.ackTimeoutMs;
     const frames = new Map<number, (id: string) => Uint8Array | undefined>();
     const minionTarget = this.#minionTarget(request, minions);
@@ -211,15 +257,7 @@ export class JobManager {
     };
     const cancel$ = new Subject<void>();
     const events = new JobEventLog();
-    d.bus.publish(`brine/job/${jid}/new`, {
-      jid,
-      fun: request.fun,
-      target: request.target,
-      targetType: request.targetType,
-      user,
-      minions: minions.length,
-    });
-    const job$ = runJob$(
+    const run$ = runJob$(
       plan,
       {
         scheduler: d.scheduler,
@@ -232,6 +270,7 @@ export class JobManager {
       },
       cancel$,
     );
+    const job$ = job.settled.length === 0 ? run$ : withSettled(run$, job, d.now);
     const active: ActiveJob = {
       jid,
       fun: request.fun,
@@ -245,7 +284,7 @@ export class JobManager {
     };
     this.#active.set(jid, active);
     active.subscription = this.#persist(jid, request.fun, job$).subscribe((e) => events.push(e));
-    return { ok: true, job: { jid, minions, events$: events.events$() } };
+    return { jid, minions, events$: events.events$() };
   }
 
   /** Whether any job is running. */
@@ -375,6 +414,7 @@ export class JobManager {
             filter((e): e is Extract<JobEvent, { type: 'done' }> => e.type === 'done'),
             tap((e) => {
               d.store.finishJob(jid, d.now(), e.summary);
+              d.ownership?.release(jid);
               d.bus.publish(`brine/job/${jid}/done`, e.summary);
             }),
           ),
@@ -383,6 +423,23 @@ export class JobManager {
       finalize(() => this.#active.delete(jid)),
     );
   }
+}
+
+/** A taken-over job's events, its `done` summary counting the minions settled before the takeover too. */
+function withSettled(
+  run$: Observable<JobEvent>,
+  job: { jid: string; request: JobRequest; startedAt: number; settled: MinionResult[] },
+  now: () => number,
+): Observable<JobEvent> {
+  const results = [...job.settled];
+  return run$.pipe(
+    tap((e) => e.type === 'result' && results.push(e.result)),
+    map((e): JobEvent =>
+      e.type === 'done'
+        ? { type: 'done', summary: summarize(job.jid, job.request.fun, results, now() - job.startedAt) }
+        : e,
+    ),
+  );
 }
 
 function toWrite(jid: string, r: MinionResult): ResultWrite {

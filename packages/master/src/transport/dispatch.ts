@@ -11,7 +11,8 @@ import type { ServedFiles } from '../files/served-files.js';
 
 /** What frame dispatch reaches. */
 export interface DispatchDeps {
-  router: FrameRouter;
+  /** Where job frames go (with several masters, on to the job's owner when it is elsewhere). */
+  router: Pick<FrameRouter, 'route'>;
   ingest: ReturnIngest;
   bus: EventBus;
   registry: MinionRegistry;
