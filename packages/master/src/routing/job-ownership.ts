@@ -9,7 +9,8 @@ export interface TakenJob {
   startedAt: number;
 }
 
-const SQL = {
+/** The statements, exported for the test of two masters taking over at once. */
+export const OWNERSHIP_SQL = {
   claim: `INSERT INTO job_owners (jid, master_id, request, "user", started_at) VALUES ($1, $2, $3, $4, $5)
     ON CONFLICT (jid) DO NOTHING`,
   release: 'DELETE FROM job_owners WHERE jid = $1',
@@ -29,12 +30,14 @@ const SQL = {
 
 /** Records that `masterId` owns a new job, with the request another master would need to take it over. */
 export function claimJob(db: PgBridge, masterId: string, job: TakenJob): void {
-  db.run([{ text: SQL.claim, values: [job.jid, masterId, encodeValue(job.request), job.user, job.startedAt] }]);
+  db.run([
+    { text: OWNERSHIP_SQL.claim, values: [job.jid, masterId, encodeValue(job.request), job.user, job.startedAt] },
+  ]);
 }
 
 /** Drops a finished job's owner row. */
 export function releaseJob(db: PgBridge, jid: string): void {
-  db.run([{ text: SQL.release, values: [jid] }]);
+  db.run([{ text: OWNERSHIP_SQL.release, values: [jid] }]);
 }
 
 /**
@@ -42,7 +45,7 @@ export function releaseJob(db: PgBridge, jid: string): void {
  * whose owner stopped and removed its row), oldest first, and returns them.
  */
 export function takeOverJobs(db: PgBridge, masterId: string, now: number, limit = 100): TakenJob[] {
-  const rows = db.run([{ text: SQL.takeOver, values: [masterId, now, limit] }])[0]!.rows as {
+  const rows = db.run([{ text: OWNERSHIP_SQL.takeOver, values: [masterId, now, limit] }])[0]!.rows as {
     jid: string;
     request: Uint8Array;
     user: string;
@@ -60,6 +63,6 @@ export function takeOverJobs(db: PgBridge, masterId: string, now: number, limit 
 /** Which of `jids` have an owner (and so are left to takeover rather than to the restart recovery). */
 export function ownedJobs(db: PgBridge, jids: readonly string[]): Set<string> {
   if (jids.length === 0) return new Set();
-  const rows = db.run([{ text: SQL.owned, values: [jids] }])[0]!.rows as { jid: string }[];
+  const rows = db.run([{ text: OWNERSHIP_SQL.owned, values: [jids] }])[0]!.rows as { jid: string }[];
   return new Set(rows.map((r) => r.jid));
 }
