@@ -27,7 +27,7 @@ import {
   tap,
   timer,
 } from 'rxjs';
-import { resumeTerms, splitSettled, type AdoptedJob } from './job-takeover.js';
+import { resumeTerms, splitSettled, withSettled, type AdoptedJob } from './job-takeover.js';
 import { stateProgress } from './state-progress.js';
 import { JobEventLog } from './job-event-log.js';
 import { Reason } from './results.js';
@@ -186,7 +186,8 @@ export class JobManager {
     const { settled, pending } = splitSettled(job.rows);
     const request = resumeTerms(job.request, job.startedAt, d.now(), d.ackTimeoutMs);
     d.bus.publish(`brine/job/${job.jid}/adopted`, { jid: job.jid, pending: pending.length, settled: settled.length });
-    return this.#launch({ jid: job.jid, request, user: job.user, startedAt: job.startedAt, minions: pending, settled });
+    const { jid, user, startedAt } = job;
+    return this.#launch({ jid, request, user, startedAt, minions: pending, settled, adopted: true });
   }
 
   #launch(job: {
@@ -196,6 +197,11 @@ export class JobManager {
     startedAt: number;
     minions: string[];
     settled: MinionResult[];
+    /**
+     * Taken over: every minion still waited for is sent the job (the old owner's audience), and
+     * one moving between masters just now gets its ack window to reconnect, not `offline`.
+     */
+    adopted?: boolean;
   }): StartedJob {
     const d = this.#deps;
     const { jid, request, user, startedAt, minions } = job;
@@ -205,7 +211,8 @@ export class JobManager {
     // The audience: the selected minions connected now, the only ones the job is sent to. The
     // signature binds it, so a captured frame does not run on a minion that was offline, even
     // one the target matches (issue #13, finding 5).
-    const online = minions.filter((id) => d.registry.isConnected(id));
+    let starting = job.adopted === true;
+    const online = starting ? minions : minions.filter((id) => d.registry.isConnected(id));
     const audience = online.length > 0 ? buildAudience(online) : undefined;
     const frameFor = (attempt: number, id: string) => {
       if (!audience) return undefined;
@@ -263,7 +270,7 @@ export class JobManager {
         scheduler: d.scheduler,
         frames: (j) => d.router.frames$(j),
         connections$: d.registry.changes$,
-        isConnected: (id) => d.registry.isConnected(id),
+        isConnected: (id) => starting || d.registry.isConnected(id),
         isKnown: (id) => d.registry.get(id) !== undefined,
         send: (id, bytes) => d.registry.link(id)?.send(bytes) ?? false,
         cancel: (id, j) => void d.registry.link(id)?.send(d.cancelFrame(j)),
@@ -284,6 +291,8 @@ export class JobManager {
     };
     this.#active.set(jid, active);
     active.subscription = this.#persist(jid, request.fun, job$).subscribe((e) => events.push(e));
+    // The start step ran within subscribe: from here on a minion is connected only if it is.
+    starting = false;
     return { jid, minions, events$: events.events$() };
   }
 
@@ -423,23 +432,6 @@ export class JobManager {
       finalize(() => this.#active.delete(jid)),
     );
   }
-}
-
-/** A taken-over job's events, its `done` summary counting the minions settled before the takeover too. */
-function withSettled(
-  run$: Observable<JobEvent>,
-  job: { jid: string; request: JobRequest; startedAt: number; settled: MinionResult[] },
-  now: () => number,
-): Observable<JobEvent> {
-  const results = [...job.settled];
-  return run$.pipe(
-    tap((e) => e.type === 'result' && results.push(e.result)),
-    map((e): JobEvent =>
-      e.type === 'done'
-        ? { type: 'done', summary: summarize(job.jid, job.request.fun, results, now() - job.startedAt) }
-        : e,
-    ),
-  );
 }
 
 function toWrite(jid: string, r: MinionResult): ResultWrite {

@@ -83,7 +83,9 @@ describe('JobManager.adopt', () => {
         {},
       );
     registry.remember('m3', {}, 0);
-    // The dead owner stored the job 4 s ago: m0 has returned, m1 and m2 have not, m3 is offline now.
+    registry.remember('m4', {}, 0);
+    // The dead owner stored the job 4 s ago: m0 has returned, m1 and m2 have not; m3 and m4 are
+    // moving between masters (m3 reconnects in time, m4 does not).
     const startedAt = Date.now() - 4000;
     const req = request({ ackTimeoutMs: 1000 });
     const jid = '20261207000000000001';
@@ -96,11 +98,11 @@ describe('JobManager.adopt', () => {
       targetType: 'glob',
       user: 'u',
       startedAt,
-      minions: ['m0', 'm1', 'm2', 'm3'],
+      minions: ['m0', 'm1', 'm2', 'm3', 'm4'],
     });
     store.writeResults([{ jid, id: 'm0', outcome: 'returned', success: true, ret: true, retcode: 0 }]);
     const adopted = manager.adopt({ jid, request: req, user: 'u', startedAt, rows: store.lookupJob(jid)!.minions });
-    expect(adopted.minions).toEqual(['m1', 'm2', 'm3']);
+    expect(adopted.minions).toEqual(['m1', 'm2', 'm3', 'm4']);
     expect(sent.map((s) => [s.jid, s.attempt])).toEqual([
       [jid, 0],
       [jid, 0],
@@ -121,16 +123,18 @@ describe('JobManager.adopt', () => {
     router.route({ kind: 'ack', minionId: 'm1', jid, attempt: 0, state: 'duplicate' });
     router.route({ ...ret, minionId: 'm1' });
     router.route({ ...ret, minionId: 'm2' });
+    registry.attach({ id: 'm3', close: () => {}, send: () => !!router.route({ ...ret, minionId: 'm3' }) }, {});
     const done = await firstValueFrom(adopted.events$.pipe(filter((e) => e.type === 'done')));
-    expect(done.type === 'done' && done.summary).toMatchObject({ targeted: 4, returned: 3, didNotReturn: 1 });
+    expect(done.type === 'done' && done.summary).toMatchObject({ targeted: 5, returned: 4, didNotReturn: 1 });
     expect(store.lookupJob(jid)!.minions.map((m) => [m.id, m.outcome, m.reason])).toEqual([
       ['m0', 'returned', undefined],
       // Returns are stored by the ingest that received them, not by the pipeline.
       ['m1', null, undefined],
       ['m2', null, undefined],
-      ['m3', 'offline', 'not_connected'],
+      ['m3', null, undefined],
+      ['m4', 'no_ack', 'disconnected_before_ack'],
     ]);
-    expect(store.lookupJob(jid)!.job.summary).toMatchObject({ targeted: 4, returned: 3 });
+    expect(store.lookupJob(jid)!.job.summary).toMatchObject({ targeted: 5, returned: 4 });
     expect(released).toEqual([jid]);
   });
 });

@@ -1,4 +1,7 @@
 import type { JobRequest, MinionResult } from '@brine/protocol';
+import { map, tap, type Observable } from 'rxjs';
+import type { JobEvent } from './job-plan.js';
+import { summarize } from './summary.js';
 import type { StoredMinionRow } from './job-store.js';
 
 /** A job whose owner died, as the master taking it over finds it in the store. */
@@ -36,4 +39,21 @@ export function splitSettled(rows: readonly StoredMinionRow[]): { settled: Minio
     else settled.push({ ...row, outcome: row.outcome });
   }
   return { settled, pending };
+}
+
+/** A taken-over job's events, its `done` summary counting the minions settled before the takeover too. */
+export function withSettled(
+  run$: Observable<JobEvent>,
+  job: { jid: string; request: JobRequest; startedAt: number; settled: MinionResult[] },
+  now: () => number,
+): Observable<JobEvent> {
+  const results = [...job.settled];
+  return run$.pipe(
+    tap((e) => e.type === 'result' && results.push(e.result)),
+    map((e): JobEvent =>
+      e.type === 'done'
+        ? { type: 'done', summary: summarize(job.jid, job.request.fun, results, now() - job.startedAt) }
+        : e,
+    ),
+  );
 }
