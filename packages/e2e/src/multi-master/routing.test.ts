@@ -42,103 +42,88 @@ async function finished(master: Cluster, jid: string, timeoutMs: number): Promis
 
 describe.skipIf(missing !== undefined)(`jobs across three masters${missing ? ` (${missing})` : ''}`, () => {
   let pg: PgCluster;
+  let a: Cluster, b: Cluster, c: Cluster;
+  const psql = (sql: string) => pg.psql(sql, 'routing');
+  // One set of processes for both tests (the second kills master a): 3 masters, 3 minions.
   beforeAll(async () => {
     pg = await startPostgres();
+    [a, b, c] = (await threeMasters(pg.createDatabase('routing'))) as [Cluster, Cluster, Cluster];
+    // ra fails over from a to b when a dies.
+    a.startMinion('ra', { master: [wss(a), wss(b)], master_type: 'failover' });
+    b.startMinion('rb');
+    c.startMinion('rc');
+    await Promise.all([a.waitConnected(['ra']), b.waitConnected(['rb']), c.waitConnected(['rc'])]);
+    await waitFor(() => psql('SELECT count(*) FROM minion_sessions') === '3', 10_000, 'three sessions');
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
+    pg?.stop();
   });
-  afterAll(() => pg?.stop());
 
   it('returns from minions on all three masters a job published on one of them', async () => {
-    const url = pg.createDatabase('routing');
-    const [a, b, c] = (await threeMasters(url)) as [Cluster, Cluster, Cluster];
-    try {
-      a.startMinion('ra');
-      b.startMinion('rb');
-      c.startMinion('rc');
-      await Promise.all([a.waitConnected(['ra']), b.waitConnected(['rb']), c.waitConnected(['rc'])]);
-      await waitFor(() => pg.psql('SELECT count(*) FROM minion_sessions', 'routing') === '3', 10_000, 'three sessions');
-      // A glob: the target resolves over every master's minions, not only a's.
-      const post = await a.api<{ jid: string; minions: string[] }>('POST', '/api/v1/jobs', {
-        target: 'r*',
-        fun: 'test.ping',
-      });
-      expect(post.status).toBe(202);
-      expect(post.body.minions).toEqual(['ra', 'rb', 'rc']);
-      const done = await finished(a, post.body.jid, 30_000);
-      expect(done.minions.map((m) => [m.id, m.outcome])).toEqual([
-        ['ra', 'returned'],
-        ['rb', 'returned'],
-        ['rc', 'returned'],
-      ]);
-      expect(done.job.summary).toMatchObject({ targeted: 3, returned: 3 });
-      // Round trips from a: its own minion against one routed through b (the job's own clock).
-      const durations = async (target: string) => {
-        const ms: number[] = [];
-        for (let i = 0; i < 5; i++) {
-          const r = await a.api<{ jid: string }>('POST', '/api/v1/jobs', { target, fun: 'test.ping' });
-          ms.push((await finished(a, r.body.jid, 30_000)).job.summary!.durationMs);
-        }
-        return ms.sort((x, y) => x - y);
-      };
-      const local = await durations('ra');
-      const routed = await durations('rb');
-      console.log(`round trip from master a, ms (sorted): local ${local.join(' ')}; routed via b ${routed.join(' ')}`);
-      expect(pg.psql('SELECT count(*) FROM job_owners', 'routing')).toBe('0');
-    } finally {
-      await Promise.all([a.stop(), b.stop(), c.stop()]);
-    }
-  }, 180_000);
+    // A glob: the target resolves over every master's minions, not only a's.
+    const post = await a.api<{ jid: string; minions: string[] }>('POST', '/api/v1/jobs', {
+      target: 'r*',
+      fun: 'test.ping',
+    });
+    expect(post.status).toBe(202);
+    expect(post.body.minions).toEqual(['ra', 'rb', 'rc']);
+    const done = await finished(a, post.body.jid, 30_000);
+    expect(done.minions.map((m) => [m.id, m.outcome])).toEqual([
+      ['ra', 'returned'],
+      ['rb', 'returned'],
+      ['rc', 'returned'],
+    ]);
+    expect(done.job.summary).toMatchObject({ targeted: 3, returned: 3 });
+    // Round trips from a: its own minion against one routed through b (the job's own clock).
+    const durations = async (target: string) => {
+      const ms: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await a.api<{ jid: string }>('POST', '/api/v1/jobs', { target, fun: 'test.ping' });
+        ms.push((await finished(a, r.body.jid, 30_000)).job.summary!.durationMs);
+      }
+      return ms.sort((x, y) => x - y);
+    };
+    const local = await durations('ra');
+    const routed = await durations('rb');
+    console.log(`round trip from master a, ms (sorted): local ${local.join(' ')}; routed via b ${routed.join(' ')}`);
+    expect(psql('SELECT count(*) FROM job_owners')).toBe('0');
+  }, 120_000);
 
   it('lets another master take over a job whose master was killed, every minion ending once', async () => {
-    const url = pg.createDatabase('takeover');
-    const [a, b, c] = (await threeMasters(url)) as [Cluster, Cluster, Cluster];
-    try {
-      // ta fails over from a to b when a dies.
-      a.startMinion('ta', { master: [wss(a), wss(b)], master_type: 'failover' });
-      b.startMinion('tb');
-      c.startMinion('tc');
-      await Promise.all([a.waitConnected(['ta']), b.waitConnected(['tb']), c.waitConnected(['tc'])]);
-      await waitFor(
-        () => pg.psql('SELECT count(*) FROM minion_sessions', 'takeover') === '3',
-        10_000,
-        'three sessions',
-      );
-      const post = await a.api<{ jid: string }>('POST', '/api/v1/jobs', {
-        target: ['ta', 'tb', 'tc'],
-        targetType: 'list',
-        fun: 'test.sleep',
-        args: [3],
-        timeoutMs: 30_000,
-      });
-      expect(post.status).toBe(202);
-      const { jid } = post.body;
-      const accepted = () => acceptedCount(a.dir) + acceptedCount(b.dir) + acceptedCount(c.dir);
-      await waitFor(() => accepted() >= 3, 30_000, 'the three minions to accept the job');
-      const killedAt = Date.now();
-      await a.killMaster('SIGKILL');
-      const owner = () => pg.psql(`SELECT master_id FROM job_owners WHERE jid = '${jid}'`, 'takeover');
-      const first = owner();
-      await waitFor(() => owner() !== first, 30_000, 'another master to take the job over');
-      const takenAt = Date.now();
-      const done = await finished(b, jid, 60_000);
-      console.log(`takeover: ${takenAt - killedAt} ms from SIGKILL of the owner to the new owner's row`);
-      expect(done.minions.map((m) => [m.id, m.outcome])).toEqual([
-        ['ta', 'returned'],
-        ['tb', 'returned'],
-        ['tc', 'returned'],
-      ]);
-      // Each minion ran the job once, and each return is stored once; the job is finished and released.
-      const runs = [a, b, c].flatMap((m) => finishedRuns(m.dir)).filter((r) => r.jid === jid);
-      expect(runs.map((r) => r.minion).sort()).toEqual(['ta', 'tb', 'tc']);
-      expect(
-        pg.psql(`SELECT count(*) FROM job_minions WHERE jid = '${jid}' AND outcome = 'returned'`, 'takeover'),
-      ).toBe('3');
-      expect(pg.psql(`SELECT count(*) FROM jobs WHERE jid = '${jid}' AND ended_at IS NOT NULL`, 'takeover')).toBe('1');
-      expect(owner()).toBe('');
-      // Exactly one of b and c took it over.
-      const said = [b, c].filter((m) => readFileSync(join(m.dir, 'master.log'), 'utf8').includes('taking over a job'));
-      expect(said).toHaveLength(1);
-    } finally {
-      await Promise.all([a.stop(), b.stop(), c.stop()]);
-    }
-  }, 180_000);
+    const post = await a.api<{ jid: string }>('POST', '/api/v1/jobs', {
+      target: ['ra', 'rb', 'rc'],
+      targetType: 'list',
+      fun: 'test.sleep',
+      args: [3],
+      timeoutMs: 30_000,
+    });
+    expect(post.status).toBe(202);
+    const { jid } = post.body;
+    const accepted = () => [a, b, c].reduce((n, m) => n + acceptedCount(m.dir), 0);
+    const before = accepted();
+    await waitFor(() => accepted() - before >= 3, 30_000, 'the three minions to accept the job');
+    const owner = () => psql(`SELECT master_id FROM job_owners WHERE jid = '${jid}'`);
+    const first = owner();
+    const killedAt = Date.now();
+    await a.killMaster('SIGKILL');
+    await waitFor(() => owner() !== first, 30_000, 'another master to take the job over');
+    const takenAt = Date.now();
+    const done = await finished(b, jid, 60_000);
+    console.log(`takeover: ${takenAt - killedAt} ms from SIGKILL of the owner to the new owner's row`);
+    expect(done.minions.map((m) => [m.id, m.outcome])).toEqual([
+      ['ra', 'returned'],
+      ['rb', 'returned'],
+      ['rc', 'returned'],
+    ]);
+    // Each minion ran the job once, and each return is stored once; the job is finished and released.
+    const runs = [a, b, c].flatMap((m) => finishedRuns(m.dir)).filter((r) => r.jid === jid);
+    expect(runs.map((r) => r.minion).sort()).toEqual(['ra', 'rb', 'rc']);
+    expect(psql(`SELECT count(*) FROM job_minions WHERE jid = '${jid}' AND outcome = 'returned'`)).toBe('3');
+    expect(psql(`SELECT count(*) FROM jobs WHERE jid = '${jid}' AND ended_at IS NOT NULL`)).toBe('1');
+    expect(owner()).toBe('');
+    // Exactly one of b and c took it over.
+    const said = [b, c].filter((m) => readFileSync(join(m.dir, 'master.log'), 'utf8').includes('taking over a job'));
+    expect(said).toHaveLength(1);
+  }, 120_000);
 });
