@@ -54,6 +54,7 @@ describe.skipIf(missing !== undefined)(`jobs across three masters${missing ? ` (
     c.startMinion('rc');
     await Promise.all([a.waitConnected(['ra']), b.waitConnected(['rb']), c.waitConnected(['rc'])]);
     await waitFor(() => psql('SELECT count(*) FROM minion_sessions') === '3', 10_000, 'three sessions');
+    await waitFor(() => psql('SELECT count(*) FROM minion_grains') === '3', 10_000, "three minions' grains");
   }, 120_000);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
@@ -75,6 +76,14 @@ describe.skipIf(missing !== undefined)(`jobs across three masters${missing ? ` (
       ['rc', 'returned'],
     ]);
     expect(done.job.summary).toMatchObject({ targeted: 3, returned: 3 });
+    // A grain target too: a's registry has the grains of the minions on b and c.
+    const byGrain = await a.api<{ jid: string; minions: string[] }>('POST', '/api/v1/jobs', {
+      target: 'kernel:L*',
+      targetType: 'grain',
+      fun: 'test.ping',
+    });
+    expect(byGrain.body.minions).toEqual(['ra', 'rb', 'rc']);
+    expect((await finished(a, byGrain.body.jid, 30_000)).job.summary).toMatchObject({ returned: 3 });
     // Round trips from a: its own minion against one routed through b (the job's own clock).
     const durations = async (target: string) => {
       const ms: number[] = [];

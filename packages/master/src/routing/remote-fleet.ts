@@ -9,7 +9,10 @@ export type Fleet = Pick<MinionRegistry, 'select' | 'isConnected' | 'get' | 'lin
 /** What {@link remoteFleet} needs. */
 export interface RemoteFleetDeps {
   registry: Fleet;
-  /** Which live master holds each minion (`sessionHolders`), this master's own rows included. */
+  /**
+   * Which live master holds each minion (`sessionHolders`), this master's own rows included;
+   * called before each selection, so it may also bring the registry up to date (shared grains).
+   */
   holders(): Map<string, string>;
   masterId: string;
   /** Queues frame bytes for a minion another master holds. */
@@ -26,8 +29,8 @@ export interface RemoteFleet extends Fleet {
 
 /**
  * This master's registry extended with the minions other live masters hold: a target resolves
- * over all of them (a minion this master never saw matches on its id alone, its grains unknown
- * here), such a minion counts as connected while its holder's lease runs, and its link hands
+ * over all of them (the registry knows their grains from `minion_grains`; one it has no entry
+ * for at all matches on its id alone), such a minion counts as connected while its holder's lease runs, and its link hands
  * frames to its holder (see `routed-frames.ts`). A local connection always wins. `select`
  * rereads the holders first, so each job starts from the current sessions.
  */

@@ -14,6 +14,7 @@ import { frameOutbox } from './frame-outbox.js';
 import { claimJob, ownedJobs, releaseJob, takeOverJobs, type TakenJob } from './job-ownership.js';
 import { remoteFleet, type RemoteFleet } from './remote-fleet.js';
 import { remoteReturns } from './remote-returns.js';
+import { shareGrains } from './shared-grains.js';
 import { ROUTED_CHANNEL, purgeRouted, routeToMinions, routeToOwners, takeRouted } from './routed-frames.js';
 
 /** What {@link routeAcrossMasters} needs. */
@@ -82,9 +83,15 @@ export function routeAcrossMasters(
     // The holder's session row is written in its own batch: read the holders again first.
     tap(() => safely('could not read minion sessions', () => fleet.refresh())),
   );
+  const grains = shareGrains(o.db, local.registry, {
+    failed: (err) => log.warn({ err: (err as Error).message }, 'could not share grains'),
+  });
   const fleet = remoteFleet({
     registry: local.registry,
-    holders: () => sessionHolders(o.db, now()),
+    holders: () => {
+      grains.refresh();
+      return sessionHolders(o.db, now());
+    },
     masterId: me,
     send: (id, bytes) => outbox.toMinion(id, bytes),
     remoteConnects$,
@@ -177,11 +184,13 @@ export function routeAcrossMasters(
           safely('could not read returns', () => returns.readAll());
           safely('could not purge routed frames', () => purgeRouted(o.db, now() - 60_000));
           safely('could not read minion sessions', () => fleet.refresh());
+          grains.catchUp();
         }),
       );
     },
     stop: () => {
       all.unsubscribe();
+      grains.stop();
       outbox.close();
     },
   };

@@ -7,6 +7,8 @@ import { pgNotifications$, type PgNotification } from '../store/pg-listener.js';
 import { migratePg } from '../store/pg-schema.js';
 import { OWNERSHIP_SQL, claimJob, ownedJobs, releaseJob, takeOverJobs } from './job-ownership.js';
 import { ROUTED_CHANNEL, routeToMinions, routeToOwners, takeRouted } from './routed-frames.js';
+import { shareGrains } from './shared-grains.js';
+import { MinionRegistry } from '../core/registry.js';
 
 const missing = postgresMissing();
 const request = jobRequestSchema.parse({ target: 'm*', fun: 'test.ping', timeoutMs: 5000 });
@@ -158,6 +160,38 @@ describe.skipIf(missing !== undefined)(`routing tables in PostgreSQL${missing ? 
     } finally {
       await Promise.all([x.end(), y.end()]);
       releaseJob(db, 'race');
+    }
+  });
+
+  it('shares grains: a minion connected to one master is known with its grains on another, unless its key is not accepted', async () => {
+    for (const [id, state] of [
+      ['g1', 'accepted'],
+      ['g2', 'rejected'],
+    ])
+      sql(`INSERT INTO minion_keys (id, state, pub) VALUES ($1, $2, '\\x00')`, [id, state]);
+    const [here, there] = [new MinionRegistry(Date.now), new MinionRegistry(Date.now)];
+    const [writer, reader] = [shareGrains(db, here, { batchMs: 10 }), shareGrains(db, there)];
+    try {
+      here.attach({ id: 'g1', send: () => true, close: () => {} }, { os: 'Debian' });
+      here.attach({ id: 'g2', send: () => true, close: () => {} }, { os: 'Debian' });
+      await waitFor(() => sql('SELECT count(*)::int AS n FROM minion_grains')[0]!.n === 2, 10_000, 'grains written');
+      reader.refresh();
+      expect(there.list().map((m) => [m.id, m.grains, m.connected])).toEqual([['g1', { os: 'Debian' }, false]]);
+      // A reconnect with new grains: seen by the next read, and by a catch-up.
+      here.attach({ id: 'g1', send: () => true, close: () => {} }, { os: 'Ubuntu' });
+      await waitFor(
+        () => {
+          reader.refresh();
+          return there.get('g1')?.grains['os'] === 'Ubuntu';
+        },
+        10_000,
+        'new grains',
+      );
+      reader.catchUp();
+      expect(there.get('g1')?.grains).toEqual({ os: 'Ubuntu' });
+    } finally {
+      writer.stop();
+      reader.stop();
     }
   });
 });

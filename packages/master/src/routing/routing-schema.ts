@@ -3,7 +3,8 @@
  * which master runs each unfinished job, under that master's lease in `masters`, and keeps the
  * request so another master can take the job over; `routed_frames` carries frames between
  * masters: job frames for minions another master holds (`minion`), and minions' acks and
- * progress for the master that owns the job (`owner`), one row per batch and target master.
+ * progress for the master that owns the job (`owner`), one row per batch and target master;
+ * `minion_grains` lets every master match grain targets against minions it never held.
  */
 export const ROUTING_MIGRATION = `
   CREATE TABLE job_owners (
@@ -28,4 +29,13 @@ export const ROUTING_MIGRATION = `
     created_at bigint NOT NULL
   );
   CREATE INDEX routed_frames_to ON routed_frames (to_master, id);
+  -- The last grains of each minion, written by the master it connects to, so every master
+  -- resolves grain targets over all minions. seq orders the changes for readers.
+  CREATE SEQUENCE minion_grains_seq;
+  CREATE TABLE minion_grains (
+    minion_id text PRIMARY KEY,
+    grains bytea NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('minion_grains_seq')
+  );
+  CREATE INDEX minion_grains_seq_idx ON minion_grains (seq);
 `;
