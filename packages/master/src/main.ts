@@ -448,7 +448,9 @@ export async function startMaster(
         clearInterval(purge);
         loopDelay.disable();
         await api.close();
-        manager.cancelAll();
+        // Beside other masters, its jobs are left to them (taken over) rather than cancelled.
+        if (routing) manager.leaveAll();
+        else manager.cancelAll();
         ingest.close();
         acks.flush();
         await minionServer.close();

@@ -135,4 +135,26 @@ describe.skipIf(missing !== undefined)(`jobs across three masters${missing ? ` (
     const said = [b, c].filter((m) => readFileSync(join(m.dir, 'master.log'), 'utf8').includes('taking over a job'));
     expect(said).toHaveLength(1);
   }, 120_000);
+
+  it('leaves its jobs to the other masters when it stops gracefully, rather than cancelling them', async () => {
+    // Runs after a was killed: b and c are left, rc on c. A job from b to rc, then b stops.
+    const post = await b.api<{ jid: string }>('POST', '/api/v1/jobs', {
+      target: 'rc',
+      fun: 'test.sleep',
+      args: [2],
+      timeoutMs: 30_000,
+    });
+    expect(post.status).toBe(202);
+    const { jid } = post.body;
+    await waitFor(
+      () => readFileSync(join(c.dir, 'minion-rc.log'), 'utf8').includes(jid),
+      30_000,
+      'rc to accept the job',
+    );
+    await b.killMaster('SIGTERM');
+    const done = await finished(c, jid, 60_000);
+    expect(done.minions).toMatchObject([{ id: 'rc', outcome: 'returned' }]);
+    expect(finishedRuns(c.dir).filter((r) => r.jid === jid)).toHaveLength(1);
+    expect(readFileSync(join(c.dir, 'master.log'), 'utf8')).toContain('taking over a job');
+  }, 120_000);
 });

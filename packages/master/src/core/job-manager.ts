@@ -375,6 +375,15 @@ export class JobManager {
     for (const job of this.#active.values()) job.cancel$.next();
   }
 
+  /**
+   * Stops running every active job here without deciding anything for its minions: no outcome,
+   * no cancel sent, no summary (shutdown beside other masters, which take the jobs over once
+   * this master's lease is gone).
+   */
+  leaveAll(): void {
+    for (const job of [...this.#active.values()]) job.subscription.unsubscribe();
+  }
+
   /** How minions should evaluate the target: nodegroups are inlined, since minions do not know them. */
   #minionTarget(request: JobRequest, minions: string[]): Pick<JobSpec, 'tgt' | 'tgtType'> {
     // Only the master holds compiled pillars (and a minion never sees another's), so a pillar
