@@ -99,6 +99,41 @@ describe.skipIf(missing !== undefined)(`jobs across three masters${missing ? ` (
     expect(psql('SELECT count(*) FROM job_owners')).toBe('0');
   }, 120_000);
 
+  it('takes over the job of an owner stalled past its lease, and the owner leaves it when it wakes', async () => {
+    const post = await a.api<{ jid: string }>('POST', '/api/v1/jobs', {
+      target: ['rb', 'rc'],
+      targetType: 'list',
+      fun: 'test.sleep',
+      args: [2],
+      timeoutMs: 30_000,
+    });
+    expect(post.status).toBe(202);
+    const { jid } = post.body;
+    const accepted = () =>
+      [b, c].filter((m) => readFileSync(join(m.dir, `minion-r${m === b ? 'b' : 'c'}.log`), 'utf8').includes(jid));
+    await waitFor(() => accepted().length === 2, 30_000, 'rb and rc to accept the job');
+    const owner = () => psql(`SELECT master_id FROM job_owners WHERE jid = '${jid}'`);
+    const first = owner();
+    a.master!.kill('SIGSTOP');
+    try {
+      await waitFor(() => owner() !== first, 30_000, 'another master to take the job over');
+    } finally {
+      a.master!.kill('SIGCONT');
+    }
+    await waitFor(
+      () => readFileSync(join(a.dir, 'master.log'), 'utf8').includes('job taken over by another master; leaving it'),
+      30_000,
+      'master a to leave the job',
+    );
+    const done = await finished(b, jid, 60_000);
+    expect(done.minions.map((m) => [m.id, m.outcome])).toEqual([
+      ['rb', 'returned'],
+      ['rc', 'returned'],
+    ]);
+    expect([b, c].flatMap((m) => finishedRuns(m.dir)).filter((r) => r.jid === jid)).toHaveLength(2);
+    expect(psql(`SELECT count(*) FROM job_minions WHERE jid = '${jid}' AND outcome = 'returned'`)).toBe('2');
+  }, 120_000);
+
   it('lets another master take over a job whose master was killed, every minion ending once', async () => {
     const post = await a.api<{ jid: string }>('POST', '/api/v1/jobs', {
       target: ['ra', 'rb', 'rc'],

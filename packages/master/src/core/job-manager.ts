@@ -381,7 +381,12 @@ export class JobManager {
    * this master's lease is gone).
    */
   leaveAll(): void {
-    for (const job of [...this.#active.values()]) job.subscription.unsubscribe();
+    for (const jid of [...this.#active.keys()]) this.leave(jid);
+  }
+
+  /** Stops running one active job here without deciding anything (another master runs it now). */
+  leave(jid: string): void {
+    this.#active.get(jid)?.subscription.unsubscribe();
   }
 
   /** How minions should evaluate the target: nodegroups are inlined, since minions do not know them. */

@@ -26,6 +26,7 @@ export const OWNERSHIP_SQL = {
     FROM stale s WHERE o.jid = s.jid AND o.master_id = s.master_id
     RETURNING o.jid, o.request, o."user", o.started_at`,
   owned: 'SELECT jid FROM job_owners WHERE jid = ANY($1::text[])',
+  mine: 'SELECT jid FROM job_owners WHERE jid = ANY($1::text[]) AND master_id = $2',
 } as const;
 
 /** Records that `masterId` owns a new job, with the request another master would need to take it over. */
@@ -65,4 +66,15 @@ export function ownedJobs(db: PgBridge, jids: readonly string[]): Set<string> {
   if (jids.length === 0) return new Set();
   const rows = db.run([{ text: OWNERSHIP_SQL.owned, values: [jids] }])[0]!.rows as { jid: string }[];
   return new Set(rows.map((r) => r.jid));
+}
+
+/**
+ * Which of `jids` (jobs running here) `masterId` no longer owns: another master took them over
+ * while this one was stalled past its lease, or finished them.
+ */
+export function lostJobs(db: PgBridge, masterId: string, jids: readonly string[]): string[] {
+  if (jids.length === 0) return [];
+  const rows = db.run([{ text: OWNERSHIP_SQL.mine, values: [jids, masterId] }])[0]!.rows as { jid: string }[];
+  const mine = new Set(rows.map((r) => r.jid));
+  return jids.filter((jid) => !mine.has(jid));
 }

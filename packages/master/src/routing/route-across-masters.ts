@@ -11,7 +11,7 @@ import { RETURNS_CHANNEL } from '../store/pg-job-store.js';
 import { pgNotifications$ } from '../store/pg-listener.js';
 import { sessionHolders } from '../store/pg-sessions.js';
 import { frameOutbox } from './frame-outbox.js';
-import { claimJob, ownedJobs, releaseJob, takeOverJobs, type TakenJob } from './job-ownership.js';
+import { claimJob, lostJobs, ownedJobs, releaseJob, takeOverJobs, type TakenJob } from './job-ownership.js';
 import { remoteFleet, type RemoteFleet } from './remote-fleet.js';
 import { remoteReturns } from './remote-returns.js';
 import { shareGrains } from './shared-grains.js';
@@ -43,7 +43,7 @@ export interface MasterRouting {
   /** The store for the restart recovery: owned jobs are left to takeover. */
   guard(store: JobStore): JobStore;
   /** Starts delivering routed frames, and taking over dead masters' jobs into `to.manager`. */
-  start(to: { manager: Pick<JobManager, 'adopt'>; store: Pick<JobStore, 'lookupJob'> }): void;
+  start(to: { manager: Pick<JobManager, 'adopt' | 'active' | 'leave'>; store: Pick<JobStore, 'lookupJob'> }): void;
   stop(): void;
 }
 
@@ -171,6 +171,15 @@ export function routeAcrossMasters(
         // Returns stored while the job had no live owner.
         returns.read([job.jid]);
       };
+      // A master stalled past its lease finds its jobs taken over: it stops running them.
+      const leaveLost = () =>
+        safely('could not check job ownership', () => {
+          const active = to.manager.active().map((j) => j.jid);
+          for (const jid of lostJobs(o.db, me, active)) {
+            log.warn({ jid }, 'job taken over by another master; leaving it');
+            to.manager.leave(jid);
+          }
+        });
       const takeOver = () =>
         safely('could not take over jobs', () => {
           for (const job of takeOverJobs(o.db, me, now())) adopt(job);
@@ -179,6 +188,7 @@ export function routeAcrossMasters(
       // notification would have said (routed frames, returns of followed jobs).
       all.add(
         interval(Math.max(100, Math.floor(o.leaseMs / 3)), asyncScheduler).subscribe(() => {
+          leaveLost();
           takeOver();
           deliverRouted();
           safely('could not read returns', () => returns.readAll());

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgBridge, type PgBridge } from '../store/pg-bridge.js';
 import { pgNotifications$, type PgNotification } from '../store/pg-listener.js';
 import { migratePg } from '../store/pg-schema.js';
-import { OWNERSHIP_SQL, claimJob, ownedJobs, releaseJob, takeOverJobs } from './job-ownership.js';
+import { OWNERSHIP_SQL, claimJob, lostJobs, ownedJobs, releaseJob, takeOverJobs } from './job-ownership.js';
 import { ROUTED_CHANNEL, routeToMinions, routeToOwners, takeRouted } from './routed-frames.js';
 import { shareGrains } from './shared-grains.js';
 import { MinionRegistry } from '../core/registry.js';
@@ -132,6 +132,9 @@ describe.skipIf(missing !== undefined)(`routing tables in PostgreSQL${missing ? 
       ['j3', 'w', 3, 'test.ping'],
     ]);
     expect(takeOverJobs(db, 'ALIVE', now)).toEqual([]);
+    // The old owner, were it only stalled, finds it no longer owns them; a job with no owner row finished.
+    expect(lostJobs(db, 'DEAD', ['j2'])).toEqual(['j2']);
+    expect(lostJobs(db, 'ALIVE', ['j1', 'j2', 'j9'])).toEqual(['j9']);
     expect(sql('SELECT takeovers FROM job_owners WHERE jid = $1', ['j2'])).toEqual([{ takeovers: 1 }]);
     for (const jid of ['j1', 'j2', 'j3']) releaseJob(db, jid);
     expect(ownedJobs(db, ['j1', 'j2', 'j3'])).toEqual(new Set());
