@@ -21,6 +21,8 @@ export const OWNERSHIP_SQL = {
   takeOver: `WITH stale AS (
       SELECT o.jid, o.master_id FROM job_owners o
       WHERE NOT EXISTS (SELECT 1 FROM masters m WHERE m.master_id = o.master_id AND m.lease_until > $2)
+        -- Or this master's own job that it does not run (an adoption that failed half-way).
+        OR (o.master_id = $1 AND NOT (o.jid = ANY($4::text[])))
       ORDER BY o.started_at LIMIT $3)
     UPDATE job_owners o SET master_id = $1, takeovers = o.takeovers + 1
     FROM stale s WHERE o.jid = s.jid AND o.master_id = s.master_id
@@ -43,10 +45,18 @@ export function releaseJob(db: PgBridge, jid: string): void {
 
 /**
  * Takes over, for `masterId`, up to `limit` unfinished jobs whose owner's lease has ended (or
- * whose owner stopped and removed its row), oldest first, and returns them.
+ * whose owner stopped and removed its row), oldest first, and returns them; with them, any job
+ * `masterId` owns but is not among the `running` ones (so a takeover that failed half-way is
+ * tried again).
  */
-export function takeOverJobs(db: PgBridge, masterId: string, now: number, limit = 100): TakenJob[] {
-  const rows = db.run([{ text: OWNERSHIP_SQL.takeOver, values: [masterId, now, limit] }])[0]!.rows as {
+export function takeOverJobs(
+  db: PgBridge,
+  masterId: string,
+  now: number,
+  running: readonly string[],
+  limit = 100,
+): TakenJob[] {
+  const rows = db.run([{ text: OWNERSHIP_SQL.takeOver, values: [masterId, now, limit, running] }])[0]!.rows as {
     jid: string;
     request: Uint8Array;
     user: string;

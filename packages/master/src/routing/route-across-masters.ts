@@ -164,6 +164,7 @@ export function routeAcrossMasters(
           ),
       );
       const adopt = (job: TakenJob) => {
+        if (to.manager.active().some((j) => j.jid === job.jid)) return;
         const stored = to.store.lookupJob(job.jid);
         if (!stored || stored.job.endedAt !== undefined) return releaseJob(o.db, job.jid);
         log.warn({ jid: job.jid, startedAt: job.startedAt }, 'taking over a job whose master is gone');
@@ -182,7 +183,11 @@ export function routeAcrossMasters(
         });
       const takeOver = () =>
         safely('could not take over jobs', () => {
-          for (const job of takeOverJobs(o.db, me, now())) adopt(job);
+          const running = to.manager.active().map((j) => j.jid);
+          // One job at a time: a failure leaves the others adopted, and the failed one is
+          // retaken next pass (it is owned here and not running).
+          for (const job of takeOverJobs(o.db, me, now(), running))
+            safely('could not take over a job', () => adopt(job));
         });
       // Each third of the lease: take over jobs of dead masters, and catch up on what a lost
       // notification would have said (routed frames, returns of followed jobs).
