@@ -99,6 +99,24 @@ describe.skipIf(missing !== undefined)(`jobs across three masters${missing ? ` (
     expect(psql('SELECT count(*) FROM job_owners')).toBe('0');
   }, 120_000);
 
+  it('cancels a job on a minion held by another master, the cancel routed like the job', async () => {
+    const post = await a.api<{ jid: string }>('POST', '/api/v1/jobs', {
+      target: 'rb',
+      fun: 'test.sleep',
+      args: [30],
+      timeoutMs: 60_000,
+    });
+    const { jid } = post.body;
+    const ranOnB = () => readFileSync(join(b.dir, 'minion-rb.log'), 'utf8');
+    await waitFor(() => ranOnB().includes(jid), 30_000, 'rb to accept the job');
+    expect((await a.api('DELETE', `/api/v1/jobs/${jid}`)).status).toBe(200);
+    const done = await finished(a, jid, 30_000);
+    expect(done.minions).toMatchObject([{ id: 'rb', outcome: 'cancelled' }]);
+    // The minion itself stopped the run: the cancel frame reached it through master b.
+    await waitFor(() => finishedRuns(b.dir).some((r) => r.jid === jid), 30_000, 'rb to stop the run');
+    expect(finishedRuns(b.dir).find((r) => r.jid === jid)?.outcome).toBe('cancelled');
+  }, 120_000);
+
   it('takes over the job of an owner stalled past its lease, and the owner leaves it when it wakes', async () => {
     const post = await a.api<{ jid: string }>('POST', '/api/v1/jobs', {
       target: ['rb', 'rc'],
