@@ -184,6 +184,7 @@ export async function startMaster(
         log.error({ err: (err as Error).message, rows }, 'job cache write failed; returns stay in minion outboxes'),
     },
   });
+  const minionIngest = routing ? routing.ordered(ingest) : ingest;
   const newJid = createJidGenerator();
   // Acks still waiting for a minion ride along with the next job sent to it, in the same write.
   const piggyback = createAckPiggyback({
@@ -312,7 +313,7 @@ export async function startMaster(
         if (frame.type === 'job.return') faults.hit(FaultPoint.ingest);
         dispatchMinionFrame(link, frame, {
           router: routing ? routing.minionRouter : router,
-          ingest,
+          ingest: minionIngest,
           bus,
           registry,
           cache,

@@ -99,6 +99,25 @@ describe.skipIf(missing !== undefined)(`jobs across three masters${missing ? ` (
     expect(psql('SELECT count(*) FROM job_owners')).toBe('0');
   }, 120_000);
 
+  it("streams a routed minion's progress to the caller of the owning master", async () => {
+    const res = await fetch(`${a.endpoints.api}/api/v1/jobs?stream=ndjson`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ target: 'rc', fun: 'cmd.run', args: ['echo routed-progress'], stream: true }),
+    });
+    const lines = (await res.text())
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l) as { type: string; data?: string; result?: { outcome: string } });
+    expect(
+      lines
+        .filter((l) => l.type === 'minion.progress')
+        .map((l) => l.data)
+        .join(''),
+    ).toContain('routed-progress');
+    expect(lines.find((l) => l.type === 'minion.result')?.result?.outcome).toBe('returned');
+  }, 60_000);
+
   it('cancels a job on a minion held by another master, the cancel routed like the job', async () => {
     const post = await a.api<{ jid: string }>('POST', '/api/v1/jobs', {
       target: 'rb',

@@ -6,6 +6,7 @@ import type { JobManager, JobManagerDeps } from '../core/job-manager.js';
 import type { JobStore } from '../core/job-store.js';
 import type { ConnectionChange, JobFrame } from '../core/minion-link.js';
 import type { MinionRegistry } from '../core/registry.js';
+import type { ReturnIngest } from '../core/return-ingest.js';
 import type { PgBridge } from '../store/pg-bridge.js';
 import { RETURNS_CHANNEL } from '../store/pg-job-store.js';
 import { pgNotifications$ } from '../store/pg-listener.js';
@@ -39,6 +40,8 @@ export interface MasterRouting {
   jobRouter: Pick<FrameRouter, 'frames$'>;
   /** For frame dispatch: an ack or progress no local job waits for goes to the job's owner. */
   minionRouter: Pick<FrameRouter, 'route'>;
+  /** For frame dispatch: the ingest, behind a write of the acks and progress routed before each return. */
+  ordered(ingest: Pick<ReturnIngest, 'submit'>): Pick<ReturnIngest, 'submit'>;
   ownership: NonNullable<JobManagerDeps['ownership']>;
   /** The store for the restart recovery: owned jobs are left to takeover. */
   guard(store: JobStore): JobStore;
@@ -119,6 +122,13 @@ export function routeAcrossMasters(
         return false;
       },
     },
+    ordered: (ingest) => ({
+      submit: (frame) => {
+        // The owner reads a return only once stored: what the minion sent before it is written first.
+        outbox.flushOwners();
+        ingest.submit(frame);
+      },
+    }),
     ownership: {
       claim: (job) => claimJob(o.db, me, job),
       release: (jid) => safely('could not release a job', () => releaseJob(o.db, jid)),
@@ -158,6 +168,9 @@ export function routeAcrossMasters(
                 for (const jid of payload.jids ?? []) jids.add(jid);
                 more ||= payload.more === true;
               }
+              // Acks and progress the holder routed before storing these returns come first, as
+              // they would on one connection (a job ignores progress after a minion's return).
+              deliverRouted();
               if (more) returns.readAll();
               else returns.read(jids);
             }),

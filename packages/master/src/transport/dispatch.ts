@@ -13,7 +13,8 @@ import type { ServedFiles } from '../files/served-files.js';
 export interface DispatchDeps {
   /** Where job frames go (with several masters, on to the job's owner when it is elsewhere). */
   router: Pick<FrameRouter, 'route'>;
-  ingest: ReturnIngest;
+  /** Where returns go (with several masters, after the acks and progress routed before them). */
+  ingest: Pick<ReturnIngest, 'submit'>;
   bus: EventBus;
   registry: MinionRegistry;
   cache: MinionCache;
