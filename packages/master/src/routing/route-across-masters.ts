@@ -12,7 +12,8 @@ import { RETURNS_CHANNEL } from '../store/pg-job-store.js';
 import { pgNotifications$ } from '../store/pg-listener.js';
 import { sessionHolders } from '../store/pg-sessions.js';
 import { frameOutbox } from './frame-outbox.js';
-import { claimJob, lostJobs, ownedJobs, releaseJob, takeOverJobs, type TakenJob } from './job-ownership.js';
+import { claimJob, ownedJobs, releaseJob } from './job-ownership.js';
+import { ownershipPass } from './ownership-pass.js';
 import { remoteFleet, type RemoteFleet } from './remote-fleet.js';
 import { remoteReturns } from './remote-returns.js';
 import { shareGrains } from './shared-grains.js';
@@ -176,38 +177,19 @@ export function routeAcrossMasters(
             }),
           ),
       );
-      const adopt = (job: TakenJob) => {
-        if (to.manager.active().some((j) => j.jid === job.jid)) return;
-        const stored = to.store.lookupJob(job.jid);
-        if (!stored || stored.job.endedAt !== undefined) return releaseJob(o.db, job.jid);
-        log.warn({ jid: job.jid, startedAt: job.startedAt }, 'taking over a job whose master is gone');
-        to.manager.adopt({ ...job, rows: stored.minions });
-        // Returns stored while the job had no live owner.
-        returns.read([job.jid]);
-      };
-      // A master stalled past its lease finds its jobs taken over: it stops running them.
-      const leaveLost = () =>
-        safely('could not check job ownership', () => {
-          const active = to.manager.active().map((j) => j.jid);
-          for (const jid of lostJobs(o.db, me, active)) {
-            log.warn({ jid }, 'job taken over by another master; leaving it');
-            to.manager.leave(jid);
-          }
-        });
-      const takeOver = () =>
-        safely('could not take over jobs', () => {
-          const running = to.manager.active().map((j) => j.jid);
-          // One job at a time: a failure leaves the others adopted, and the failed one is
-          // retaken next pass (it is owned here and not running).
-          for (const job of takeOverJobs(o.db, me, now(), running))
-            safely('could not take over a job', () => adopt(job));
-        });
+      const ownership = ownershipPass({
+        db: o.db,
+        masterId: me,
+        ...to,
+        readReturns: (jids) => returns.read(jids),
+        now,
+        log,
+      });
       // Each third of the lease: take over jobs of dead masters, and catch up on what a lost
       // notification would have said (routed frames, returns of followed jobs).
       all.add(
         interval(Math.max(100, Math.floor(o.leaseMs / 3)), asyncScheduler).subscribe(() => {
-          leaveLost();
-          takeOver();
+          ownership();
           deliverRouted();
           safely('could not read returns', () => returns.readAll());
           safely('could not purge routed frames', () => purgeRouted(o.db, now() - 60_000));
