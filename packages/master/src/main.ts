@@ -48,6 +48,7 @@ import { openStores } from './store/open-stores.js';
 import { withWriteFaults } from './store/fault-store.js';
 import { purgeOldJobs } from './store/purge-jobs.js';
 import { shareWithMasters } from './store/share-with-masters.js';
+import { routeAcrossMasters } from './routing/route-across-masters.js';
 import { Admission } from './transport/admission.js';
 import { startMinionServer } from './transport/ws-server.js';
 import { dispatchMinionFrame } from './transport/dispatch.js';
@@ -123,6 +124,16 @@ export async function startMaster(
   const processWatch = watchProcess();
   metrics.process = processWatch.figures;
   const router = new FrameRouter();
+  // Several masters as one system: jobs reach minions held elsewhere, and outlive their master.
+  const routing =
+    sharing &&
+    stores.db &&
+    routeAcrossMasters(
+      { ...sharing, url: config.store, db: stores.db, leaseMs: config.heartbeat_ms * 3 },
+      { registry, router },
+      now,
+      log,
+    );
   const acks = new AckCoalescer((id, frame) => registry.link(id)?.send(frame), config.ret_ack_delay_ms);
   const ingest = new ReturnIngest({
     store,
@@ -139,6 +150,7 @@ export async function startMaster(
         log.error({ err: (err as Error).message, rows }, 'job cache write failed; returns stay in minion outboxes'),
     },
   });
+  const minionIngest = routing ? routing.ordered(ingest) : ingest;
   const newJid = createJidGenerator();
   // Acks still waiting for a minion ride along with the next job sent to it, in the same write.
   const piggyback = createAckPiggyback({
@@ -146,10 +158,11 @@ export async function startMaster(
     onPublish: () => faults.hit(FaultPoint.publish),
   });
   const manager = new JobManager({
-    registry,
-    router,
+    registry: routing ? routing.fleet : registry,
+    router: routing ? routing.jobRouter : router,
     bus,
-    store,
+    store: routing ? routing.guard(store) : store,
+    ...(routing ? { ownership: routing.ownership } : {}),
     scheduler: asyncScheduler,
     now,
     newJid: () => newJid(now()),
@@ -197,6 +210,7 @@ export async function startMaster(
     maxFrameBytes: config.max_frame_bytes,
   };
   manager.recoverUnfinished(config.restart_recovery_ms);
+  routing?.start({ manager, store });
   const minionServer = await startMinionServer({
     host: config.interface,
     port: config.port,
@@ -238,8 +252,8 @@ export async function startMaster(
           log.error({ minionId, err: (err as Error).message }, 'scheduled return not stored; stays in the outbox'),
         dispatch: (link, frame) =>
           dispatchMinionFrame(link, frame, {
-            router,
-            ingest,
+            router: routing ? routing.minionRouter : router,
+            ingest: minionIngest,
             bus,
             registry,
             cache,
@@ -349,7 +363,9 @@ export async function startMaster(
         stopPurge();
         processWatch.stop();
         await api.close();
-        manager.cancelAll();
+        // Beside other masters, its jobs are left to them (taken over) rather than cancelled.
+        if (routing) manager.leaveAll();
+        else manager.cancelAll();
         ingest.close();
         acks.flush();
         await minionServer.close();
@@ -359,6 +375,7 @@ export async function startMaster(
         bus.close();
         cache.flushSync();
         masterPillar.flush();
+        routing?.stop();
         sharing?.stop();
         store.close();
         log.info('stopped');

@@ -29,6 +29,7 @@ import {
   tap,
   timer,
 } from 'rxjs';
+import { resumeTerms, splitSettled, withSettled, type AdoptedJob } from './job-takeover.js';
 import { stateProgress } from './state-progress.js';
 import { JobEventLog } from './job-event-log.js';
 import { Reason } from './results.js';
@@ -41,8 +42,9 @@ import { runJob$, type JobEvent, type JobPlan } from './run-job.js';
 
 /** Everything the job manager needs, injected by main.ts. */
 export interface JobManagerDeps {
-  registry: MinionRegistry;
-  router: FrameRouter;
+  /** The minions jobs resolve over and reach (with several masters, those of all of them). */
+  registry: Pick<MinionRegistry, 'select' | 'isConnected' | 'get' | 'link' | 'changes$'>;
+  router: Pick<FrameRouter, 'frames$'>;
   bus: EventBus;
   store: JobStore;
   scheduler: SchedulerLike;
@@ -61,6 +63,14 @@ export interface JobManagerDeps {
   ackTimeoutMs: number;
   /** Extra wait after a job timeout for the minion's own timed-out return. */
   graceMs: number;
+  /**
+   * Ownership of the jobs this master starts, where masters share a database: `claim` right
+   * after the job is stored (before anything is sent), `release` once it is finished.
+   */
+  ownership?: {
+    claim(job: { jid: string; request: JobRequest; user: string; startedAt: number }): void;
+    release(jid: string): void;
+  };
 }
 
 /** A started job: its jid, the minions it targets, and its live events (replayed from the start). */
@@ -155,13 +165,56 @@ export class JobManager {
       startedAt,
       minions,
     });
+    d.ownership?.claim({ jid, request, user, startedAt });
+    d.bus.publish(`brine/job/${jid}/new`, {
+      jid,
+      fun: request.fun,
+      target: request.target,
+      targetType: request.targetType,
+      user,
+      minions: minions.length,
+    });
+    return { ok: true, job: this.#launch({ jid, request, user, startedAt, minions, settled: [] }) };
+  }
+
+  /**
+   * Runs a job whose owner died (its lease ended) from where the store has it: the minions with
+   * an outcome keep it, the others are sent the job again (a minion that has it answers
+   * `duplicate`) under deadlines recomputed from the stored start ({@link resumeTerms}); the
+   * summary counts every minion. Never errors.
+   */
+  adopt(job: AdoptedJob): StartedJob {
+    const d = this.#deps;
+    const { settled, pending } = splitSettled(job.rows);
+    const request = resumeTerms(job.request, job.startedAt, d.now(), d.ackTimeoutMs);
+    d.bus.publish(`brine/job/${job.jid}/adopted`, { jid: job.jid, pending: pending.length, settled: settled.length });
+    const { jid, user, startedAt } = job;
+    return this.#launch({ jid, request, user, startedAt, minions: pending, settled, adopted: true });
+  }
+
+  #launch(job: {
+    jid: string;
+    request: JobRequest;
+    user: string;
+    startedAt: number;
+    minions: string[];
+    settled: MinionResult[];
+    /**
+     * Taken over: every minion still waited for is sent the job (the old owner's audience), and
+     * one moving between masters just now gets its ack window to reconnect, not `offline`.
+     */
+    adopted?: boolean;
+  }): StartedJob {
+    const d = this.#deps;
+    const { jid, request, user, startedAt, minions } = job;
     const ackTimeoutMs = request.ackTimeoutMs ?? d.ackTimeoutMs;
     const frames = new Map<number, (id: string) => Uint8Array | undefined>();
     const minionTarget = this.#minionTarget(request, minions);
     // The audience: the selected minions connected now, the only ones the job is sent to. The
     // signature binds it, so a captured frame does not run on a minion that was offline, even
     // one the target matches (issue #13, finding 5).
-    const online = minions.filter((id) => d.registry.isConnected(id));
+    let starting = job.adopted === true;
+    const online = starting ? minions : minions.filter((id) => d.registry.isConnected(id));
     const audience = online.length > 0 ? buildAudience(online) : undefined;
     const frameFor = (attempt: number, id: string) => {
       if (!audience) return undefined;
@@ -213,27 +266,20 @@ export class JobManager {
     };
     const cancel$ = new Subject<void>();
     const events = new JobEventLog();
-    d.bus.publish(`brine/job/${jid}/new`, {
-      jid,
-      fun: request.fun,
-      target: request.target,
-      targetType: request.targetType,
-      user,
-      minions: minions.length,
-    });
-    const job$ = runJob$(
+    const run$ = runJob$(
       plan,
       {
         scheduler: d.scheduler,
         frames: (j) => d.router.frames$(j),
         connections$: d.registry.changes$,
-        isConnected: (id) => d.registry.isConnected(id),
+        isConnected: (id) => starting || d.registry.isConnected(id),
         isKnown: (id) => d.registry.get(id) !== undefined,
         send: (id, bytes) => d.registry.link(id)?.send(bytes) ?? false,
         cancel: (id, j) => void d.registry.link(id)?.send(d.cancelFrame(j)),
       },
       cancel$,
     );
+    const job$ = job.settled.length === 0 ? run$ : withSettled(run$, job, d.now);
     const active: ActiveJob = {
       jid,
       fun: request.fun,
@@ -247,7 +293,9 @@ export class JobManager {
     };
     this.#active.set(jid, active);
     active.subscription = this.#persist(jid, request.fun, job$).subscribe((e) => events.push(e));
-    return { ok: true, job: { jid, minions, events$: events.events$() } };
+    // The start step ran within subscribe: from here on a minion is connected only if it is.
+    starting = false;
+    return { jid, minions, events$: events.events$() };
   }
 
   /** Whether any job is running. */
@@ -329,6 +377,20 @@ export class JobManager {
     for (const job of this.#active.values()) job.cancel$.next();
   }
 
+  /**
+   * Stops running every active job here without deciding anything for its minions: no outcome,
+   * no cancel sent, no summary (shutdown beside other masters, which take the jobs over once
+   * this master's lease is gone).
+   */
+  leaveAll(): void {
+    for (const jid of [...this.#active.keys()]) this.leave(jid);
+  }
+
+  /** Stops running one active job here without deciding anything (another master runs it now). */
+  leave(jid: string): void {
+    this.#active.get(jid)?.subscription.unsubscribe();
+  }
+
   /** How minions should evaluate the target: nodegroups are inlined, since minions do not know them. */
   #minionTarget(request: JobRequest, minions: string[]): Pick<JobSpec, 'tgt' | 'tgtType'> {
     // Only the master holds compiled pillars (and a minion never sees another's), so a pillar
@@ -377,6 +439,7 @@ export class JobManager {
             filter((e): e is Extract<JobEvent, { type: 'done' }> => e.type === 'done'),
             tap((e) => {
               d.store.finishJob(jid, d.now(), e.summary);
+              d.ownership?.release(jid);
               d.bus.publish(`brine/job/${jid}/done`, e.summary);
             }),
           ),

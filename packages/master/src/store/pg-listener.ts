@@ -5,6 +5,8 @@ import { Observable, share } from 'rxjs';
 export interface PgNotification {
   channel: string;
   payload: string;
+  /** The backend process of the session that sent it (a master can tell its own). */
+  processId: number;
 }
 
 /** Options for {@link pgNotifications$}. */
@@ -40,7 +42,9 @@ export function pgNotifications$(options: PgListenOptions): Observable<PgNotific
         timer = setTimeout(connect, options.retryMs ?? 1000);
       };
       c.on('error', lost);
-      c.on('notification', (n) => subscriber.next({ channel: n.channel, payload: n.payload ?? '' }));
+      c.on('notification', (n) =>
+        subscriber.next({ channel: n.channel, payload: n.payload ?? '', processId: n.processId }),
+      );
       c.connect()
         .then(() => c.query(options.channels.map((ch) => `LISTEN ${pg.escapeIdentifier(ch)}`).join('; ')))
         .catch(lost);

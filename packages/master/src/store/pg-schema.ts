@@ -1,5 +1,6 @@
 import type { PgBridge } from './pg-bridge.js';
 import { JobStoreError, JobStoreErrorCode } from './job-store-error.js';
+import { ROUTING_MIGRATION } from '../routing/routing-schema.js';
 
 /**
  * Each entry moves the PostgreSQL schema from version `index` to `index + 1`. Append only: a
@@ -110,6 +111,8 @@ export const pgMigrations: readonly string[] = [
   );
   CREATE INDEX bus_events_stamp ON bus_events (stamp);
   `,
+  // v6: job owners and frames routed between masters (routing/routing-schema.ts).
+  ROUTING_MIGRATION,
 ];
 
 /** The schema version this build writes. */

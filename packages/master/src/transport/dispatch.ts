@@ -11,8 +11,10 @@ import type { ServedFiles } from '../files/served-files.js';
 
 /** What frame dispatch reaches. */
 export interface DispatchDeps {
-  router: FrameRouter;
-  ingest: ReturnIngest;
+  /** Where job frames go (with several masters, on to the job's owner when it is elsewhere). */
+  router: Pick<FrameRouter, 'route'>;
+  /** Where returns go (with several masters, after the acks and progress routed before them). */
+  ingest: Pick<ReturnIngest, 'submit'>;
   bus: EventBus;
   registry: MinionRegistry;
   cache: MinionCache;
