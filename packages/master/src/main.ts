@@ -44,6 +44,8 @@ import { Metrics } from './http/metrics.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
 import { EnrollmentTokens } from './keys/enrollment.js';
+import { memoryAuditTrail } from './audit/audit-trail.js';
+import { pgAuditTrail } from './store/pg-audit-trail.js';
 import { PendingKeyLimiter } from './keys/pending-limiter.js';
 import { MinionCache } from './store/minion-cache.js';
 import { servedFiles } from './files/served-files.js';
@@ -124,7 +126,7 @@ export async function startMaster(
       }
     },
   });
-  const enrollment = new EnrollmentTokens(join(pkiDir, 'enroll_tokens.json'));
+  const enrollment = new EnrollmentTokens(stores.enrollment ?? join(pkiDir, 'enroll_tokens.json'));
   for (const m of cache.load()) if (keys.state(m.id) === 'accepted') registry.remember(m.id, m.grains, m.lastSeen);
   for (const k of keys.list('accepted')) if (!registry.get(k.id)) registry.remember(k.id, {}, 0);
 
@@ -134,6 +136,11 @@ export async function startMaster(
     ? shareWithMasters({ url: config.store, db: stores.db, keys, bus, leaseMs: config.heartbeat_ms * 3, now, log })
     : undefined;
   const realStore = sharing ? sharing.guard(stores.jobs) : stores.jobs;
+  // The audit log beside its log lines: every master's in one table when shared, else recent ones in memory.
+  const auditTrail =
+    sharing && stores.db
+      ? pgAuditTrail({ db: stores.db, masterId: sharing.masterId, log: log.child({ component: 'audit' }) })
+      : memoryAuditTrail();
   const store: JobStore = {
     ...realStore,
     writeResults: (rows) => {
@@ -355,6 +362,7 @@ export async function startMaster(
       store,
       keys,
       enrollment,
+      auditTrail,
       bus,
       metrics,
       log: log.child({ component: 'api' }),
@@ -445,6 +453,7 @@ export async function startMaster(
         bus.close();
         cache.flushSync();
         masterPillar.flush();
+        auditTrail.close();
         sharing?.stop();
         store.close();
         log.info('stopped');

@@ -6,6 +6,7 @@ import { ADMIN_USER } from './auth.js';
 import { hookRoutes, hookTable } from './hooks.js';
 import { LoginLimiter } from './login-limiter.js';
 import type { ApiServices, RouteFactory } from './route.js';
+import { auditRoutes } from './routes-audit.js';
 import { authRoutes } from './routes-auth.js';
 import { consoleRoutes } from './routes-console.js';
 import { eventRoutes } from './routes-events.js';
@@ -27,6 +28,7 @@ export const API_ROUTES: readonly RouteFactory[] = [
   saltApiRoutes,
   runnerRoutes,
   consoleRoutes,
+  auditRoutes,
 ];
 
 /** The auth part of {@link ApiServices}, from the config. */

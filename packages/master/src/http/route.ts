@@ -13,6 +13,7 @@ import type { HookTable } from './hooks.js';
 import type { Metrics } from './metrics.js';
 import type { ScheduleControl } from './salt-schedule.js';
 import type { EnrollmentTokens } from '../keys/enrollment.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
 import type { LoginLimiter } from './login-limiter.js';
 import type { RunnerLookup } from '../runners/runner-host.js';
 import type { OrchestrateServices } from './salt-orchestrate.js';
@@ -25,6 +26,8 @@ export interface ApiServices extends AuthServices {
   keys: KeyStore;
   /** One-time enrollment tokens (`brine-key --gen-token`). */
   enrollment: EnrollmentTokens;
+  /** Where each request's audit entry is kept beside its log line, for `GET /api/v1/audit`. @default none */
+  auditTrail?: AuditTrail;
   bus: EventBus;
   hooks: HookTable;
   metrics: Metrics;
