@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type BusEvent } from '@brine/client';
 import { BIN, Cluster, postgresMissing, startPostgres, waitFor, type PgCluster } from '@brine/testing';
 
 const missing = postgresMissing();
@@ -17,7 +18,7 @@ interface AuditRow {
 }
 
 describe.skipIf(missing !== undefined)(
-  `enrollment tokens and the audit log across masters${missing ? ` (${missing})` : ''}`,
+  `enrollment tokens, the audit log and the SDK across masters${missing ? ` (${missing})` : ''}`,
   () => {
     let pg: PgCluster;
     let a: Cluster;
@@ -25,8 +26,10 @@ describe.skipIf(missing !== undefined)(
     beforeAll(async () => {
       pg = await startPostgres();
       const url = pg.createDatabase('shared');
-      a = new Cluster({ autosign: false, master: { store: url } });
-      b = new Cluster({ autosign: false, master: { store: url } });
+      // One user whose API token (shared in the database) the SDK presents to either master.
+      const master = { store: url, users: { sdk: {} }, acl: { sdk: ['.*', '@jobs', '@events'] } };
+      a = new Cluster({ autosign: false, master });
+      b = new Cluster({ autosign: false, master });
       await a.startMaster();
       mkdirSync(join(b.masterDir, 'pki'), { recursive: true, mode: 0o700 });
       for (const f of IDENTITY) copyFileSync(join(a.masterDir, 'pki', f), join(b.masterDir, 'pki', f));
@@ -74,5 +77,38 @@ describe.skipIf(missing !== undefined)(
         expect.objectContaining({ method: 'POST', route: '/api/v1/keys/enroll-tokens', status: 201, user: 'root' }),
       );
     }, 60_000);
+
+    it('sends SDK requests and its event stream to master b once master a is killed', async () => {
+      const made = await a.api<{ token: string }>('POST', '/api/v1/tokens', { user: 'sdk', ttlSeconds: 3600 });
+      expect(made.status).toBe(201);
+      const client = connect({ url: [a.endpoints.api, b.endpoints.api], token: made.body.token });
+      const seen: BusEvent[] = [];
+      const errors: unknown[] = [];
+      const sub = client.events$().subscribe({ next: (e) => seen.push(e), error: (e) => errors.push(e) });
+      try {
+        // The stream opens on a (the first URL): a's key event shows it is live.
+        expect((await a.api('POST', '/api/v1/keys/en-a/accept')).status).toBe(200);
+        await waitFor(
+          () => seen.some((e) => e.tag === 'brine/key/en-a/accepted'),
+          30_000,
+          "a's key event on the stream",
+        );
+        await a.killMaster('SIGKILL');
+        // The stream reopens on b; b runs each job, until one's events arrive on the stream.
+        const onB = await waitFor(
+          async () => {
+            const r = await client.run({ target: 'en-b', fun: 'test.ping', timeoutMs: 10_000 });
+            expect(r.results['en-b']).toMatchObject({ outcome: 'returned', ret: true });
+            return seen.some((e) => e.tag === `brine/job/${r.jid}/ret/en-b`) ? r : undefined;
+          },
+          60_000,
+          "a job of b's on the reopened stream",
+        );
+        expect(onB.summary).toMatchObject({ returned: 1 });
+        expect(errors).toEqual([]);
+      } finally {
+        sub.unsubscribe();
+      }
+    }, 120_000);
   },
 );
