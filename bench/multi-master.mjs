@@ -126,7 +126,8 @@ async function runFailover({ url, n, masters: count, sourceAddresses, reconnectB
       reconnectBaseMs,
       logFile: join(dir, 'swarm.log'),
     });
-    const allAt = await swarm.waitConnected(n, 600_000);
+    // Generous stall limit: the swarm makes every key before its first connect (slow on a loaded box).
+    const allAt = await swarm.waitConnected(n, 600_000, 180_000);
     const spread = await waitUntil(
       async () => {
         const counts = await Promise.all(masters.map(connectedOn));

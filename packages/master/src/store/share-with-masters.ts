@@ -4,6 +4,7 @@ import { Subscription, type Observable } from 'rxjs';
 import type { BusEvent, EventBus } from '../core/event-bus.js';
 import type { JobListing, JobStore } from '../core/job-store.js';
 import type { KeyStore } from '../keys/key-store.js';
+import { openPgAsyncBridge } from './pg-async-bridge.js';
 import type { PgBridge } from './pg-bridge.js';
 import { relayEvents } from './pg-events.js';
 import { followSharedKeys } from './pg-follow.js';
@@ -51,8 +52,13 @@ export function shareWithMasters(o: SharingOptions): SharedMaster {
   const all = new Subscription();
   all.add(followSharedKeys(o.url, o.keys, log));
   all.add(trackSessions({ db: o.db, bus: o.bus, masterId, leaseMs: o.leaseMs, now: o.now, log }));
-  const relay = relayEvents({ db: o.db, url: o.url, bus: o.bus, masterId, now: o.now, log });
-  all.add(() => relay.stop());
+  // The relay writes through a connection of its own, without blocking the loop (docs/scale.md).
+  const writer = openPgAsyncBridge({ url: o.url, applicationName: 'brine-master-events' });
+  const relay = relayEvents({ db: o.db, url: o.url, bus: o.bus, masterId, now: o.now, log, writer });
+  all.add(() => {
+    relay.stop();
+    writer.close();
+  });
   return {
     masterId,
     events$: (globs) => relay.events$(globs),
