@@ -271,7 +271,7 @@ export function multiMasterSection(r, meta) {
     lines.push(
       `| durable ingest, ${int(r.ingest.n)} swarm minions, ${r.ingest.concurrency} requesters, ${r.ingest.seconds} s (load ${a.load.toFixed(1)} / ${b.load.toFixed(1)}) | ${int(a.returnsPerSec)} returns/s | ${int(b.returnsPerSec)} returns/s | **${r.ingest.ratio.toFixed(2)}x** |`,
       `| job round trip under that load, median / p90 | ${int(a.jobMsMedian)} / ${int(a.jobMsP90)} ms | ${int(b.jobMsMedian)} / ${int(b.jobMsP90)} ms | |`,
-      `| master CPU share | ${a.masterCpuShare} | ${b.masterCpuShare} | |`,
+      `| master CPU share (its CPU time over wall time; 1 = a whole core) | ${a.masterCpuShare} | ${b.masterCpuShare} | |`,
     );
   }
   if (r.failover) {
@@ -279,7 +279,9 @@ export function multiMasterSection(r, meta) {
     lines.push(
       '',
       `Failover: ${int(f.n)} swarm minions (one process) spread over ${f.masters} masters on one database ` +
-        `(${f.spread.map(int).join(' / ')} connected), minion reconnect backoff base ${f.reconnectBaseMs} ms; ` +
+        `(${f.spread.map(int).join(' / ')} connected: minion i starts at master i mod ${f.masters}, and a connect ` +
+        'refused or timed out moves it to the next), minion reconnect backoff base ' +
+        `${f.reconnectBaseMs} ms; ` +
         `kill -9 of the master holding ${int(f.victims)} (load ${f.load.toFixed(1)} at the start).`,
       '',
       '| figure | measured |',
