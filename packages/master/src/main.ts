@@ -344,7 +344,7 @@ export async function startMaster(
   const apiTls = apiServesTls(config.api) ? loadApiTls(config.api.tls, identity.tls) : undefined;
   const automationLog = log.child({ component: 'automation' });
   const identityOf = (user: string) => ({ user, grants: auth.acl.grantsFor(user, config.users[user]?.groups ?? []) });
-  const startAs = { manager, registry, audit: log.child({ component: 'api' }) };
+  const startAs = { manager, registry, audit: log.child({ component: 'api' }), trail: auditTrail, now };
   const scheduleIdentity = identityOf(config.schedule_user);
   const schedule = new MasterSchedule({
     config: config.schedule,

@@ -1,14 +1,19 @@
-/** One audit record: who did what through the API, as the audit log line says it. */
+/**
+ * One audit record, as its audit log line says it: an API request (method, route, status), or
+ * a job the reactor or the scheduler started as its identity (`source`).
+ */
 export interface AuditEntry {
-  /** When the request ended, ms since the epoch. */
+  /** When the request ended or the job was started, ms since the epoch. */
   at: number;
   /** The master that served it; set by a shared trail. */
   master?: string;
   user: string | null;
   tokenId?: string;
-  method: string;
-  route: string;
-  status: number;
+  /** `reactor` or `schedule` for an automated call; absent for an API request. */
+  source?: string;
+  method?: string;
+  route?: string;
+  status?: number;
   outcome: 'ok' | 'denied' | 'error';
   code?: string;
   fun?: string;
@@ -16,9 +21,16 @@ export interface AuditEntry {
   jid?: string;
   minions?: number;
   detail?: string;
-  ip: string;
-  durationMs: number;
+  ip?: string;
+  durationMs?: number;
   aborted?: true;
+}
+
+/** An audit log line's fields as an entry at `at`, without the fields it left undefined. */
+export function auditEntry(at: number, line: Record<string, unknown>): AuditEntry {
+  return Object.fromEntries(
+    Object.entries({ at, ...line }).filter(([k, v]) => v !== undefined && k !== 'audit'),
+  ) as unknown as AuditEntry;
 }
 
 /** What {@link AuditTrail.list} selects: newest first. */

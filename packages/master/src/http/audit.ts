@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { AuditEntry, AuditTrail } from '../audit/audit-trail.js';
+import { auditEntry, type AuditTrail } from '../audit/audit-trail.js';
 import type { Metrics } from './metrics.js';
 
 /** What a request's audit line says beside method, route and status; handlers fill it in. */
@@ -81,11 +81,7 @@ export function installAudit(
       };
       deps.log.info({ audit: true, ...line }, 'api request');
       // The same entry, without its unset fields, where the API can list it (several masters: one table).
-      deps.auditTrail?.record(
-        Object.fromEntries(
-          Object.entries({ at: deps.now(), ...line }).filter(([, v]) => v !== undefined),
-        ) as unknown as AuditEntry,
-      );
+      deps.auditTrail?.record(auditEntry(deps.now(), line));
     });
     done();
   });

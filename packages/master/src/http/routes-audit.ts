@@ -7,7 +7,7 @@ const ms = z.coerce.number().int().nonnegative();
 
 /**
  * `GET /api/v1/audit`: the audit entries (one per API request: who, route, status, outcome,
- * job), newest first. With several masters on one database, every master's entries; with one,
+ * job; one per job the reactor or the scheduler started, with its `source`), newest first. With several masters on one database, every master's entries; with one,
  * this master's recent ones (its log keeps them all).
  */
 export function auditRoutes(s: ApiServices): RouteSpec[] {
