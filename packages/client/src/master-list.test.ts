@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from './client.js';
 import type { FetchLike } from './fetch-transport.js';
 import { notReached, parseMasterUrls } from './master-list.js';
+import { connectFromEnv } from './node.js';
 import { nodeFetch } from './node-fetch.js';
 
 const servers: Server[] = [];
@@ -73,6 +74,12 @@ describe('several master URLs', () => {
       expect(live.asked).toHaveLength(2);
     },
   );
+
+  it('takes several masters from BRINE_URL, comma-separated, as the CLI does', async () => {
+    const live = await serve(json({ minions: ['m2'] }));
+    const env = { BRINE_URL: `${await deadUrl()}, ${live.url}/`, BRINE_TOKEN: 't', BRINE_MASTER_DIR: '/nonexistent' };
+    expect(await connectFromEnv({ env }).preview('*')).toEqual(['m2']);
+  });
 
   it('does not send to the next master after an HTTP answer, even a 4xx or 5xx', async () => {
     const refusing = await serve(json({ code: 'ERR_AUTH_FORBIDDEN', message: 'no' }, 403));
