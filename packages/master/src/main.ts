@@ -139,7 +139,12 @@ export async function startMaster(
   // The audit log beside its log lines: every master's in one table when shared, else recent ones in memory.
   const auditTrail =
     sharing && stores.db
-      ? pgAuditTrail({ db: stores.db, masterId: sharing.masterId, log: log.child({ component: 'audit' }) })
+      ? pgAuditTrail({
+          db: stores.db,
+          writer: sharing.writer,
+          masterId: sharing.masterId,
+          log: log.child({ component: 'audit' }),
+        })
       : memoryAuditTrail();
   const store: JobStore = {
     ...realStore,
@@ -453,7 +458,7 @@ export async function startMaster(
         bus.close();
         cache.flushSync();
         masterPillar.flush();
-        auditTrail.close();
+        await auditTrail.close();
         sharing?.stop();
         store.close();
         log.info('stopped');

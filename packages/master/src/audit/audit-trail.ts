@@ -55,8 +55,8 @@ export interface AuditTrail {
   record(entry: AuditEntry): void;
   /** The entries the query selects, newest first. */
   list(query: AuditQuery): AuditEntry[];
-  /** Writes what is pending and stops. */
-  close(): void;
+  /** Writes what is pending and stops; resolves once written. */
+  close(): Promise<void>;
 }
 
 /** The default limit of {@link AuditTrail.list}. */
@@ -93,6 +93,6 @@ export function memoryAuditTrail(keep = 10_000): AuditTrail {
         if (auditMatches(ordered[i]!, q)) out.push(ordered[i]!);
       return out;
     },
-    close: () => undefined,
+    close: () => Promise.resolve(),
   };
 }
