@@ -102,16 +102,20 @@ export async function startBenchMaster({ dir, fds = 1024, nodeArgs = [], config 
 
 /**
  * Starts `brine-minion swarm` with `n` minions (ids `idPrefix` + index, `bench-0…` by default;
- * the master autosigns `bench-*`) against `master`, with the
- * connect probe preloaded. `connected()` is the last count the swarm printed; `waitConnected`
- * resolves with the epoch ms at which the swarm first reported all `n` connected.
+ * the master autosigns `bench-*`) against `master`, with the connect probe preloaded; with
+ * `masterUrls` (several masters sharing one identity, the fingerprint taken from `master`),
+ * spread evenly over them, each failing over to the next. `connected()` is the last count the
+ * swarm printed; `waitConnected` resolves with the epoch ms at which the swarm first reported
+ * all `n` connected.
  */
 export function startSwarm({
   master,
+  masterUrls,
   n,
   sourceAddresses,
   splayMs = 0,
   statusEveryMs = 50,
+  reconnectBaseMs,
   logFile,
   nodeArgs = [],
   idPrefix = ID_PREFIX,
@@ -121,8 +125,9 @@ export function startSwarm({
     [
       'swarm',
       ...['--count', String(n), '--id-prefix', idPrefix],
-      ...['--master', `wss://127.0.0.1:${master.endpoints.minionPort}`],
+      ...['--master', (masterUrls ?? [`wss://127.0.0.1:${master.endpoints.minionPort}`]).join(',')],
       ...['--master-fingerprint', master.endpoints.fingerprint],
+      ...(reconnectBaseMs ? ['--reconnect-base', String(reconnectBaseMs)] : []),
       ...['--source-addresses', String(sourceAddresses), '--splay', String(splayMs)],
       ...['--status-every', String(statusEveryMs), '--log-level', 'warn'],
     ],

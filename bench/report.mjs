@@ -72,6 +72,19 @@ export function goalRows(results) {
       met: bad(r) ? undefined : r.returnsPerSec >= 25_000,
     });
   }
+  if (results.multimaster?.ingest !== undefined || results.multimaster?.error !== undefined) {
+    // Issue #20: durable ingest into PostgreSQL at least the SQLite figure (one run each, same phase).
+    const r = results.multimaster.ingest;
+    rows.push({
+      figure: `Durable ingest, PostgreSQL / SQLite, ${int(r?.n)} minions, ${r ? r.seconds : '–'} s each`,
+      measured: bad(r)
+        ? failed(results.multimaster)
+        : `${x(r.ratio)} (${int(r.postgres.returnsPerSec)} / ${int(r.sqlite.returnsPerSec)} returns/s)`,
+      spread: bad(r) ? '–' : `load ${r.sqlite.load.toFixed(1)} / ${r.postgres.load.toFixed(1)} at the start of each`,
+      goal: '≥ 1.0',
+      met: bad(r) ? undefined : r.ratio >= 1,
+    });
+  }
   {
     const r = results.cli;
     rows.push({

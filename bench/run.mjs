@@ -6,7 +6,10 @@
 // 3. sustained return ingest into the job cache with 1,000 minions
 // 4. real minion daemons: idle RSS, and `brine '*' test.ping` process wall time
 // 5. the job cache with 1,000,000 stored returns: list and lookup, direct and through the API
-// 6. write BENCHMARKS.md (or --out), print the goals table; every child process is killed on
+// 5b. several masters on a throwaway PostgreSQL (bench/multi-master.mjs): the store alone,
+//    durable ingest SQLite vs PostgreSQL, and failover (kill -9 of one of 3 masters holding
+//    a swarm spread over them: time until all its minions are back and a job returns from all)
+// 6. write BENCHMARKS.md (or --out) with the multi-master section in its markers, print the goals table; every child process is killed on
 //    the way out, also on failure and on SIGINT/SIGTERM
 //
 // Flags: --quick (N=100,500, fewer rounds, 30 s ingest to 500 minions, 100k-return job cache:
@@ -14,8 +17,12 @@
 //   --n 1000,5000  --rounds R  --floor-rounds R  --warmup W  --ingest-seconds S
 //   --ingest-concurrency C  --ingest-minions M  --cli-runs R  --cli-minions M
 //   --jobcache-rows R  --idle-ms MS  --source-addresses K  --splay MS
-//   --phases floor,brine,ingest,cli,jobcache (and states, issue #17's 300-state SLS locally and
-//   to --states-minions swarm minions, which is not in the default list)
+//   --phases floor,brine,ingest,cli,jobcache,multimaster (and states, issue #17's 300-state SLS
+//   locally and to --states-minions swarm minions, which is not in the default list)
+//   --mm-minions N (multimaster failover: N swarm minions over --mm-masters masters, default
+//   10000, 500 in quick mode)  --mm-masters M  --mm-ingest-seconds S  --mm-parts
+//   store,ingest,failover (multimaster needs PostgreSQL's server binaries; without them the
+//   phase is skipped and its section says why)
 //   --profile (an extra Brine run at the largest N with the master CPU-profiled: connect, rounds)
 //   --master-config JSON (master config keys merged over the benchmark's, e.g. admission limits)
 //   --quiet-wait-s S (before each phase, wait up to S s for a 2 s window with < 0.3 cores busy
@@ -31,6 +38,7 @@ import { parseArgs } from 'node:util';
 import { runCliAndDaemons, runJobCache } from './brine-cli.mjs';
 import { runBrineFanout, runIngest } from './brine-fanout.mjs';
 import { runFloor } from './floor.mjs';
+import { multiMasterSection, runMultiMaster, writeSection } from './multi-master.mjs';
 import { runStates } from './states.mjs';
 import { fileLimits, killAll, killChildrenOnExit, load1, waitQuiet } from './lib/procs.mjs';
 import { goalRows, renderReport } from './report.mjs';
@@ -54,7 +62,11 @@ const { values: flags } = parseArgs({
     'idle-ms': { type: 'string' },
     'source-addresses': { type: 'string', default: '4' },
     splay: { type: 'string', default: '0' },
-    phases: { type: 'string', default: 'floor,brine,ingest,cli,jobcache' },
+    phases: { type: 'string', default: 'floor,brine,ingest,cli,jobcache,multimaster' },
+    'mm-minions': { type: 'string' },
+    'mm-masters': { type: 'string', default: '3' },
+    'mm-ingest-seconds': { type: 'string' },
+    'mm-parts': { type: 'string', default: 'store,ingest,failover' },
     'states-minions': { type: 'string', default: '1000' },
     'master-config': { type: 'string', default: '{}' },
     profile: { type: 'boolean', default: false },
@@ -78,6 +90,10 @@ const config = {
   cliRuns: num(flags['cli-runs'], 20, 5),
   cliMinions: Number(flags['cli-minions']),
   jobcacheRows: num(flags['jobcache-rows'], 1_000_000, 100_000),
+  mmMinions: num(flags['mm-minions'], 10_000, 500),
+  mmMasters: Number(flags['mm-masters']),
+  mmIngestSeconds: num(flags['mm-ingest-seconds'], 30, 10),
+  mmParts: flags['mm-parts'].split(','),
   idleMs: num(flags['idle-ms'], 5000, 3000),
   sourceAddresses: Number(flags['source-addresses']),
   splayMs: Number(flags.splay),
@@ -251,9 +267,33 @@ try {
       runJobCache({ rows: config.jobcacheRows, samples: quick ? 10 : 30, dir: join(work, 'jobcache') }),
     );
   }
+  if (config.phases.has('multimaster')) {
+    results.multimaster = await phase(
+      `multi-master: ${config.mmMinions} minions over ${config.mmMasters} masters`,
+      () =>
+        runMultiMaster({
+          parts: config.mmParts,
+          ingestMinions: config.ingestMinions,
+          ingestSeconds: config.mmIngestSeconds,
+          concurrency: config.ingestConcurrency,
+          sourceAddresses: config.sourceAddresses,
+          minions: config.mmMinions,
+          masters: config.mmMasters,
+          dir: join(work, 'multimaster'),
+        }),
+    );
+  }
 } finally {
   killAll();
   writeFileSync(flags.out, withKeptSections(renderReport(results), flags.out));
+  if (results.multimaster && !results.multimaster.error) {
+    const meta = {
+      date: results.meta.date.slice(0, 16).replace('T', ' ') + ' UTC',
+      machine: `${results.meta.cpuModel} × ${results.meta.cores}, ${Math.round(results.meta.ramBytes / 2 ** 30)} GiB`,
+      code: results.meta.code,
+    };
+    writeSection(flags.out, multiMasterSection(results.multimaster, meta));
+  }
   if (flags.json) writeFileSync(flags.json, JSON.stringify(results, null, 2) + '\n');
   if (!flags.keep) rmSync(work, { recursive: true, force: true });
   else log(`kept ${work}`);

@@ -80,6 +80,14 @@ const RUNNERS: Record<string, { doc: string; run: Runner }> = {
       return c.json('DELETE', `/api/v1/jobs/${encodeURIComponent(jid)}`);
     },
   },
+  'audit.list': {
+    doc: "the audit log, newest first (every master's when they share a database); filters user=NAME outcome=ok|denied|error since=MS until=MS limit=N",
+    run: async (c, _a, kw) => {
+      const q = new URLSearchParams();
+      for (const k of ['user', 'outcome', 'since', 'until', 'limit']) if (kw[k] !== undefined) q.set(k, String(kw[k]));
+      return (await c.json<{ entries: unknown[] }>('GET', `/api/v1/audit?${q}`)).entries;
+    },
+  },
   'manage.up': {
     doc: 'minions connected now',
     run: async (c) => (await minions(c)).filter((m) => m.connected).map((m) => m.id),

@@ -20,6 +20,7 @@ import { BrineClientError, ClientErrorCode, StreamLostError } from './errors.js'
 import { fetchTransport, type FetchTransportOptions } from './fetch-transport.js';
 import { summarize, type JobOutcome } from './job-events.js';
 import type { JobOptions } from './job-options.js';
+import { parseMasterUrls, reconnectAcrossMasters, type ReconnectOptions } from './master-list.js';
 import type { Transport } from './transport.js';
 
 /** One event of the master's event bus, as `events$` emits it. */
@@ -60,7 +61,9 @@ export interface BrineClient {
   /**
    * The master's event bus, filtered by tag globs (`brine/job/*`; none for everything the
    * token may see). Emits each event as it happens; never completes on its own; errors when
-   * the connection breaks (`ERR_CLIENT_STREAM_LOST`).
+   * the connection breaks (`ERR_CLIENT_STREAM_LOST`). Connected to several masters, it opens
+   * the stream again on the next master instead (every master's stream shows every master's
+   * events; those of the switch itself may be missed), and errors only when none answers.
    */
   events$(globs?: readonly string[]): Observable<BusEvent>;
   /** The minions a target selects now, without running anything. */
@@ -74,15 +77,25 @@ export interface BrineClient {
 /** How to reach a master: its URL and a token, and optionally your own `fetch`. */
 export type ConnectOptions = FetchTransportOptions;
 
-/** Connects to a master's REST API (nothing is sent until a method is used). */
+/**
+ * Connects to a master's REST API, or to several masters sharing one database (`url` as a list
+ * or comma-separated; docs/sdk.md). Nothing is sent until a method is used.
+ */
 export function connect(options: ConnectOptions): BrineClient {
-  return createClient(fetchTransport(options));
+  const masters = parseMasterUrls(options.url).length;
+  return createClient(fetchTransport(options), masters > 1 ? { reconnect: { masters } } : {});
+}
+
+/** How {@link createClient} behaves beyond its transport. */
+export interface ClientOptions {
+  /** Reopen event streams across several masters (see {@link reconnectAcrossMasters}). @default none */
+  reconnect?: ReconnectOptions;
 }
 
 const jobPath = (jid: string) => `/api/v1/jobs/${encodeURIComponent(jid)}`;
 
 /** Builds a client over any {@link Transport} (a scripted one in tests). */
-export function createClient(transport: Transport): BrineClient {
+export function createClient(transport: Transport, options: ClientOptions = {}): BrineClient {
   const cancel$ = (jid: string) => transport.json$('DELETE', jobPath(jid));
   const run$ = (job: JobOptions<string>): Observable<JobStreamEvent> =>
     defer(() => {
@@ -129,8 +142,12 @@ export function createClient(transport: Transport): BrineClient {
             : throwError(() => err),
         ),
       ),
-    events$: (globs = []) =>
-      transport.sse$(`/api/v1/events?tags=${encodeURIComponent(globs.join(','))}`).pipe(map((m) => m.data as BusEvent)),
+    events$: (globs = []) => {
+      const events$ = transport
+        .sse$(`/api/v1/events?tags=${encodeURIComponent(globs.join(','))}`)
+        .pipe(map((m) => m.data as BusEvent));
+      return options.reconnect ? events$.pipe(reconnectAcrossMasters(options.reconnect)) : events$;
+    },
     preview: async (t) => {
       const body = typeof t === 'string' ? { target: t } : t;
       const res = (await lastValueFrom(

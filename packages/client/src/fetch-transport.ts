@@ -1,6 +1,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { ApiResponseError, BrineClientError, ClientErrorCode, StreamLostError } from './errors.js';
 import { lineSplitter, sseParser } from './line-splitter.js';
+import { masterList, notReached, parseMasterUrls } from './master-list.js';
 import type { SseMessage, Transport } from './transport.js';
 
 /** The part of `fetch` the client uses; pass your own to pin a certificate, proxy, or log. */
@@ -11,8 +12,12 @@ export type FetchLike = (
 
 /** Where the master's REST API is and how to call it. */
 export interface FetchTransportOptions {
-  /** The master's API base URL, e.g. `http://127.0.0.1:4505`. */
-  url: string;
+  /**
+   * The master's API base URL, e.g. `http://127.0.0.1:4505`; or several masters sharing one
+   * database (a list, or comma-separated): a request goes to the last one that could be
+   * reached, and to the next when a master cannot be connected to at all.
+   */
+  url: string | readonly string[];
   /** A Brine API token (`brine-token create`). */
   token: string;
   /** @default globalThis.fetch */
@@ -24,23 +29,32 @@ export interface FetchTransportOptions {
  * Each subscription makes one request with its own AbortController; unsubscribing aborts it.
  */
 export function fetchTransport(options: FetchTransportOptions): Transport {
-  const base = options.url.replace(/\/+$/, '');
+  const masters = masterList(parseMasterUrls(options.url));
   const doFetch: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
   const send = async (method: string, path: string, body: unknown, signal: AbortSignal): Promise<Response> => {
     const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
-    try {
-      res = await doFetch(base + path, {
-        method,
-        headers,
-        signal,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    } catch (err) {
-      throw new BrineClientError(ClientErrorCode.unreachable, `cannot reach the master at ${base}`, undefined, {
-        cause: err,
-      });
+    for (let tried = 1; ; tried++) {
+      const base = masters.current();
+      try {
+        res = await doFetch(base + path, {
+          method,
+          headers,
+          signal,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        break;
+      } catch (err) {
+        // Only a master never reached is skipped: a request that may have arrived is not sent twice.
+        if (!signal.aborted && notReached(err) && tried < masters.size) {
+          masters.skip(base);
+          continue;
+        }
+        if (notReached(err)) masters.skip(base);
+        const where = masters.size > 1 ? `any of the ${masters.size} masters (last ${base})` : `the master at ${base}`;
+        throw new BrineClientError(ClientErrorCode.unreachable, `cannot reach ${where}`, undefined, { cause: err });
+      }
     }
     if (res.status >= 300) throw new ApiResponseError(res.status, await errorBody(res));
     return res;

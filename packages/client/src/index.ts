@@ -1,5 +1,7 @@
 export { connect, createClient } from './client.js';
-export type { BrineClient, BusEvent, ConnectOptions, PreviewTarget } from './client.js';
+export type { BrineClient, BusEvent, ClientOptions, ConnectOptions, PreviewTarget } from './client.js';
+export { parseMasterUrls, reconnectAcrossMasters } from './master-list.js';
+export type { ReconnectOptions } from './master-list.js';
 export { ApiResponseError, BrineClientError, ClientErrorCode, StreamLostError } from './errors.js';
 export type { ClientErrorCodeValue } from './errors.js';
 export { fetchTransport } from './fetch-transport.js';

@@ -37,6 +37,8 @@ import { loadOrCreateMasterIdentity } from './keys/master-identity.js';
 import { EnrollmentTokens } from './keys/enrollment.js';
 import { keyAdmission } from './keys/admit-key.js';
 import { keyChangeEffects } from './keys/key-change.js';
+import { memoryAuditTrail } from './audit/audit-trail.js';
+import { pgAuditTrail } from './store/pg-audit-trail.js';
 import { PendingKeyLimiter } from './keys/pending-limiter.js';
 import { MinionCache } from './store/minion-cache.js';
 import { createMasterExtend } from './files/extend-setup.js';
@@ -111,7 +113,7 @@ export async function startMaster(
     }),
     onChange: keyChangeEffects({ bus, registry, cache }),
   });
-  const enrollment = new EnrollmentTokens(join(pkiDir, 'enroll_tokens.json'));
+  const enrollment = new EnrollmentTokens(stores.enrollment ?? join(pkiDir, 'enroll_tokens.json'));
   rememberKnownMinions(registry, cache.load(), new Set(keys.list('accepted').map((k) => k.id)));
 
   // With a shared PostgreSQL: other masters' key changes and events, minion sessions under a
@@ -120,6 +122,16 @@ export async function startMaster(
     ? shareWithMasters({ url: config.store, db: stores.db, keys, bus, leaseMs: config.heartbeat_ms * 3, now, log })
     : undefined;
   const store = withWriteFaults(sharing ? sharing.guard(stores.jobs) : stores.jobs, faults);
+  // The audit log beside its log lines: every master's in one table when shared, else recent ones in memory.
+  const auditTrail =
+    sharing && stores.db
+      ? pgAuditTrail({
+          db: stores.db,
+          writer: sharing.writer,
+          masterId: sharing.masterId,
+          log: log.child({ component: 'audit' }),
+        })
+      : memoryAuditTrail();
   const metrics = new Metrics();
   const processWatch = watchProcess();
   metrics.process = processWatch.figures;
@@ -294,7 +306,7 @@ export async function startMaster(
   const apiTls = apiServesTls(config.api) ? loadApiTls(config.api.tls, identity.tls) : undefined;
   const automation = createAutomation({
     config,
-    start: { manager, registry, audit: log.child({ component: 'api' }) },
+    start: { manager, registry, audit: log.child({ component: 'api' }), trail: auditTrail, now },
     acl: auth.acl,
     bus,
     keys,
@@ -310,6 +322,7 @@ export async function startMaster(
       store,
       keys,
       enrollment,
+      auditTrail,
       bus,
       metrics,
       log: log.child({ component: 'api' }),
@@ -376,6 +389,7 @@ export async function startMaster(
         cache.flushSync();
         masterPillar.flush();
         routing?.stop();
+        await auditTrail.close();
         sharing?.stop();
         store.close();
         log.info('stopped');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createJidGenerator, encodeFrame, generateMemoryKeyPair } from '@brine/protocol';
 import { samplePublishBytes, sampleSpec } from './executor/job-spec.fixture.js';
-import { sharedFrameDecoder } from './swarm.js';
+import { sharedFrameDecoder, swarmMasters } from './swarm.js';
 
 const master = generateMemoryKeyPair();
 const newJid = createJidGenerator();
@@ -42,5 +42,18 @@ describe('sharedFrameDecoder', () => {
   it('keeps refusing bad frames', () => {
     const decode = sharedFrameDecoder(16);
     expect(decode(Buffer.from(publishBytes(newJid(Date.now()))))).toMatchObject({ ok: false });
+  });
+});
+
+describe('swarmMasters', () => {
+  it('starts minion i at master i mod n and lists the others after it, so the swarm spreads evenly', () => {
+    const urls = ['wss://a', 'wss://b', 'wss://c'];
+    expect([0, 1, 2, 3].map((i) => swarmMasters(urls, i))).toEqual([
+      ['wss://a', 'wss://b', 'wss://c'],
+      ['wss://b', 'wss://c', 'wss://a'],
+      ['wss://c', 'wss://a', 'wss://b'],
+      ['wss://a', 'wss://b', 'wss://c'],
+    ]);
+    expect(swarmMasters(['wss://only'], 7)).toEqual(['wss://only']);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { generateMemoryKeyPair } from '@brine/protocol';
 import type { MasterConnection } from './connection/connection.js';
+import type { MasterOrderValue } from './connection/master-list.js';
 import { memoryMasterPin } from './connection/master-pin.js';
 import { collectGrains } from './grains/collect.js';
 import { createRegistry } from './modules/registry.js';
@@ -21,7 +22,13 @@ import { createSwarmExtend } from './swarm-extend.js';
 export interface SwarmOptions {
   count: number;
   idPrefix: string;
-  url: string;
+  /**
+   * The master, or several masters sharing one database: minion `i` lists them starting at
+   * `i mod n`, so the swarm spreads evenly over them, and fails over in `order`.
+   */
+  url: string | readonly string[];
+  /** How each minion moves between several masters. @default 'failover' */
+  order?: MasterOrderValue;
   masterFingerprint?: string;
   log: Logger;
   /** Source addresses to spread connections over (loopback runs out of ports past ~14k per address). */
@@ -41,6 +48,12 @@ export interface SwarmOptions {
 }
 
 export { sharedFrameDecoder } from './shared-frame-decoder.js';
+
+/** The master list of a swarm's minion `i`: the masters starting at `i mod n`, so the swarm spreads evenly. */
+export function swarmMasters(urls: readonly string[], i: number): string[] {
+  const k = i % urls.length;
+  return [...urls.slice(k), ...urls.slice(0, k)];
+}
 
 /** A running swarm. */
 export interface Swarm {
@@ -72,6 +85,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
     for (const log of jidLogs) log.prune(now);
   }, 60_000);
   pruner.unref();
+  const urls = typeof options.url === 'string' ? [options.url] : options.url;
   const width = String(options.count - 1).length;
   const ids = Array.from({ length: options.count }, (_, i) => `${options.idPrefix}${String(i).padStart(width, '0')}`);
   // Every key is made before the first connect, so key-making does not compete with handshakes.
@@ -114,7 +128,8 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
     const wired = wireMinion({
       id,
       key: keys[i]!,
-      masters: [options.url],
+      masters: swarmMasters(urls, i),
+      ...(options.order ? { order: options.order } : {}),
       pin,
       logs: { executor: log, connection: log },
       shared,

@@ -16,6 +16,7 @@ import type { MinionLink } from '../core/minion-link.js';
 import { MinionRegistry } from '../core/registry.js';
 import { KeyStore } from '../keys/key-store.js';
 import { EnrollmentTokens } from '../keys/enrollment.js';
+import { memoryAuditTrail } from '../audit/audit-trail.js';
 import { openMemoryJobStore } from '../store/memory-job-store.js';
 import { Accounts, hashPassword } from './auth/accounts.js';
 import { Acl } from './auth/acl.js';
@@ -189,6 +190,7 @@ export async function apiFixture(options: FixtureOptions = {}): Promise<ApiFixtu
     store,
     keys,
     enrollment,
+    auditTrail: memoryAuditTrail(),
     bus,
     metrics: new Metrics(),
     log,

@@ -8,6 +8,7 @@ import { LoginLimiter } from './auth/login-limiter.js';
 import type { RouteFactory } from './shared/route.js';
 import type { MasterServices } from './shared/services.js';
 import type { OrchestrateServices, ScheduleControl } from './salt/salt-function.js';
+import { auditRoutes } from './native/routes-audit.js';
 import { authRoutes } from './auth/routes-auth.js';
 import { consoleRoutes } from './console/routes-console.js';
 import { eventRoutes } from './native/routes-events.js';
@@ -38,6 +39,7 @@ export const API_ROUTES: readonly RouteFactory<ApiServices>[] = [
   saltApiRoutes,
   runnerRoutes,
   consoleRoutes,
+  auditRoutes,
 ];
 
 /** The auth part of {@link ApiServices}, from the config. */

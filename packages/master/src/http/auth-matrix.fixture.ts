@@ -14,6 +14,7 @@ export const MATRIX_USERS = [
   'u-metrics',
   'u-tokens',
   'u-hooks',
+  'u-audit',
 ] as const;
 /** One of {@link MATRIX_USERS}. */
 export type MatrixUser = (typeof MATRIX_USERS)[number];
@@ -31,6 +32,7 @@ export const MATRIX_FIXTURE: FixtureOptions = {
     'u-metrics': ['@metrics'],
     'u-tokens': ['@tokens'],
     'u-hooks': ['@hooks'],
+    'u-audit': ['@audit'],
   },
   keys: { 'k-acc': 'accepted', 'k-pend': 'pending' },
   hooks: { deploy: { secret: 'matrix-hook-secret-0123' } },
@@ -143,6 +145,7 @@ export const MATRIX_ROWS: readonly MatrixRow[] = [
     request: () => ({ url: '/hooks/deploy', raw: '{"ref":"main"}' }),
   },
   { route: 'GET /metrics', allowed: ['u-metrics'], request: get('/metrics') },
+  { route: 'GET /api/v1/audit', allowed: ['u-audit'], request: get('/api/v1/audit') },
   { route: 'POST /api/v1/jobs', allowed: ['u-run'], request: () => ({ url: '/api/v1/jobs', body: ping }) },
   {
     route: 'POST /api/v1/runners/:fun',

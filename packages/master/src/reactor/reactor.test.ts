@@ -28,7 +28,7 @@ async function setUp(files: Record<string, string>, entries: ReactorEntryConfig[
   const at = dir;
   reactor = startReactor({
     bus: s.bus,
-    start: { manager: s.manager, registry: s.registry, audit: s.log },
+    start: { manager: s.manager, registry: s.registry, audit: s.log, trail: s.auditTrail! },
     identity: { user: 'reactor', grants: s.acl.grantsFor('reactor', []) },
     entries: entries.map((e) =>
       Object.fromEntries(Object.entries(e).map(([k, v]) => [k, Array.isArray(v) ? v.map((f) => join(at, f)) : v])),
@@ -75,6 +75,15 @@ describe('reactor', () => {
       outcome: 'ok',
       jid: o.jid,
     });
+    // The same entry where GET /api/v1/audit lists it.
+    expect(f.s.auditTrail!.list({ user: 'reactor' })[0]).toMatchObject({
+      source: 'reactor',
+      fun: 'test.ping',
+      target: 'web1',
+      outcome: 'ok',
+      jid: o.jid,
+      at: expect.any(Number),
+    });
   });
 
   it("refuses a reaction the identity's ACL does not allow, publishes nothing and audits the denial", async () => {
@@ -88,6 +97,7 @@ describe('reactor', () => {
     expect((await refused).data).toMatchObject({ ok: false, code: 'ERR_AUTH_FORBIDDEN' });
     expect(f.published).toHaveLength(0);
     expect(f.logs.find((l) => l['audit'] === true && l['source'] === 'reactor')).toMatchObject({ outcome: 'denied' });
+    expect(f.s.auditTrail!.list({ outcome: 'denied' })[0]).toMatchObject({ source: 'reactor', user: 'reactor' });
   });
 
   it('accepts a key through wheel.key.accept when the identity holds @wheel', async () => {

@@ -5,6 +5,7 @@ import type { ReactorEntryConfig } from '../config-automation.js';
 import type { BusEvent, EventBus } from '../core/event-bus.js';
 import type { Reaction } from '../core/reactor/reactions.js';
 import { reactor$, type ReactorPacing } from '../core/reactor/reactor-pipeline.js';
+import { auditEntry } from '../audit/audit-trail.js';
 import { AutomationErrorCode } from './errors.js';
 import { startJobAs, type Identity, type StartAsDeps } from './start-as.js';
 import { MasterErrorCode } from '../errors.js';
@@ -129,18 +130,16 @@ function carryOut(d: ReactorDeps, event: BusEvent, sls: string, r: Reaction): Re
           message: `${d.identity.user} may not call ${name}`,
         }
       : runCall(call, r.kwargs, { ...base, fun: name });
-  d.start.audit.info(
-    {
-      audit: true,
-      source: audit.source,
-      user: d.identity.user,
-      fun: name,
-      outcome: outcome.ok ? 'ok' : outcome.code === ApiErrorCode.forbidden ? 'denied' : 'error',
-      code: outcome.code,
-      detail: audit.detail,
-    },
-    'reactor call',
-  );
+  const line = {
+    source: audit.source,
+    user: d.identity.user,
+    fun: name,
+    outcome: outcome.ok ? 'ok' : outcome.code === ApiErrorCode.forbidden ? 'denied' : 'error',
+    code: outcome.code,
+    detail: audit.detail,
+  };
+  d.start.audit.info({ audit: true, ...line }, 'reactor call');
+  d.start.trail?.record(auditEntry(d.scheduler.now(), line));
   return outcome;
 }
 

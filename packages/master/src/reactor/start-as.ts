@@ -3,6 +3,7 @@ import { ApiErrorCode, type JobRequest, type TargetFacts } from '@brine/protocol
 import type { JobManager, StartRefusal, StartedJob } from '../core/job-manager.js';
 import type { MinionRegistry } from '../core/registry.js';
 import type { Grants } from '../http/auth/acl.js';
+import { auditEntry, type AuditTrail } from '../audit/audit-trail.js';
 import { auditTarget } from '../http/shared/audit.js';
 
 /** A configured identity that the reactor or the scheduler acts as. */
@@ -17,6 +18,10 @@ export interface StartAsDeps {
   registry: Pick<MinionRegistry, 'get'>;
   /** The audit logger: one line per attempt, shaped like the API's. */
   audit: Logger;
+  /** Where each audit line is also kept, for `GET /api/v1/audit`. @default none */
+  trail?: Pick<AuditTrail, 'record'>;
+  /** The clock of the trail's entries. @default Date.now */
+  now?: () => number;
 }
 
 /** The result of a job started by automation: started, or refused with a code. */
@@ -54,18 +59,16 @@ export function startJobAs(deps: StartAsDeps, who: Identity, request: JobRequest
     );
     result = started.ok ? started : { ok: false, code: started.error.code, message: started.error.message };
   }
-  deps.audit.info(
-    {
-      audit: true,
-      source: from.source,
-      user: who.user,
-      fun: request.fun,
-      target: auditTarget(request.target),
-      outcome: result.ok ? 'ok' : result.code === ApiErrorCode.forbidden ? 'denied' : 'error',
-      ...(result.ok ? { jid: result.job.jid, minions: result.job.minions.length } : { code: result.code }),
-      detail: from.detail,
-    },
-    `${from.source} call`,
-  );
+  const line = {
+    source: from.source,
+    user: who.user,
+    fun: request.fun,
+    target: auditTarget(request.target),
+    outcome: result.ok ? 'ok' : result.code === ApiErrorCode.forbidden ? 'denied' : 'error',
+    ...(result.ok ? { jid: result.job.jid, minions: result.job.minions.length } : { code: result.code }),
+    detail: from.detail,
+  };
+  deps.audit.info({ audit: true, ...line }, `${from.source} call`);
+  deps.trail?.record(auditEntry((deps.now ?? Date.now)(), line));
   return result;
 }

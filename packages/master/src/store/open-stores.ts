@@ -8,6 +8,8 @@ import { pgJobStoreOn } from './pg-job-store.js';
 import { migratePg } from './pg-schema.js';
 import { pgTokenRecords } from './pg-token-records.js';
 import type { SharedTokenRecords } from '../http/auth/tokens.js';
+import type { EnrollmentRecords } from '../keys/enrollment.js';
+import { pgEnrollmentRecords } from '../keys/pg-enrollment-records.js';
 import { openSqliteJobStore } from './sqlite-job-store.js';
 
 /** Whether a `store` config value names a PostgreSQL database rather than the embedded SQLite file. */
@@ -24,6 +26,8 @@ export interface MasterStores {
   db: PgBridge | undefined;
   /** Shared session and API tokens; undefined for the embedded default (`tokens.json`). */
   tokens: SharedTokenRecords | undefined;
+  /** Shared enrollment tokens; undefined for the embedded default (`pki/enroll_tokens.json`). */
+  enrollment: EnrollmentRecords | undefined;
 }
 
 /**
@@ -47,6 +51,7 @@ export function openStores(
       keys: undefined,
       db: undefined,
       tokens: undefined,
+      enrollment: undefined,
     };
   const db = openPgBridge({ url: store, applicationName: 'brine-master' });
   try {
@@ -55,5 +60,11 @@ export function openStores(
     db.close();
     throw err;
   }
-  return { jobs: pgJobStoreOn(db), keys: pgKeyRecords(db), db, tokens: pgTokenRecords(db, Date.now) };
+  return {
+    jobs: pgJobStoreOn(db),
+    keys: pgKeyRecords(db),
+    db,
+    tokens: pgTokenRecords(db, Date.now),
+    enrollment: pgEnrollmentRecords(db, Date.now),
+  };
 }

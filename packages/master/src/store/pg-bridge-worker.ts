@@ -3,8 +3,8 @@
  * {@link workerSource}) so that it works the same from `src` under vitest and from `dist`.
  * It must not close over anything: it gets `require` and its `workerData` as arguments.
  *
- * It holds one `pg` client and answers one request at a time: a list of statements, run in one
- * transaction or one by one. After posting each answer it sets the shared flag and wakes the
+ * It holds one `pg` client and answers one request at a time, in order: a list of statements,
+ * run in one transaction or one by one. After posting each answer it sets the shared flag and wakes the
  * main thread, which waits on that flag with `Atomics.wait`. A lost connection is dropped and
  * made again at the next request, so the store survives a PostgreSQL restart.
  */
@@ -62,8 +62,15 @@ function bridgeWorker(require: (id: string) => any, data: any): void {
     return out;
   }
 
+  // One request at a time, in arrival order: two transactions never interleave on the client,
+  // whether a caller waits for each answer (PgBridge) or posts several (PgAsyncBridge).
+  let queue: Promise<unknown> = Promise.resolve();
   port.on('message', (req: any) => {
-    run(req)
+    queue = queue.then(() => handle(req));
+  });
+
+  function handle(req: any): Promise<void> {
+    return run(req)
       .then(
         (results) => port.postMessage({ id: req.id, ok: true, results }),
         (err) => {
@@ -83,7 +90,7 @@ function bridgeWorker(require: (id: string) => any, data: any): void {
         Atomics.store(flag, 0, 1);
         Atomics.notify(flag, 0);
       });
-  });
+  }
   parentPort?.postMessage('ready');
 }
 /* eslint-enable */

@@ -11,7 +11,8 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import type { BusEvent, EventBus } from '../core/event-bus.js';
-import type { PgBridge } from './pg-bridge.js';
+import type { PgAsyncBridge } from './pg-async-bridge.js';
+import type { PgBridge, Statement } from './pg-bridge.js';
 import { pgNotifications$ } from './pg-listener.js';
 
 /** The channel on which each batch of a master's events is announced (payload: its master id). */
@@ -35,7 +36,16 @@ export interface EventRelayOptions {
   keepMs?: number;
   /** @default asyncScheduler */
   scheduler?: SchedulerLike;
+  /**
+   * A connection of the relay's own for its writes, which then do not block the event loop
+   * (at most {@link MAX_WRITES_IN_FLIGHT} batches in flight; past that a batch is dropped and
+   * logged). @default none: writes go through `db`, waiting for each commit
+   */
+  writer?: Pick<PgAsyncBridge, 'transaction' | 'pending'>;
 }
+
+/** Batches of events a relay's own connection may have in flight before it drops the next. */
+export const MAX_WRITES_IN_FLIGHT = 4;
 
 /** The events of the other masters, and how to stop relaying. */
 export interface EventRelay {
@@ -78,7 +88,14 @@ export function relayEvents(o: EventRelayOptions): EventRelay {
         bufferTime(o.batchMs ?? 50, scheduler),
         filter((b) => b.length > 0),
       )
-      .subscribe((batch) => safely('could not share events', () => write(o, batch))),
+      .subscribe((batch) => {
+        if (!o.writer) return safely('could not share events', () => o.db.transaction(writeStatements(o, batch)));
+        if (o.writer.pending() >= MAX_WRITES_IN_FLIGHT)
+          return o.log.warn({ dropped: batch.length }, 'could not share events: the database is behind');
+        o.writer
+          .transaction(writeStatements(o, batch))
+          .catch((err: unknown) => o.log.warn({ err: (err as Error).message }, 'could not share events'));
+      }),
   );
   all.add(
     interval(Math.max(1000, keepMs / 6), scheduler).subscribe(() =>
@@ -111,19 +128,19 @@ export function relayEvents(o: EventRelayOptions): EventRelay {
   };
 }
 
-function write(o: EventRelayOptions, batch: BusEvent[]): void {
+function writeStatements(o: EventRelayOptions, batch: BusEvent[]): Statement[] {
   const data = batch.map((e) => {
     const bytes = encodeValue(e.data);
     return bytes.length > MAX_DATA_BYTES ? encodeValue({ truncated: true }) : bytes;
   });
-  o.db.transaction([
+  return [
     {
       text: `INSERT INTO bus_events (master_id, tag, data, stamp)
         SELECT $1, t.tag, t.data, t.stamp FROM unnest($2::text[], $3::bytea[], $4::bigint[]) AS t(tag, data, stamp)`,
       values: [o.masterId, batch.map((e) => e.tag), data, batch.map((e) => e.stamp)],
     },
     { text: 'SELECT pg_notify($1, $2)', values: [EVENTS_CHANNEL, o.masterId] },
-  ]);
+  ];
 }
 
 function read(o: EventRelayOptions, afterId: number): { id: number; event: BusEvent }[] {

@@ -113,6 +113,25 @@ export const pgMigrations: readonly string[] = [
   `,
   // v6: job owners and frames routed between masters (routing/routing-schema.ts).
   ROUTING_MIGRATION,
+  // v7: enrollment tokens (their SHA-256) and the audit log, shared by the masters: a token
+  // made on one master admits a minion on any, once; any master lists every master's audit.
+  `
+  CREATE TABLE enroll_tokens (
+    hash text PRIMARY KEY,
+    expires_at bigint NOT NULL,
+    id_glob text
+  );
+  CREATE TABLE audit_log (
+    id bigserial PRIMARY KEY,
+    at bigint NOT NULL,
+    master_id text NOT NULL,
+    "user" text,
+    outcome text NOT NULL,
+    entry jsonb NOT NULL
+  );
+  CREATE INDEX audit_log_at ON audit_log (at, id);
+  CREATE INDEX audit_log_user ON audit_log ("user", at, id);
+  `,
 ];
 
 /** The schema version this build writes. */

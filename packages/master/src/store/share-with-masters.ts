@@ -4,6 +4,7 @@ import { Subscription, type Observable } from 'rxjs';
 import type { BusEvent, EventBus } from '../core/event-bus.js';
 import type { JobListing, JobStore } from '../core/job-store.js';
 import type { KeyStore } from '../keys/key-store.js';
+import { openPgAsyncBridge, type PgAsyncBridge } from './pg-async-bridge.js';
 import type { PgBridge } from './pg-bridge.js';
 import { relayEvents } from './pg-events.js';
 import { followSharedKeys } from './pg-follow.js';
@@ -26,6 +27,11 @@ export interface SharingOptions {
 export interface SharedMaster {
   /** This master process's id in `masters` and `minion_sessions`. */
   masterId: string;
+  /**
+   * The connection for writes nobody waits on (the event relay's), for the audit trail's
+   * batches; closed by `stop`.
+   */
+  writer: PgAsyncBridge;
   /**
    * The job store as this master's job manager should see it: `unfinishedJobs` leaves out the
    * jobs another live master may be running (see {@link orphanedJobs}), so the recovery pass at
@@ -51,10 +57,16 @@ export function shareWithMasters(o: SharingOptions): SharedMaster {
   const all = new Subscription();
   all.add(followSharedKeys(o.url, o.keys, log));
   all.add(trackSessions({ db: o.db, bus: o.bus, masterId, leaseMs: o.leaseMs, now: o.now, log }));
-  const relay = relayEvents({ db: o.db, url: o.url, bus: o.bus, masterId, now: o.now, log });
-  all.add(() => relay.stop());
+  // The relay writes through a connection of its own, without blocking the loop (docs/scale.md).
+  const writer = openPgAsyncBridge({ url: o.url, applicationName: 'brine-master-events' });
+  const relay = relayEvents({ db: o.db, url: o.url, bus: o.bus, masterId, now: o.now, log, writer });
+  all.add(() => {
+    relay.stop();
+    writer.close();
+  });
   return {
     masterId,
+    writer,
     events$: (globs) => relay.events$(globs),
     guard: (jobs) => ({ ...jobs, unfinishedJobs: () => orphanedJobs(jobs.unfinishedJobs(), o.db, masterId, o.now()) }),
     stop: () => all.unsubscribe(),

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { tmpdir } from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadMinionConfig } from '../config.js';
 import { MinionError, MinionErrorCode } from '../errors.js';
 import { createRootLogger } from '../logger.js';
 import { startMinion } from '../main.js';
+import type { MasterOrderValue } from '../connection/master-list.js';
 import { startSwarm } from '../swarm.js';
 import { runLocalCall, type LocalCallRequest } from './local-call-entry.js';
 
@@ -74,7 +75,12 @@ program
   .description('Run many virtual minions in one process, for load and fault tests.')
   .requiredOption('--count <n>', 'number of minions', positiveInt('--count'))
   .option('--id-prefix <prefix>', 'id prefix; ids are prefix + a zero-padded index', 'swarm-')
-  .option('--master <url>', 'master endpoint', 'wss://127.0.0.1:4506')
+  .option('--master <url>', 'master endpoint, or several comma-separated (spread evenly)', 'wss://127.0.0.1:4506')
+  .addOption(
+    new Option('--master-type <type>', 'with several masters: failover (next in the list) or random')
+      .choices(['failover', 'random'])
+      .default('failover'),
+  )
   .option('--master-fingerprint <fp>', "pin the master's key fingerprint")
   .option(
     '--source-addresses <n>',
@@ -94,7 +100,8 @@ program
     const swarm = await startSwarm({
       count: opts.count,
       idPrefix: opts.idPrefix,
-      url: opts.master,
+      url: String(opts.master).split(','),
+      order: opts.masterType as MasterOrderValue,
       ...(opts.masterFingerprint ? { masterFingerprint: opts.masterFingerprint } : {}),
       log,
       localAddresses: opts.sourceAddresses > 1 ? addresses : [],

@@ -16,6 +16,8 @@ export const Area = {
   metrics: '@metrics',
   tokens: '@tokens',
   hooks: '@hooks',
+  /** Read the audit log (`GET /api/v1/audit`, every master's when they share a database). */
+  audit: '@audit',
   /** Jobs may carry `pillar=` overrides merged over the compiled pillar (issue #16). */
   pillarOverride: '@pillar_override',
 } as const;

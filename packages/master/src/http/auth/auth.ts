@@ -27,6 +27,7 @@ export const Permission = {
   metrics: Area.metrics,
   tokens: Area.tokens,
   hooks: Area.hooks,
+  audit: Area.audit,
 } as const;
 /** One of the {@link Permission} values. */
 export type PermissionValue = (typeof Permission)[keyof typeof Permission];

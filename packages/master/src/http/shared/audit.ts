@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { auditEntry, type AuditTrail } from '../../audit/audit-trail.js';
 import type { Metrics } from './metrics.js';
 
 /** What a request's audit line says beside method, route and status; handlers fill it in. */
@@ -45,9 +46,12 @@ function routeOf(req: FastifyRequest): string {
  * method, route pattern, status, outcome, and the job's function, target and jid when there is
  * one; and records the request's latency. Lines are written when the response closes, so
  * streams, refusals and unmatched routes are all covered. Arguments, passwords, tokens and
- * signatures are never logged.
+ * signatures are never logged. With `auditTrail`, each entry is also kept there.
  */
-export function installAudit(app: FastifyInstance, deps: { log: Logger; metrics: Metrics; now(): number }): void {
+export function installAudit(
+  app: FastifyInstance,
+  deps: { log: Logger; metrics: Metrics; now(): number; auditTrail?: AuditTrail },
+): void {
   app.decorateRequest('audit', null as unknown as AuditFields);
   app.addHook('onRequest', (req, reply, done) => {
     req.audit = {};
@@ -58,27 +62,26 @@ export function installAudit(app: FastifyInstance, deps: { log: Logger; metrics:
       const seconds = (deps.now() - started) / 1000;
       deps.metrics.observeHttp(req.method, req.routeOptions.url ? route : 'unmatched', status, seconds);
       const a = req.audit;
-      deps.log.info(
-        {
-          audit: true,
-          user: a.user ?? null,
-          tokenId: a.tokenId,
-          method: req.method,
-          route,
-          status,
-          outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : 'error',
-          code: a.code,
-          fun: a.fun,
-          target: a.target,
-          jid: a.jid,
-          minions: a.minions,
-          detail: a.detail,
-          ip: req.ip,
-          durationMs: Math.round(seconds * 1000),
-          ...(reply.raw.writableFinished ? {} : { aborted: true }),
-        },
-        'api request',
-      );
+      const line = {
+        user: a.user ?? null,
+        tokenId: a.tokenId,
+        method: req.method,
+        route,
+        status,
+        outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : 'error',
+        code: a.code,
+        fun: a.fun,
+        target: a.target,
+        jid: a.jid,
+        minions: a.minions,
+        detail: a.detail,
+        ip: req.ip,
+        durationMs: Math.round(seconds * 1000),
+        ...(reply.raw.writableFinished ? {} : { aborted: true }),
+      };
+      deps.log.info({ audit: true, ...line }, 'api request');
+      // The same entry, without its unset fields, where the API can list it (several masters: one table).
+      deps.auditTrail?.record(auditEntry(deps.now(), line));
     });
     done();
   });

@@ -5,6 +5,7 @@ import type { JobManager } from '../../core/job-manager.js';
 import type { JobStore } from '../../core/job-store.js';
 import type { MinionRegistry } from '../../core/registry.js';
 import type { EnrollmentTokens } from '../../keys/enrollment.js';
+import type { AuditTrail } from '../../audit/audit-trail.js';
 import type { KeyStore } from '../../keys/key-store.js';
 import type { PillarService } from '../../pillar/pillar-service.js';
 import type { RunnerLookup } from '../../runners/runner-host.js';
@@ -25,6 +26,8 @@ export interface MasterServices extends AuthServices {
   keys: KeyStore;
   /** One-time enrollment tokens (`brine-key --gen-token`). */
   enrollment: EnrollmentTokens;
+  /** Where each request's audit entry is kept beside its log line, for `GET /api/v1/audit`. @default none */
+  auditTrail?: AuditTrail;
   bus: EventBus;
   metrics: Metrics;
   log: Logger;
