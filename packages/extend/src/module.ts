@@ -61,7 +61,8 @@ export interface MinionScheduleView {
   splay: number;
   max_running: number;
   enabled: boolean;
-  source: 'config' | 'runtime';
+  /** Where it comes from: the minion config, the pillar (which wins over the others), or `schedule.add`. */
+  source: 'config' | 'pillar' | 'runtime';
 }
 
 /** What the `schedule.*` functions drive: the minion's scheduler. Errors are MinionErrors with codes. */

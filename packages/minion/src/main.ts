@@ -8,7 +8,8 @@
  * 6. connect to the master after a random splay, and keep reconnecting with jittered backoff
  *    (at each connect and every `mine_interval` minutes, `mine.update` when mine functions exist)
  * 7. start the minion's own schedule (returns through the outbox) and the beacons (events go
- *    to the master while it is connected)
+ *    to the master while it is connected); each pillar the master sends adds, changes or
+ *    removes the pillar's beacons and schedules (issue #19)
  * 8. on stop: stop the beacons, close the connection; running jobs are killed, their returns
  *    stay in the outbox
  */
@@ -25,9 +26,10 @@ import { createStateRegistry } from './states/registry.js';
 import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
 import { validateMinionId } from '@brine/protocol';
-import { asyncScheduler } from 'rxjs';
-import { beacons$ } from './beacons/beacon.js';
-import { createBeacons } from './beacons/beacons-config.js';
+import { asyncScheduler, map, share, startWith } from 'rxjs';
+import { beaconSet$ } from './beacons/beacon-set.js';
+import { createBeacon } from './beacons/beacons-config.js';
+import { automationFromPillar } from './pillar-automation.js';
 import { MinionSchedule } from './schedule/minion-schedule.js';
 import { MinionError } from './errors.js';
 import { ensurePrivateDir } from './private-dir.js';
@@ -139,13 +141,21 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   prune.unref();
   mineTimer = scheduleMine({ executor, pillar, mine, intervalMinutes: config.mine_interval, log });
 
-  connection.start(config.startup_splay_ms);
-  log.info({ id: config.id, masters: config.masters }, 'minion started');
-
   const beaconLog = log.child({ component: 'beacons' });
-  const beacons = createBeacons(config.beacons, { log: beaconLog });
+  // Pillar's `beacons:` and `schedule:` over the config's, as Salt merges them; a bad pillar
+  // entry is left out and logged, the rest apply.
+  const fromPillar$ = pillar.changes$.pipe(map(automationFromPillar), share());
+  const pillarSchedule = fromPillar$.subscribe((a) => {
+    for (const problem of a.problems) log.warn({ problem }, 'pillar automation entry ignored');
+    schedule.setPillar(a.schedule);
+  });
+  const beaconConfigs$ = fromPillar$.pipe(
+    map((a) => ({ ...config.beacons, ...a.beacons })),
+    startWith(config.beacons),
+  );
   // Beacon events are not spooled: one seen while the master is away is dropped, as in Salt.
-  const beaconEvents = beacons$(beacons, {
+  const beaconEvents = beaconSet$(beaconConfigs$, {
+    make: (name, options) => createBeacon(name, options, { log: beaconLog }),
     scheduler: asyncScheduler,
     maxEventsPerPoll: config.beacon_max_events,
     failed: (beacon, err) => beaconLog.warn({ beacon, err: (err as Error).message }, 'beacon poll failed'),
@@ -154,6 +164,9 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     if (!connection.send({ type: 'event', tag: e.tag, data: e.data }))
       beaconLog.debug({ beacon: e.beacon }, 'beacon event dropped: no master connection');
   });
+  // Connects last: the first pillar push finds the pillar's beacons and schedules listening.
+  connection.start(config.startup_splay_ms);
+  log.info({ id: config.id, masters: config.masters }, 'minion started');
 
   // A job that blocks the event loop (custom code looping after an await) is reported from a
   // thread of its own, since this thread's logger cannot write while it is blocked (issue #21).
@@ -170,9 +183,10 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     id: config.id,
     stop: async () => {
       await watchdog?.stop();
+      pillarSchedule.unsubscribe();
       schedule.stop();
+      // Closes every beacon's watchers too.
       beaconEvents.unsubscribe();
-      for (const b of beacons) b.close?.();
       clearInterval(prune);
       mineTimer.stop();
       for (const jid of executor.runningJids()) executor.kill(jid);

@@ -71,36 +71,45 @@ export const beaconsConfigSchema = z
 export type BeaconsConfig = z.infer<typeof beaconsConfigSchema>;
 
 /** Builds the configured beacons (the config is validated by {@link beaconsConfigSchema}). */
-export function createBeacons(config: BeaconsConfig, deps: { log: Logger; serviceProbe?: ServiceProbe }): Beacon[] {
-  return Object.entries(config).map(([name, raw]) => {
-    const { beacon_module: m = name, ...options } = raw;
-    const module = m as ModuleName;
-    const spec = MODULES[module];
-    const o = spec.schema.parse(options) as Record<string, unknown> & { interval_s?: number };
-    const ms = (o.interval_s ?? spec.defaultS) * 1000;
-    switch (module) {
-      case 'inotify':
-        return inotifyBeacon(name, ms, {
-          paths: o['paths'] as string[],
-          contentOnly: o['content_only'] as boolean,
-          log: deps.log.child({ beacon: name }),
-        });
-      case 'service':
-        return serviceBeacon(name, ms, {
-          services: o['services'] as string[],
-          emitAtStartup: o['emit_at_startup'] as boolean,
-          ...(deps.serviceProbe ? { probe: deps.serviceProbe } : {}),
-        });
-      case 'diskusage':
-        return diskusageBeacon(name, ms, o['mounts'] as Record<string, number>);
-      case 'load': {
-        const { interval_s: _i, ...thresholds } = o;
-        return loadBeacon(name, ms, thresholds as Record<string, number>);
-      }
-      case 'memusage':
-        return memusageBeacon(name, ms, o['percent'] as number);
-      case 'status':
-        return statusBeacon(name, ms);
+export function createBeacons(config: BeaconsConfig, deps: BeaconDeps): Beacon[] {
+  return Object.entries(config).map(([name, raw]) => createBeacon(name, raw, deps));
+}
+
+/** What a beacon is built with: its logger and, for `service`, how services are probed. */
+export interface BeaconDeps {
+  log: Logger;
+  serviceProbe?: ServiceProbe;
+}
+
+/** Builds one beacon from its validated options (`beacon_module` names the module; the name otherwise). */
+export function createBeacon(name: string, raw: Record<string, unknown>, deps: BeaconDeps): Beacon {
+  const { beacon_module: m = name, ...options } = raw;
+  const module = m as ModuleName;
+  const spec = MODULES[module];
+  const o = spec.schema.parse(options) as Record<string, unknown> & { interval_s?: number };
+  const ms = (o.interval_s ?? spec.defaultS) * 1000;
+  switch (module) {
+    case 'inotify':
+      return inotifyBeacon(name, ms, {
+        paths: o['paths'] as string[],
+        contentOnly: o['content_only'] as boolean,
+        log: deps.log.child({ beacon: name }),
+      });
+    case 'service':
+      return serviceBeacon(name, ms, {
+        services: o['services'] as string[],
+        emitAtStartup: o['emit_at_startup'] as boolean,
+        ...(deps.serviceProbe ? { probe: deps.serviceProbe } : {}),
+      });
+    case 'diskusage':
+      return diskusageBeacon(name, ms, o['mounts'] as Record<string, number>);
+    case 'load': {
+      const { interval_s: _i, ...thresholds } = o;
+      return loadBeacon(name, ms, thresholds as Record<string, number>);
     }
-  });
+    case 'memusage':
+      return memusageBeacon(name, ms, o['percent'] as number);
+    case 'status':
+      return statusBeacon(name, ms);
+  }
 }
