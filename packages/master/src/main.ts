@@ -67,7 +67,8 @@ import { ConfigError } from './errors.js';
 import { checkReactorFiles } from './reactor/check-reactor.js';
 import { masterCalls } from './reactor/master-calls.js';
 import { renderReactions } from './reactor/reactor-files.js';
-import { startReactor } from './reactor/reactor.js';
+import { startReactor, type MasterCall } from './reactor/reactor.js';
+import { reactorOrchestrate } from './reactor/reactor-orchestrate.js';
 import { startJobAs } from './reactor/start-as.js';
 import { MasterSchedule } from './schedule/master-schedule.js';
 import { ScheduledReturns } from './schedule/scheduled-returns.js';
@@ -339,6 +340,12 @@ export async function startMaster(
   const identityOf = (user: string) => ({ user, grants: auth.acl.grantsFor(user, config.users[user]?.groups ?? []) });
   const startAs = { manager, registry, audit: log.child({ component: 'api' }) };
   const scheduleIdentity = identityOf(config.schedule_user);
+  // Salt's master id is `<host>_master`; orchestrate results and the job cache use it.
+  const orchestrateServices = {
+    fileRoots: config.file_roots,
+    newJid: () => newJid(now()),
+    masterId: `${hostname()}_master`,
+  };
   const schedule = new MasterSchedule({
     config: config.schedule,
     file: join(stateDir, 'schedule.json'),
@@ -369,8 +376,7 @@ export async function startMaster(
         outDir: extendOut,
         log: log.child({ component: 'runners' }),
       }),
-      // Salt's master id is `<host>_master`; orchestrate results and the job cache use it.
-      orchestrate: { fileRoots: config.file_roots, newJid: () => newJid(now()), masterId: `${hostname()}_master` },
+      orchestrate: orchestrateServices,
       // Built by `npm run setup` (packages/console); the same path from src/ and from dist/.
       consoleDir: fileURLToPath(new URL('../ui/', import.meta.url)),
       ...(sharing ? { clusterEvents$: sharing.events$ } : {}),
@@ -407,16 +413,31 @@ export async function startMaster(
   purge.unref();
   store.purgeBefore(now() - config.keep_jobs_hours * 3_600_000);
 
+  const reactorIdentity = identityOf(config.reactor_user);
+  // The reactor's runner and wheel calls; an orchestration's salt.runner steps reach the same table.
+  const reactorCalls: Record<string, MasterCall> = masterCalls({
+    keys,
+    bus,
+    drift: metrics,
+    orchestrate: reactorOrchestrate({
+      run: { store, bus, now, services: orchestrateServices },
+      start: startAs,
+      identity: reactorIdentity,
+      bus,
+      manager,
+      calls: () => reactorCalls,
+    }),
+  });
   const reactor = startReactor({
     bus,
     start: startAs,
-    identity: identityOf(config.reactor_user),
+    identity: reactorIdentity,
     entries: config.reactor,
     loopLimit: { max: config.reactor_tag_limit.max, windowMs: config.reactor_tag_limit.window_ms },
     concurrency: config.reactor_concurrency,
     scheduler: asyncScheduler,
     render: (file, context) => renderReactions(file, context, { fileRoots: config.file_roots }),
-    calls: masterCalls({ keys, bus, drift: metrics }),
+    calls: reactorCalls,
     log: automationLog.child({ part: 'reactor' }),
   });
   schedule.start();

@@ -15,7 +15,7 @@ import type { ScheduleControl } from './salt-schedule.js';
 import type { EnrollmentTokens } from '../keys/enrollment.js';
 import type { LoginLimiter } from './login-limiter.js';
 import type { RunnerLookup } from '../runners/runner-host.js';
-import type { OrchestrateServices } from './salt-orchestrate.js';
+import type { OrchestrateServices } from '../orchestrate/run-orchestration.js';
 
 /** What the API serves; built by main.ts (or a test fixture). */
 export interface ApiServices extends AuthServices {

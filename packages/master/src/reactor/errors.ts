@@ -6,6 +6,8 @@ export const AutomationErrorCode = {
   sls: 'ERR_REACTOR_SLS',
   /** A runner or wheel function a reaction names that the master does not have. */
   unknownFunction: 'ERR_REACTOR_UNKNOWN_FUNCTION',
+  /** Arguments a runner or wheel reaction gives that its function does not take (no `mods` for an orchestration). */
+  callArgs: 'ERR_REACTOR_CALL_ARGS',
   /** A schedule name that does not exist, or exists already. */
   scheduleName: 'ERR_SCHEDULE_NAME',
   /** A schedule that does not validate. */
