@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../http/metrics.js';
-import { masterCalls } from './master-calls.js';
+import { masterCalls, REACTOR_CALL_NAMES } from './master-calls.js';
 
 function calls() {
   const published: [string, unknown][] = [];
@@ -34,5 +34,16 @@ describe('master calls of reactions', () => {
     const { c, published } = calls();
     expect(() => c['runner.event.send']!({}, ['drift/web1'])).toThrow(/keyword arguments only/);
     expect(published).toEqual([]);
+  });
+
+  it('serves exactly the calls REACTOR_CALL_NAMES lists, which --check-config allows', () => {
+    const keys = { accept: () => [], reject: () => [], delete: () => [] };
+    const c = masterCalls({
+      keys,
+      bus: { publish: () => undefined },
+      drift: new Metrics(),
+      orchestrate: () => undefined,
+    });
+    expect(Object.keys(c).sort()).toEqual([...REACTOR_CALL_NAMES].sort());
   });
 });

@@ -12,6 +12,17 @@ function text(fun: string, kwargs: Record<string, unknown>, name: string): strin
 /** Tags a reaction may not fire: the master's own, and those that speak for a minion. */
 const FORBIDDEN_PREFIXES = [...RESERVED_TAG_PREFIXES, 'brine/minion/', 'brine/beacon/'];
 
+/** Every runner and wheel function a reaction can call (`--check-config` refuses any other). */
+export const REACTOR_CALL_NAMES: readonly string[] = [
+  'wheel.key.accept',
+  'wheel.key.reject',
+  'wheel.key.delete',
+  'runner.event.send',
+  'runner.metrics.drift',
+  'runner.state.orchestrate',
+  'runner.state.orch',
+];
+
 /** The state-drift gauge a reaction sets: changed states per minion in its last `test=True` run. */
 export interface DriftGauge {
   setStateDrift(minion: string, changes: number): void;
