@@ -156,6 +156,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   // Beacon events are not spooled: one seen while the master is away is dropped, as in Salt.
   const beaconEvents = beaconSet$(beaconConfigs$, {
     make: (name, options) => createBeacon(name, options, { log: beaconLog }),
+    lifecycle: (beacon, change) => beaconLog.info({ beacon, change }, 'beacon lifecycle'),
     scheduler: asyncScheduler,
     maxEventsPerPoll: config.beacon_max_events,
     failed: (beacon, err) => beaconLog.warn({ beacon, err: (err as Error).message }, 'beacon poll failed'),

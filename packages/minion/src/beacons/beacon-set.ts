@@ -21,6 +21,8 @@ export type BeaconConfigs = Readonly<Record<string, Readonly<Record<string, unkn
 export interface BeaconSetOptions extends BeaconsOptions {
   /** Builds one beacon from its options; a throw is reported to `failed` and that beacon stays off. */
   make(name: string, options: Record<string, unknown>): Beacon;
+  /** Told when a beacon has been built and starts, and when it has stopped (for the log). @default nothing */
+  lifecycle?(name: string, change: 'started' | 'stopped'): void;
 }
 
 /** A beacon to stop (`key` undefined) or to start with the options whose JSON is `key`. */
@@ -61,7 +63,13 @@ export function beaconSet$(configs$: Observable<BeaconConfigs>, o: BeaconSetOpti
 function run(name: string, key: string, o: BeaconSetOptions): Observable<OutgoingBeaconEvent> {
   return defer(() => {
     const beacon = o.make(name, JSON.parse(key) as Record<string, unknown>);
-    return beacons$([beacon], o).pipe(finalize(() => beacon.close?.()));
+    o.lifecycle?.(name, 'started');
+    return beacons$([beacon], o).pipe(
+      finalize(() => {
+        beacon.close?.();
+        o.lifecycle?.(name, 'stopped');
+      }),
+    );
   }).pipe(
     catchError((err: unknown) => {
       o.failed(name, err);
