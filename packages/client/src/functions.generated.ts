@@ -260,19 +260,23 @@ export interface FunctionCatalogue {
   'schedule.add': {
     name: string;
   };
-  /** Deletes a schedule added with schedule.add (one from the minion config is disabled instead). */
+  /** Deletes a schedule added with schedule.add (one from the minion config or pillar is disabled instead). */
   'schedule.delete': {
     name: string;
   };
+  /** Disables this minion's whole schedule: no schedule fires (kept across restarts; each schedule keeps its own enabled flag). */
+  'schedule.disable': Record<string, unknown>;
   /** Disables one of this minion's schedules (kept across restarts). */
   'schedule.disable_job': {
     name: string;
   };
+  /** Enables this minion's whole schedule: each enabled schedule fires again (kept across restarts; each schedule keeps its own enabled flag). */
+  'schedule.enable': Record<string, unknown>;
   /** Enables one of this minion's schedules (kept across restarts). */
   'schedule.enable_job': {
     name: string;
   };
-  /** Lists this minion's own schedules (from its config and added with schedule.add): function, arguments, interval in seconds, splay, max_running, enabled, and source. */
+  /** Lists this minion's own schedules (from its config, its pillar, and added with schedule.add): function, arguments, interval in seconds, splay, max_running, enabled, and source. */
   'schedule.list': Record<string, unknown>;
   /** Disables a service at boot with systemctl disable. Returns true; a failure is ERR_MINION_COMMAND_FAILED with systemctl's message, and a host without a running systemd gives ERR_MINION_SERVICE_UNAVAILABLE. */
   'service.disable': {

@@ -71,6 +71,8 @@ export interface ScheduleControl {
   add(name: string, entry: Record<string, unknown>): void;
   delete(name: string): void;
   setEnabled(name: string, enabled: boolean): void;
+  /** Turns the whole schedule off (no schedule fires) or on again, kept across restarts (Salt's schedule.disable/enable). */
+  setAllEnabled(enabled: boolean): void;
 }
 
 /** A job currently running on this minion, for `saltutil.running`. */

@@ -186,4 +186,24 @@ describe('MinionSchedule', () => {
       schedule.stop();
     });
   });
+
+  it('fires nothing while the whole schedule is disabled, across a restart, and resumes when enabled', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      const a = setUp(ts, { tick: { function: 'test.ping', seconds: 1 } });
+      a.schedule.start();
+      ts.schedule(() => a.schedule.setAllEnabled(false), 1500);
+      ts.schedule(() => a.schedule.stop(), 3500);
+      flush();
+      expect(a.runs.map((r) => r.at)).toEqual([1000]);
+      // A restart (at 3.5 s) keeps it off until it is enabled again (at 5.5 s).
+      const b = setUp(ts, { tick: { function: 'test.ping', seconds: 1 } });
+      b.schedule.start();
+      ts.schedule(() => b.schedule.setAllEnabled(true), 2000);
+      ts.schedule(() => b.schedule.stop(), 4200);
+      flush();
+      expect(b.runs.map((r) => r.at)).toEqual([6500, 7500]);
+      expect(b.schedule.list()['tick']).toMatchObject({ enabled: true });
+    });
+  });
 });

@@ -26,6 +26,8 @@ export interface MinionScheduleDeps {
 interface Saved {
   added: Record<string, MinionScheduleEntry>;
   enabled: Record<string, boolean>;
+  /** `schedule.disable`: no schedule fires until `schedule.enable`. */
+  all_disabled?: boolean;
 }
 
 const ERR = 'ERR_SCHEDULE_NAME';
@@ -127,6 +129,13 @@ export class MinionSchedule implements ScheduleControl {
     this.#arm(name, entry);
   }
 
+  setAllEnabled(enabled: boolean): void {
+    if (enabled) delete this.#saved.all_disabled;
+    else this.#saved.all_disabled = true;
+    this.#save();
+    for (const [name, entry] of this.#all()) this.#arm(name, entry);
+  }
+
   /** Stops every timer; runs going on finish on their own. */
   stop(): void {
     for (const t of this.#timers.values()) t.unsubscribe();
@@ -161,7 +170,7 @@ export class MinionSchedule implements ScheduleControl {
   #arm(name: string, entry: MinionScheduleEntry): void {
     const d = this.#d;
     this.#disarm(name);
-    if (!this.#enabled(name, entry)) return;
+    if (this.#saved.all_disabled === true || !this.#enabled(name, entry)) return;
     const splayMs = entry.splay * 1000;
     const fires = scheduleFires$(entry, d.scheduler, this.#lastFire.get(name)).pipe(
       tap((slot) => this.#lastFire.set(name, slot)),
@@ -200,5 +209,5 @@ function load(file: string): Saved {
     const parsed = minionScheduleEntrySchema.safeParse(e);
     if (parsed.success) added[name] = parsed.data;
   }
-  return { added, enabled: raw.enabled ?? {} };
+  return { added, enabled: raw.enabled ?? {}, ...(raw.all_disabled === true ? { all_disabled: true } : {}) };
 }
