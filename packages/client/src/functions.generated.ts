@@ -276,7 +276,7 @@ export interface FunctionCatalogue {
   'schedule.enable_job': {
     name: string;
   };
-  /** Lists this minion's own schedules (from its config, its pillar, and added with schedule.add): function, arguments, interval in seconds, splay, max_running, enabled, and source. */
+  /** Lists this minion's own schedules (from its config, its pillar, and added with schedule.add): function, arguments, interval in seconds, splay, max_running, enabled, active (it fires now: enabled, and the whole schedule not disabled), and source. */
   'schedule.list': Record<string, unknown>;
   /** Disables a service at boot with systemctl disable. Returns true; a failure is ERR_MINION_COMMAND_FAILED with systemctl's message, and a host without a running systemd gives ERR_MINION_SERVICE_UNAVAILABLE. */
   'service.disable': {

@@ -61,6 +61,8 @@ export interface MinionScheduleView {
   splay: number;
   max_running: number;
   enabled: boolean;
+  /** Whether it fires now: enabled, and the whole schedule not off (`schedule.disable`). */
+  active: boolean;
   /** Where it comes from: the minion config, the pillar (which wins over the others), or `schedule.add`. */
   source: 'config' | 'pillar' | 'runtime';
 }

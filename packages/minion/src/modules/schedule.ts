@@ -12,7 +12,8 @@ function control(ctx: ModuleContext): ScheduleControl {
 const list = defineFunction({
   name: 'schedule.list',
   doc: `Lists this minion's own schedules (from its config, its pillar, and added with schedule.add): function,
-arguments, interval in seconds, splay, max_running, enabled, and source.
+arguments, interval in seconds, splay, max_running, enabled, active (it fires now: enabled, and the
+whole schedule not disabled), and source.
 
 CLI Example:
 

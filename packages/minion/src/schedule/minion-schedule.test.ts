@@ -196,6 +196,7 @@ describe('MinionSchedule', () => {
       ts.schedule(() => a.schedule.stop(), 3500);
       flush();
       expect(a.runs.map((r) => r.at)).toEqual([1000]);
+      expect(a.schedule.list()['tick']).toMatchObject({ enabled: true, active: false });
       // A restart (at 3.5 s) keeps it off until it is enabled again (at 5.5 s).
       const b = setUp(ts, { tick: { function: 'test.ping', seconds: 1 } });
       b.schedule.start();
@@ -203,7 +204,7 @@ describe('MinionSchedule', () => {
       ts.schedule(() => b.schedule.stop(), 4200);
       flush();
       expect(b.runs.map((r) => r.at)).toEqual([6500, 7500]);
-      expect(b.schedule.list()['tick']).toMatchObject({ enabled: true });
+      expect(b.schedule.list()['tick']).toMatchObject({ enabled: true, active: true });
     });
   });
 });

@@ -69,6 +69,7 @@ export class MinionSchedule implements ScheduleControl {
         splay: e.splay,
         max_running: e.max_running,
         enabled: this.#enabled(name, e),
+        active: this.#enabled(name, e) && this.#saved.all_disabled !== true,
         source: this.#source(name),
       };
     return out;
