@@ -17,7 +17,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { asyncScheduler } from 'rxjs';
+import { asyncScheduler, Subject } from 'rxjs';
 import {
   createJidGenerator,
   encodeFrame,
@@ -414,6 +414,8 @@ export async function startMaster(
   store.purgeBefore(now() - config.keep_jobs_hours * 3_600_000);
 
   const reactorIdentity = identityOf(config.reactor_user);
+  // Told at stop: orchestrations the reactor started end and record what they did.
+  const reactorStopping$ = new Subject<void>();
   // The reactor's runner and wheel calls; an orchestration's salt.runner steps reach the same table.
   const reactorCalls: Record<string, MasterCall> = masterCalls({
     keys,
@@ -426,6 +428,7 @@ export async function startMaster(
       bus,
       manager,
       calls: () => reactorCalls,
+      stop$: reactorStopping$,
     }),
   });
   const reactor = startReactor({
@@ -451,6 +454,7 @@ export async function startMaster(
     stop: () =>
       (stopped ??= (async () => {
         log.info('stopping');
+        reactorStopping$.next();
         reactor.unsubscribe();
         schedule.stop();
         clearInterval(purge);

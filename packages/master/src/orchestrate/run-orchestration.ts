@@ -1,4 +1,4 @@
-import { type Observable, NEVER, lastValueFrom, takeUntil, tap } from 'rxjs';
+import { type Observable, NEVER, lastValueFrom, shareReplay, take, takeUntil, tap } from 'rxjs';
 import { runStates$, type StateResult, type StateRunEvent } from '@brine/state';
 import type { EventBus } from '../core/event-bus.js';
 import type { JobStore } from '../core/job-store.js';
@@ -108,6 +108,9 @@ export function startOrchestration(
     minions: [o.masterId],
   });
   d.bus.publish(`brine/run/${jid}/new`, { jid, fun: ORCHESTRATE_FUN, mods: request.mods, user, test });
+  // Listened to from now on, so a stop while the files are still compiling is not missed.
+  const stop$ = (call.stop$ ?? NEVER).pipe(take(1), shareReplay(1));
+  const listening = stop$.subscribe();
   const done = (async (): Promise<OrchestrationResult> => {
     const compiled = await compileOrchestration(o.fileRoots, request);
     let ret: Record<string, StateResult> | string[];
@@ -116,7 +119,7 @@ export function startOrchestration(
     else {
       const seen: Record<string, StateResult> = {};
       const events = runStates$(compiled.plan, orchestrateRegistry(call.steps), { test }).pipe(
-        takeUntil(call.stop$ ?? NEVER),
+        takeUntil(stop$),
         tap((e: StateRunEvent) => {
           if (e.type !== 'state') return;
           seen[e.key] = e.result;
@@ -134,6 +137,6 @@ export function startOrchestration(
     d.store.finishJob(jid, d.now(), summarize(jid, ORCHESTRATE_FUN, [result], durationMs));
     d.bus.publish(`brine/run/${jid}/ret`, { jid, fun: ORCHESTRATE_FUN, success, user, return: ret });
     return { jid, success, ret };
-  })();
+  })().finally(() => listening.unsubscribe());
   return { jid, done };
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asyncScheduler, firstValueFrom, type Subscription } from 'rxjs';
+import { asyncScheduler, firstValueFrom, Subject, type Observable, type Subscription } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiFixture, type ApiFixture } from '../http/api.fixture.js';
 import { masterCalls } from './master-calls.js';
@@ -27,10 +27,14 @@ const DEPLOY = `ping_{{ pillar.who }}:
     - tgt: {{ pillar.who }}
 `;
 
-async function setUp(reaction: string, acl: unknown) {
+async function setUp(reaction: string, acl: unknown, stop$?: Observable<unknown>) {
   dir = mkdtempSync(join(tmpdir(), 'brine-reactor-orch-'));
   mkdirSync(join(dir, 'orch'));
   writeFileSync(join(dir, 'orch', 'deploy.sls'), DEPLOY);
+  writeFileSync(
+    join(dir, 'orch', 'wait.sls'),
+    'first:\n  test.nop: []\nwait:\n  salt.wait_for_event:\n    - name: never/happens\n    - id_list: [web1]\n    - timeout: 600\n    - require:\n      - test: first\n',
+  );
   writeFileSync(join(dir, 'react.sls'), reaction);
   const f = (fx = await apiFixture({ minions: { web1: {} }, acl: { reactor: acl } }));
   const s = f.s;
@@ -57,6 +61,7 @@ async function setUp(reaction: string, acl: unknown) {
       bus: s.bus,
       manager: s.manager,
       calls: () => calls,
+      ...(stop$ ? { stop$ } : {}),
     }),
   });
   reactor = startReactor({
@@ -117,6 +122,20 @@ describe('runner.state.orchestrate reactions', () => {
     expect(await fired).toMatchObject({ ok: true });
     expect((await ret).data).toMatchObject({ success: false });
     expect(f.published).toHaveLength(0);
+  });
+
+  it('ends a run still going when the master stops, recording it as unfinished', async () => {
+    const stop$ = new Subject<void>();
+    const f = await setUp('wait:\n  runner.state.orchestrate:\n    - mods: orch.wait\n', ['@runner'], stop$);
+    const [fired, ret] = [outcome(f), runRet(f)];
+    const firstStep = firstValueFrom(f.s.bus.events$(['brine/run/*/step']));
+    f.s.bus.publish('myapp/deploy', { id: 'web1' });
+    const o = await fired;
+    // The run is under way (its first step is done, the second waits) when the master stops.
+    expect((await firstStep).data).toMatchObject({ jid: o.jid, key: 'test_|-first_|-first_|-nop' });
+    stop$.next();
+    expect((await ret).data).toMatchObject({ jid: o.jid, success: false });
+    expect(f.s.store.lookupJob(o.jid!)?.job.endedAt).toBeDefined();
   });
 
   it('refuses an orchestration without @runner, and one that names no mods', async () => {

@@ -1,4 +1,5 @@
 import { ApiErrorCode } from '@brine/protocol';
+import type { Observable } from 'rxjs';
 import type { EventBus } from '../core/event-bus.js';
 import type { JobManager } from '../core/job-manager.js';
 import {
@@ -25,6 +26,8 @@ export interface ReactorOrchestrateDeps {
    * own table (given as a function, since that table holds this call too).
    */
   calls(): Readonly<Record<string, MasterCall>>;
+  /** Stops every run still going when it emits (the master stopping), each recording what it did. @default never */
+  stop$?: Observable<unknown>;
 }
 
 const truthy = (v: unknown) => v === true || (typeof v === 'string' && /^(true|yes|1)$/i.test(v));
@@ -77,6 +80,7 @@ export function reactorOrchestrate(d: ReactorOrchestrateDeps): MasterCall {
       test: truthy(all['test']),
       user: d.identity.user,
       steps,
+      ...(d.stop$ ? { stop$: d.stop$ } : {}),
     });
     jid = started.jid;
     return started;
