@@ -11,11 +11,13 @@ function makeTs() {
 function setUp(ts: TestScheduler) {
   const life: string[] = [];
   const failed: string[] = [];
+  const told: string[] = [];
   const o: BeaconSetOptions = {
     scheduler: ts,
     maxEventsPerPoll: 10,
     failed: (b) => failed.push(b),
     dropped: () => undefined,
+    lifecycle: (name, change) => told.push(`${name} ${change}`),
     make: (name, options): Beacon => {
       if (options['broken']) throw new Error('cannot build');
       life.push(`+${name}@${ts.now()}`);
@@ -27,7 +29,7 @@ function setUp(ts: TestScheduler) {
       };
     },
   };
-  return { o, life, failed };
+  return { o, life, failed, told };
 }
 
 const ev = (beacon: string, v: number) => ({ beacon, tag: `beacon/${beacon}`, data: { v } });
@@ -36,7 +38,7 @@ describe('beaconSet$', () => {
   it('starts added beacons, stops removed ones and restarts changed ones at each configuration', () => {
     const ts = makeTs();
     ts.run(({ hot, expectObservable, flush }) => {
-      const { o, life } = setUp(ts);
+      const { o, life, told } = setUp(ts);
       const configs: Record<string, BeaconConfigs> = {
         a: { load: { every: 4, v: 1 } },
         b: { load: { every: 4, v: 1 }, disk: { every: 4, v: 2 } },
@@ -51,6 +53,14 @@ describe('beaconSet$', () => {
       });
       flush();
       expect(life).toEqual(['+load@0', '+disk@6', '-load@10', '-disk@10', '+disk@10', '-disk@15']);
+      expect(told).toEqual([
+        'load started',
+        'disk started',
+        'load stopped',
+        'disk stopped',
+        'disk started',
+        'disk stopped',
+      ]);
     });
   });
 
