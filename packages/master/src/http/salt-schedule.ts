@@ -3,7 +3,7 @@ import { requestOf } from '../schedule/master-schedule.js';
 import { scheduleEntrySchema } from '../config-automation.js';
 import { ReactorError } from '../reactor/errors.js';
 import { BadRequestError, HttpError, NotFoundError } from './errors.js';
-import { checkJob } from './job-access.js';
+import { checkJob, checkPillarOverride } from './job-access.js';
 import type { Principal } from './auth.js';
 import type { SaltFunContext, SaltFunction } from './salt-runners.js';
 
@@ -60,7 +60,11 @@ export const SCHEDULE_RUNNERS: Readonly<Record<string, SaltFunction>> = {
       const { name: _name, ...entry } = kwargs;
       const name = nameOf(kwargs);
       const parsed = scheduleEntrySchema.safeParse(entry);
-      if (parsed.success && !ctx.p.grants.admin) checkJob(ctx.s, ctx.p, requestOf(parsed.data));
+      if (parsed.success && !ctx.p.grants.admin) {
+        checkJob(ctx.s, ctx.p, requestOf(parsed.data));
+        // pillar= in the schedule's kwargs: the caller needs @pillar_override too, as for a job.
+        checkPillarOverride(ctx.p, requestOf(parsed.data), ctx.req);
+      }
       guarded(ctx, 'schedule.add', name, () => control(ctx).add(name, entry));
       return { result: true, comment: `Added job: ${name} to schedule.` };
     },
@@ -94,7 +98,10 @@ export const SCHEDULE_RUNNERS: Readonly<Record<string, SaltFunction>> = {
     run: (ctx, { kwargs }) => {
       const name = nameOf(kwargs);
       const entry = control(ctx).list()[name];
-      if (entry && !ctx.p.grants.admin) checkJob(ctx.s, ctx.p, requestOf(entry));
+      if (entry && !ctx.p.grants.admin) {
+        checkJob(ctx.s, ctx.p, requestOf(entry));
+        checkPillarOverride(ctx.p, requestOf(entry), ctx.req);
+      }
       const started = guarded(ctx, 'schedule.run_job', name, () => control(ctx).runJob(name));
       if (!started.ok) throw new HttpError(400, started.code, started.message);
       ctx.req.audit.jid = started.job.jid;
