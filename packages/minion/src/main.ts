@@ -29,7 +29,7 @@ import { validateMinionId } from '@brine/protocol';
 import { asyncScheduler, map, share, startWith } from 'rxjs';
 import { beaconSet$ } from './beacons/beacon-set.js';
 import { createBeacon } from './beacons/beacons-config.js';
-import { automationFromPillar } from './pillar-automation.js';
+import { automationFromPillar, readLastPillarAutomation, writeLastPillarAutomation } from './pillar-automation.js';
 import { MinionSchedule } from './schedule/minion-schedule.js';
 import { MinionError } from './errors.js';
 import { ensurePrivateDir } from './private-dir.js';
@@ -143,15 +143,24 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
 
   const beaconLog = log.child({ component: 'beacons' });
   // Pillar's `beacons:` and `schedule:` over the config's, as Salt merges them; a bad pillar
-  // entry is left out and logged, the rest apply.
+  // entry is left out and logged, the rest apply. Those of the last pillar are kept on disk, so
+  // a minion that starts while the master is unreachable runs them too (issue #19).
+  const lastPillarFile = join(stateDir, 'pillar-automation.json');
+  const lastPillar = automationFromPillar(readLastPillarAutomation(lastPillarFile));
+  schedule.setPillar(lastPillar.schedule);
   const fromPillar$ = pillar.changes$.pipe(map(automationFromPillar), share());
   const pillarSchedule = fromPillar$.subscribe((a) => {
     for (const problem of a.problems) log.warn({ problem }, 'pillar automation entry ignored');
     schedule.setPillar(a.schedule);
+    try {
+      writeLastPillarAutomation(lastPillarFile, a);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'pillar beacons and schedules not kept on disk');
+    }
   });
   const beaconConfigs$ = fromPillar$.pipe(
     map((a) => ({ ...config.beacons, ...a.beacons })),
-    startWith(config.beacons),
+    startWith({ ...config.beacons, ...lastPillar.beacons }),
   );
   // Beacon events are not spooled: one seen while the master is away is dropped, as in Salt.
   const beaconEvents = beaconSet$(beaconConfigs$, {

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { automationFromPillar } from './pillar-automation.js';
+import { automationFromPillar, readLastPillarAutomation, writeLastPillarAutomation } from './pillar-automation.js';
 
 describe('automationFromPillar', () => {
   it('keeps the valid beacons and schedules of a pillar and names each bad entry', () => {
@@ -31,5 +34,27 @@ describe('automationFromPillar', () => {
       'pillar beacons: a mapping of names to options',
       'pillar schedule: a mapping of names to options',
     ]);
+  });
+
+  it("keeps the last pillar's beacons and schedules for a start without the master, and nothing else", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brine-pillar-auto-'));
+    try {
+      const file = join(dir, 'pillar-automation.json');
+      expect(readLastPillarAutomation(file)).toEqual({});
+      const a = automationFromPillar({
+        secret: 'not kept',
+        beacons: { status: {} },
+        schedule: { tick: { function: 'test.ping', seconds: 30 } },
+      });
+      writeLastPillarAutomation(file, a);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const again = automationFromPillar(readLastPillarAutomation(file));
+      expect(again).toEqual({ beacons: a.beacons, schedule: a.schedule, problems: [] });
+      expect(JSON.stringify(readLastPillarAutomation(file))).not.toContain('not kept');
+      writeFileSync(file, '{ torn');
+      expect(readLastPillarAutomation(file)).toEqual({});
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

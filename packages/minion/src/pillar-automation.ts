@@ -1,3 +1,4 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { beaconsConfigSchema, type BeaconsConfig } from './beacons/beacons-config.js';
 import {
   MINION_SCHEDULE_NAME,
@@ -59,4 +60,27 @@ function addSchedule(out: PillarAutomation, name: string, options: unknown): str
   }
   const issue = parsed.error.issues[0]!;
   return `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`;
+}
+
+/**
+ * Reads the beacons and schedules of the last pillar, as {@link writeLastPillarAutomation} kept
+ * them, for a minion that starts while the master is unreachable; `{}` when there is no file or
+ * it does not parse (the entries are checked again by {@link automationFromPillar}).
+ */
+export function readLastPillarAutomation(file: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return isMapping(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Keeps the pillar's beacons and schedules (only these sections, never the rest of the pillar)
+ * in `file`, readable by the minion's user alone, written whole or not at all.
+ */
+export function writeLastPillarAutomation(file: string, a: Pick<PillarAutomation, 'beacons' | 'schedule'>): void {
+  writeFileSync(`${file}.tmp`, JSON.stringify({ beacons: a.beacons, schedule: a.schedule }) + '\n', { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
 }

@@ -2,9 +2,10 @@
  * Beacons and a schedule from a minion's pillar across real processes (issue #19): pillar gives
  * the minion a beacon and a schedule entry, both run; the pillar is changed and refreshed
  * (`saltutil.refresh_pillar`), and the change takes effect: the removed beacon stops, the new
- * one starts, and the changed schedule entry runs its new job.
+ * one starts, and the changed schedule entry runs its new job. A minion restarted while the
+ * master is down runs the last pillar's beacons and schedules.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,5 +77,26 @@ describe('beacons and schedules from pillar', () => {
     // The removed beacon and the schedule's old job have stopped.
     expect(beacons('heartbeat')).toBe(heartbeats);
     expect(ticks('one')).toBe(ones);
+  });
+
+  it("runs the last pillar's beacons and schedule after a restart while the master is down", async () => {
+    await cluster.killMaster('SIGKILL');
+    await cluster.killMinion('pa-1', 'SIGTERM');
+    const log = join(base, 'minion-pa-1.log');
+    const before = readFileSync(log, 'utf8').length;
+    cluster.startMinion('pa-1');
+    const since = () =>
+      readFileSync(log, 'utf8')
+        .slice(before)
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    await waitFor(
+      () =>
+        since().some((l) => l['msg'] === 'scheduled job started' && l['schedule'] === 'tick') &&
+        since().some((l) => l['beacon'] === 'pulse' && l['change'] === 'started'),
+      30_000,
+      "the pillar's schedule and beacon running without the master",
+    );
   });
 });
