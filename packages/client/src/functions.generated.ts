@@ -256,7 +256,7 @@ export interface FunctionCatalogue {
   'saltutil.refresh_pillar': Record<string, unknown>;
   /** Lists the jobs running on this minion: [{jid, fun, startedAt, pid?}]. */
   'saltutil.running': Record<string, unknown>;
-  /** Adds a schedule to this minion, kept across restarts. It runs while the master is away; its returns wait in the outbox and reach the job cache when the master is back. Keywords: function, args (job_args), kwargs (job_kwargs), seconds, minutes, hours, days (or cron, a cron expression in UTC), splay, max_running, enabled, timeout_s. */
+  /** Adds a schedule to this minion, kept across restarts. It runs while the master is away; its returns wait in the outbox and reach the job cache when the master is back. Keywords: function, args (job_args), kwargs (job_kwargs), seconds, minutes, hours, days (or cron, a cron expression, in timezone, an IANA name, UTC by default), splay, max_running, enabled, timeout_s. */
   'schedule.add': {
     name: string;
   };

@@ -56,8 +56,10 @@ export interface MinionScheduleView {
   kwargs: Record<string, unknown>;
   /** The interval, for a schedule on one. */
   seconds?: number;
-  /** The cron expression (UTC), for a schedule on one. */
+  /** The cron expression, for a schedule on one. */
   cron?: string;
+  /** The cron expression's time zone, when not UTC. */
+  timezone?: string;
   splay: number;
   max_running: number;
   enabled: boolean;

@@ -28,7 +28,7 @@ const add = defineFunction({
   doc: `Adds a schedule to this minion, kept across restarts. It runs while the master is away;
 its returns wait in the outbox and reach the job cache when the master is back. Keywords:
 function, args (job_args), kwargs (job_kwargs), seconds, minutes, hours, days (or cron, a cron
-expression in UTC), splay, max_running, enabled, timeout_s.
+expression, in timezone, an IANA name, UTC by default), splay, max_running, enabled, timeout_s.
 
 CLI Example:
 

@@ -207,4 +207,32 @@ describe('MinionSchedule', () => {
       expect(b.schedule.list()['tick']).toMatchObject({ enabled: true, active: true });
     });
   });
+
+  it('runs a cron expression in the time zone given, and refuses an unknown zone', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      // 02:00 in Paris is 01:00 UTC in January 1970 (UTC+1).
+      const { schedule, runs } = setUp(ts, {
+        paris: { function: 'test.ping', cron: '0 2 * * *', timezone: 'Europe/Paris' },
+        utc: { function: 'test.ping', cron: '0 2 * * *' },
+      });
+      schedule.start();
+      ts.schedule(() => schedule.stop(), 3 * 3_600_000);
+      flush();
+      expect(runs).toEqual([
+        { name: 'paris', at: 3_600_000 },
+        { name: 'utc', at: 7_200_000 },
+      ]);
+      expect(schedule.list()['paris']).toMatchObject({ cron: '0 2 * * *', timezone: 'Europe/Paris' });
+      expect(() => schedule.add('x', { function: 'test.ping', cron: '0 2 * * *', timezone: 'Nowhere/City' })).toThrow(
+        expect.objectContaining({
+          code: 'ERR_SCHEDULE_INVALID',
+          message: expect.stringMatching(/^cron: invalid cron/),
+        }),
+      );
+      expect(() => schedule.add('y', { function: 'test.ping', seconds: 5, timezone: 'Europe/Paris' })).toThrow(
+        expect.objectContaining({ code: 'ERR_SCHEDULE_INVALID', message: expect.stringMatching(/^timezone: /) }),
+      );
+    });
+  });
 });

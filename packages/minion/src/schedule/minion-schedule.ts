@@ -65,7 +65,9 @@ export class MinionSchedule implements ScheduleControl {
         function: e.function,
         args: e.args,
         kwargs: e.kwargs,
-        ...(e.cron === undefined ? { seconds: everyMs(e)! / 1000 } : { cron: e.cron }),
+        ...(e.cron === undefined
+          ? { seconds: everyMs(e)! / 1000 }
+          : { cron: e.cron, ...(e.timezone === undefined ? {} : { timezone: e.timezone }) }),
         splay: e.splay,
         max_running: e.max_running,
         enabled: this.#enabled(name, e),
