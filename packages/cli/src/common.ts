@@ -49,7 +49,12 @@ export async function runMain(program: Command, argv: string[], io: Io): Promise
       const where = position !== undefined && !err.message.includes('position') ? ` (at position ${position})` : '';
       io.stderr.write(`${name}: ${err.message}${where}\n`);
       if (err.code === CliErrorCode.unreachable || err.code === CliErrorCode.tls) return ExitCode.UNREACHABLE;
-      return exitCodeForError(err.code);
+      const exit = exitCodeForError(err.code);
+      // A 4xx whose code the table does not know (a runner's ERR_SCHEDULE_INVALID) refuses the
+      // request as given: the command line needs fixing, it is not a bug in Brine.
+      if (exit === ExitCode.INTERNAL && err instanceof ApiCallError && err.status >= 400 && err.status < 500)
+        return ExitCode.USAGE;
+      return exit;
     }
     io.stderr.write(`${name}: internal error: ${(err as Error).message}\n`);
     return ExitCode.INTERNAL;

@@ -49,6 +49,16 @@ describe('fetchTransport', () => {
     });
   });
 
+  it('errors with the code and message of a salt-api dialect answer ({status, return, code})', async () => {
+    const f = fakeFetch(400, ['{"status":400,"return":"nightly is in the config","code":"ERR_SCHEDULE_NAME"}']);
+    const t = fetchTransport({ url: 'http://m', token: 't', fetch: f.fetch });
+    await expect(lastValueFrom(t.json$('POST', '/', [{ client: 'runner' }]))).rejects.toMatchObject({
+      code: 'ERR_SCHEDULE_NAME',
+      message: 'nightly is in the config',
+      status: 400,
+    });
+  });
+
   it('errors with ERR_CLIENT_UNREACHABLE when fetch rejects', async () => {
     const t = fetchTransport({
       url: 'http://m',

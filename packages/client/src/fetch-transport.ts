@@ -145,9 +145,12 @@ function parseJson(text: string): unknown {
 async function errorBody(res: Response): Promise<{ code: string; message: string; data?: unknown }> {
   const text = await res.text().catch(() => '');
   try {
-    const body = JSON.parse(text) as { code?: unknown; message?: unknown; data?: unknown };
+    const body = JSON.parse(text) as { code?: unknown; message?: unknown; data?: unknown; return?: unknown };
     if (typeof body.code === 'string' && typeof body.message === 'string')
       return { code: body.code, message: body.message, ...(body.data === undefined ? {} : { data: body.data }) };
+    // The salt-api dialect (`POST /`, which brine-run's schedule.* use) answers Salt's shape.
+    if (typeof body.code === 'string' && typeof body.return === 'string')
+      return { code: body.code, message: body.return };
   } catch {
     // Not the API's error body (a proxy's HTML page): the status says what happened.
   }

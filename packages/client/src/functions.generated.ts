@@ -256,23 +256,27 @@ export interface FunctionCatalogue {
   'saltutil.refresh_pillar': Record<string, unknown>;
   /** Lists the jobs running on this minion: [{jid, fun, startedAt, pid?}]. */
   'saltutil.running': Record<string, unknown>;
-  /** Adds a schedule to this minion, kept across restarts. It runs while the master is away; its returns wait in the outbox and reach the job cache when the master is back. Keywords: function, args (job_args), kwargs (job_kwargs), seconds, minutes, hours, days (or cron, a cron expression in UTC), splay, max_running, enabled, timeout_s. */
+  /** Adds a schedule to this minion, kept across restarts. It runs while the master is away; its returns wait in the outbox and reach the job cache when the master is back. Keywords: function, args (job_args), kwargs (job_kwargs), seconds, minutes, hours, days (or cron, a cron expression, in timezone, an IANA name, UTC by default), splay, max_running, enabled, timeout_s. */
   'schedule.add': {
     name: string;
   };
-  /** Deletes a schedule added with schedule.add (one from the minion config is disabled instead). */
+  /** Deletes a schedule added with schedule.add (one from the minion config or pillar is disabled instead). */
   'schedule.delete': {
     name: string;
   };
+  /** Disables this minion's whole schedule: no schedule fires (kept across restarts; each schedule keeps its own enabled flag). */
+  'schedule.disable': Record<string, unknown>;
   /** Disables one of this minion's schedules (kept across restarts). */
   'schedule.disable_job': {
     name: string;
   };
+  /** Enables this minion's whole schedule: each enabled schedule fires again (kept across restarts; each schedule keeps its own enabled flag). */
+  'schedule.enable': Record<string, unknown>;
   /** Enables one of this minion's schedules (kept across restarts). */
   'schedule.enable_job': {
     name: string;
   };
-  /** Lists this minion's own schedules (from its config and added with schedule.add): function, arguments, interval in seconds, splay, max_running, enabled, and source. */
+  /** Lists this minion's own schedules (from its config, its pillar, and added with schedule.add): function, arguments, interval in seconds, splay, max_running, enabled, active (it fires now: enabled, and the whole schedule not disabled), and source. */
   'schedule.list': Record<string, unknown>;
   /** Disables a service at boot with systemctl disable. Returns true; a failure is ERR_MINION_COMMAND_FAILED with systemctl's message, and a host without a running systemd gives ERR_MINION_SERVICE_UNAVAILABLE. */
   'service.disable': {

@@ -56,12 +56,17 @@ export interface MinionScheduleView {
   kwargs: Record<string, unknown>;
   /** The interval, for a schedule on one. */
   seconds?: number;
-  /** The cron expression (UTC), for a schedule on one. */
+  /** The cron expression, for a schedule on one. */
   cron?: string;
+  /** The cron expression's time zone, when not UTC. */
+  timezone?: string;
   splay: number;
   max_running: number;
   enabled: boolean;
-  source: 'config' | 'runtime';
+  /** Whether it fires now: enabled, and the whole schedule not off (`schedule.disable`). */
+  active: boolean;
+  /** Where it comes from: the minion config, the pillar (which wins over the others), or `schedule.add`. */
+  source: 'config' | 'pillar' | 'runtime';
 }
 
 /** What the `schedule.*` functions drive: the minion's scheduler. Errors are MinionErrors with codes. */
@@ -70,6 +75,8 @@ export interface ScheduleControl {
   add(name: string, entry: Record<string, unknown>): void;
   delete(name: string): void;
   setEnabled(name: string, enabled: boolean): void;
+  /** Turns the whole schedule off (no schedule fires) or on again, kept across restarts (Salt's schedule.disable/enable). */
+  setAllEnabled(enabled: boolean): void;
 }
 
 /** A job currently running on this minion, for `saltutil.running`. */

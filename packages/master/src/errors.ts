@@ -39,6 +39,8 @@ export const MasterErrorCode = {
   reactorUnknownFunction: 'ERR_REACTOR_UNKNOWN_FUNCTION',
   /** A reaction's call failed with an error that had no code of its own. */
   reactorCall: 'ERR_REACTOR_CALL',
+  /** Arguments a runner or wheel reaction gives that its function does not take (no `mods` for an orchestration). */
+  reactorCallArgs: 'ERR_REACTOR_CALL_ARGS',
 } as const;
 
 /** One of the codes in {@link MasterErrorCode}. */

@@ -304,6 +304,12 @@ export async function startMaster(
   const { adminToken, ...auth } = authFromConfig(config, now, stores.tokens);
   // HTTPS unless the API binds to loopback (config.ts refuses plain HTTP elsewhere unless allowed).
   const apiTls = apiServesTls(config.api) ? loadApiTls(config.api.tls, identity.tls) : undefined;
+  // Salt's master id is `<host>_master`; orchestrate results and the job cache use it.
+  const orchestrateServices = {
+    fileRoots: config.file_roots,
+    newJid: () => newJid(now()),
+    masterId: `${hostname()}_master`,
+  };
   const automation = createAutomation({
     config,
     start: { manager, registry, audit: log.child({ component: 'api' }), trail: auditTrail, now },
@@ -311,6 +317,7 @@ export async function startMaster(
     bus,
     keys,
     drift: metrics,
+    orchestrate: { run: { store, bus, now, services: orchestrateServices }, manager },
     scheduler: asyncScheduler,
     random: Math.random,
     log: log.child({ component: 'automation' }),
@@ -337,8 +344,7 @@ export async function startMaster(
         outDir: extend.outDir,
         log: log.child({ component: 'runners' }),
       }),
-      // Salt's master id is `<host>_master`; orchestrate results and the job cache use it.
-      orchestrate: { fileRoots: config.file_roots, newJid: () => newJid(now()), masterId: `${hostname()}_master` },
+      orchestrate: orchestrateServices,
       // Built by `npm run setup` (packages/console); the same path from src/ and from dist/.
       consoleDir: fileURLToPath(new URL('../ui/', import.meta.url)),
       ...(sharing ? { clusterEvents$: sharing.events$ } : {}),

@@ -48,6 +48,8 @@ export const MinionErrorCode = {
   customWorker: 'ERR_MINION_CUSTOM_WORKER',
   /** A swarm minion was asked for an extension function before it had an extension manager. */
   extendUnavailable: 'ERR_MINION_EXTEND_UNAVAILABLE',
+  /** A `beacons:` entry names a module that is neither built in nor a synced custom beacon. */
+  beaconUnknown: 'ERR_MINION_BEACON_UNKNOWN',
   /** The master sent no signed listing of extensions (an older master, or it could not make one). */
   extendUnsigned: 'ERR_MINION_EXTEND_UNSIGNED',
   /** The extension listing's signature, kind or age did not check out against the pinned master key. */

@@ -8,7 +8,8 @@
  * 6. connect to the master after a random splay, and keep reconnecting with jittered backoff
  *    (at each connect and every `mine_interval` minutes, `mine.update` when mine functions exist)
  * 7. start the minion's own schedule (returns through the outbox) and the beacons (events go
- *    to the master while it is connected)
+ *    to the master while it is connected); each pillar the master sends adds, changes or
+ *    removes the pillar's beacons and schedules (issue #19)
  * 8. on stop: stop the beacons, close the connection; running jobs are killed, their returns
  *    stay in the outbox
  */
@@ -27,9 +28,10 @@ import { createStateRegistry } from './states/registry.js';
 import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
 import { ErrorCode, validateMinionId } from '@brine/protocol';
-import { asyncScheduler } from 'rxjs';
-import { startBeaconRunner, type BeaconRunner } from './beacons/beacon-runner.js';
-import { createBeacons } from './beacons/beacons-config.js';
+import { asyncScheduler, BehaviorSubject, combineLatest, map, share, startWith } from 'rxjs';
+import { beaconSet$ } from './beacons/beacon-set.js';
+import { createBeacon, markCustomBeacons } from './beacons/beacons-config.js';
+import { automationFromPillar, readLastPillarAutomation, writeLastPillarAutomation } from './pillar-automation.js';
 import { MinionSchedule } from './schedule/minion-schedule.js';
 import { killRunningJobs } from './executor/kill-running.js';
 import { MinionError } from './errors.js';
@@ -71,9 +73,8 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   // eslint-disable-next-line prefer-const
   let extend: ExtendManager | undefined;
   let masterPub: Uint8Array | undefined;
-  // Started below, after the first connect is under way; extensions restart it on a sync.
-  // eslint-disable-next-line prefer-const
-  let beacons: BeaconRunner | undefined;
+  // Counts the syncs that changed the custom beacons: those beacons start anew on each.
+  const customBeaconsSynced$ = new BehaviorSubject(0);
   const grains = await createGrainsAccess({
     id: config.id,
     configured: config.grains,
@@ -128,7 +129,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     grains,
     workers: new WorkerPool({ log: log.child({ component: 'extend' }) }),
     // Custom beacons synced anew start without a restart (the runner is made below).
-    onBeaconsChanged: () => beacons?.restart(),
+    onBeaconsChanged: () => customBeaconsSynced$.next(customBeaconsSynced$.value + 1),
     log: log.child({ component: 'extend' }),
   });
   await extend.loadInstalled();
@@ -151,21 +152,50 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   prune.unref();
   mineTimer = scheduleMine({ executor, pillar, mine, intervalMinutes: config.mine_interval, log });
 
-  connection.start(config.startup_splay_ms);
-  log.info({ id: config.id, masters: config.masters }, 'minion started');
-
   const beaconLog = log.child({ component: 'beacons' });
-  beacons = startBeaconRunner({
-    scheduler: asyncScheduler,
-    build: () =>
-      createBeacons(config.beacons, {
+  // Pillar's `beacons:` and `schedule:` over the config's, as Salt merges them; a bad pillar
+  // entry is left out and logged, the rest apply. Those of the last pillar are kept on disk, so
+  // a minion that starts while the master is unreachable runs them too (issue #19).
+  const lastPillarFile = join(stateDir, 'pillar-automation.json');
+  const lastPillar = automationFromPillar(readLastPillarAutomation(lastPillarFile));
+  schedule.setPillar(lastPillar.schedule);
+  const fromPillar$ = pillar.changes$.pipe(map(automationFromPillar), share());
+  const pillarSchedule = fromPillar$.subscribe((a) => {
+    for (const problem of a.problems) log.warn({ problem }, 'pillar automation entry ignored');
+    schedule.setPillar(a.schedule);
+    try {
+      writeLastPillarAutomation(lastPillarFile, a);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'pillar beacons and schedules not kept on disk');
+    }
+  });
+  // A sync that changes the custom beacons starts those entries anew (issue #21).
+  const beaconConfigs$ = combineLatest([
+    fromPillar$.pipe(
+      map((a) => ({ ...config.beacons, ...a.beacons })),
+      startWith({ ...config.beacons, ...lastPillar.beacons }),
+    ),
+    customBeaconsSynced$,
+  ]).pipe(map(([configs, generation]) => markCustomBeacons(configs, generation)));
+  // Beacon events are not spooled: one seen while the master is away is dropped, as in Salt.
+  const beaconEvents = beaconSet$(beaconConfigs$, {
+    make: (name, options) =>
+      createBeacon(name, options, {
         log: beaconLog,
         custom: customBeacons(() => extend.beacons(), { grains: () => grains.all(), log: beaconLog }),
       }),
+    lifecycle: (beacon, change) => beaconLog.info({ beacon, change }, 'beacon lifecycle'),
+    scheduler: asyncScheduler,
     maxEventsPerPoll: config.beacon_max_events,
-    send: (e) => connection.send({ type: 'event', tag: e.tag, data: e.data }),
-    log: beaconLog,
+    failed: (beacon, err) => beaconLog.warn({ beacon, err: (err as Error).message }, 'beacon poll failed'),
+    dropped: (beacon, count) => beaconLog.warn({ beacon, count }, 'beacon events over beacon_max_events dropped'),
+  }).subscribe((e) => {
+    if (!connection.send({ type: 'event', tag: e.tag, data: e.data }))
+      beaconLog.debug({ beacon: e.beacon }, 'beacon event dropped: no master connection');
   });
+  // Connects last: the first pillar push finds the pillar's beacons and schedules listening.
+  connection.start(config.startup_splay_ms);
+  log.info({ id: config.id, masters: config.masters }, 'minion started');
 
   // Something that blocks the event loop (a custom module whose import loops; custom functions
   // themselves run in worker threads) is reported from a thread of its own, since this
@@ -183,8 +213,10 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     id: config.id,
     stop: async () => {
       await watchdog?.stop();
+      pillarSchedule.unsubscribe();
       schedule.stop();
-      beacons.stop();
+      // Closes every beacon's watchers too.
+      beaconEvents.unsubscribe();
       clearInterval(prune);
       mineTimer.stop();
       await killRunningJobs(executor);

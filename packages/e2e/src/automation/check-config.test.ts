@@ -16,12 +16,15 @@ function check(yaml: string) {
 }
 
 describe('brine-master --check-config', () => {
-  it('refuses a reactor SLS with a Jinja error, naming the file and line', () => {
+  it('refuses a reactor SLS with a Jinja error or a runner reactions cannot call, naming the file', () => {
     const sls = join(dir, 'new.sls');
     writeFileSync(sls, "ping:\n  local.test.ping:\n    - tgt: {{ data['id' }}\n");
-    const r = check(`reactor:\n  - 'brine/minion/*/connected': [${sls}]\n`);
+    const orch = join(dir, 'orch.sls');
+    writeFileSync(orch, 'deploy:\n  runner.state.orchestrat:\n    - mods: orch.deploy\n');
+    const r = check(`reactor:\n  - 'brine/minion/*/connected': [${sls}]\n  - 'myapp/*': [${orch}]\n`);
     expect(r.status).toBe(78);
     expect(r.stderr).toContain(`reactor[0] 'brine/minion/*/connected': Jinja error in ${sls}:3`);
+    expect(r.stderr).toContain(`reactor[1] 'myapp/*': ${orch}: reaction 'deploy' calls runner.state.orchestrat`);
   });
 
   it('refuses an invalid cron expression, naming the schedule', () => {

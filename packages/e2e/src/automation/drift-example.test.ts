@@ -35,6 +35,8 @@ beforeAll(async () => {
       // file moved out of /etc through the state's pillar.
       file_roots: [join(EXAMPLE, 'srv')],
       schedule: { drift_check: { ...check, kwargs: { ...check.kwargs, pillar: { motd_path: target } } } },
+      // The pillar= above is an override: the scheduler's identity needs the grant, as an API user would.
+      acl: { ...(example['acl'] as Record<string, unknown[]>), scheduler: ['state.apply', '@pillar_override'] },
     },
   }).start();
   events = startCli(cluster, BIN.brine, ['events', '--json', 'drift/*', 'brine/master/reactor/*'], 120_000);

@@ -1,13 +1,16 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { SchedulerLike } from 'rxjs';
+import { Subject, type SchedulerLike } from 'rxjs';
 import type { MasterConfig } from '../config.js';
 import type { EventBus } from '../core/event-bus.js';
+import type { JobManager } from '../core/job-manager.js';
 import type { Acl } from '../http/auth/acl.js';
 import { MasterSchedule } from '../schedule/master-schedule.js';
 import { masterCalls, type MasterCallDeps } from './master-calls.js';
+import type { OrchestrationRunDeps } from '../orchestrate/run-orchestration.js';
 import { renderReactions } from './reactor-files.js';
-import { startReactor } from './reactor.js';
+import { reactorOrchestrate } from './reactor-orchestrate.js';
+import { startReactor, type MasterCall } from './reactor.js';
 import { startJobAs, type Identity, type StartAsDeps } from './start-as.js';
 
 /** What the reactor and the scheduler are built from. */
@@ -30,6 +33,8 @@ export interface AutomationDeps {
   bus: EventBus;
   keys: MasterCallDeps['keys'];
   drift: MasterCallDeps['drift'];
+  /** Where a `runner.state.orchestrate` reaction's run is recorded and announced; absent, reactions cannot orchestrate. */
+  orchestrate?: { run: OrchestrationRunDeps; manager: Pick<JobManager, 'cancel'> };
   scheduler: SchedulerLike;
   random(): number;
   log: Logger;
@@ -71,24 +76,47 @@ export function createAutomation(d: AutomationDeps): Automation {
     log: d.log.child({ part: 'schedule' }),
   });
   let reactor: { unsubscribe(): void } | undefined;
+  const reactorIdentity = identityOf(d.acl, c.users, c.reactor_user);
+  // Told at stop: orchestrations the reactor started end and record what they did.
+  const reactorStopping$ = new Subject<void>();
+  // The reactor's runner and wheel calls; an orchestration's salt.runner steps reach the same table.
+  const reactorCalls: Record<string, MasterCall> = masterCalls({
+    keys: d.keys,
+    bus: d.bus,
+    drift: d.drift,
+    ...(d.orchestrate
+      ? {
+          orchestrate: reactorOrchestrate({
+            run: d.orchestrate.run,
+            start: d.start,
+            identity: reactorIdentity,
+            bus: d.bus,
+            manager: d.orchestrate.manager,
+            calls: () => reactorCalls,
+            stop$: reactorStopping$,
+          }),
+        }
+      : {}),
+  });
   return {
     schedule,
     start: () => {
       reactor = startReactor({
         bus: d.bus,
         start: d.start,
-        identity: identityOf(d.acl, c.users, c.reactor_user),
+        identity: reactorIdentity,
         entries: c.reactor,
         loopLimit: { max: c.reactor_tag_limit.max, windowMs: c.reactor_tag_limit.window_ms },
         concurrency: c.reactor_concurrency,
         scheduler: d.scheduler,
         render: (file, context) => renderReactions(file, context, { fileRoots: c.file_roots }),
-        calls: masterCalls({ keys: d.keys, bus: d.bus, drift: d.drift }),
+        calls: reactorCalls,
         log: d.log.child({ part: 'reactor' }),
       });
       schedule.start();
     },
     stop: () => {
+      reactorStopping$.next();
       reactor?.unsubscribe();
       schedule.stop();
     },

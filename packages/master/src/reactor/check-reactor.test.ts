@@ -34,4 +34,18 @@ describe('checkReactorFiles', () => {
     expect(problems[2]).toMatch(/^reactor\[1\] 'b\/\*': .*bad3\.sls: reaction 'ping' unknown form 'locl\.test\.ping'/);
     expect(problems[3]).toMatch(/nope\.sls.*not found/);
   });
+
+  it('names a runner or wheel function reactions cannot call, and passes the ones they can', async () => {
+    const typo = file('typo.sls', 'orch:\n  runner.state.orchestrat:\n    - mods: orch.deploy\n');
+    const good = file(
+      'good.sls',
+      'orch:\n  runner.state.orchestrate:\n    - mods: orch.deploy\nok:\n  wheel.key.accept:\n    - match: web1\n',
+    );
+    const problems = await checkReactorFiles([{ 'a/*': [typo, good] }], { fileRoots: [] });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^reactor\[0\] 'a\/\*': .*typo\.sls: reaction 'orch' calls runner\.state\.orchestrat, which/,
+      ),
+    ]);
+  });
 });

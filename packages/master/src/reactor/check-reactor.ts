@@ -1,4 +1,5 @@
 import type { ReactorEntryConfig } from '../config-automation.js';
+import { REACTOR_CALL_NAMES } from './master-calls.js';
 import { renderReactions, type ReactorFileOptions } from './reactor-files.js';
 
 /**
@@ -11,7 +12,8 @@ const DATA_DEPENDENT =
 /**
  * Checks every reactor SLS the config names, as `--check-config` and start-up do: the file
  * exists, its Jinja parses, and, when it renders without an event (`tag` is the entry's glob,
- * `data` empty), its YAML and reactions compile. Returns the problems, each naming the file
+ * `data` empty), its YAML and reactions compile, and its runner and wheel reactions name
+ * functions reactions can call. Returns the problems, each naming the file
  * (and line, or reaction id); an empty list when all is well.
  */
 export async function checkReactorFiles(
@@ -24,7 +26,12 @@ export async function checkReactorFiles(
     const files = Array.isArray(value) ? value : value.sls;
     for (const file of files) {
       try {
-        await renderReactions(file, { tag: glob, data: {} }, o);
+        const reactions = await renderReactions(file, { tag: glob, data: {} }, o);
+        for (const r of reactions)
+          if (r.kind !== 'local' && !REACTOR_CALL_NAMES.includes(`${r.kind}.${r.fun}`))
+            problems.push(
+              `reactor[${i}] '${glob}': ${file}: reaction '${r.id}' calls ${r.kind}.${r.fun}, which reactions cannot call; they can call ${REACTOR_CALL_NAMES.join(', ')}`,
+            );
       } catch (err) {
         const message = (err as Error).message;
         const jinjaAtRunTime = /Jinja error/.test(message) && DATA_DEPENDENT.test(message);

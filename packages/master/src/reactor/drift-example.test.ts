@@ -10,14 +10,14 @@ const EXAMPLE = join(fileURLToPath(import.meta.url), '../../../../../examples/dr
 const roots = { fileRoots: [join(EXAMPLE, 'srv')] };
 const TAG = 'brine/job/20261207010000000001/ret/web1';
 
-const ret = (changes: Record<string, unknown>) => ({
+const ret = (changes: Record<string, unknown>, result: boolean | null = null) => ({
   id: 'web1',
   jid: '20261207010000000001',
   fun: 'state.apply',
   outcome: 'returned',
   success: true,
   ret: {
-    'file_|-motd_|-/etc/motd_|-managed': { result: null, changes, comment: 'would change' },
+    'file_|-motd_|-/etc/motd_|-managed': { result, changes, comment: 'would change' },
     'pkg_|-vim_|-vim_|-installed': { result: true, changes: {}, comment: 'ok' },
   },
 });
@@ -61,5 +61,16 @@ describe('the drift example', () => {
       roots,
     );
     expect(other).toEqual([]);
+  });
+
+  it('counts no drift in a real run that changed things (a fix), so a fix cannot trigger itself', async () => {
+    const fixed = await renderReactions(
+      'brine://reactor/drift.sls',
+      { tag: TAG, data: ret({ diff: '+x' }, true) },
+      roots,
+    );
+    expect(fixed).toEqual([
+      { kind: 'runner', id: 'drift_metric', fun: 'metrics.drift', args: [], kwargs: { minion: 'web1', changes: 0 } },
+    ]);
   });
 });

@@ -7,6 +7,8 @@ export const AutomationErrorCode = {
   sls: MasterErrorCode.reactorSls,
   /** A runner or wheel function a reaction names that the master does not have. */
   unknownFunction: MasterErrorCode.reactorUnknownFunction,
+  /** Arguments a runner or wheel reaction gives that its function does not take (no `mods` for an orchestration). */
+  callArgs: MasterErrorCode.reactorCallArgs,
   /** A schedule name that does not exist, or exists already. */
   scheduleName: ErrorCode.SCHEDULE_NAME,
   /** A schedule that does not validate. */

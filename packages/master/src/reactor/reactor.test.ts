@@ -100,6 +100,29 @@ describe('reactor', () => {
     expect(f.s.auditTrail!.list({ outcome: 'denied' })[0]).toMatchObject({ source: 'reactor', user: 'reactor' });
   });
 
+  it('refuses pillar= overrides without @pillar_override, as the API does, and starts them with it', async () => {
+    const sls = 'apply:\n  local.state.apply:\n    - tgt: web1\n    - kwarg: { pillar: { motd: x } }\n';
+    const f = await setUp({ 'apply.sls': sls }, [{ 'brine/minion/*/connected': ['apply.sls'] }], {
+      minions: { web1: {} },
+      acl: { reactor: ['state.*'] },
+    });
+    const refused = outcome$(f);
+    f.s.bus.publish('brine/minion/web1/connected', { id: 'web1' });
+    expect((await refused).data).toMatchObject({ ok: false, code: 'ERR_PILLAR_OVERRIDE_DENIED' });
+    expect(f.published).toHaveLength(0);
+    expect(f.logs.find((l) => l['audit'] === true && l['source'] === 'reactor')).toMatchObject({ outcome: 'denied' });
+    reactor?.unsubscribe();
+    await fx?.close();
+
+    const g = await setUp({ 'apply.sls': sls }, [{ 'brine/minion/*/connected': ['apply.sls'] }], {
+      minions: { web1: {} },
+      acl: { reactor: ['state.*', '@pillar_override'] },
+    });
+    const fired = outcome$(g);
+    g.s.bus.publish('brine/minion/web1/connected', { id: 'web1' });
+    expect((await fired).data).toMatchObject({ ok: true, fun: 'state.apply' });
+  });
+
   it('accepts a key through wheel.key.accept when the identity holds @wheel', async () => {
     const sls = "accept:\n  wheel.key.accept:\n    - args:\n      - match: {{ data['id'] }}\n";
     const f = await setUp({ 'accept.sls': sls }, [{ 'brine/key/*/pending': ['accept.sls'] }], {

@@ -1,6 +1,17 @@
 import type { Logger } from 'pino';
 import { ApiErrorCode } from '@brine/protocol';
-import { type Observable, type SchedulerLike, type Subscription, concatMap, from, merge, mergeMap, of } from 'rxjs';
+import {
+  type Observable,
+  type SchedulerLike,
+  type Subscription,
+  concat,
+  concatMap,
+  from,
+  ignoreElements,
+  merge,
+  mergeMap,
+  of,
+} from 'rxjs';
 import type { ReactorEntryConfig } from '../config-automation.js';
 import type { BusEvent, EventBus } from '../core/event-bus.js';
 import type { Reaction } from '../core/reactor/reactions.js';
@@ -10,8 +21,25 @@ import { AutomationErrorCode } from './errors.js';
 import { startJobAs, type Identity, type StartAsDeps } from './start-as.js';
 import { MasterErrorCode } from '../errors.js';
 
-/** A master-side function a `runner.*` or `wheel.*` reaction may call, by `runner.<fun>` / `wheel.<fun>`. */
-export type MasterCall = (kwargs: Record<string, unknown>) => unknown;
+/**
+ * A master-side function a `runner.*` or `wheel.*` reaction may call, by `runner.<fun>` /
+ * `wheel.<fun>`, with the reaction's keyword and positional arguments. It throws to refuse (the
+ * error's `code` is published). A call that goes on after it returns (an orchestration) returns
+ * a {@link RunningCall}.
+ */
+export type MasterCall = (kwargs: Record<string, unknown>, args: readonly unknown[]) => unknown;
+
+/** What a master call that goes on in the background returns: its jid, and when it ends. */
+export interface RunningCall {
+  jid: string;
+  /** Settles when the call has ended; the reaction holds its `concurrency` slot until then. */
+  done: Promise<unknown>;
+}
+
+function isRunning(v: unknown): v is RunningCall {
+  const r = v as Partial<RunningCall> | null;
+  return typeof r === 'object' && r !== null && typeof r.jid === 'string' && r.done instanceof Promise;
+}
 
 /** What one reaction did, as published on `brine/master/reactor/{fired,refused}`. */
 export interface ReactionOutcome {
@@ -72,7 +100,14 @@ export function startReactor(d: ReactorDeps): Subscription {
       loopLimit: d.loopLimit,
       concurrency: ('concurrency' in options ? options.concurrency : undefined) ?? d.concurrency,
       scheduler: d.scheduler,
-      react: (event) => from(options.sls).pipe(concatMap((sls) => react(d, event, sls))),
+      // Outcomes are published as they come; an orchestration holds the slot until it ends.
+      react: (event) =>
+        from(options.sls).pipe(
+          concatMap((sls) => react(d, event, sls)),
+          mergeMap(({ outcome, done }) =>
+            done ? concat(of(outcome), from(done).pipe(ignoreElements())) : of(outcome),
+          ),
+        ),
       limited: (tag, windowMs) => {
         log.warn({ tag, windowMs, max: d.loopLimit.max }, 'reactor loop limit hit; events of this tag dropped');
         d.bus.publish('brine/master/reactor/limited', { tag, glob, windowMs, max: d.loopLimit.max });
@@ -87,76 +122,100 @@ export function startReactor(d: ReactorDeps): Subscription {
   });
 }
 
+/** What carrying out one reaction gave: its outcome, and when a call it started ends. */
+interface Carried {
+  outcome: ReactionOutcome;
+  done?: Promise<unknown>;
+}
+
 /** Renders one SLS for an event and carries out its reactions in file order. */
-function react(d: ReactorDeps, event: BusEvent, sls: string): Observable<ReactionOutcome> {
+function react(d: ReactorDeps, event: BusEvent, sls: string): Observable<Carried> {
   const base = { tag: event.tag, sls };
   return from(
     d.render(sls, { tag: event.tag, data: event.data }).then(
       (reactions) => reactions.map((r) => carryOut(d, event, sls, r)),
-      (err: unknown): ReactionOutcome[] => [
+      (err: unknown): Carried[] => [
         {
-          ...base,
-          reaction: '',
-          fun: '',
-          ok: false,
-          code: (err as { code?: string }).code ?? AutomationErrorCode.sls,
-          message: (err as Error).message,
+          outcome: {
+            ...base,
+            reaction: '',
+            fun: '',
+            ok: false,
+            code: (err as { code?: string }).code ?? AutomationErrorCode.sls,
+            message: (err as Error).message,
+          },
         },
       ],
     ),
-  ).pipe(mergeMap((outcomes) => of(...outcomes)));
+  ).pipe(mergeMap((carried) => of(...carried)));
 }
 
-function carryOut(d: ReactorDeps, event: BusEvent, sls: string, r: Reaction): ReactionOutcome {
+function carryOut(d: ReactorDeps, event: BusEvent, sls: string, r: Reaction): Carried {
   const base = { tag: event.tag, sls, reaction: r.id };
   const audit = { source: 'reactor', detail: `${sls}#${r.id} on ${event.tag}` };
   if (r.kind === 'local') {
     const started = startJobAs(d.start, d.identity, r.request, audit);
-    return started.ok
-      ? { ...base, fun: r.request.fun, ok: true, jid: started.job.jid }
-      : { ...base, fun: r.request.fun, ok: false, code: started.code, message: started.message };
+    return {
+      outcome: started.ok
+        ? { ...base, fun: r.request.fun, ok: true, jid: started.job.jid }
+        : { ...base, fun: r.request.fun, ok: false, code: started.code, message: started.message },
+    };
   }
   const name = `${r.kind}.${r.fun}`;
   const call = d.calls[name];
   const allowed = d.identity.grants.special(r.kind, r.fun);
-  const outcome: ReactionOutcome = !call
-    ? { ...base, fun: name, ok: false, code: AutomationErrorCode.unknownFunction, message: `no ${r.kind} ${r.fun}` }
-    : !allowed
-      ? {
+  const carried: Carried = !call
+    ? {
+        outcome: {
           ...base,
           fun: name,
           ok: false,
-          code: ApiErrorCode.forbidden,
-          message: `${d.identity.user} may not call ${name}`,
+          code: AutomationErrorCode.unknownFunction,
+          message: `no ${r.kind} ${r.fun}`,
+        },
+      }
+    : !allowed
+      ? {
+          outcome: {
+            ...base,
+            fun: name,
+            ok: false,
+            code: ApiErrorCode.forbidden,
+            message: `${d.identity.user} may not call ${name}`,
+          },
         }
-      : runCall(call, r.kwargs, { ...base, fun: name });
+      : runCall(d, call, r, { ...base, fun: name });
+  const outcome = carried.outcome;
   const line = {
     source: audit.source,
     user: d.identity.user,
     fun: name,
     outcome: outcome.ok ? 'ok' : outcome.code === ApiErrorCode.forbidden ? 'denied' : 'error',
     code: outcome.code,
+    ...(outcome.jid === undefined ? {} : { jid: outcome.jid }),
     detail: audit.detail,
   };
   d.start.audit.info({ audit: true, ...line }, 'reactor call');
   d.start.trail?.record(auditEntry(d.scheduler.now(), line));
-  return outcome;
+  return carried;
 }
 
-function runCall(
-  call: MasterCall,
-  kwargs: Record<string, unknown>,
-  base: Omit<ReactionOutcome, 'ok'>,
-): ReactionOutcome {
+function runCall(d: ReactorDeps, call: MasterCall, r: Reaction, base: Omit<ReactionOutcome, 'ok'>): Carried {
   try {
-    call(kwargs);
-    return { ...base, ok: true };
+    const ret = call(r.kind === 'local' ? {} : r.kwargs, r.kind === 'local' ? [] : r.args);
+    if (!isRunning(ret)) return { outcome: { ...base, ok: true } };
+    const done = ret.done.catch((err: unknown) =>
+      d.log.error({ jid: ret.jid, fun: base.fun, err: (err as Error).message }, 'reactor call failed after it started'),
+    );
+    return { outcome: { ...base, ok: true, jid: ret.jid }, done };
   } catch (err) {
     return {
-      ...base,
-      ok: false,
-      code: (err as { code?: string }).code ?? MasterErrorCode.reactorCall,
-      message: (err as Error).message,
+      outcome: {
+        ...base,
+        ok: false,
+        code: (err as { code?: string }).code ?? MasterErrorCode.reactorCall,
+        message: (err as Error).message,
+      },
     };
   }
 }

@@ -5,6 +5,11 @@ import type { MinionRegistry } from '../core/registry.js';
 import type { Grants } from '../http/auth/acl.js';
 import { auditEntry, type AuditTrail } from '../audit/audit-trail.js';
 import { auditTarget } from '../http/shared/audit.js';
+import { Area } from '../http/auth/acl.js';
+import { PillarErrorCode } from '../pillar/errors.js';
+
+/** Refusal codes an audit line calls `denied`, as the API's 403s. */
+const DENIALS: ReadonlySet<string> = new Set([ApiErrorCode.forbidden, PillarErrorCode.OVERRIDE_DENIED]);
 
 /** A configured identity that the reactor or the scheduler acts as. */
 export interface Identity {
@@ -37,8 +42,8 @@ export interface AuditSource {
 
 /**
  * Starts a job as an identity under its ACL, with the API's rules: a call no grant allows is
- * refused before the target is evaluated, an empty match starts nothing, and every selected
- * minion must be allowed. Writes one audit line (`audit: true`,
+ * refused before the target is evaluated, `pillar=` overrides need `@pillar_override`, an empty
+ * match starts nothing, and every selected minion must be allowed. Writes one audit line (`audit: true`,
  * `source`), like an API request's, whatever the outcome; never throws.
  */
 export function startJobAs(deps: StartAsDeps, who: Identity, request: JobRequest, from: AuditSource): StartAsResult {
@@ -51,6 +56,13 @@ export function startJobAs(deps: StartAsDeps, who: Identity, request: JobRequest
   };
   let result: StartAsResult;
   if (!who.grants.mayCall(call)) result = forbidden;
+  else if (Object.hasOwn(request.kwargs, 'pillar') && !who.grants.admin && !who.grants.can(Area.pillarOverride))
+    // The API's rule for `pillar=` (job-access.ts): data merged over a minion's compiled pillar.
+    result = {
+      ok: false,
+      code: PillarErrorCode.OVERRIDE_DENIED,
+      message: `${who.user} may not pass pillar= overrides (needs @pillar_override)`,
+    };
   else {
     const started = deps.manager.start(request, who.user, (ids) =>
       who.grants.denied(call, facts(ids)).length === 0
@@ -64,7 +76,7 @@ export function startJobAs(deps: StartAsDeps, who: Identity, request: JobRequest
     user: who.user,
     fun: request.fun,
     target: auditTarget(request.target),
-    outcome: result.ok ? 'ok' : result.code === ApiErrorCode.forbidden ? 'denied' : 'error',
+    outcome: result.ok ? 'ok' : DENIALS.has(result.code) ? 'denied' : 'error',
     ...(result.ok ? { jid: result.job.jid, minions: result.job.minions.length } : { code: result.code }),
     detail: from.detail,
   };

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Beacon } from './beacon.js';
+import { MinionError, MinionErrorCode } from '../errors.js';
 import { diskusageBeacon, loadBeacon, memusageBeacon, statusBeacon } from './host-beacons.js';
 import { inotifyBeacon } from './inotify-beacon.js';
 import { serviceBeacon, type ServiceProbe } from './service-beacon.js';
@@ -76,52 +77,94 @@ export const beaconsConfigSchema = z
 /** A validated `beacons:` section. */
 export type BeaconsConfig = z.infer<typeof beaconsConfigSchema>;
 
-/**
- * Builds the configured beacons (the config is validated by {@link beaconsConfigSchema}). An
- * entry whose module is not built in is asked of `custom` (the synced custom beacons), and
- * left out when it gives none.
- */
-export function createBeacons(
-  config: BeaconsConfig,
-  deps: {
-    log: Logger;
-    serviceProbe?: ServiceProbe;
-    custom?: (name: string, module: string, options: Record<string, unknown>) => Beacon | undefined;
-  },
-): Beacon[] {
+/** Builds the configured beacons (the config is validated by {@link beaconsConfigSchema}); one that cannot be built is logged and left out. */
+export function createBeacons(config: BeaconsConfig, deps: BeaconDeps): Beacon[] {
   return Object.entries(config).flatMap(([name, raw]) => {
-    const { beacon_module: m = name, ...options } = raw;
-    if (!Object.hasOwn(MODULES, m as string)) {
-      if (!deps.custom) deps.log.warn({ beacon: name, module: m }, 'beacon module is not built in');
-      return deps.custom?.(name, String(m), options) ?? [];
-    }
-    const module = m as ModuleName;
-    const spec = MODULES[module];
-    const o = spec.schema.parse(options) as Record<string, unknown> & { interval_s?: number };
-    const ms = (o.interval_s ?? spec.defaultS) * 1000;
-    switch (module) {
-      case 'inotify':
-        return inotifyBeacon(name, ms, {
-          paths: o['paths'] as string[],
-          contentOnly: o['content_only'] as boolean,
-          log: deps.log.child({ beacon: name }),
-        });
-      case 'service':
-        return serviceBeacon(name, ms, {
-          services: o['services'] as string[],
-          emitAtStartup: o['emit_at_startup'] as boolean,
-          ...(deps.serviceProbe ? { probe: deps.serviceProbe } : {}),
-        });
-      case 'diskusage':
-        return diskusageBeacon(name, ms, o['mounts'] as Record<string, number>);
-      case 'load': {
-        const { interval_s: _i, ...thresholds } = o;
-        return loadBeacon(name, ms, thresholds as Record<string, number>);
-      }
-      case 'memusage':
-        return memusageBeacon(name, ms, o['percent'] as number);
-      case 'status':
-        return statusBeacon(name, ms);
+    try {
+      return [createBeacon(name, raw, deps)];
+    } catch (err) {
+      // `custom` has logged why it gave no beacon.
+      const unknown = err instanceof MinionError && err.code === MinionErrorCode.beaconUnknown;
+      if (!(unknown && deps.custom)) deps.log.warn({ beacon: name, err: (err as Error).message }, 'beacon not started');
+      return [];
     }
   });
+}
+
+/** What a beacon is built with: its logger, how services are probed, and the synced custom beacons. */
+export interface BeaconDeps {
+  log: Logger;
+  serviceProbe?: ServiceProbe;
+  /** Builds a beacon whose module is not built in from the synced custom beacons; undefined when none is loaded. */
+  custom?: (name: string, module: string, options: Record<string, unknown>) => Beacon | undefined;
+}
+
+/** The option that carries a custom beacon's sync generation (see {@link markCustomBeacons}); never given to the beacon. */
+const SYNCED = '__synced';
+
+/**
+ * Marks each entry whose module is not built in with `generation` (the count of syncs that
+ * changed the custom beacons), so that a set that restarts a beacon when its options change
+ * restarts the custom ones after such a sync, and only them. {@link createBeacon} drops the mark.
+ */
+export function markCustomBeacons(
+  configs: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+  generation: number,
+): Record<string, Readonly<Record<string, unknown>>> {
+  return Object.fromEntries(
+    Object.entries(configs).map(([name, o]) => [
+      name,
+      isBuiltinBeacon(String(o['beacon_module'] ?? name)) ? o : { ...o, [SYNCED]: generation },
+    ]),
+  );
+}
+
+/** Whether `module` is one of the built-in beacon modules (else a custom one, synced from the master). */
+export function isBuiltinBeacon(module: string): boolean {
+  return Object.hasOwn(MODULES, module);
+}
+
+/**
+ * Builds one beacon from its validated options (`beacon_module` names the module; the name
+ * otherwise). A module that is not built in is asked of `custom`; none loaded is an error.
+ */
+export function createBeacon(name: string, raw: Record<string, unknown>, deps: BeaconDeps): Beacon {
+  const { beacon_module: m = name, [SYNCED]: _generation, ...options } = raw;
+  if (!isBuiltinBeacon(String(m))) {
+    const custom = deps.custom?.(name, String(m), options);
+    if (!custom)
+      throw new MinionError(
+        MinionErrorCode.beaconUnknown,
+        `beacon module ${String(m)} is not built in, and no synced custom beacon has that name`,
+      );
+    return custom;
+  }
+  const module = m as ModuleName;
+  const spec = MODULES[module];
+  const o = spec.schema.parse(options) as Record<string, unknown> & { interval_s?: number };
+  const ms = (o.interval_s ?? spec.defaultS) * 1000;
+  switch (module) {
+    case 'inotify':
+      return inotifyBeacon(name, ms, {
+        paths: o['paths'] as string[],
+        contentOnly: o['content_only'] as boolean,
+        log: deps.log.child({ beacon: name }),
+      });
+    case 'service':
+      return serviceBeacon(name, ms, {
+        services: o['services'] as string[],
+        emitAtStartup: o['emit_at_startup'] as boolean,
+        ...(deps.serviceProbe ? { probe: deps.serviceProbe } : {}),
+      });
+    case 'diskusage':
+      return diskusageBeacon(name, ms, o['mounts'] as Record<string, number>);
+    case 'load': {
+      const { interval_s: _i, ...thresholds } = o;
+      return loadBeacon(name, ms, thresholds as Record<string, number>);
+    }
+    case 'memusage':
+      return memusageBeacon(name, ms, o['percent'] as number);
+    case 'status':
+      return statusBeacon(name, ms);
+  }
 }

@@ -1,4 +1,5 @@
 import type { Frame, FrameInput, TargetTypeValue } from '@brine/protocol';
+import { type Observable, Subject } from 'rxjs';
 import { MinionError, MinionErrorCode, forwardedCode } from '../errors.js';
 import type { MineAccess, PillarAccess } from '../modules/types.js';
 
@@ -63,7 +64,15 @@ type Latest = { ok: true; pillar: Record<string, unknown> } | { ok: false; error
  */
 export class PillarClient implements PillarAccess {
   readonly #requests: Requests<Frame<'pillar.data'>>;
+  readonly #changes = new Subject<Record<string, unknown>>();
   #latest: Latest | undefined;
+
+  /**
+   * Each pillar the master sends (a push, or the answer to a fetch or refresh) that compiled;
+   * one that failed to compile is not emitted, so what depends on pillar keeps the last good
+   * one. Hot: a subscriber sees the pillars sent after it subscribed. Never errors or completes.
+   */
+  readonly changes$: Observable<Record<string, unknown>> = this.#changes.asObservable();
 
   constructor(send: (frame: FrameInput) => boolean, timeoutMs = 60_000) {
     this.#requests = new Requests(send, timeoutMs, 'pillar');
@@ -73,6 +82,7 @@ export class PillarClient implements PillarAccess {
   onFrame(frame: Frame<'pillar.data'>): void {
     this.#latest = latestOf(frame);
     if (frame.reqId !== 0) this.#requests.settle(frame);
+    if (this.#latest.ok) this.#changes.next(this.#latest.pillar);
   }
 
   async items(): Promise<Record<string, unknown>> {

@@ -11,8 +11,9 @@ function control(ctx: ModuleContext): ScheduleControl {
 
 const list = defineFunction({
   name: 'schedule.list',
-  doc: `Lists this minion's own schedules (from its config and added with schedule.add): function,
-arguments, interval in seconds, splay, max_running, enabled, and source.
+  doc: `Lists this minion's own schedules (from its config, its pillar, and added with schedule.add): function,
+arguments, interval in seconds, splay, max_running, enabled, active (it fires now: enabled, and the
+whole schedule not disabled), and source.
 
 CLI Example:
 
@@ -27,7 +28,7 @@ const add = defineFunction({
   doc: `Adds a schedule to this minion, kept across restarts. It runs while the master is away;
 its returns wait in the outbox and reach the job cache when the master is back. Keywords:
 function, args (job_args), kwargs (job_kwargs), seconds, minutes, hours, days (or cron, a cron
-expression in UTC), splay, max_running, enabled, timeout_s.
+expression, in timezone, an IANA name, UTC by default), splay, max_running, enabled, timeout_s.
 
 CLI Example:
 
@@ -49,7 +50,7 @@ CLI Example:
 
 const del = defineFunction({
   name: 'schedule.delete',
-  doc: `Deletes a schedule added with schedule.add (one from the minion config is disabled instead).
+  doc: `Deletes a schedule added with schedule.add (one from the minion config or pillar is disabled instead).
 
 CLI Example:
 
@@ -80,5 +81,31 @@ CLI Example:
   });
 }
 
+function toggleAll(enabled: boolean): ModuleFunction {
+  const verb = enabled ? 'enable' : 'disable';
+  return defineFunction({
+    name: `schedule.${verb}`,
+    doc: `${enabled ? 'Enables' : 'Disables'} this minion's whole schedule: ${enabled ? 'each enabled schedule fires again' : 'no schedule fires'} (kept across restarts; each schedule keeps its own enabled flag).
+
+CLI Example:
+
+    brine 'web*' schedule.${verb}`,
+    params: [],
+    schema: z.object({}),
+    run: async (_input, ctx) => {
+      control(ctx).setAllEnabled(enabled);
+      return { ret: { result: true, comment: `${enabled ? 'Enabled' : 'Disabled'} schedule on minion.` } };
+    },
+  });
+}
+
 /** The `schedule` module: the minion's own schedule (Salt's schedule.* execution functions). */
-export const scheduleFunctions: readonly ModuleFunction[] = [list, add, del, toggle(true), toggle(false)];
+export const scheduleFunctions: readonly ModuleFunction[] = [
+  list,
+  add,
+  del,
+  toggle(true),
+  toggle(false),
+  toggleAll(true),
+  toggleAll(false),
+];

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MinionSchedule } from './minion-schedule.js';
-import { minionScheduleConfigSchema } from './schedule-config.js';
+import { minionScheduleConfigSchema, minionScheduleEntrySchema } from './schedule-config.js';
 
 let dir: string | undefined;
 afterEach(() => {
@@ -120,6 +120,119 @@ describe('MinionSchedule', () => {
         cfg: { enabled: false, source: 'config', seconds: 300 },
         disk: { function: 'cmd.run', args: ['df -h'], seconds: 600, source: 'runtime' },
       });
+    });
+  });
+
+  it('arms what the pillar adds, leaves what it keeps alone and disarms what it removes', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      const { schedule, runs } = setUp(ts, { cfg: { function: 'test.ping', seconds: 7 } });
+      const ping = minionScheduleEntrySchema.parse({ function: 'test.ping', seconds: 10 });
+      schedule.start();
+      ts.schedule(() => schedule.setPillar({ p: ping }), 1000);
+      // The same pillar again (a refresh that changed nothing): p keeps its grid (11 s, 21 s, 31 s).
+      ts.schedule(() => schedule.setPillar({ p: ping }), 15_000);
+      ts.schedule(() => schedule.setPillar({}), 35_000);
+      ts.schedule(() => schedule.stop(), 45_000);
+      flush();
+      expect(runs.filter((r) => r.name === 'p').map((r) => r.at)).toEqual([11_000, 21_000, 31_000]);
+      expect(runs.filter((r) => r.name === 'cfg').map((r) => r.at)).toEqual([
+        7000, 14_000, 21_000, 28_000, 35_000, 42_000,
+      ]);
+    });
+  });
+
+  it('re-arms a schedule the pillar changed on its grid, keeping its running count', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      const { schedule, runs, pending } = setUp(ts, {}, true);
+      const every = (seconds: number) =>
+        minionScheduleEntrySchema.parse({ function: 'test.sleep', kwargs: { seconds }, seconds });
+      schedule.setPillar({ p: every(10) });
+      // Changed at 15 s while the 10 s run still holds its max_running slot: 20 s is skipped.
+      ts.schedule(() => schedule.setPillar({ p: every(4) }), 15_000);
+      ts.schedule(() => pending.shift()?.(), 21_000);
+      ts.schedule(() => schedule.stop(), 25_000);
+      flush();
+      // On the grid of the last fire (10 s): 14 s had passed, so 18 s (skipped: still running), then 22 s.
+      expect(runs.map((r) => r.at)).toEqual([10_000, 22_000]);
+      expect(schedule.list()['p']).toMatchObject({ source: 'pillar', seconds: 4, kwargs: { seconds: 4 } });
+    });
+  });
+
+  it('never fires a cron slot twice when the pillar changes the schedule right after it fired', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      const { schedule, runs } = setUp(ts, {});
+      const cron = (arg: string) =>
+        minionScheduleEntrySchema.parse({ function: 'test.echo', args: [arg], cron: '*/10 * * * * *' });
+      schedule.setPillar({ c: cron('a') });
+      ts.schedule(() => schedule.setPillar({ c: cron('b') }), 10_000);
+      ts.schedule(() => schedule.stop(), 25_000);
+      flush();
+      expect(runs.map((r) => r.at)).toEqual([10_000, 20_000]);
+    });
+  });
+
+  it('refuses to delete a schedule from the pillar, which wins over one of the same name', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(() => {
+      const { schedule } = setUp(ts, { same: { function: 'test.ping', minutes: 5 } });
+      schedule.setPillar({ same: minionScheduleEntrySchema.parse({ function: 'test.echo', minutes: 1 }) });
+      expect(schedule.list()['same']).toMatchObject({ function: 'test.echo', source: 'pillar', seconds: 60 });
+      expect(() => schedule.delete('same')).toThrow(expect.objectContaining({ code: 'ERR_SCHEDULE_NAME' }));
+      schedule.setPillar({});
+      expect(schedule.list()['same']).toMatchObject({ function: 'test.ping', source: 'config' });
+      schedule.stop();
+    });
+  });
+
+  it('fires nothing while the whole schedule is disabled, across a restart, and resumes when enabled', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      const a = setUp(ts, { tick: { function: 'test.ping', seconds: 1 } });
+      a.schedule.start();
+      ts.schedule(() => a.schedule.setAllEnabled(false), 1500);
+      ts.schedule(() => a.schedule.stop(), 3500);
+      flush();
+      expect(a.runs.map((r) => r.at)).toEqual([1000]);
+      expect(a.schedule.list()['tick']).toMatchObject({ enabled: true, active: false });
+      // A restart (at 3.5 s) keeps it off until it is enabled again (at 5.5 s).
+      const b = setUp(ts, { tick: { function: 'test.ping', seconds: 1 } });
+      b.schedule.start();
+      ts.schedule(() => b.schedule.setAllEnabled(true), 2000);
+      ts.schedule(() => b.schedule.stop(), 4200);
+      flush();
+      expect(b.runs.map((r) => r.at)).toEqual([6500, 7500]);
+      expect(b.schedule.list()['tick']).toMatchObject({ enabled: true, active: true });
+    });
+  });
+
+  it('runs a cron expression in the time zone given, and refuses an unknown zone', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      // 02:00 in Paris is 01:00 UTC in January 1970 (UTC+1).
+      const { schedule, runs } = setUp(ts, {
+        paris: { function: 'test.ping', cron: '0 2 * * *', timezone: 'Europe/Paris' },
+        utc: { function: 'test.ping', cron: '0 2 * * *' },
+      });
+      schedule.start();
+      ts.schedule(() => schedule.stop(), 3 * 3_600_000);
+      flush();
+      expect(runs).toEqual([
+        { name: 'paris', at: 3_600_000 },
+        { name: 'utc', at: 7_200_000 },
+      ]);
+      expect(schedule.list()['paris']).toMatchObject({ cron: '0 2 * * *', timezone: 'Europe/Paris' });
+      expect(() => schedule.add('x', { function: 'test.ping', cron: '0 2 * * *', timezone: 'Nowhere/City' })).toThrow(
+        expect.objectContaining({
+          code: 'ERR_SCHEDULE_INVALID',
+          message: expect.stringMatching(/^cron: invalid cron/),
+        }),
+      );
+      expect(() => schedule.add('y', { function: 'test.ping', seconds: 5, timezone: 'Europe/Paris' })).toThrow(
+        expect.objectContaining({ code: 'ERR_SCHEDULE_INVALID', message: expect.stringMatching(/^timezone: /) }),
+      );
     });
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { type SchedulerLike, type Subscription, mergeMap, of, timer } from 'rxjs';
+import { type SchedulerLike, type Subscription, mergeMap, of, tap, timer } from 'rxjs';
 import { scheduleFires$ } from './schedule-fires.js';
 import { ErrorCode } from '@brine/protocol';
 import { MinionError } from '../errors.js';
@@ -27,6 +27,8 @@ export interface MinionScheduleDeps {
 interface Saved {
   added: Record<string, MinionScheduleEntry>;
   enabled: Record<string, boolean>;
+  /** `schedule.disable`: no schedule fires until `schedule.enable`. */
+  all_disabled?: boolean;
 }
 
 const ERR = ErrorCode.SCHEDULE_NAME;
@@ -42,6 +44,10 @@ export class MinionSchedule implements ScheduleControl {
   readonly #saved: Saved;
   readonly #timers = new Map<string, Subscription>();
   readonly #running = new Map<string, number>();
+  /** The slot each schedule last fired at, so a re-armed schedule keeps its grid and never repeats a slot. */
+  readonly #lastFire = new Map<string, number>();
+  /** Schedules from the minion's pillar (`schedule:`), which take precedence over the others of the same name. */
+  #pillar: Readonly<Record<string, MinionScheduleEntry>> = {};
 
   constructor(deps: MinionScheduleDeps) {
     this.#d = deps;
@@ -60,13 +66,38 @@ export class MinionSchedule implements ScheduleControl {
         function: e.function,
         args: e.args,
         kwargs: e.kwargs,
-        ...(e.cron === undefined ? { seconds: everyMs(e)! / 1000 } : { cron: e.cron }),
+        ...(e.cron === undefined
+          ? { seconds: everyMs(e)! / 1000 }
+          : { cron: e.cron, ...(e.timezone === undefined ? {} : { timezone: e.timezone }) }),
         splay: e.splay,
         max_running: e.max_running,
         enabled: this.#enabled(name, e),
-        source: Object.hasOwn(this.#d.config, name) ? 'config' : 'runtime',
+        active: this.#enabled(name, e) && this.#saved.all_disabled !== true,
+        source: this.#source(name),
       };
     return out;
+  }
+
+  /**
+   * Takes the schedules of a new pillar (validated): one that is new is armed, one that is gone
+   * is disarmed, one that changed is armed anew, and one left as it was goes on untouched. A
+   * re-armed schedule keeps its running count (`max_running`), its enable/disable and the slot it
+   * last fired at, so it never fires twice for one slot (issue #19).
+   */
+  setPillar(entries: Readonly<Record<string, MinionScheduleEntry>>): void {
+    const before = new Map(this.#all().map(([name, e]) => [name, JSON.stringify(e)]));
+    this.#pillar = entries;
+    const after = new Map(this.#all().map(([name, e]) => [name, JSON.stringify(e)]));
+    for (const name of new Set([...before.keys(), ...after.keys()])) {
+      if (before.get(name) === after.get(name)) continue;
+      const entry = this.#entry(name);
+      if (entry) this.#arm(name, entry);
+      else this.#disarm(name);
+      this.#d.log.info(
+        { schedule: name, change: entry ? (before.has(name) ? 'changed' : 'added') : 'removed' },
+        'schedule from pillar',
+      );
+    }
   }
 
   add(name: string, raw: Record<string, unknown>): void {
@@ -83,11 +114,12 @@ export class MinionSchedule implements ScheduleControl {
   }
 
   delete(name: string): void {
+    if (Object.hasOwn(this.#pillar, name))
+      throw new MinionError(ERR, `${name} is in this minion's pillar: disable it, or remove it there`);
     if (Object.hasOwn(this.#d.config, name))
       throw new MinionError(ERR, `${name} is in the minion config: disable it, or remove it there`);
     if (!Object.hasOwn(this.#saved.added, name)) throw new MinionError(ERR, `no schedule ${name}`);
-    this.#timers.get(name)?.unsubscribe();
-    this.#timers.delete(name);
+    this.#disarm(name);
     delete this.#saved.added[name];
     delete this.#saved.enabled[name];
     this.#save();
@@ -101,19 +133,38 @@ export class MinionSchedule implements ScheduleControl {
     this.#arm(name, entry);
   }
 
+  setAllEnabled(enabled: boolean): void {
+    if (enabled) delete this.#saved.all_disabled;
+    else this.#saved.all_disabled = true;
+    this.#save();
+    for (const [name, entry] of this.#all()) this.#arm(name, entry);
+  }
+
   /** Stops every timer; runs going on finish on their own. */
   stop(): void {
     for (const t of this.#timers.values()) t.unsubscribe();
     this.#timers.clear();
   }
 
+  /** Every schedule by name: the pillar's over those added at run time over the config's (Salt's merge). */
   #all(): [string, MinionScheduleEntry][] {
-    return [...Object.entries(this.#d.config), ...Object.entries(this.#saved.added)];
+    return Object.entries({ ...this.#d.config, ...this.#saved.added, ...this.#pillar });
   }
 
   #entry(name: string): MinionScheduleEntry | undefined {
-    if (Object.hasOwn(this.#d.config, name)) return this.#d.config[name];
-    return Object.hasOwn(this.#saved.added, name) ? this.#saved.added[name] : undefined;
+    for (const from of [this.#pillar, this.#saved.added, this.#d.config])
+      if (Object.hasOwn(from, name)) return from[name];
+    return undefined;
+  }
+
+  #source(name: string): MinionScheduleView['source'] {
+    if (Object.hasOwn(this.#pillar, name)) return 'pillar';
+    return Object.hasOwn(this.#d.config, name) ? 'config' : 'runtime';
+  }
+
+  #disarm(name: string): void {
+    this.#timers.get(name)?.unsubscribe();
+    this.#timers.delete(name);
   }
 
   #enabled(name: string, e: MinionScheduleEntry): boolean {
@@ -122,11 +173,11 @@ export class MinionSchedule implements ScheduleControl {
 
   #arm(name: string, entry: MinionScheduleEntry): void {
     const d = this.#d;
-    this.#timers.get(name)?.unsubscribe();
-    this.#timers.delete(name);
-    if (!this.#enabled(name, entry)) return;
+    this.#disarm(name);
+    if (this.#saved.all_disabled === true || !this.#enabled(name, entry)) return;
     const splayMs = entry.splay * 1000;
-    const fires = scheduleFires$(entry, d.scheduler).pipe(
+    const fires = scheduleFires$(entry, d.scheduler, this.#lastFire.get(name)).pipe(
+      tap((slot) => this.#lastFire.set(name, slot)),
       mergeMap(() => (splayMs > 0 ? timer(Math.floor(d.random() * splayMs), d.scheduler) : of(0))),
     );
     this.#timers.set(
@@ -162,5 +213,5 @@ function load(file: string): Saved {
     const parsed = minionScheduleEntrySchema.safeParse(e);
     if (parsed.success) added[name] = parsed.data;
   }
-  return { added, enabled: raw.enabled ?? {} };
+  return { added, enabled: raw.enabled ?? {}, ...(raw.all_disabled === true ? { all_disabled: true } : {}) };
 }

@@ -4,7 +4,7 @@ import { cronProblem } from './cron-problem.js';
 /**
  * One schedule of the minion's own (`schedule:` in minion config, or `schedule.add`): a function
  * on an interval (`seconds`, `minutes`, `hours`, `days`, added up) or a `cron` expression (5
- * fields, or 6 with seconds first; UTC), with `splay` (seconds), `max_running`, `enabled`, and
+ * fields, or 6 with seconds first; in `timezone`, UTC by default), with `splay` (seconds), `max_running`, `enabled`, and
  * `timeout_s` for each run.
  */
 export const minionScheduleEntrySchema = z
@@ -17,6 +17,8 @@ export const minionScheduleEntrySchema = z
     hours: z.number().nonnegative().optional(),
     days: z.number().nonnegative().optional(),
     cron: z.string().min(1).optional(),
+    /** The cron expression's time zone (an IANA name, `Europe/Paris`). @default UTC */
+    timezone: z.string().min(1).optional(),
     splay: z.number().nonnegative().default(0),
     max_running: z.number().int().positive().default(1),
     enabled: z.boolean().default(true),
@@ -27,9 +29,11 @@ export const minionScheduleEntrySchema = z
     const ms = everyMs(s);
     if (s.cron !== undefined) {
       if (ms !== undefined) ctx.addIssue({ code: 'custom', message: 'give cron or an interval, not both' });
-      const problem = cronProblem(s.cron);
+      const problem = cronProblem(s.cron, s.timezone);
       if (problem) ctx.addIssue({ code: 'custom', path: ['cron'], message: `invalid cron expression: ${problem}` });
-    } else if (ms === undefined)
+    } else if (s.timezone !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'a time zone applies to a cron expression only' });
+    else if (ms === undefined)
       ctx.addIssue({ code: 'custom', message: 'give an interval (seconds, minutes, hours or days) or cron' });
     else if (ms < 1000) ctx.addIssue({ code: 'custom', message: 'an interval is at least one second' });
   });

@@ -46,6 +46,39 @@ describe('compileReactions', () => {
     });
   });
 
+  it("compiles a runner's arguments in each of Salt's forms: args, kwarg, arg, and direct keywords", () => {
+    const r = compileReactions({
+      a: { 'runner.state.orchestrate': [{ args: [{ mods: 'orch.a' }, { pillar: { x: 1 } }] }] },
+      b: { 'runner.state.orchestrate': [{ kwarg: { mods: 'orch.b', pillar: { x: 2 } } }] },
+      c: { 'runner.state.orchestrate': [{ arg: ['orch.c'] }, { kwarg: { saltenv: 'prod' } }] },
+      d: { 'runner.state.orchestrate': [{ mods: 'orch.d' }, { pillar: { x: 4 } }] },
+      e: { 'runner.state.orchestrate': [{ kwarg: ['mods', 'orch.e'] }] },
+    });
+    expect(r).toEqual({ ok: false, problem: { id: 'e', message: 'runner.state.orchestrate: kwarg is a mapping' } });
+    const ok = compileReactions({
+      a: { 'runner.state.orchestrate': [{ args: [{ mods: 'orch.a' }, { pillar: { x: 1 } }] }] },
+      b: { 'runner.state.orchestrate': [{ kwarg: { mods: 'orch.b', pillar: { x: 2 } } }] },
+      c: { 'runner.state.orchestrate': [{ arg: ['orch.c'] }, { kwarg: { saltenv: 'prod' } }] },
+      d: { 'runner.state.orchestrate': [{ mods: 'orch.d' }, { pillar: { x: 4 } }] },
+    });
+    const runner = (id: string, args: unknown[], kwargs: Record<string, unknown>) => ({
+      kind: 'runner',
+      id,
+      fun: 'state.orchestrate',
+      args,
+      kwargs,
+    });
+    expect(ok).toEqual({
+      ok: true,
+      reactions: [
+        runner('a', [], { mods: 'orch.a', pillar: { x: 1 } }),
+        runner('b', [], { mods: 'orch.b', pillar: { x: 2 } }),
+        runner('c', ['orch.c'], { saltenv: 'prod' }),
+        runner('d', [], { mods: 'orch.d', pillar: { x: 4 } }),
+      ],
+    });
+  });
+
   it('compiles the native brine.job form with the API names', () => {
     const r = compileReactions({
       fix: { 'brine.job': { target: 'web1', target_type: 'list', fun: 'test.ping', timeout_ms: 5000 } },

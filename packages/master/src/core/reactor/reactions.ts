@@ -21,7 +21,7 @@ const FORM = /^(local|runner|wheel)\.([a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*)$/i;
  * Compiles rendered reactor SLS data into reactions, in file order. Salt's forms:
  * `local.<fun>` with `tgt`, `tgt_type`, `arg` (positional), `kwarg` (a mapping) and `args`
  * (Salt 2017.7's list of one-key mappings, which are keyword arguments); `runner.<fun>` and
- * `wheel.<fun>` with `args` (or, as older Salt, keyword arguments written directly); and
+ * `wheel.<fun>` with `args`, or `arg`/`kwarg`, or (as older Salt) keywords written directly; and
  * `brine.job` with a job request as the API takes it. Parameters are a list of one-key mappings
  * (Salt's shape) or one mapping. Never throws: the first problem is returned with its reaction id.
  */
@@ -76,10 +76,32 @@ function compileOne(
       ...(typeof timeout === 'number' ? { timeout_ms: timeout * 1000 } : {}),
     });
   }
-  const { args, ...direct } = p;
-  const kwargs = args === undefined ? direct : kwargsOfArgs(args);
-  if (!kwargs) return { ok: false, message: `${form}: args is a list of one-key mappings` };
-  return { ok: true, reaction: { kind, id, fun, args: [], kwargs: { ...kwargs } } };
+  return masterCall(id, form, kind, fun, p);
+}
+
+/**
+ * A runner or wheel reaction's arguments as Salt's reactor reads them (salt/utils/reactor.py):
+ * `args` (a list of one-key mappings: keyword arguments) when present; otherwise `arg`
+ * (positional) and `kwarg` (a mapping), or, in the oldest form, keywords written directly
+ * (`- mods: orch.deploy`).
+ */
+function masterCall(
+  id: string,
+  form: string,
+  kind: 'runner' | 'wheel',
+  fun: string,
+  p: Record<string, unknown>,
+): { ok: true; reaction: Reaction } | { ok: false; message: string } {
+  const { args, arg, kwarg, ...direct } = p;
+  if (args !== undefined) {
+    const kwargs = kwargsOfArgs(args);
+    if (!kwargs) return { ok: false, message: `${form}: args is a list of one-key mappings` };
+    return { ok: true, reaction: { kind, id, fun, args: [], kwargs: { ...kwargs } } };
+  }
+  if (arg !== undefined && !Array.isArray(arg)) return { ok: false, message: `${form}: arg is a list` };
+  if (kwarg !== undefined && !isMapping(kwarg)) return { ok: false, message: `${form}: kwarg is a mapping` };
+  const kwargs = kwarg === undefined ? direct : { ...kwarg };
+  return { ok: true, reaction: { kind, id, fun, args: arg ?? [], kwargs } };
 }
 
 /** The native job form, in the API's names (snake_case accepted as written in YAML). */

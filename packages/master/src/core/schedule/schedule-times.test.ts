@@ -9,6 +9,8 @@ describe('schedule times', () => {
     expect(cronProblem('*/5 * * * * *')).toBeUndefined();
     expect(cronProblem('61 * * * *')).toMatch(/minute/);
     expect(cronProblem('* * *')).toMatch(/five, six/);
+    expect(cronProblem('0 2 * * *', 'Europe/Paris')).toBeUndefined();
+    expect(cronProblem('0 2 * * *', 'Nowhere/City')).toMatch(/timezone/);
   });
 
   it('lists the hourly fires missed while the master was down', () => {

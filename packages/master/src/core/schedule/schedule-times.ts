@@ -30,7 +30,8 @@ export interface ScheduleTiming {
  */
 export function cronProblem(expr: string, timezone?: string): string | undefined {
   try {
-    new Cron(expr, { paused: true, ...(timezone ? { timezone } : {}) });
+    // croner checks the zone only when it converts a date: ask for one, or a bad zone passes.
+    new Cron(expr, { paused: true, ...(timezone ? { timezone } : {}) }).nextRun();
     return undefined;
   } catch (err) {
     return (err as Error).message;

@@ -3,20 +3,13 @@ import type { MasterSchedule } from '../../schedule/master-schedule.js';
 import type { Principal } from '../auth/auth.js';
 import type { JobAccessServices } from '../auth/job-access.js';
 import type { MasterServices } from '../shared/services.js';
+import type { OrchestrateServices } from '../../orchestrate/run-orchestration.js';
 import type { BoundArgs, SaltSignature } from './salt-call-args.js';
 
 /** What the `schedule.*` runners drive: the master's scheduler. */
 export type ScheduleControl = Pick<MasterSchedule, 'list' | 'add' | 'delete' | 'setEnabled' | 'runJob'>;
 
-/** What the orchestrate runner needs beyond the API's services (main.ts gives it). */
-export interface OrchestrateServices {
-  /** The master's `file_roots`, where orchestration SLS files are read. */
-  fileRoots: readonly string[];
-  /** A fresh jid for each run, from the job manager's generator. */
-  newJid(): string;
-  /** The master's id in results and the job cache, Salt's `<host>_master`. */
-  masterId: string;
-}
+export type { OrchestrateServices } from '../../orchestrate/run-orchestration.js';
 
 /** What salt-api's runner and wheel functions read. */
 export type SaltServices = JobAccessServices &

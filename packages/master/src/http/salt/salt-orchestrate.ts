@@ -1,22 +1,24 @@
-import { fromEvent, lastValueFrom, NEVER, takeUntil, tap } from 'rxjs';
-import { highToSalt, runStates$, type StateResult, type StateRunEvent } from '@brine/state';
-import { summarize } from '../../core/summary.js';
-import { compileOrchestration, orchestrateRegistry, type OrchestrateRequest } from '../../orchestrate/orchestrate.js';
+import { fromEvent, NEVER } from 'rxjs';
+import { highToSalt } from '@brine/state';
+import { compileOrchestration, type OrchestrateRequest } from '../../orchestrate/orchestrate.js';
+import {
+  ORCHESTRATE_PARAMS,
+  orchestrateRequestOf,
+  startOrchestration,
+  type OrchestrateServices,
+} from '../../orchestrate/run-orchestration.js';
 import type { StepDeps, StepJobStart } from '../../orchestrate/salt-steps.js';
 import { ApiErrorCode } from '@brine/protocol';
 import { HttpError } from '../shared/errors.js';
 import { startJob } from '../auth/job-access.js';
 import { runJob } from '../native/routes-runners.js';
 import { bindSaltArgs } from './salt-call-args.js';
-import type { OrchestrateServices, SaltFunContext, SaltFunction } from './salt-function.js';
+import type { SaltFunContext, SaltFunction } from './salt-function.js';
 
 /** The code of a `state.orchestrate` call on a master built without {@link OrchestrateServices}. */
 export const ORCH_UNAVAILABLE = ApiErrorCode.orchUnavailable;
 
-/** The orchestrate runner's function name, as the job cache stores a run. */
-export const ORCHESTRATE_FUN = 'state.orchestrate';
-
-const PARAMS = ['mods', 'saltenv', 'test', 'exclude', 'pillar', 'pillarenv', 'pillar_enc', 'orchestration_jid'];
+const PARAMS = ORCHESTRATE_PARAMS;
 
 function services(ctx: SaltFunContext): OrchestrateServices {
   const o = ctx.s.orchestrate;
@@ -25,17 +27,9 @@ function services(ctx: SaltFunContext): OrchestrateServices {
 }
 
 function requestOf(kwargs: Record<string, unknown>): OrchestrateRequest {
-  const mods = [kwargs['mods']].flat().flatMap((m) => (typeof m === 'string' ? m.split(',') : []));
-  if (mods.length === 0 || mods.some((m) => m.trim() === ''))
-    throw new HttpError(400, ApiErrorCode.badRequest, 'mods: name one or more orchestration SLS files');
-  const pillar = kwargs['pillar'];
-  if (pillar !== undefined && pillar !== null && (typeof pillar !== 'object' || Array.isArray(pillar)))
-    throw new HttpError(400, ApiErrorCode.badRequest, 'pillar: a mapping');
-  return {
-    mods: mods.map((m) => m.trim()),
-    saltenv: typeof kwargs['saltenv'] === 'string' ? kwargs['saltenv'] : 'base',
-    ...(pillar ? { pillar: pillar as Record<string, unknown> } : {}),
-  };
+  const parsed = orchestrateRequestOf(kwargs);
+  if (!parsed.ok) throw new HttpError(400, ApiErrorCode.badRequest, parsed.message);
+  return parsed.request;
 }
 
 const truthy = (v: unknown) => v === true || (typeof v === 'string' && /^(true|yes|1)$/i.test(v));
@@ -90,9 +84,8 @@ async function customRunner(ctx: SaltFunContext, fun: string, kwargs: Record<str
 
 /**
  * Runs an orchestration (Salt's `state.orchestrate`) as the calling user and stores it as a job
- * whose one "minion" is the master: `brine/run/<jid>/new`, one `brine/run/<jid>/step` per
- * step as its result is known, then `brine/run/<jid>/ret`. Answers Salt's runner shape
- * `{outputter: 'highstate', data: {<master>: results}, retcode}` plus the `jid`.
+ * whose one "minion" is the master (see startOrchestration for its events). Answers Salt's
+ * runner shape `{outputter: 'highstate', data: {<master>: results}, retcode}` plus the `jid`.
  */
 async function orchestrate(
   ctx: SaltFunContext,
@@ -100,50 +93,15 @@ async function orchestrate(
   lookup: () => Readonly<Record<string, Readonly<Record<string, SaltFunction>>>>,
 ): Promise<unknown> {
   const o = services(ctx);
-  const request = requestOf(kwargs);
-  const test = truthy(kwargs['test']);
   const { s, p } = ctx;
-  const jid = o.newJid();
-  const startedAt = s.now();
-  s.store.createJob({
-    jid,
-    fun: ORCHESTRATE_FUN,
-    args: [request.mods.join(',')],
-    kwargs: { saltenv: request.saltenv, ...(test ? { test: true } : {}) },
-    target: o.masterId,
-    targetType: 'list',
-    user: p.user,
-    startedAt,
-    minions: [o.masterId],
-  });
-  s.bus.publish(`brine/run/${jid}/new`, { jid, fun: ORCHESTRATE_FUN, mods: request.mods, user: p.user, test });
-  const compiled = await compileOrchestration(o.fileRoots, request);
-  let ret: Record<string, StateResult> | string[];
-  let complete = true;
-  if (!compiled.ok) ret = compiled.problems.map((x) => x.message);
-  else {
-    // A caller that goes away stops the run, and with it the jobs of the steps in flight.
-    const socket = ctx.req.raw.socket as NodeJS.EventEmitter | null | undefined;
-    const gone$ = socket && typeof socket.on === 'function' ? fromEvent(socket, 'close') : NEVER;
-    const seen: Record<string, StateResult> = {};
-    const events = runStates$(compiled.plan, orchestrateRegistry(stepDeps(ctx, lookup)), { test }).pipe(
-      takeUntil(gone$),
-      tap((e: StateRunEvent) => {
-        if (e.type !== 'state') return;
-        seen[e.key] = e.result;
-        s.bus.publish(`brine/run/${jid}/step`, { jid, key: e.key, result: e.result });
-      }),
-    );
-    const last = await lastValueFrom(events, { defaultValue: undefined });
-    complete = last?.type === 'return';
-    ret = last?.type === 'return' ? last.results : seen;
-  }
-  const success = complete && !Array.isArray(ret) && Object.values(ret).every((r) => r.result !== false);
-  const durationMs = s.now() - startedAt;
-  const result = { id: o.masterId, outcome: 'returned' as const, success, retcode: success ? 0 : 1, ret, durationMs };
-  s.store.writeResults([{ jid, ...result }]);
-  s.store.finishJob(jid, s.now(), summarize(jid, ORCHESTRATE_FUN, [result], durationMs));
-  s.bus.publish(`brine/run/${jid}/ret`, { jid, fun: ORCHESTRATE_FUN, success, return: ret });
+  // A caller that goes away stops the run, and with it the jobs of the steps in flight.
+  const socket = ctx.req.raw.socket as NodeJS.EventEmitter | null | undefined;
+  const stop$ = socket && typeof socket.on === 'function' ? fromEvent(socket, 'close') : NEVER;
+  const { done } = startOrchestration(
+    { store: s.store, bus: s.bus, now: s.now, services: o },
+    { request: requestOf(kwargs), test: truthy(kwargs['test']), user: p.user, steps: stepDeps(ctx, lookup), stop$ },
+  );
+  const { jid, success, ret } = await done;
   return { outputter: 'highstate', data: { [o.masterId]: ret }, retcode: success ? 0 : 1, jid };
 }
 

@@ -79,4 +79,17 @@ describe('schedule runners', () => {
     expect(res.json).toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
     expect(Object.keys(schedule.list())).toEqual(['p']);
   });
+
+  it('refuses a schedule with pillar= overrides from a caller without @pillar_override', async () => {
+    const ops = fx.tokenFor('ops');
+    const res = await runner(ops, 'schedule.add', {
+      name: 'over',
+      function: 'test.ping',
+      target: 'web1',
+      kwargs: { pillar: { role: 'db' } },
+      hours: 1,
+    });
+    expect(res.json).toMatchObject({ code: 'ERR_PILLAR_OVERRIDE_DENIED' });
+    expect(Object.keys(schedule.list())).not.toContain('over');
+  });
 });

@@ -2,7 +2,7 @@ import { requestOf } from '../../schedule/master-schedule.js';
 import { scheduleEntrySchema } from '../../config-automation.js';
 import { ReactorError } from '../../reactor/errors.js';
 import { BadRequestError, HttpError, NotFoundError } from '../shared/errors.js';
-import { checkJob } from '../auth/job-access.js';
+import { checkJob, checkPillarOverride } from '../auth/job-access.js';
 import type { Principal } from '../auth/auth.js';
 import type { SaltFunContext, SaltFunction, ScheduleControl } from './salt-function.js';
 import { ApiErrorCode } from '@brine/protocol';
@@ -57,7 +57,11 @@ export const SCHEDULE_RUNNERS: Readonly<Record<string, SaltFunction>> = {
       const { name: _name, ...entry } = kwargs;
       const name = nameOf(kwargs);
       const parsed = scheduleEntrySchema.safeParse(entry);
-      if (parsed.success && !ctx.p.grants.admin) checkJob(ctx.s, ctx.p, requestOf(parsed.data));
+      if (parsed.success && !ctx.p.grants.admin) {
+        checkJob(ctx.s, ctx.p, requestOf(parsed.data));
+        // pillar= in the schedule's kwargs: the caller needs @pillar_override too, as for a job.
+        checkPillarOverride(ctx.p, requestOf(parsed.data), ctx.req);
+      }
       guarded(ctx, 'schedule.add', name, () => control(ctx).add(name, entry));
       return { result: true, comment: `Added job: ${name} to schedule.` };
     },
@@ -91,7 +95,10 @@ export const SCHEDULE_RUNNERS: Readonly<Record<string, SaltFunction>> = {
     run: (ctx, { kwargs }) => {
       const name = nameOf(kwargs);
       const entry = control(ctx).list()[name];
-      if (entry && !ctx.p.grants.admin) checkJob(ctx.s, ctx.p, requestOf(entry));
+      if (entry && !ctx.p.grants.admin) {
+        checkJob(ctx.s, ctx.p, requestOf(entry));
+        checkPillarOverride(ctx.p, requestOf(entry), ctx.req);
+      }
       const started = guarded(ctx, 'schedule.run_job', name, () => control(ctx).runJob(name));
       if (!started.ok) throw new HttpError(400, started.code, started.message);
       ctx.req.audit.jid = started.job.jid;
