@@ -15,7 +15,6 @@ import type { MinionLink } from '../core/minion-link.js';
 import type { Admission } from './admission.js';
 import { writeFrame, type FrameMemo } from './ws-frame.js';
 import { closeThenTerminate } from './close-socket.js';
-
 import type { MasterIdentity } from '../keys/master-identity.js';
 import type { AdmitResult } from '../keys/key-store.js';
 
@@ -61,8 +60,8 @@ export interface ConnectionDeps {
 /** What one socket needs beyond the master's deps: the server's frame memo, shared by all sockets. */
 export type SocketDeps = ConnectionDeps & { frames: FrameMemo };
 
-/** WebSocket close codes used by the master (protocol's, re-exported for the transport's users). */
-export { CloseCode, closeReason } from '@brine/protocol';
+/** The close reason rule is protocol's now; re-exported where its test has always found it. */
+export { closeReason } from '@brine/protocol';
 
 /**
  * Runs one minion connection: a thin shell around protocol's handshake machine (hello →

@@ -93,8 +93,9 @@ export interface Session {
 }
 
 /**
- * The minion's link to its master: connects, runs the handshake (proves its key, checks the
- * master's signature and pinned key, binds both to the TLS certificate), and reconnects with
+ * The minion's link to its master: connects, runs the handshake through protocol's machine
+ * (`stepMinion`: proves its key, checks the master's signature and pinned key, binds both to the
+ * TLS certificate) and performs what it says, and reconnects with
  * exponential backoff and full jitter after any drop. A master that misses two heartbeat
  * intervals is treated as dead.
  */
