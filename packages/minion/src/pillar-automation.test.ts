@@ -11,19 +11,22 @@ describe('automationFromPillar', () => {
       beacons: {
         status: { interval_s: 5 },
         disk: { beacon_module: 'diskusage', mounts: { '/': 120 } },
-        nosuch: {},
+        nosuch: { beacon_module: 'no such' },
+        my_check: { threshold: 3 },
       },
       schedule: {
         tick: { function: 'test.ping', seconds: 30 },
         bad: { function: 'test.ping', cron: '61 * * * *' },
       },
     });
-    expect(a.beacons).toEqual({ status: { interval_s: 5 } });
+    // A name that is not built in may be a custom beacon synced from the master: kept, its
+    // options checked by its own schema once synced.
+    expect(a.beacons).toEqual({ status: { interval_s: 5 }, my_check: { threshold: 3 } });
     expect(Object.keys(a.schedule)).toEqual(['tick']);
     expect(a.schedule['tick']).toMatchObject({ function: 'test.ping', seconds: 30, max_running: 1 });
     expect(a.problems).toEqual([
       expect.stringMatching(/^pillar beacons\.disk: mounts\.\/: .*100/),
-      expect.stringMatching(/^pillar beacons\.nosuch: unknown beacon module 'nosuch'/),
+      expect.stringMatching(/^pillar beacons\.nosuch: unknown beacon module 'no such'/),
       expect.stringMatching(/^pillar schedule\.bad: cron: invalid cron expression/),
     ]);
   });
