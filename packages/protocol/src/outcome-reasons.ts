@@ -13,6 +13,11 @@ export const Reason = {
   ackTimeout: 'ack_timeout',
   /** The minion disconnected after the job was sent and before it acknowledged it. */
   disconnectedBeforeAck: 'disconnected_before_ack',
+  /**
+   * The minion refused the job without saying why. A refusal with a code (`ERR_JOB_EXPIRED`,
+   * `ERR_EXECUTOR_BUSY`...) carries that code as its reason instead.
+   */
+  refused: 'refused',
   /** The job timeout passed while the minion, still connected, was running the job. */
   jobTimeoutRunning: 'job_timeout_running',
   /** The job timeout passed after the minion had disconnected. */
@@ -42,6 +47,7 @@ const REASON_TEXT: Readonly<Record<ReasonValue, string>> = {
   unknown_minion: 'offline, unknown minion',
   ack_timeout: 'no ack',
   disconnected_before_ack: 'disconnected before ack',
+  refused: 'refused',
   job_timeout_running: 'timed out{after}, still running',
   job_timeout_disconnected: 'timed out{after}, minion disconnected',
   job_timeout: 'timed out{after}',
@@ -68,6 +74,9 @@ const OUTCOME_TEXT: Readonly<Record<string, string>> = {
  */
 const IDENTIFIER = /^[A-Za-z0-9_.:-]{1,64}$/;
 
+/** A minion's refusal of a job (`no_ack`) carries the code of its `job.ack`, e.g. `ERR_EXECUTOR_BUSY`. */
+const REFUSAL_CODE = /^ERR_[A-Z0-9_]{1,60}$/;
+
 const has = <T extends object>(table: T, key: string): key is Extract<keyof T, string> =>
   Object.prototype.hasOwnProperty.call(table, key);
 
@@ -93,9 +102,11 @@ export function reasonForOutcome(result: NonReturn, timeoutMs?: number): string 
       ? (OUTCOME_TEXT[result.outcome] ?? result.outcome)
       : has(REASON_TEXT, reason)
         ? REASON_TEXT[reason]
-        : IDENTIFIER.test(reason)
-          ? reason
-          : (OUTCOME_TEXT[result.outcome] ?? result.outcome);
+        : result.outcome === 'no_ack' && REFUSAL_CODE.test(reason)
+          ? `refused, ${reason}`
+          : IDENTIFIER.test(reason)
+            ? reason
+            : (OUTCOME_TEXT[result.outcome] ?? result.outcome);
   const ms = result.durationMs ?? timeoutMs;
   return template.replace('{after}', ms === undefined ? '' : ` after ${formatSeconds(ms)}`);
 }
