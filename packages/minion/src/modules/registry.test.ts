@@ -27,6 +27,13 @@ describe('createRegistry', () => {
       expect(fn.doc, name).toMatch(new RegExp(`CLI Example:\\n\\n {4}brine '[^']+' ${name.replace('.', '\\.')}`));
     }
   });
+
+  it("shares every function's argument schema between the registries of one process", () => {
+    // A swarm builds a registry per virtual minion (for its own state-run lock): schemas built
+    // per registry cost 30 KB and 0.24 ms a minion.
+    const other = createRegistry();
+    for (const [name, fn] of registry) expect(other.get(name)?.schema, name).toBe(fn.schema);
+  });
 });
 
 describe('prepareCall', () => {
