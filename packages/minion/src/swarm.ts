@@ -4,7 +4,7 @@ import { generateMemoryKeyPair } from '@brine/protocol';
 import type { MasterConnection } from './connection/connection.js';
 import { memoryMasterPin } from './connection/master-pin.js';
 import { collectGrains } from './grains/collect.js';
-import { createRegistry } from './modules/registry.js';
+import { createRegistry, overlayRegistry } from './modules/registry.js';
 import { createStateLock } from './state-run/state-lock.js';
 import { createStateRegistry } from './states/registry.js';
 import { loadOrCreateMinionKey } from './identity.js';
@@ -54,8 +54,10 @@ export interface Swarm {
  * stands in for hosts, not for their disks.
  */
 export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
-  // One set of state functions for all; each minion its own registry, for its own state-run lock.
+  // One set of state functions and one registry for all; each minion its own state.* functions
+  // over it, for its own state-run lock.
   const states = createStateRegistry();
+  const registry = createRegistry({ state: { states } });
   // One per process: the TLS context, the frame decoder, the job verifier, the ack batch.
   const shared = createMinionShared('swarm');
   const base = await collectGrains({ id: `${options.idPrefix}0` });
@@ -99,7 +101,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
         },
         refresh: async () => grains,
       },
-      registry: () => createRegistry({ state: { states, lock: createStateLock() } }),
+      registry: () => overlayRegistry(registry, { state: { states, lock: createStateLock() } }),
       maxConcurrent: 4,
       maxQueued: 100,
       maxOutputBytes: 1024 * 1024,
