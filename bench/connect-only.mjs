@@ -4,6 +4,8 @@
 // start-up, keys and wiring excluded). For finding where connect time goes without the fan-out
 // rounds; `--profile` CPU-profiles both sides over the same span.
 // Usage: node bench/connect-only.mjs [--n 10000] [--runs 1] [--profile] [--out-dir /tmp]
+//   [--master-config JSON]; SWARM_PRELOAD=file.mjs preloads a module into the swarm (`--import`),
+//   e.g. one that counts its TLS connects.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +46,7 @@ async function once() {
       n,
       sourceAddresses: Number(flags['source-addresses']),
       logFile: swarmLog,
-      nodeArgs: inspect,
+      nodeArgs: [...inspect, ...(process.env.SWARM_PRELOAD ? ['--import', process.env.SWARM_PRELOAD] : [])],
     });
     const profilers = flags.profile
       ? [
