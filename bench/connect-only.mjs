@@ -6,7 +6,7 @@
 // Usage: node bench/connect-only.mjs [--n 10000] [--runs 1] [--profile] [--out-dir /tmp]
 //   [--master-config JSON]; SWARM_PRELOAD=file.mjs preloads a module into the swarm (`--import`),
 //   e.g. one that counts its TLS connects.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,13 @@ const { values: flags } = parseArgs({
 });
 const n = Number(flags.n);
 killChildrenOnExit();
+
+/** Counts the `code` of each warning line in a swarm log. */
+function countCodes(log) {
+  const counts = {};
+  for (const m of log.matchAll(/"code":"([A-Z_]+)"/g)) counts[m[1]] = (counts[m[1]] ?? 0) + 1;
+  return counts;
+}
 
 async function once() {
   const dir = mkdtempSync(join(tmpdir(), 'brine-connect-'));
@@ -71,6 +78,8 @@ async function once() {
       masterRssMb: Math.round((rssBytes(master.pid) ?? 0) / 1048576),
       swarmRssMb: Math.round(swarm.state.rss / 1048576),
       ...(files.length ? { profiles: files } : {}),
+      // Why minions were turned away, from the swarm's warnings (auth.refused and error frames).
+      refusals: countCodes(existsSync(swarmLog) ? readFileSync(swarmLog, 'utf8') : ''),
     };
     await swarm.stop();
     await master.stop();
