@@ -49,6 +49,8 @@ export interface WireMinionOptions<R extends ReadonlyMap<string, ModuleFunction>
   schedule?(): ScheduleControl | undefined;
   /** Told after each connect, once the executor has the session. */
   onReady?(session: Session): void;
+  /** Told when an authenticated session ends, after the executor and clients let go of it. */
+  onClosed?(): void;
 }
 
 /** One wired minion: its connection (not started yet), its executor and its clients. */
@@ -138,6 +140,7 @@ export function wireMinion<R extends ReadonlyMap<string, ModuleFunction>>(o: Wir
       files.failAll();
       pillar.failAll();
       mine.failAll();
+      o.onClosed?.();
     },
     backoff: o.backoff,
     maxFrameBytes: o.maxFrameBytes,

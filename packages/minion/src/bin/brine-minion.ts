@@ -113,7 +113,7 @@ program
     });
     const status = setInterval(
       () =>
-        process.stdout.write(JSON.stringify({ connected: swarm.connected(), rss: process.memoryUsage().rss }) + '\n'),
+        process.stdout.write(JSON.stringify({ connected: swarm.connected(), rss: process.memoryUsage.rss() }) + '\n'),
       opts.statusEvery,
     );
     const stop = () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRegistry, prepareCall } from './registry.js';
+import { createStateLock } from '../state-run/state-lock.js';
+import { createRegistry, overlayRegistry, prepareCall } from './registry.js';
 
 const registry = createRegistry();
 
@@ -26,6 +27,27 @@ describe('createRegistry', () => {
       expect(fn.name).toBe(name);
       expect(fn.doc, name).toMatch(new RegExp(`CLI Example:\\n\\n {4}brine '[^']+' ${name.replace('.', '\\.')}`));
     }
+  });
+
+  it("shares every function's argument schema between the registries of one process", () => {
+    // A swarm builds a registry per virtual minion (for its own state-run lock): schemas built
+    // per registry cost 30 KB and 0.24 ms a minion.
+    const other = createRegistry();
+    for (const [name, fn] of registry) expect(other.get(name)?.schema, name).toBe(fn.schema);
+  });
+});
+
+describe('overlayRegistry', () => {
+  it("lists the base's functions in order, with state.* functions of its own over its own lock", () => {
+    const a = overlayRegistry(registry, { state: { lock: createStateLock() } });
+    const b = overlayRegistry(registry, { state: { lock: createStateLock() } });
+    expect([...a.keys()]).toEqual([...registry.keys()]);
+    expect(a.size).toBe(registry.size);
+    expect(a.get('test.ping')).toBe(registry.get('test.ping'));
+    expect(a.get('state.apply')).not.toBe(registry.get('state.apply'));
+    expect(a.get('state.apply')).not.toBe(b.get('state.apply'));
+    expect([...a.entries()].find(([name]) => name === 'state.running')?.[1]).toBe(a.get('state.running'));
+    expect(a.has('nope.nope')).toBe(false);
   });
 });
 
