@@ -56,6 +56,12 @@ export const minionConfigSchema = z
      * the thread costs about 10 MB of RSS (docs/extending.md). @default 0
      */
     loop_watchdog_s: z.number().min(0).max(3600).default(0),
+    /**
+     * Seconds a synced extension's file may take to load in its worker thread (its top-level
+     * code and `virtual()`) before it is reported as failed and its thread terminated (issue
+     * #21, docs/extending.md). @default 10
+     */
+    extend_load_timeout_s: z.number().positive().max(600).default(10),
     /** Beacons by name: inotify, service, diskusage, load, memusage, status (docs/automation.md). */
     beacons: beaconsConfigSchema,
     /** The most events one poll of one beacon sends; the rest are dropped and logged. */

@@ -43,7 +43,10 @@ export interface LocalCallSetup {
   fileRoot?: string | undefined;
   /** The pillar root (Salt's `--pillar-root`); no pillar when absent. */
   pillarRoot?: string | undefined;
-  /** How installed extensions are imported (see the extend loader). @default `import()` */
+  /**
+   * @deprecated Ignored: installed extensions are imported only in their own worker thread,
+   * where `import()` works whatever compiled this code (issue #21). Kept for the CLI's callers.
+   */
   importModule?: ((url: string) => Promise<unknown>) | undefined;
 }
 
@@ -94,7 +97,6 @@ export async function callLocal(
     grains,
     workers: new WorkerPool({ log: options.log }),
     log: options.log,
-    importModule: options.importModule,
   });
   await extend.loadInstalled();
   const call = prepareCall(registry, fun, args, kwargs);

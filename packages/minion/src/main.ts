@@ -128,6 +128,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     sync: { files, masterPub: () => masterPub, minionId: config.id, dir: join(stateDir, 'extend'), now: Date.now },
     grains,
     workers: new WorkerPool({ log: log.child({ component: 'extend' }) }),
+    loadTimeoutMs: config.extend_load_timeout_s * 1000,
     // Custom beacons synced anew start without a restart (the runner is made below).
     onBeaconsChanged: () => customBeaconsSynced$.next(customBeaconsSynced$.value + 1),
     log: log.child({ component: 'extend' }),

@@ -2,12 +2,11 @@ import type { Logger } from 'pino';
 import { MinionError, MinionErrorCode } from './errors.js';
 import { ExtendManager, type ExtendManagerDeps } from './extend/extend-manager.js';
 import { extendFunctions } from './extend/extend-functions.js';
-import { contentImporter } from './extend/extend-loader.js';
 import { WorkerPool } from './extend/worker-pool.js';
 import type { ModuleFunction } from './modules/types.js';
 
 /** What one virtual minion's extension manager is made from, once it is first needed. */
-export type SwarmExtendDeps = Omit<ExtendManagerDeps, 'registry' | 'workers' | 'importModule' | 'log'>;
+export type SwarmExtendDeps = Omit<ExtendManagerDeps, 'registry' | 'workers' | 'log'>;
 
 /** The extension system of a swarm: shared parts, and a manager per minion made on first use. */
 export interface SwarmExtend {
@@ -34,17 +33,16 @@ export interface SwarmExtend {
  * The extension system of a swarm's virtual minions (issue #21), so that custom modules can be
  * synced and called at scale. Every minion syncs over its own connection into its own directory,
  * as a host would, but the process imports each module content once and runs one worker per
- * content ({@link WorkerPool}, {@link contentImporter}), and a minion that never syncs pays
+ * content ({@link WorkerPool}; the file is imported only there), and a minion that never syncs pays
  * nothing: its manager (a copy of its registry's built-ins, about as large as the registry) is
  * made at its first `saltutil` call of the extension system.
  */
 export function createSwarmExtend(log: Logger): SwarmExtend {
   const workers = new WorkerPool({ log });
-  const importModule = contentImporter();
   const pending = new WeakMap<ReadonlyMap<string, ModuleFunction>, () => ExtendManager>();
   const managers: ExtendManager[] = [];
   const make = (registry: Map<string, ModuleFunction>, deps: () => SwarmExtendDeps) => {
-    const m = new ExtendManager({ ...deps(), registry, workers, importModule, log });
+    const m = new ExtendManager({ ...deps(), registry, workers, log });
     managers.push(m);
     return m;
   };

@@ -4,13 +4,14 @@ import type { BeaconDefinition, GrainsDefinition } from '@brine/extend';
 import { MinionError } from '../errors.js';
 import { prepareCall } from '../modules/registry.js';
 import type { Grains, ModuleDefinition, ModuleFunction } from '../modules/types.js';
-import type { StateFunction, StateModuleDefinition } from '../states/types.js';
+import type { StateFunction } from '../states/types.js';
 import { layerModules, layerStates, swapContents } from './apply-modules.js';
 import { extendFunctions } from './extend-functions.js';
-import { loadInstalled, shapeChecks, type Loaded } from './extend-loader.js';
+import type { Loaded } from './extend-loader.js';
 import { clearInstalled, syncKind, type SyncDeps, type SyncReport } from './extend-sync.js';
-import { provideHostModules } from './host-modules.js';
 import { isolated, type CallFunction } from './isolate.js';
+import { beaconStandIn, grainsStandIn, moduleStandIn, stateModuleStandIn } from './stand-ins.js';
+import { loadInWorkers, type InWorker } from './worker-loader.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** What one kind's sync and reload did, as `saltutil.sync_*` returns it. */
@@ -34,8 +35,8 @@ export interface ExtendManagerDeps {
   grains: { all(): Grains; refresh(): Promise<Grains> };
   /** The process's workers of custom modules (shared by the minions of a swarm). */
   workers: Pick<WorkerPool, 'acquire' | 'release'>;
-  /** Imports an installed file. @default `import(url)`; a swarm shares one by content. */
-  importModule?: ((url: string) => Promise<unknown>) | undefined;
+  /** How long importing a file in its worker, and its `virtual()`, may take. @default 10000 */
+  loadTimeoutMs?: number | undefined;
   /** Told when the loaded custom beacons changed, so the beacon runner starts them anew. */
   onBeaconsChanged?(): void;
   log: Logger;
@@ -43,9 +44,6 @@ export interface ExtendManagerDeps {
 
 /** Grains first: the `virtual()` hooks of modules, states and beacons may look at custom grains. */
 const SYNC_ORDER: readonly ExtendKind[] = ['grains', 'modules', 'states', 'beacons'];
-
-/** How long one custom grains provider may take before it is skipped. */
-const GRAINS_TIMEOUT_MS = 5000;
 
 /**
  * Owns the custom extensions of one minion: syncs them from the master (one sync at a time),
@@ -61,8 +59,8 @@ export class ExtendManager {
   #grains: GrainsDefinition[] = [];
   #beacons: BeaconDefinition[] = [];
   #queue: Promise<unknown> = Promise.resolve();
-  /** The module versions whose workers the live registry uses. */
-  #workerUrls: string[] = [];
+  /** Per kind, the versions whose workers the loaded extensions use (one pool reference each). */
+  readonly #held = new Map<ExtendKind, Set<string>>();
 
   constructor(d: ExtendManagerDeps) {
     this.#d = d;
@@ -80,7 +78,6 @@ export class ExtendManager {
    * are collected again, so that modules' `virtual()` hooks see the custom grains.
    */
   async loadInstalled(): Promise<void> {
-    provideHostModules();
     for (const kind of SYNC_ORDER) {
       await this.#reload(kind);
       if (kind === 'grains' && this.#grains.length > 0) await this.#d.grains.refresh();
@@ -113,10 +110,10 @@ export class ExtendManager {
     });
   }
 
-  /** Lets go of the workers of the loaded custom modules (at stop); they end once idle. */
+  /** Lets go of the workers of the loaded extensions (at stop); they end once idle. */
   close(): void {
-    for (const url of this.#workerUrls) this.#d.workers.release(url);
-    this.#workerUrls = [];
+    for (const [kind, urls] of this.#held) for (const url of urls) this.#d.workers.release(url, kind);
+    this.#held.clear();
   }
 
   /** Custom grains from every loaded provider, merged in name order; a provider that fails is logged and skipped. */
@@ -124,7 +121,8 @@ export class ExtendManager {
     let out: Grains = {};
     for (const g of this.#grains) {
       try {
-        const got = await withTimeout(Promise.resolve(g.grains({ grains: core, log: this.#d.log })), GRAINS_TIMEOUT_MS);
+        // Runs in the provider's worker under GRAINS_TIMEOUT_MS: a hang is reported, the others load.
+        const got = await g.grains({ grains: core, log: this.#d.log });
         if (typeof got === 'object' && got !== null && !Array.isArray(got)) out = { ...out, ...got };
       } catch (err) {
         this.#d.log.warn({ grains: g.name, err: (err as Error)?.message }, 'custom grains provider failed');
@@ -165,40 +163,46 @@ export class ExtendManager {
 
   async #reload(kind: ExtendKind): Promise<void> {
     const d = this.#d;
-    const loaded = await loadInstalled<unknown>(d.sync.dir, kind, {
-      check: shapeChecks[kind],
+    const loaded: Loaded<InWorker>[] = await loadInWorkers(d.sync.dir, kind, {
+      workers: d.workers,
       grains: d.grains.all(),
-      ...(d.importModule ? { importModule: d.importModule } : {}),
+      log: d.log,
+      ...(d.loadTimeoutMs !== undefined ? { loadTimeoutMs: d.loadTimeoutMs } : {}),
     });
     const ok = loaded.flatMap((l) => (l.status === 'loaded' ? [l.value] : []));
+    const held = new Set(ok.map((v) => v.url));
     if (kind === 'modules') {
-      const urls = new Map<unknown, string>(loaded.flatMap((l) => (l.status === 'loaded' ? [[l.value, l.url]] : [])));
-      const taken = new Map<string, ReturnType<ExtendManagerDeps['workers']['acquire']>>();
-      const { registry, refused } = layerModules(this.#builtins, ok as ModuleDefinition[], (fn, def) => {
-        const url = urls.get(def)!;
-        let worker = taken.get(url);
-        if (!worker) taken.set(url, (worker = d.workers.acquire(url)));
-        return isolated(fn, { worker, fn: fn.name.slice(def.name.length + 1), call: this.#call });
-      });
+      const of = new Map<ModuleDefinition, InWorker>();
+      for (const v of ok) if (v.manifest.kind === 'modules') of.set(moduleStandIn(v.manifest), v);
+      const { registry, refused } = layerModules(this.#builtins, [...of.keys()], (fn, def) =>
+        isolated(fn, { worker: of.get(def)!.worker, fn: fn.name.slice(def.name.length + 1), call: this.#call }),
+      );
       swapContents(d.registry, registry);
-      // The old versions' workers end once the calls that started on them have settled.
-      for (const url of this.#workerUrls) d.workers.release(url);
-      this.#workerUrls = [...taken.keys()];
       for (const r of refused) {
-        const i = loaded.findIndex((l) => l.status === 'loaded' && (l.value as ModuleDefinition).name === r.name);
-        if (i >= 0) loaded[i] = { name: loaded[i]!.name, status: 'failed', error: r.reason };
+        const i = loaded.findIndex((l) => l.status === 'loaded' && l.value.manifest.name === r.name);
+        if (i < 0) continue;
+        const l = loaded[i] as Extract<Loaded<InWorker>, { status: 'loaded' }>;
+        held.delete(l.url);
+        d.workers.release(l.url, kind);
+        loaded[i] = { name: l.name, status: 'failed', error: r.reason };
       }
     } else if (kind === 'states') {
-      swapContents(d.stateRegistry, layerStates(this.#builtinStates, ok as StateModuleDefinition[]));
+      const defs = ok.flatMap((v) => (v.manifest.kind === 'states' ? [stateModuleStandIn(v.manifest, v.worker)] : []));
+      swapContents(d.stateRegistry, layerStates(this.#builtinStates, defs));
     } else if (kind === 'grains') {
-      this.#grains = (ok as GrainsDefinition[]).sort((a, b) => a.name.localeCompare(b.name));
+      this.#grains = ok
+        .flatMap((v) => (v.manifest.kind === 'grains' ? [grainsStandIn(v.manifest, v.worker)] : []))
+        .sort((a, b) => a.name.localeCompare(b.name));
     } else {
-      const before = this.#beacons;
-      this.#beacons = ok as BeaconDefinition[];
-      // A file imported again under the same `?v=<sha256>` is the same object: only a change counts.
-      if (before.length !== this.#beacons.length || before.some((b, i) => b !== this.#beacons[i]))
-        d.onBeaconsChanged?.();
+      this.#beacons = ok.flatMap((v) => (v.manifest.kind === 'beacons' ? [beaconStandIn(v.manifest, v.worker)] : []));
     }
+    // The old versions' workers end once the calls that started on them have settled.
+    const before = this.#held.get(kind) ?? new Set<string>();
+    for (const url of before) d.workers.release(url, kind);
+    this.#held.set(kind, held);
+    // The same files (same `?v=<sha256>`) reloaded change nothing for the beacon runner.
+    if (kind === 'beacons' && (before.size !== held.size || [...held].some((u) => !before.has(u))))
+      d.onBeaconsChanged?.();
     this.#status.set(kind, loaded);
     for (const l of loaded)
       if (l.status === 'failed') d.log.warn({ kind, name: l.name, err: l.error }, 'custom extension failed to load');
@@ -219,12 +223,4 @@ export class ExtendManager {
     if (!call.ok) throw new MinionError(call.error.code, call.error.message);
     return call.fn.run(call.input, ctx);
   };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`did not answer in ${ms} ms`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -12,22 +12,25 @@ import { WorkerPool } from './worker-pool.js';
 
 // Custom code as the minion installs it: an ES module file, run in a worker thread (the built
 // dist/extend/extend-worker.js: run `npx tsc -b` first).
-const MODULE = `export default { name: 'custom', functions: {
-  boom: { doc: '', params: [], run: async () => { throw new Error('kaput'); } },
-  spin: { doc: '', params: [], run: async () => { await null; for (;;); } },
-  hang: { doc: '', params: [], run: () => new Promise(() => {}) },
-  polite: { doc: '', params: [], run: (_i, ctx) => new Promise((r) => {
+// The file reads the minion's zod from the global the master's compiler targets (host-modules.ts).
+const MODULE = `const { z } = globalThis[Symbol.for('brine.extend.zod')];
+const S = z.object({}).catchall(z.unknown());
+export default { name: 'custom', functions: {
+  boom: { doc: '', params: [], schema: S, run: async () => { throw new Error('kaput'); } },
+  spin: { doc: '', params: [], schema: S, run: async () => { await null; for (;;); } },
+  hang: { doc: '', params: [], schema: S, run: () => new Promise(() => {}) },
+  polite: { doc: '', params: [], schema: S, run: (_i, ctx) => new Promise((r) => {
     if (ctx.signal.aborted) r({ ret: 'stopped' });
     ctx.signal.addEventListener('abort', () => r({ ret: 'stopped' }));
   }) },
-  leak: { doc: '', params: [], run: async () => { const keep = []; for (;;) keep.push(new Array(1e5).fill(keep.length)); } },
-  echo: { doc: '', params: [], run: async (input, ctx) => ({ ret: { input, id: ctx.grains.all().id, jid: ctx.jid } }) },
-  calls: { doc: '', params: [], run: async (_i, ctx) => ctx.call('test.echo', ['hi']) },
-  pillar: { doc: '', params: [], run: async (_i, ctx) => ({ ret: await ctx.pillar.items() }) },
-  fetch: { doc: '', params: [], run: async (_i, ctx) => {
+  leak: { doc: '', params: [], schema: S, run: async () => { const keep = []; for (;;) keep.push(new Array(1e5).fill(keep.length)); } },
+  echo: { doc: '', params: [], schema: S, run: async (input, ctx) => ({ ret: { input, id: ctx.grains.all().id, jid: ctx.jid } }) },
+  calls: { doc: '', params: [], schema: S, run: async (_i, ctx) => ctx.call('test.echo', ['hi']) },
+  pillar: { doc: '', params: [], schema: S, run: async (_i, ctx) => ({ ret: await ctx.pillar.items() }) },
+  fetch: { doc: '', params: [], schema: S, run: async (_i, ctx) => {
     try { await ctx.files.getFile('brine://nosuch', '/tmp/x'); } catch (e) { return { ret: [e.code, e.message] }; }
   } },
-  logs: { doc: '', params: [], run: async (_i, ctx) => { ctx.log.warn({ n: 1 }, 'from the worker'); return { ret: true }; } },
+  logs: { doc: '', params: [], schema: S, run: async (_i, ctx) => { ctx.log.warn({ n: 1 }, 'from the worker'); return { ret: true }; } },
 } };
 `;
 

@@ -1,5 +1,6 @@
 import type { ModuleContext, ModuleFunction, ModuleResult } from '../modules/types.js';
-import { CancelledError } from '../errors.js';
+import { ErrorCode } from '@brine/protocol';
+import { CancelledError, MinionError } from '../errors.js';
 import type { ModuleWorker } from './module-worker.js';
 import { CustomCode, type CallFunction, type WorkerError } from './worker-protocol.js';
 
@@ -22,7 +23,8 @@ export interface IsolatedOptions {
 /**
  * Wraps a custom module function so that it runs in its module's worker thread and its failures
  * are results, not minion failures (issue #21). The main thread keeps the function's name, doc
- * and schema, so arguments are validated here as for a built-in; the worker runs `run`.
+ * and argument names (a stand-in schema); the worker validates the arguments with the module's
+ * own schema (a misfit is `ERR_ARGS_INVALID` naming the argument, as for a built-in) and runs `run`.
  * - a throw (or rejection) returns `{code, message, stack}` with retcode 1: the stack is the
  *   author's own code, which is what they need to fix it (built-ins never send stacks);
  * - at the job's deadline or cancel the call is abandoned at once, so the executor reports
@@ -53,7 +55,10 @@ export function isolated(fn: ModuleFunction, o: IsolatedOptions): ModuleFunction
         return await Promise.race([o.worker.run(o.fn, input, inner, o.call), aborted]);
       } catch (err) {
         if (ctx.signal.aborted) throw err;
-        return failure(fn.name, err as WorkerError);
+        const e = err as WorkerError;
+        // The worker validated the arguments with the module's own schema: the same error as a built-in's.
+        if (e.code === ErrorCode.ARGS_INVALID) throw new MinionError(ErrorCode.ARGS_INVALID, e.message);
+        return failure(fn.name, e);
       } finally {
         detach();
       }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { ExtendKind } from '@brine/protocol';
 import { contentKey } from './extend-loader.js';
 import { ModuleWorker } from './module-worker.js';
 
@@ -17,9 +18,10 @@ export interface WorkerPoolOptions {
 }
 
 /**
- * The workers of one process's custom modules, one per installed module version (its file name
- * and `?v=<sha256>`: {@link contentKey}), shared by every minion of the process that loaded that version: a swarm of a
- * thousand minions that synced the same module runs one worker, not a thousand. A worker is
+ * The workers of one process's custom extensions (modules, states, grains, beacons), one per
+ * installed version (its kind, file name and `?v=<sha256>`: {@link contentKey}), shared by every
+ * minion of the process that loaded that version: a swarm of a thousand minions that synced the
+ * same module runs one worker, not a thousand. A worker is
  * started when a registry takes it (`acquire`, at load or sync) and ends once every registry has
  * let it go (`release`) and its last call has settled, so a job running across a sync keeps the
  * version it started with.
@@ -32,9 +34,9 @@ export class WorkerPool {
     this.#o = o;
   }
 
-  /** The worker of a module version, started if it is new; pair with {@link release}. */
-  acquire(url: string): ModuleWorker {
-    const key = contentKey(url);
+  /** The worker of an extension version, started if it is new; pair with {@link release}. */
+  acquire(url: string, kind: ExtendKind = 'modules'): ModuleWorker {
+    const key = `${kind}/${contentKey(url)}`;
     const have = this.#workers.get(key);
     if (have) {
       have.refs++;
@@ -46,6 +48,7 @@ export class WorkerPool {
     const worker = new ModuleWorker({
       entry: o.entry ?? workerEntry(),
       url,
+      kind,
       log: o.log,
       ...(o.resourceLimits ? { resourceLimits: o.resourceLimits } : {}),
       ...(o.abortGraceMs !== undefined ? { abortGraceMs: o.abortGraceMs } : {}),
@@ -56,8 +59,8 @@ export class WorkerPool {
   }
 
   /** A registry no longer holds this version: the last release retires its worker. */
-  release(url: string): void {
-    const key = contentKey(url);
+  release(url: string, kind: ExtendKind = 'modules'): void {
+    const key = `${kind}/${contentKey(url)}`;
     const have = this.#workers.get(key);
     if (!have || --have.refs > 0) return;
     this.#workers.delete(key);

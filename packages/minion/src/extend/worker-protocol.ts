@@ -1,5 +1,7 @@
+import type { ExtendKind } from '@brine/protocol';
 import type { Grains, ModuleContext, ModuleResult, RunningJob } from '../modules/types.js';
 import { MinionErrorCode } from '../errors.js';
+import type { Manifest } from './extension-manifest.js';
 
 /**
  * The messages between a custom module's worker thread and the minion's main thread (issue
@@ -22,6 +24,26 @@ export const CustomCode = {
 export interface WorkerData {
   /** The `file:` URL of the installed module, with its `?v=<sha256>`. */
   url: string;
+  /** What the file is: its default export is checked and described as one. */
+  kind: ExtendKind;
+}
+
+/**
+ * What a call runs: an execution function (`fn`), a state function (`state`) or its
+ * `modWatch` (`watch`), a grains provider (`grains`), a beacon check (`beacon`), or the
+ * extension's `virtual()` hook (`virtual`).
+ */
+export type CallOp = 'fn' | 'state' | 'watch' | 'grains' | 'beacon' | 'virtual';
+
+/** The data of a state function's context, sent with each state call. */
+export interface StateSnapshot {
+  test: boolean;
+  grains: Grains;
+  /** The minion's pillar for this run: `ctx.pillar(key)` is synchronous, so it travels whole. */
+  pillar: Readonly<Record<string, unknown>>;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  cacheDir: string;
 }
 
 /** The part of a job's context that is plain data, sent with each call. */
@@ -48,6 +70,7 @@ export const RPC_OPS = [
   'mine.delete',
   'mine.get',
   'jobs.kill',
+  'render',
 ] as const;
 
 /** One of {@link RPC_OPS}. */
@@ -62,16 +85,16 @@ export interface WorkerError {
 
 /** Main thread to worker. */
 export type ToWorker =
-  | { t: 'call'; id: number; fn: string; input: unknown; snap: CallSnapshot }
+  | { t: 'call'; id: number; op: CallOp; fn: string; input: unknown; snap: unknown }
   | { t: 'abort'; id: number }
   | { t: 'rpc.ok'; rpc: number; value: unknown }
   | { t: 'rpc.err'; rpc: number; error: WorkerError };
 
 /** Worker to main thread. */
 export type FromWorker =
-  | { t: 'ready' }
+  | { t: 'ready'; manifest: Manifest }
   | { t: 'load.failed'; error: WorkerError }
-  | { t: 'done'; id: number; result: ModuleResult }
+  | { t: 'done'; id: number; result: unknown }
   | { t: 'fail'; id: number; error: WorkerError }
   | { t: 'rpc'; id: number; rpc: number; op: RpcOp; args: unknown[] }
   | { t: 'emit'; id: number; stream: 'stdout' | 'stderr' | 'state'; data: string }

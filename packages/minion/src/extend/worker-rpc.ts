@@ -1,4 +1,6 @@
+import type { Logger } from 'pino';
 import type { ModuleContext } from '../modules/types.js';
+import type { StateContext } from '../states/types.js';
 import type { CallFunction, RpcOp } from './worker-protocol.js';
 
 // pino's numeric levels, for the lines of the worker's own pino logger.
@@ -44,15 +46,33 @@ export function answer(p: RpcCall, op: RpcOp, a: unknown[]): Promise<unknown> {
       return c.mine.get(a[0] as string | string[], s(1), s(2));
     case 'jobs.kill':
       return Promise.resolve(c.jobs.kill(s(0)));
+    case 'render':
+      return Promise.reject(new Error('render is available to state functions only'));
   }
 }
 
-/** Writes a line of the worker's pino logger to the job's logger, at its level. */
-export function forwardLog(ctx: ModuleContext, line: string): void {
+/** Writes a line of the worker's pino logger to the call's logger, at its level. */
+export function forwardLog(log: Logger, line: string): void {
   try {
     const { level, msg, ...fields } = JSON.parse(line) as { level: number; msg?: string };
-    ctx.log[LEVELS[level] ?? 'info'](fields, msg ?? '');
+    log[LEVELS[level] ?? 'info'](fields, msg ?? '');
   } catch {
-    ctx.log.info({ line }, 'custom module log line');
+    log.info({ line }, 'custom module log line');
+  }
+}
+
+/** Runs one state-context method that the worker asked for (`call`, `files.*`, `render`). */
+export function answerState(sctx: StateContext, op: RpcOp, a: unknown[]): Promise<unknown> {
+  switch (op) {
+    case 'call':
+      return sctx.call(a[0] as string, (a[1] as unknown[]) ?? [], (a[2] as Record<string, unknown>) ?? {});
+    case 'files.getFile':
+      return sctx.files.getFile(a[0] as string, a[1] as string);
+    case 'files.list':
+      return sctx.files.list(a[0] as string);
+    case 'render':
+      return sctx.render(a[0] as string, (a[1] as Record<string, unknown>) ?? {});
+    default:
+      return Promise.reject(new Error(`${op} is not available to a state function`));
   }
 }

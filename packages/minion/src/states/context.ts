@@ -27,7 +27,7 @@ export function createStateContext(ctx: ModuleContext, opts: StateRunOptions): S
     files: ctx.files,
     render: opts.render,
     grains: () => ctx.grains.all(),
-    pillar: (key) => lookup(opts.pillar, key),
+    pillar: pillarReader(opts.pillar),
     call: async (fun, args = [], kwargs = {}) => {
       const call = prepareCall(ctx.registry, fun, args, kwargs);
       if (!call.ok) throw new MinionError(call.error.code, call.error.message);
@@ -38,6 +38,20 @@ export function createStateContext(ctx: ModuleContext, opts: StateRunOptions): S
     emit: (stream, data) => ctx.emit(stream, data),
     cacheDir: ctx.cacheDir,
   };
+}
+
+/**
+ * `ctx.pillar` of a state run: a lookup by key that also carries the whole pillar, which a
+ * custom state's worker needs as a copy (its `pillar(key)` is synchronous; see `pillarOf`).
+ */
+function pillarReader(data: Readonly<Record<string, unknown>>): StateContext['pillar'] {
+  return Object.assign((key: string) => lookup(data, key), { data });
+}
+
+/** The whole pillar behind a state context's `pillar`, or `{}` when it was made elsewhere. */
+export function pillarOf(sctx: Pick<StateContext, 'pillar'>): Readonly<Record<string, unknown>> {
+  const data = (sctx.pillar as { data?: unknown }).data;
+  return typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
 }
 
 /** A value by colon-separated key (`'app:db:port'`), as Salt's `pillar.get`; undefined when absent. */
