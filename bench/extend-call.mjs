@@ -2,7 +2,8 @@
 // What running a custom module function in its worker thread costs (issue #21, docs/extending.md
 // "What it costs"): calls/s of a test.ping-like custom function run plainly, under the node:vm
 // timeout the worker replaced, and through its module's worker (one and four calls in flight),
-// then the time to start a worker and import a module, and the RSS each worker holds.
+// then the same for a custom state function (plainly, and through its state module's worker), then
+// the time to start a worker and import a module, and the RSS each worker holds.
 // Needs the build (npx tsc -b). Usage: node --expose-gc bench/extend-call.mjs [--rounds 2]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,7 +18,12 @@ const { values: flags } = parseArgs({ options: { rounds: { type: 'string', defau
 const extend = join(dirname(fileURLToPath(import.meta.url)), '../packages/minion/dist/extend');
 const { isolated } = await import(pathToFileURL(join(extend, 'isolate.js')).href);
 const { WorkerPool } = await import(pathToFileURL(join(extend, 'worker-pool.js')).href);
+const { provideHostModules } = await import(pathToFileURL(join(extend, 'host-modules.js')).href);
+const { stateModuleStandIn } = await import(pathToFileURL(join(extend, 'stand-ins.js')).href);
 const pino = createRequire(join(extend, '../../package.json'))('pino');
+// The files read the minion's zod from this global, as the master compiles them.
+provideHostModules();
+const ZOD = "const { z } = globalThis[Symbol.for('brine.extend.zod')];";
 const log = pino({ level: 'silent' });
 
 const dir = mkdtempSync(join(tmpdir(), 'brine-extend-call-'));
@@ -25,7 +31,7 @@ const moduleFile = (name) => {
   const file = join(dir, `${name}.js`);
   writeFileSync(
     file,
-    `export default { name: '${name}', functions: { ping: { doc: '', params: [], run: async () => ({ ret: true }) } } };\n`,
+    `${ZOD} export default { name: '${name}', functions: { ping: { doc: '', params: [], schema: z.object({}), run: async () => ({ ret: true }) } } };\n`,
   );
   return `${pathToFileURL(file).href}?v=1`;
 };
@@ -63,11 +69,41 @@ async function rate(name, run, n, inFlight) {
     `${name}, ${inFlight} in flight: ${Math.round((n / ms) * 1000)} calls/s, ${((ms / n) * 1000).toFixed(1)} µs/call`,
   );
 }
+// A custom state that checks and answers "nothing to do", as most states of a highstate do.
+const stateFile = join(dir, 'st.js');
+writeFileSync(
+  stateFile,
+  `${ZOD} export default { name: 'st', states: { ok: { doc: '', args: z.object({ name: z.string() }),
+  run: async ({ name }, ctx) => ({ name, result: ctx.test ? null : true, comment: 'ok', changes: {} }) } } };\n`,
+);
+const stateUrl = `${pathToFileURL(stateFile).href}?v=1`;
+const plainState = (await import(stateUrl)).default.states.ok;
+const stateWorker = pool.acquire(stateUrl, 'states');
+const standIn = stateModuleStandIn(await stateWorker.describe(10_000), stateWorker).states.ok;
+const sctx = {
+  log,
+  signal: ctx.signal,
+  test: false,
+  files: {},
+  render: async (t) => t,
+  grains: ctx.grains.all,
+  pillar: Object.assign(() => undefined, { data: { app: { env: 'prod' } } }),
+  call: noCall,
+  timeoutMs: 60_000,
+  maxOutputBytes: 1 << 20,
+  emit: () => {},
+  cacheDir: dir,
+};
+const stateRun = (run) => () => run({ name: '/srv/x' }, sctx);
+
 for (let round = 0; round < Number(flags.rounds); round++) {
   await rate('plain', plain.run, 50_000, 1);
   await rate('vm timeout (before)', underVm, 5000, 1);
   await rate('worker (now)', inWorker.run, 10_000, 1);
   await rate('worker (now)', inWorker.run, 10_000, 4);
+  await rate('state, plain', stateRun(plainState.run), 50_000, 1);
+  await rate('state, in its worker', stateRun(standIn.run), 10_000, 1);
+  await rate('state, in its worker', stateRun(standIn.run), 10_000, 4);
 }
 
 globalThis.gc?.();

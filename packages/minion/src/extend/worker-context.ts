@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { ModuleContext } from '../modules/types.js';
 import type { StateContext } from '../states/types.js';
-import { lookup } from '../states/context.js';
+import { lookup } from '../states/lookup.js';
 import type { CallSnapshot, FromWorker, RpcOp, StateSnapshot } from './worker-protocol.js';
 
 /** How a call's context reaches the main thread. */

@@ -1,7 +1,10 @@
 import { MinionError } from '../errors.js';
 import { prepareCall } from '../modules/registry.js';
 import type { ModuleContext } from '../modules/types.js';
+import { lookup } from './lookup.js';
 import type { StateContext } from './types.js';
+
+export { lookup } from './lookup.js';
 
 /** What a state run adds to a job's module context. */
 export interface StateRunOptions {
@@ -52,14 +55,4 @@ function pillarReader(data: Readonly<Record<string, unknown>>): StateContext['pi
 export function pillarOf(sctx: Pick<StateContext, 'pillar'>): Readonly<Record<string, unknown>> {
   const data = (sctx.pillar as { data?: unknown }).data;
   return typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
-}
-
-/** A value by colon-separated key (`'app:db:port'`), as Salt's `pillar.get`; undefined when absent. */
-export function lookup(data: unknown, key: string): unknown {
-  let node = data;
-  for (const part of key.split(':')) {
-    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, part)) return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node;
 }
