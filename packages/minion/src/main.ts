@@ -22,15 +22,13 @@ import { createGrainsAccess } from './grains/grains-access.js';
 import { loadOrCreateMinionKey } from './identity.js';
 import { ExtendManager } from './extend/extend-manager.js';
 import { WorkerPool } from './extend/worker-pool.js';
-import { customBeacons } from './extend/custom-beacon.js';
 import { createRegistry } from './modules/registry.js';
 import { createStateRegistry } from './states/registry.js';
 import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
 import { ErrorCode, validateMinionId } from '@brine/protocol';
-import { asyncScheduler, BehaviorSubject, combineLatest, map, share, startWith } from 'rxjs';
-import { beaconSet$ } from './beacons/beacon-set.js';
-import { createBeacon, markCustomBeacons } from './beacons/beacons-config.js';
+import { asyncScheduler, BehaviorSubject, map, share, startWith } from 'rxjs';
+import { minionBeacons$ } from './beacons/minion-beacons.js';
 import { automationFromPillar, readLastPillarAutomation, writeLastPillarAutomation } from './pillar-automation.js';
 import { MinionSchedule } from './schedule/minion-schedule.js';
 import { killRunningJobs } from './executor/kill-running.js';
@@ -170,26 +168,18 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
       log.warn({ err: (err as Error).message }, 'pillar beacons and schedules not kept on disk');
     }
   });
-  // A sync that changes the custom beacons starts those entries anew (issue #21).
-  const beaconConfigs$ = combineLatest([
-    fromPillar$.pipe(
+  // Beacon events are not spooled: one seen while the master is away is dropped, as in Salt.
+  const beaconEvents = minionBeacons$({
+    configs$: fromPillar$.pipe(
       map((a) => ({ ...config.beacons, ...a.beacons })),
       startWith({ ...config.beacons, ...lastPillar.beacons }),
     ),
-    customBeaconsSynced$,
-  ]).pipe(map(([configs, generation]) => markCustomBeacons(configs, generation)));
-  // Beacon events are not spooled: one seen while the master is away is dropped, as in Salt.
-  const beaconEvents = beaconSet$(beaconConfigs$, {
-    make: (name, options) =>
-      createBeacon(name, options, {
-        log: beaconLog,
-        custom: customBeacons(() => extend.beacons(), { grains: () => grains.all(), log: beaconLog }),
-      }),
-    lifecycle: (beacon, change) => beaconLog.info({ beacon, change }, 'beacon lifecycle'),
-    scheduler: asyncScheduler,
+    // A sync that changes the custom beacons starts those entries anew (issue #21).
+    customSynced$: customBeaconsSynced$,
+    custom: () => extend.beacons(),
+    grains: () => grains.all(),
+    log: beaconLog,
     maxEventsPerPoll: config.beacon_max_events,
-    failed: (beacon, err) => beaconLog.warn({ beacon, err: (err as Error).message }, 'beacon poll failed'),
-    dropped: (beacon, count) => beaconLog.warn({ beacon, count }, 'beacon events over beacon_max_events dropped'),
   }).subscribe((e) => {
     if (!connection.send({ type: 'event', tag: e.tag, data: e.data }))
       beaconLog.debug({ beacon: e.beacon }, 'beacon event dropped: no master connection');
@@ -198,8 +188,8 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   connection.start(config.startup_splay_ms);
   log.info({ id: config.id, masters: config.masters }, 'minion started');
 
-  // Something that blocks the event loop (a custom module whose import loops; custom functions
-  // themselves run in worker threads) is reported from a thread of its own, since this
+  // Something that blocks the event loop (custom code cannot: every kind is imported and run in
+  // its worker thread, issue #21) is reported from a thread of its own, since this
   // thread's logger cannot write while it is blocked (issue #21).
   const watchdog =
     config.loop_watchdog_s > 0

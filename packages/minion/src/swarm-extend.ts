@@ -8,6 +8,14 @@ import type { ModuleFunction } from './modules/types.js';
 /** What one virtual minion's extension manager is made from, once it is first needed. */
 export type SwarmExtendDeps = Omit<ExtendManagerDeps, 'registry' | 'workers' | 'log'>;
 
+/** One virtual minion's way to its extension manager. */
+export interface SwarmMinionExtend {
+  /** The manager, once made (for custom grains and beacons). */
+  current(): ExtendManager | undefined;
+  /** The manager, made now if it was not (a highstate syncs first, as on a daemon). */
+  ensure(): ExtendManager;
+}
+
 /** The extension system of a swarm: shared parts, and a manager per minion made on first use. */
 export interface SwarmExtend {
   /**
@@ -18,13 +26,13 @@ export interface SwarmExtend {
   readonly functions: readonly ModuleFunction[];
   /**
    * Registers how a minion's manager is made; `loadNow` makes it at once and loads what is
-   * installed. Returns the minion's manager once it is made (for its custom grains).
+   * installed; `onMade` is told when it is made (the minion's beacon runner starts then).
    */
   attach(
     registry: Map<string, ModuleFunction>,
     deps: () => SwarmExtendDeps,
-    loadNow?: boolean,
-  ): () => ExtendManager | undefined;
+    o?: { loadNow?: boolean; onMade?(m: ExtendManager): void },
+  ): SwarmMinionExtend;
   /** Lets go of every manager's workers. */
   close(): void;
 }
@@ -73,15 +81,21 @@ export function createSwarmExtend(log: Logger): SwarmExtend {
   });
   return {
     functions,
-    attach: (registry, deps, loadNow = false) => {
+    attach: (registry, deps, o = {}) => {
       let mine: ExtendManager | undefined;
-      const made = () => (mine = make(registry, deps));
-      if (loadNow)
+      const made = () => {
+        if (mine) return mine;
+        pending.delete(registry);
+        mine = make(registry, deps);
+        o.onMade?.(mine);
+        return mine;
+      };
+      if (o.loadNow)
         void made()
           .loadInstalled()
           .catch((err: unknown) => log.warn({ err: (err as Error)?.message }, 'installed extensions failed to load'));
       else pending.set(registry, made);
-      return () => mine;
+      return { current: () => mine, ensure: made };
     },
     close: () => {
       for (const m of managers) m.close();

@@ -15,8 +15,10 @@ import { FileJidLog, MemoryJidLog, type JidLog } from './outbox/jid-log.js';
 import { FileOutbox, MemoryOutbox } from './outbox/outbox.js';
 import { createMinionShared, SWARM_MAX_FRAME_BYTES } from './minion-shared.js';
 import { wireMinion } from './wire-minion.js';
-import type { ExtendManager } from './extend/extend-manager.js';
-import { createSwarmExtend } from './swarm-extend.js';
+import { BehaviorSubject, type Subscription } from 'rxjs';
+import { createSwarmExtend, type SwarmMinionExtend } from './swarm-extend.js';
+import { swarmBeacons } from './swarm-beacons.js';
+import { SwarmStates } from './swarm-states.js';
 
 /** Options for {@link startSwarm}. */
 export interface SwarmOptions {
@@ -80,6 +82,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   const base = await collectGrains({ id: `${options.idPrefix}0` });
   const pin = memoryMasterPin(options.masterFingerprint);
   const connections: MasterConnection[] = [];
+  const beaconRuns: Subscription[] = [];
   // Kept as sessions start and end: the status line asks every 50 ms in the benchmarks, and
   // counting 10,000 connections each time was 0.4 s of the swarm's CPU while they connected.
   let ready = 0;
@@ -116,7 +119,11 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
     const log = options.log.child({ minionId: id });
     let masterPub: Uint8Array | undefined;
     // The grains below reach the extension manager, attached once the minion is wired.
-    let manager: () => ExtendManager | undefined = () => undefined;
+    // eslint-disable-next-line prefer-const
+    let ext: SwarmMinionExtend | undefined;
+    const manager = () => ext?.current();
+    // state.apply reads the shared built-ins until the minion's manager gives it its own.
+    const minionStates = new SwarmStates(states);
     const grainsAccess = {
       all: () => grains,
       setValue: async (k: string, v: unknown) => {
@@ -143,7 +150,18 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
       outbox: own ? new FileOutbox(join(own, 'outbox'), false) : new MemoryOutbox(),
       jidLog,
       grains: grainsAccess,
-      registry: () => overlayRegistry(registry, { state: { states, lock: createStateLock() } }),
+      registry: () =>
+        overlayRegistry(registry, {
+          state: {
+            states: minionStates,
+            lock: createStateLock(),
+            // As on a daemon, a highstate syncs first when connected (Salt's sync_all); this
+            // makes the minion's extension manager if it had none.
+            beforeHighstate: async () => {
+              if (ext && wired.connection.connected) await ext.ensure().syncAll();
+            },
+          },
+        }),
       maxConcurrent: 4,
       maxQueued: 100,
       maxOutputBytes: 1024 * 1024,
@@ -161,16 +179,27 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
         ? { localAddress: options.localAddresses[i % options.localAddresses.length]! }
         : {}),
     });
-    manager = extend.attach(
+    const customSynced$ = new BehaviorSubject(0);
+    ext = extend.attach(
       wired.registry,
       () => ({
-        // Its own state registry: custom states reach `saltutil.call_state`; `state.apply` in a
-        // swarm runs the shared built-in states (docs/extending.md).
-        stateRegistry: new Map(states),
+        // Its own state registry, which its state.apply reads from now on (custom states too).
+        stateRegistry: (minionStates.own = new Map(states)),
         sync: { files: wired.files, masterPub: () => masterPub, minionId: id, dir: extendDir(id, own), now: Date.now },
         grains: grainsAccess,
+        onBeaconsChanged: () => customSynced$.next(customSynced$.value + 1),
       }),
-      own !== undefined && existsSync(join(own, 'extend')),
+      {
+        loadNow: own !== undefined && existsSync(join(own, 'extend')),
+        // Its beacon runner starts with its manager: a minion that never syncs runs none.
+        onMade: (m) =>
+          beaconRuns.push(
+            swarmBeacons(
+              { pillar: wired.pillar, customSynced$, custom: () => m.beacons(), grains: () => grains, log },
+              (e) => wired.connection.send({ type: 'event', tag: e.tag, data: e.data }),
+            ),
+          ),
+      },
     );
     connections.push(wired.connection);
     wired.connection.start(options.splayMs);
@@ -180,6 +209,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
     stop: () => {
       clearInterval(pruner);
       connections.forEach((c) => c.stop());
+      beaconRuns.forEach((r) => r.unsubscribe());
       extend.close();
       if (extendRoot) rmSync(extendRoot, { recursive: true, force: true });
     },
