@@ -49,6 +49,7 @@ beforeAll(async () => {
     join(srv, '_grains/role.js'),
     `export default { name: 'role', grains: () => ({ iso_role: 'sentinel' }) };\n`,
   );
+  writeFileSync(join(srv, 'spin.sls'), 'loop_here:\n  spin.forever: []\n');
   cluster = await new Cluster({
     minions: ['iso1'],
     master: { file_roots: [srv] },
@@ -99,5 +100,17 @@ describe('custom code of every kind runs in its worker', () => {
       .filter((l) => l.includes('"component":"watchdog"'));
     expect(stalls).toEqual([]);
     expect(Date.now() - startedAt).toBeGreaterThan(5000);
+  });
+
+  it('fails the same state at its deadline inside a state run, the minion answering after', async () => {
+    const startedAt = Date.now();
+    const res = await job('state.apply', ['spin'], 4000);
+    expect(res.success).not.toBe(true);
+    // The run ends at its deadline (not at once, for a missing SLS or state).
+    expect(Date.now() - startedAt).toBeGreaterThan(3500);
+    if (res.outcome === 'returned') expect(JSON.stringify(res.ret)).toContain('spin');
+    else expect(res.outcome).toBe('timed_out');
+    expect(await job('test.ping')).toMatchObject({ outcome: 'returned', ret: true });
+    expect(await cluster.connected()).toEqual(['iso1']);
   });
 });
