@@ -18,7 +18,8 @@ const TAG = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9_.@:-]+(\/[A-Za-z0-9_.@:-]+)*$/;
 /**
  * Makes a synced custom beacon (`_beacons/`) into a beacon the runner polls (issue #21): its
  * options from the minion's `beacons:` section (less `beacon_module` and `interval_s`) are
- * validated by the beacon's `config` schema; a poll runs `check({config, grains, log, signal})`,
+ * validated by the beacon's `config` schema (for a synced beacon, a stand-in that passes them
+ * to its worker, which validates them at each poll: stand-ins.ts); a poll runs `check({config, grains, log, signal})`,
  * whose signal aborts when the check overruns its interval (the poll then fails and the next
  * one runs at its time). An event whose tag the master would refuse is dropped and logged.
  * Returns the problem instead when the options do not fit the schema.
