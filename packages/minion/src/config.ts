@@ -51,8 +51,8 @@ export const minionConfigSchema = z
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /**
      * Seconds the event loop may be blocked before a watchdog thread logs an error (something
-     * holding the minion's thread: a custom module whose import blocks; custom functions run in
-     * worker threads). 0: no watchdog. Off by default:
+     * holding the minion's thread; custom code of every kind is imported and run in worker
+     * threads, so only a built-in could). 0: no watchdog. Off by default:
      * the thread costs about 10 MB of RSS (docs/extending.md). @default 0
      */
     loop_watchdog_s: z.number().min(0).max(3600).default(0),

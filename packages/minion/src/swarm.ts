@@ -15,7 +15,7 @@ import { FileJidLog, MemoryJidLog, type JidLog } from './outbox/jid-log.js';
 import { FileOutbox, MemoryOutbox } from './outbox/outbox.js';
 import { createMinionShared, SWARM_MAX_FRAME_BYTES } from './minion-shared.js';
 import { wireMinion } from './wire-minion.js';
-import { BehaviorSubject, type Subscription } from 'rxjs';
+import { BehaviorSubject, of, type Observable, type Subscription } from 'rxjs';
 import { createSwarmExtend, type SwarmMinionExtend } from './swarm-extend.js';
 import { swarmBeacons } from './swarm-beacons.js';
 import { SwarmStates } from './swarm-states.js';
@@ -56,6 +56,9 @@ export function swarmMasters(urls: readonly string[], i: number): string[] {
   const k = i % urls.length;
   return [...urls.slice(k), ...urls.slice(0, k)];
 }
+
+/** The beacon syncs of a minion whose manager is not made yet: none. */
+const EMPTY_SYNCS: Observable<number> = of(0);
 
 /** A running swarm. */
 export interface Swarm {
@@ -179,23 +182,39 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
         ? { localAddress: options.localAddresses[i % options.localAddresses.length]! }
         : {}),
     });
-    const customSynced$ = new BehaviorSubject(0);
+    // Counts the syncs that changed the custom beacons; made with the manager, as the runner it restarts.
+    let customSynced$ = EMPTY_SYNCS;
     ext = extend.attach(
       wired.registry,
-      () => ({
-        // Its own state registry, which its state.apply reads from now on (custom states too).
-        stateRegistry: (minionStates.own = new Map(states)),
-        sync: { files: wired.files, masterPub: () => masterPub, minionId: id, dir: extendDir(id, own), now: Date.now },
-        grains: grainsAccess,
-        onBeaconsChanged: () => customSynced$.next(customSynced$.value + 1),
-      }),
+      () => {
+        const synced$ = (customSynced$ = new BehaviorSubject(0));
+        return {
+          // Its own state registry, which its state.apply reads from now on (custom states too).
+          stateRegistry: (minionStates.own = new Map(states)),
+          sync: {
+            files: wired.files,
+            masterPub: () => masterPub,
+            minionId: id,
+            dir: extendDir(id, own),
+            now: Date.now,
+          },
+          grains: grainsAccess,
+          onBeaconsChanged: () => synced$.next(synced$.value + 1),
+        };
+      },
       {
         loadNow: own !== undefined && existsSync(join(own, 'extend')),
         // Its beacon runner starts with its manager: a minion that never syncs runs none.
         onMade: (m) =>
           beaconRuns.push(
             swarmBeacons(
-              { pillar: wired.pillar, customSynced$, custom: () => m.beacons(), grains: () => grains, log },
+              {
+                pillar: wired.pillar,
+                customSynced$,
+                custom: () => m.beacons(),
+                grains: () => grains,
+                log,
+              },
               (e) => wired.connection.send({ type: 'event', tag: e.tag, data: e.data }),
             ),
           ),
