@@ -282,6 +282,25 @@ describe('MinionSchedule', () => {
     });
   });
 
+  it('runs a schedule now with run_job, and a disabled one only with force', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      const { schedule, runs, pending } = setUp(ts, { hourly: { function: 'test.ping', hours: 1 } }, true);
+      schedule.start();
+      ts.schedule(() => schedule.runJob('hourly', false), 1000);
+      ts.schedule(() => schedule.stop(), 2000);
+      flush();
+      expect(runs.map((r) => r.at)).toEqual([1000]);
+      expect(pending).toHaveLength(1);
+      schedule.setEnabled('hourly', false);
+      schedule.stop();
+      expect(() => schedule.runJob('hourly', false)).toThrow(/Job hourly is disabled/);
+      expect(() => schedule.runJob('nope', true)).toThrow(expect.objectContaining({ code: 'ERR_SCHEDULE_NAME' }));
+      schedule.runJob('hourly', true);
+      expect(runs).toHaveLength(2);
+    });
+  });
+
   it('runs a cron expression in the time zone given, and refuses an unknown zone', () => {
     const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
     ts.run(({ flush }) => {

@@ -167,6 +167,16 @@ export class MinionSchedule implements ScheduleControl {
     for (const [name, entry] of this.#all()) this.#arm(name, entry);
   }
 
+  runJob(name: string, force: boolean): void {
+    const entry = this.#entry(name);
+    if (!entry) throw new MinionError(ERR, `no schedule ${name}`);
+    // Salt's words (salt/modules/schedule.py run_job) for a disabled job without force.
+    if (!force && !this.#enabled(name, entry)) throw new MinionError(ERR, `Job ${name} is disabled.`);
+    // At once, like Salt's, and counted with the timed runs so max_running sees it.
+    this.#running.set(name, (this.#running.get(name) ?? 0) + 1);
+    this.#d.run(name, entry, () => this.#running.set(name, (this.#running.get(name) ?? 1) - 1));
+  }
+
   /** Stops every timer; runs going on finish on their own. */
   stop(): void {
     for (const t of this.#timers.values()) t.unsubscribe();
