@@ -251,7 +251,9 @@ export class MinionSchedule implements ScheduleControl {
       last: missed.at(-1)!,
       capped: missed.length >= MISSED_CAP,
     };
-    this.#d.log.warn(report, 'schedule fires missed while the minion was stopped; not run late');
+    // `schedule`, not `name`: pino's own `name` field is the daemon's.
+    const { name: _name, ...counts } = report;
+    this.#d.log.warn({ schedule: name, ...counts }, 'schedule fires missed while the minion was stopped; not run late');
     this.#d.missed?.(report);
   }
 
