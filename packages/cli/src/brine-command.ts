@@ -73,6 +73,7 @@ export function brineProgram(io: Io): Command {
       ]),
     )
     .option('--out-file <file>', 'write the output to a file instead of stdout')
+    .option('--static', "Salt's --static: with --out json or yaml, print Salt's {minion: return} document")
     .option('--no-color', 'no colours')
     .option('--force-color', 'colours even when not on a terminal');
   stateFlags(program);
@@ -174,6 +175,7 @@ async function runAndPrint(
     hideTimeout: opts['hideTimeout'] === true,
     showJid: opts['showJid'] === true || opts['verbose'] === true,
     summary: opts['summary'] === true,
+    saltStatic: opts['static'] === true,
     out,
     ...stateOptions,
     ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
