@@ -38,6 +38,7 @@ export function brineProgram(io: Io): Command {
     .option('-b, --batch <n|n%>', 'run on at most this many (or this percentage of) minions at once', (v) =>
       parseBatch(v),
     )
+    .option('--batch-size <n|n%>', "the same as -b, by Salt's long name for it", (v) => parseBatch(v))
     .option('--batch-wait <seconds>', 'wait this long after a minion finishes before starting the next', (v) =>
       parseDuration(v, { flag: '--batch-wait', allowZero: true }),
     )
@@ -73,6 +74,7 @@ export function brineProgram(io: Io): Command {
       ]),
     )
     .option('--out-file <file>', 'write the output to a file instead of stdout')
+    .option('--static', "Salt's --static: with --out json or yaml, print Salt's {minion: return} document")
     .option('--no-color', 'no colours')
     .option('--force-color', 'colours even when not on a terminal');
   stateFlags(program);
@@ -133,7 +135,7 @@ Exit codes: 0 all succeeded; 1 a minion failed; 2 a minion did not return; 3 no 
         : isStateRun(fun)
           ? { timeoutMs: STATE_RUN_TIMEOUT_MS }
           : {}),
-      ...(opts['batch'] !== undefined ? { batch: opts['batch'] as number | `${number}%` } : {}),
+      ...batchOf(opts),
       ...(opts['batchWait'] !== undefined ? { batchWaitMs: opts['batchWait'] as number } : {}),
       ...(opts['failhard'] ? { failhard: true } : {}),
       ...(opts['first'] !== undefined ? { first: opts['first'] as number } : {}),
@@ -174,6 +176,7 @@ async function runAndPrint(
     hideTimeout: opts['hideTimeout'] === true,
     showJid: opts['showJid'] === true || opts['verbose'] === true,
     summary: opts['summary'] === true,
+    saltStatic: opts['static'] === true,
     out,
     ...stateOptions,
     ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
@@ -210,6 +213,12 @@ async function runAndPrint(
   } else if (io.exitCode === ExitCode.JOB_FAILED) {
     io.stderr.write('ERROR: Minions returned with non-zero exit code\n');
   }
+}
+
+/** The batch `-b`, `--batch` or Salt's `--batch-size` gave (`-b` first), as the job request takes it. */
+export function batchOf(opts: Record<string, unknown>): { batch?: number | `${number}%` } {
+  const batch = opts['batch'] ?? opts['batchSize'];
+  return batch === undefined ? {} : { batch: batch as number | `${number}%` };
 }
 
 function positive(v: string, flag: string, allowZero = false): number {

@@ -99,6 +99,9 @@ export function callProgram(io: Io): Command {
       "with --local: where SLS files and brine:// sources are read (salt-call's --file-root)",
     )
     .option('--pillar-root <dir>', 'with --local: a pillar tree with its own top.sls')
+    // Salt's salt-call needs it to exit non-zero on a failure; scripts (Packer, Vagrant, CI) pass
+    // it out of habit. brine-call always exits with the documented codes, so it changes nothing.
+    .option('--retcode-passthrough', "accepted for salt-call scripts: brine-call's exit code always says what failed")
     .option('--no-color', 'no colours')
     .option('--force-color', 'colours even when not on a terminal');
   stateFlags(program);

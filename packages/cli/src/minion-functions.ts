@@ -68,6 +68,7 @@ export const MINION_FUNCTIONS: readonly string[] = [
   'schedule.enable',
   'schedule.enable_job',
   'schedule.list',
+  'schedule.run_job',
   'service.disable',
   'service.enable',
   'service.reload',

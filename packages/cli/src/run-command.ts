@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { MinionResult } from '@brine/protocol';
 import { parseFunctionArgs, UsageError } from './args.js';
-import { ApiClient } from './client.js';
+import { ApiCallError, ApiClient } from './client.js';
 import { credentialFlags, resolveCredentials } from './credentials.js';
 import { commonOptions, runMain, type Io } from './common.js';
 import { ExitCode } from './exit-codes.js';
@@ -129,6 +129,33 @@ const RUNNERS: Record<string, { doc: string; run: Runner }> = {
   },
 };
 
+/**
+ * A runner the CLI has no entry for: a custom runner from the master's `_runners/` (issue #21),
+ * else one of the master's salt-api runners (`test.echo`, `doc.runner`, `event.send`,
+ * `manage.versions`, `jobs.lookup_jid`...), which `salt-run` users call by the same names.
+ */
+export async function masterRunner(
+  c: ApiClient,
+  fun: string,
+  args: unknown[],
+  kwargs: Record<string, unknown>,
+): Promise<unknown> {
+  try {
+    return (await c.json<{ ret: unknown }>('POST', `/api/v1/runners/${fun}`, { args, kwargs })).ret;
+  } catch (err) {
+    if (!(err instanceof ApiCallError) || err.status !== 404) throw err;
+    try {
+      const body = [{ client: 'runner', fun, arg: args, kwarg: kwargs }];
+      return (await c.json<{ return: unknown[] }>('POST', '/', body)).return[0];
+    } catch (saltErr) {
+      // Not a salt-api runner either: the custom route's "no runner function" says it best.
+      if (saltErr instanceof ApiCallError && saltErr.status === 400 && /not served|unknown/i.test(saltErr.message))
+        throw err;
+      throw saltErr;
+    }
+  }
+}
+
 /** The master scheduler's runners: one call of the salt-api runner client (`POST /`). */
 function scheduleRunner(fun: string, doc: string, named: readonly string[] = ['name']): { doc: string; run: Runner } {
   return {
@@ -187,9 +214,7 @@ export function runProgram(io: Io): Command {
       return;
     }
     // Any other module.function is a custom runner from the master's _runners/ (issue #21).
-    const result = runner
-      ? await runner.run(client, args, kwargs)
-      : (await client.json<{ ret: unknown }>('POST', `/api/v1/runners/${fun}`, { args, kwargs })).ret;
+    const result = runner ? await runner.run(client, args, kwargs) : await masterRunner(client, fun, args, kwargs);
     if (opts['out'] === 'json') io.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else {
       const p = palette();

@@ -278,6 +278,11 @@ export interface FunctionCatalogue {
   };
   /** Lists this minion's own schedules (from its config, its pillar, and added with schedule.add): function, arguments, interval in seconds, splay, max_running, enabled, active (it fires now: enabled, and the whole schedule not disabled), and source. */
   'schedule.list': Record<string, unknown>;
+  /** Runs one of this minion's schedules now, outside its timing, as Salt's schedule.run_job: its return goes through the outbox like a timed run's. A disabled schedule runs only with force=True. */
+  'schedule.run_job': {
+    name: string;
+    force?: boolean;
+  };
   /** Disables a service at boot with systemctl disable. Returns true; a failure is ERR_MINION_COMMAND_FAILED with systemctl's message, and a host without a running systemd gives ERR_MINION_SERVICE_UNAVAILABLE. */
   'service.disable': {
     name: string;

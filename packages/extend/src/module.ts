@@ -77,6 +77,8 @@ export interface ScheduleControl {
   setEnabled(name: string, enabled: boolean): void;
   /** Turns the whole schedule off (no schedule fires) or on again, kept across restarts (Salt's schedule.disable/enable). */
   setAllEnabled(enabled: boolean): void;
+  /** Runs one schedule's job now, outside its timing (Salt's schedule.run_job); a disabled one only with `force`. */
+  runJob(name: string, force: boolean): void;
 }
 
 /** A job currently running on this minion, for `saltutil.running`. */

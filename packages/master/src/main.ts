@@ -310,6 +310,12 @@ export async function startMaster(
     newJid: () => newJid(now()),
     masterId: `${hostname()}_master`,
   };
+  // One host of `_runners/` for the API and the reactor's orchestrations (issues #19, #21).
+  const runners = new RunnerHost({
+    compiler: extend.compiler,
+    outDir: extend.outDir,
+    log: log.child({ component: 'runners' }),
+  });
   const automation = createAutomation({
     config,
     start: { manager, registry, audit: log.child({ component: 'api' }), trail: auditTrail, now },
@@ -318,6 +324,7 @@ export async function startMaster(
     keys,
     drift: metrics,
     orchestrate: { run: { store, bus, now, services: orchestrateServices }, manager },
+    runners,
     scheduler: asyncScheduler,
     random: Math.random,
     log: log.child({ component: 'automation' }),
@@ -339,11 +346,7 @@ export async function startMaster(
       pillar: masterPillar.service,
       configValues: saltConfigValues(config),
       schedule: automation.schedule,
-      runners: new RunnerHost({
-        compiler: extend.compiler,
-        outDir: extend.outDir,
-        log: log.child({ component: 'runners' }),
-      }),
+      runners,
       orchestrate: orchestrateServices,
       // Built by `npm run setup` (packages/console); the same path from src/ and from dist/.
       consoleDir: fileURLToPath(new URL('../ui/', import.meta.url)),

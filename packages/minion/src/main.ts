@@ -31,6 +31,7 @@ import { asyncScheduler, BehaviorSubject, map, share, startWith } from 'rxjs';
 import { minionBeacons$ } from './beacons/minion-beacons.js';
 import { automationFromPillar, readLastPillarAutomation, writeLastPillarAutomation } from './pillar-automation.js';
 import { MinionSchedule } from './schedule/minion-schedule.js';
+import { HeldEvents } from './connection/held-events.js';
 import { killRunningJobs } from './executor/kill-running.js';
 import { MinionError } from './errors.js';
 import { ensurePrivateDir } from './private-dir.js';
@@ -91,6 +92,8 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   // Made below, once the executor exists; onReady runs only after the connection starts.
   // eslint-disable-next-line prefer-const
   let mineTimer: ReturnType<typeof scheduleMine> | undefined;
+  // Reports made before the master is connected (schedule slots missed while stopped) wait for it.
+  const heldEvents = new HeldEvents();
   // The same wiring as each virtual minion of a swarm (wire-minion.ts).
   minion = wireMinion({
     id: config.id,
@@ -117,6 +120,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     onReady: (session) => {
       masterPub = session.masterPub;
       mineTimer?.connected();
+      heldEvents.flush((frame) => session.send(frame));
     },
   });
   const { executor, connection, files, pillar, mine } = minion;
@@ -144,6 +148,9 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
         { fun: entry.function, args: entry.args, kwargs: entry.kwargs, timeoutMs: entry.timeout_s * 1000 },
         onDone,
       ),
+    // As the master reports its own: brine/minion/<id>/schedule/<name>/missed (issue #19).
+    missed: (report) =>
+      heldEvents.send({ tag: `schedule/${report.name}/missed`, data: report }, (f) => connection.send(f)),
     log: log.child({ component: 'schedule' }),
   });
   schedule.start();

@@ -49,6 +49,8 @@ export interface OutputOptions {
   stateOutput?: StateOutput;
   /** `highstate`: false leaves out states that succeeded without changes. @default true */
   stateVerbose?: boolean;
+  /** Salt's `--static`: `json` and `yaml` print Salt's `{minion: return}` rather than the job document. @default false */
+  saltStatic?: boolean;
 }
 
 /** The names `--out` accepts; `nested` is the default, as in Salt. */

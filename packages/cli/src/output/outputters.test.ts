@@ -288,6 +288,15 @@ describe('structured formats', () => {
     `);
   });
 
+  it("json and yaml with --static write Salt's {minion: return}, a non-return as Salt's line", () => {
+    const doc = JSON.parse(run('json', { saltStatic: true })) as Record<string, unknown>;
+    expect(Object.keys(doc)).toEqual(['batch1', 'cache1', 'db1', 'web1']);
+    expect(doc['db1']).toBe('df: /data: No space left on device');
+    expect(doc['web1']).toMatchObject({ os: 'Debian', cpus: 4 });
+    expect(doc['cache1']).toMatch(/^Minion did not return\./);
+    expect(parse(run('yaml', { saltStatic: true }))).toEqual(doc);
+  });
+
   it('yaml writes the same document as YAML', () => {
     expect(run('yaml')).toMatchInlineSnapshot(`
       "jid: "20250101120000123456"

@@ -1,4 +1,5 @@
 import type { JobSummary, MinionResult } from '@brine/protocol';
+import { didNotReturnLine } from '@brine/protocol/outcome-reasons';
 import { Document, visit } from 'yaml';
 import { TERMINAL_UNSAFE, escapeUnicode, resultRecord, toJson, type ResultRecord } from './describe.js';
 import type { OutputOptions, Outputter } from './outputter.js';
@@ -21,10 +22,24 @@ export interface JobDocument {
   summary: JobSummary;
 }
 
-function collect(): { add(r: MinionResult): void; document(summary: JobSummary): JobDocument } {
+function collect(): {
+  add(r: MinionResult): void;
+  document(summary: JobSummary): JobDocument;
+  salt(): Record<string, unknown>;
+} {
   const results = new Map<string, MinionResult>();
   return {
     add: (r) => void results.set(r.id, r),
+    salt() {
+      // Salt's `--static` document: each minion's return, or Salt's line for one that did not return.
+      const doc: Record<string, unknown> = {};
+      for (const id of [...results.keys()].sort()) {
+        const r = results.get(id)!;
+        const value = r.outcome === 'returned' ? r.ret : didNotReturnLine(r);
+        Object.defineProperty(doc, id, { value, enumerable: true, writable: true });
+      }
+      return doc;
+    },
     document(summary) {
       const minions: Record<string, ResultRecord> = {};
       for (const id of [...results.keys()].sort()) {
@@ -36,21 +51,25 @@ function collect(): { add(r: MinionResult): void; document(summary: JobSummary):
   };
 }
 
-/** `--out json`: one pretty-printed {@link JobDocument} when the job is done, nothing before. */
+/**
+ * `--out json`: one pretty-printed {@link JobDocument} when the job is done, nothing before; with
+ * `saltStatic` (Salt's `--static`), Salt's `{"web1": <ret>}` instead, for scripts written for
+ * `salt --static --out json` (the exit code still says who failed).
+ */
 export function createJsonOutputter(options: OutputOptions): Outputter {
   const c = collect();
   return {
     result: (e) => c.add(e.result),
-    done: (e) => options.out.write(`${toJson(c.document(e.summary), 2)}\n`),
+    done: (e) => options.out.write(`${toJson(options.saltStatic ? c.salt() : c.document(e.summary), 2)}\n`),
   };
 }
 
-/** `--out yaml`: the same {@link JobDocument} as one YAML document when the job is done. */
+/** `--out yaml`: the same {@link JobDocument} (or with `saltStatic`, Salt's shape) as one YAML document when the job is done. */
 export function createYamlOutputter(options: OutputOptions): Outputter {
   const c = collect();
   return {
     result: (e) => c.add(e.result),
-    done: (e) => options.out.write(toYaml(c.document(e.summary))),
+    done: (e) => options.out.write(toYaml(options.saltStatic ? c.salt() : c.document(e.summary))),
   };
 }
 

@@ -1,12 +1,15 @@
 /**
  * A minion's own schedule across a master outage, with real processes: runs go on while the
  * master is killed, their returns wait in the minion's outbox, and once the master is back each
- * run is in the job cache exactly once (the master records it under a jid of its own).
+ * run is in the job cache exactly once (the master records it under a jid of its own). A run
+ * cut short by a minion restart is stored as interrupted, and the slots the minion missed while
+ * it was stopped are reported on the bus (issue #19).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, Cluster, waitFor } from '@brine/testing';
+import { startCli } from '../cli-helpers.js';
 
 let cluster: Cluster;
 
@@ -92,5 +95,47 @@ describe('minion schedule', () => {
     await waitFor(async () => (await cronRuns()) >= 2, 30_000, 'two cron runs in the job cache');
     const off = await cluster.cli(BIN.brine, ['ms-1', 'schedule.disable_job', 'crontick']);
     expect(off.code, off.stdout + off.stderr).toBe(0);
+  });
+
+  it('stores a run cut short by a minion restart as interrupted, and reports the slots missed meanwhile', async () => {
+    const events = startCli(cluster, BIN.brine, ['events', '--json', 'brine/minion/ms-1/schedule/*'], 90_000);
+    try {
+      const ok = async (args: string[]) => {
+        const r = await cluster.cli(BIN.brine, ['ms-1', ...args]);
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+      };
+      await ok(['schedule.add', 'sleeper', 'function=test.sleep', 'args=[60]', 'hours=1']);
+      await ok(['schedule.add', 'secs', 'function=test.ping', 'cron=* * * * * *']);
+      await ok(['schedule.run_job', 'sleeper']);
+      const jobsOf = async (fun: string) => (await scheduledJobs()).filter((j) => j.fun === fun);
+      // The sleeper is running (its record exists once the minion logged it) when the minion dies.
+      await waitFor(
+        () => readFileSync(join(cluster.dir, 'minion-ms-1.log'), 'utf8').includes('"fun":"test.sleep"'),
+        10_000,
+        'the sleeper started',
+      );
+      await cluster.killMinion('ms-1', 'SIGKILL');
+      const killedAt = Date.now();
+      // Slots of the every-second schedule pass while the minion is stopped.
+      await waitFor(() => Date.now() - killedAt >= 2_500, 10_000, 'two slots missed');
+      cluster.startMinion('ms-1');
+      await cluster.waitConnected(['ms-1']);
+
+      await waitFor(async () => (await jobsOf('test.sleep')).length === 1, 30_000, 'the interrupted run stored');
+      const [sleeper] = await jobsOf('test.sleep');
+      const one = await cluster.api<{ minions: { id: string; outcome: string }[] }>(
+        'GET',
+        `/api/v1/jobs/${sleeper!.jid}`,
+      );
+      expect(one.body.minions).toEqual([expect.objectContaining({ id: 'ms-1', outcome: 'interrupted' })]);
+
+      const missed = await events.waitFor(/^\{.*"tag":"brine\/minion\/ms-1\/schedule\/secs\/missed".*$/m, 30_000);
+      const report = (JSON.parse(missed[0]) as { data: { name: string; count: number } }).data;
+      expect(report.name).toBe('secs');
+      expect(report.count).toBeGreaterThanOrEqual(2);
+      await ok(['schedule.delete', 'secs']);
+    } finally {
+      events.kill();
+    }
   });
 });

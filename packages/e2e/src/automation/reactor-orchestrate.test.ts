@@ -2,13 +2,14 @@
  * `runner.state.orchestrate` as a reaction across real processes (issue #19): an event from a
  * minion fires the reaction, the master runs the orchestration as the reactor's identity, its
  * `salt.state` step applies a state on the minion, and the file that state manages appears;
- * the run's own events (`brine/run/<jid>/new`, `.../ret`) are on the bus.
+ * the run's own events (`brine/run/<jid>/new`, `.../ret`) are on the bus. A `salt.runner` step
+ * calls a custom runner from `_runners/` (examples/extending's fleet.roles) as the reactor.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, Cluster, waitFor } from '@brine/testing';
+import { BIN, Cluster, REPO_ROOT, waitFor } from '@brine/testing';
 import { startCli, type LiveCli } from '../cli-helpers.js';
 
 let base: string;
@@ -41,12 +42,23 @@ beforeAll(async () => {
           minion: {{ data['id'] }}
 `,
   );
+  // A custom runner on the master, and an orchestration whose salt.runner step calls it.
+  mkdirSync(join(roots, '_runners'));
+  copyFileSync(join(REPO_ROOT, 'examples/extending/_runners/fleet.ts'), join(roots, '_runners', 'fleet.ts'));
+  writeFileSync(
+    join(roots, 'orch', 'count.sls'),
+    "roles:\n  salt.runner:\n    - name: fleet.roles\n    - target: '*'\n",
+  );
+  writeFileSync(join(roots, 'reactor', 'count.sls'), 'count:\n  runner.state.orchestrate:\n    - mods: orch.count\n');
   cluster = await new Cluster({
     dir: base,
     master: {
       file_roots: [roots],
-      reactor: [{ 'brine/minion/*/myapp/deploy': ['brine://reactor/deploy.sls'] }],
-      acl: { reactor: ['@runner', { '*': ['state.sls'] }] },
+      reactor: [
+        { 'brine/minion/*/myapp/deploy': ['brine://reactor/deploy.sls'] },
+        { 'brine/minion/*/myapp/count': ['brine://reactor/count.sls'] },
+      ],
+      acl: { reactor: ['@runner', { '*': ['state.sls', 'grains.get'] }] },
     },
   }).start();
   events = startCli(
@@ -84,5 +96,29 @@ describe('runner.state.orchestrate reaction', () => {
     expect((JSON.parse(ret[0]) as { data: unknown }).data).toMatchObject({ success: true, user: 'reactor' });
     const job = await cluster.api<{ job: { user: string; fun: string } }>('GET', `/api/v1/jobs/${outcome.jid}`);
     expect(job.body.job).toMatchObject({ user: 'reactor', fun: 'state.orchestrate' });
+  });
+
+  it('calls a custom runner from a salt.runner step, its job running as the reactor', async () => {
+    const before = (events.stdout().match(/brine\/run\/\d+\/ret/g) ?? []).length;
+    await cluster.cli(BIN.brine, ['ro-1', 'event.send', 'myapp/count']);
+    await waitFor(
+      () => (events.stdout().match(/brine\/run\/\d+\/ret/g) ?? []).length > before,
+      30_000,
+      'the orchestration to end',
+    );
+    const last = events
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('/ret"'))
+      .at(-1)!;
+    const ret = (JSON.parse(last) as { data: { success: boolean; user: string; return: Record<string, unknown> } })
+      .data;
+    expect(ret).toMatchObject({ success: true, user: 'reactor' });
+    expect(Object.values(ret.return)[0]).toMatchObject({
+      result: true,
+      comment: "Runner function 'fleet.roles' executed.",
+    });
+    const jobs = await cluster.api<{ jobs: { fun: string; user: string }[] }>('GET', '/api/v1/jobs?fun=grains.get');
+    expect(jobs.body.jobs).toEqual([expect.objectContaining({ fun: 'grains.get', user: 'reactor' })]);
   });
 });

@@ -12,6 +12,21 @@ export interface BusEvent {
 /** Tag prefixes only the master may publish under; minion events go under `brine/minion/<id>/`. */
 export const RESERVED_TAG_PREFIXES = ['brine/job/', 'brine/key/', 'brine/master/', 'brine/auth/'] as const;
 
+/** Prefixes a fired event (a reaction's or `brine-run event.send`) may not use: the master's own, and those that speak for a minion. */
+const UNFIREABLE_PREFIXES: readonly string[] = [...RESERVED_TAG_PREFIXES, 'brine/minion/', 'brine/beacon/'];
+
+/**
+ * Whether a person or a reaction may fire an event with this tag on the master's bus: not under
+ * the master's prefixes nor those that speak for a minion, and no empty or `..` segment.
+ */
+export function mayFireTag(tag: string): boolean {
+  return (
+    tag !== '' &&
+    !UNFIREABLE_PREFIXES.some((p) => tag.startsWith(p)) &&
+    !tag.split('/').some((s) => s === '' || s === '..')
+  );
+}
+
 interface Listener {
   matches(tag: string): boolean;
   sink: Subscriber<BusEvent>;

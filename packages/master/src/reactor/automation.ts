@@ -10,6 +10,7 @@ import { masterCalls, type MasterCallDeps } from './master-calls.js';
 import type { OrchestrationRunDeps } from '../orchestrate/run-orchestration.js';
 import { renderReactions } from './reactor-files.js';
 import { reactorOrchestrate } from './reactor-orchestrate.js';
+import type { RunnerLookup } from '../runners/runner-host.js';
 import { startReactor, type MasterCall } from './reactor.js';
 import { startJobAs, type Identity, type StartAsDeps } from './start-as.js';
 
@@ -35,6 +36,8 @@ export interface AutomationDeps {
   drift: MasterCallDeps['drift'];
   /** Where a `runner.state.orchestrate` reaction's run is recorded and announced; absent, reactions cannot orchestrate. */
   orchestrate?: { run: OrchestrationRunDeps; manager: Pick<JobManager, 'cancel'> };
+  /** The master's custom runners (`_runners/`), callable from a reaction's orchestration steps under `@runner`. @default none */
+  runners?: RunnerLookup;
   scheduler: SchedulerLike;
   random(): number;
   log: Logger;
@@ -93,6 +96,7 @@ export function createAutomation(d: AutomationDeps): Automation {
             bus: d.bus,
             manager: d.orchestrate.manager,
             calls: () => reactorCalls,
+            ...(d.runners ? { runners: { runners: d.runners, log: d.log.child({ part: 'runners' }) } } : {}),
             stop$: reactorStopping$,
           }),
         }

@@ -1,4 +1,4 @@
-import { RESERVED_TAG_PREFIXES, type EventBus } from '../core/event-bus.js';
+import { mayFireTag, type EventBus } from '../core/event-bus.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { AutomationErrorCode, ReactorError } from './errors.js';
 import type { MasterCall } from './reactor.js';
@@ -8,9 +8,6 @@ function text(fun: string, kwargs: Record<string, unknown>, name: string): strin
   if (typeof v !== 'string' || v === '') throw new Error(`${fun} needs ${name}`);
   return v;
 }
-
-/** Tags a reaction may not fire: the master's own, and those that speak for a minion. */
-const FORBIDDEN_PREFIXES = [...RESERVED_TAG_PREFIXES, 'brine/minion/', 'brine/beacon/'];
 
 /** Every runner and wheel function a reaction can call (`--check-config` refuses any other). */
 export const REACTOR_CALL_NAMES: readonly string[] = [
@@ -66,8 +63,7 @@ export function masterCalls(d: MasterCallDeps): Record<string, MasterCall> {
     'wheel.key.delete': keywordsOnly('key.delete', (kw) => d.keys.delete(text('key.delete', kw, 'match'))),
     'runner.event.send': keywordsOnly('event.send', (kw) => {
       const tag = text('event.send', kw, 'tag');
-      if (FORBIDDEN_PREFIXES.some((p) => tag.startsWith(p)) || tag.split('/').some((s) => s === '' || s === '..'))
-        throw new Error(`event.send: a reaction may not fire ${tag}`);
+      if (!mayFireTag(tag)) throw new Error(`event.send: a reaction may not fire ${tag}`);
       d.bus.publish(tag, kw['data'] ?? {});
     }),
     'runner.metrics.drift': keywordsOnly('metrics.drift', (kw) => {

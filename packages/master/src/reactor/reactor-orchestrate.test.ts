@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncScheduler, firstValueFrom, Subject, type Observable, type Subscription } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import type { RunnerFunctionSpec } from '@brine/extend';
 import { apiFixture, type ApiFixture } from '../http/api.fixture.js';
 import { masterCalls } from './master-calls.js';
 import { reactorOrchestrate } from './reactor-orchestrate.js';
@@ -27,13 +29,33 @@ const DEPLOY = `ping_{{ pillar.who }}:
     - tgt: {{ pillar.who }}
 `;
 
-async function setUp(reaction: string, acl: unknown, stop$?: Observable<unknown>) {
+/** A custom runner as `_runners/notify.ts` would define it: pings a minion as the caller. */
+const NOTIFY: RunnerFunctionSpec = {
+  doc: 'Ping a minion and say who asked.',
+  params: ['who'],
+  schema: z.object({ who: z.string() }),
+  run: async (input: { who: string }, ctx) => ({
+    user: ctx.user,
+    pinged: await ctx.client.run({ target: input.who, targetType: 'list', fun: 'test.ping' }),
+  }),
+};
+
+async function setUp(
+  reaction: string,
+  acl: unknown,
+  stop$?: Observable<unknown>,
+  runners?: Record<string, RunnerFunctionSpec>,
+) {
   dir = mkdtempSync(join(tmpdir(), 'brine-reactor-orch-'));
   mkdirSync(join(dir, 'orch'));
   writeFileSync(join(dir, 'orch', 'deploy.sls'), DEPLOY);
   writeFileSync(
     join(dir, 'orch', 'wait.sls'),
     'first:\n  test.nop: []\nwait:\n  salt.wait_for_event:\n    - name: never/happens\n    - id_list: [web1]\n    - timeout: 600\n    - require:\n      - test: first\n',
+  );
+  writeFileSync(
+    join(dir, 'orch', 'notify.sls'),
+    'notify:\n  salt.runner:\n    - name: notify.ping\n    - who: {{ pillar.who }}\n',
   );
   writeFileSync(join(dir, 'react.sls'), reaction);
   const f = (fx = await apiFixture({ minions: { web1: {} }, acl: { reactor: acl } }));
@@ -61,6 +83,7 @@ async function setUp(reaction: string, acl: unknown, stop$?: Observable<unknown>
       bus: s.bus,
       manager: s.manager,
       calls: () => calls,
+      ...(runners ? { runners: { runners: { find: async (fun) => runners[fun] }, log: s.log } } : {}),
       ...(stop$ ? { stop$ } : {}),
     }),
   });
@@ -122,6 +145,59 @@ describe('runner.state.orchestrate reactions', () => {
     expect(await fired).toMatchObject({ ok: true });
     expect((await ret).data).toMatchObject({ success: false });
     expect(f.published).toHaveLength(0);
+  });
+
+  it("calls a custom runner from a salt.runner step as the reactor, its jobs under the reactor's ACL", async () => {
+    const f = await setUp(
+      'notify:\n  runner.state.orchestrate:\n    - mods: orch.notify\n    - pillar: { who: {{ data.id }} }\n',
+      ['@runner', 'test.*'],
+      undefined,
+      { 'notify.ping': NOTIFY },
+    );
+    const [fired, ret] = [outcome(f), runRet(f)];
+    f.s.bus.publish('myapp/deploy', { id: 'web1' });
+    const o = await fired;
+    expect(o).toMatchObject({ ok: true });
+    const done = (await ret).data as { success: boolean; return: Record<string, { changes: { return?: unknown } }> };
+    expect(done.success).toBe(true);
+    expect(Object.values(done.return)[0]?.changes.return).toEqual({
+      user: 'reactor',
+      pinged: [{ id: 'web1', outcome: 'returned', ret: true, success: true }],
+    });
+    expect(f.published.map((j) => j.fun)).toEqual(['test.ping']);
+    expect(
+      f.logs.find((l) => l['audit'] === true && l['source'] === 'reactor' && l['fun'] === 'test.ping'),
+    ).toMatchObject({ user: 'reactor', outcome: 'ok', detail: `state.orchestrate ${o.jid} runner notify.ping` });
+  });
+
+  it('fails a custom runner step that @runner does not name, and one whose arguments do not validate', async () => {
+    const f = await setUp(
+      'notify:\n  runner.state.orchestrate:\n    - mods: orch.notify\n    - pillar: { who: web1 }\n',
+      [{ '@runner': ['state.orchestrate'] }, 'test.*'],
+      undefined,
+      { 'notify.ping': NOTIFY },
+    );
+    const ret = runRet(f);
+    f.s.bus.publish('myapp/deploy', { id: 'web1' });
+    const done = (await ret).data as { success: boolean; return: Record<string, { comment: string }> };
+    expect(done.success).toBe(false);
+    expect(Object.values(done.return)[0]?.comment).toContain('ERR_AUTH_FORBIDDEN');
+    expect(f.published).toHaveLength(0);
+    reactor?.unsubscribe();
+    await fx?.close();
+    rmSync(dir!, { recursive: true, force: true });
+
+    const g = await setUp(
+      'notify:\n  runner.state.orchestrate:\n    - mods: orch.notify\n    - pillar: { who: 7 }\n',
+      ['@runner', 'test.*'],
+      undefined,
+      { 'notify.ping': NOTIFY },
+    );
+    const bad = runRet(g);
+    g.s.bus.publish('myapp/deploy', { id: 'web1' });
+    const failed = (await bad).data as { success: boolean; return: Record<string, { comment: string }> };
+    expect(failed.success).toBe(false);
+    expect(Object.values(failed.return)[0]?.comment).toContain('ERR_REQUEST_INVALID');
   });
 
   it('ends a run still going when the master stops, recording it as unfinished', async () => {

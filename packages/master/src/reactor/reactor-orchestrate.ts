@@ -10,6 +10,7 @@ import {
 } from '../orchestrate/run-orchestration.js';
 import type { StepDeps } from '../orchestrate/salt-steps.js';
 import { AutomationErrorCode, ReactorError } from './errors.js';
+import { customRunnerCall, type CustomRunnerDeps } from './reactor-runners.js';
 import type { MasterCall, RunningCall } from './reactor.js';
 import { startJobAs, type Identity, type StartAsDeps } from './start-as.js';
 
@@ -26,6 +27,11 @@ export interface ReactorOrchestrateDeps {
    * own table (given as a function, since that table holds this call too).
    */
   calls(): Readonly<Record<string, MasterCall>>;
+  /**
+   * The master's custom runners (`_runners/`), which `salt.runner` steps reach by name when the
+   * reactor's own table has no such call, under `@runner`. @default none: only the table's
+   */
+  runners?: Pick<CustomRunnerDeps, 'runners' | 'log'>;
   /** Stops every run still going when it emits (the master stopping), each recording what it did. @default never */
   stop$?: Observable<unknown>;
 }
@@ -61,6 +67,15 @@ export function reactorOrchestrate(d: ReactorOrchestrateDeps): MasterCall {
     let jid = '';
     const master = (kind: 'runner' | 'wheel') => async (fun: string, kw: Record<string, unknown>) => {
       const call = d.calls()[`${kind}.${fun}`];
+      if (!call && kind === 'runner' && d.runners) {
+        const from = { source: 'reactor', detail: `state.orchestrate ${jid} runner ${fun}` };
+        const custom = await customRunnerCall(
+          { ...d.runners, identity: d.identity, start: d.start },
+          { fun, kwargs: kw },
+          from,
+        );
+        if (custom) return custom.ret;
+      }
       if (!call) throw new Error(`${ApiErrorCode.badRequest}: ${kind} function '${fun}' is not served to reactions`);
       if (!d.identity.grants.special(kind, fun))
         throw new Error(`${ApiErrorCode.forbidden}: ${d.identity.user} may not run ${kind} ${fun}`);

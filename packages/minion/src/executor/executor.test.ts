@@ -149,6 +149,23 @@ describe('Executor', () => {
     expect(acks(s2).map((a) => a.state)).toEqual(['duplicate']);
   });
 
+  it('reports a scheduled run cut short by a restart as interrupted under its schedule', async () => {
+    const dir = tmp();
+    const first = executor(dir);
+    const jid = first.runScheduled('nightly', { fun: 'test.sleep', args: [30], kwargs: {}, timeoutMs: 60_000 });
+    // A new executor on the same state, as after kill -9: the scheduled run never finished.
+    const s2 = session();
+    const second = executor(dir);
+    second.attach(s2);
+    expect(returns(s2)).toEqual([
+      expect.objectContaining({ jid, fun: 'test.sleep', schedule: 'nightly', outcome: 'interrupted', success: false }),
+    ]);
+    // Reported once: a third start finds it done.
+    const s3 = session();
+    executor(dir).attach(s3);
+    expect(returns(s3).filter((r) => r.outcome === 'interrupted' && r.jid === jid)).toHaveLength(1);
+  });
+
   it('times out a job that waits in the queue past its deadline without running it', async () => {
     const s = session();
     const ex = executor(tmp(), 1);

@@ -115,6 +115,7 @@ export class Executor {
           success: false,
           startedAt: t,
           endedAt: t,
+          ...(run.schedule === undefined ? {} : { schedule: run.schedule }),
         });
       }
       options.jidLog.done(run.jid, run.attempt);
@@ -211,6 +212,9 @@ export class Executor {
       // Made here, never signed or verified: the minion is its own and only audience.
       audience: buildAudience([o.id]).commitment,
     };
+    // Logged like a published job's, with its schedule: a run cut short by a restart is then
+    // reported interrupted under that schedule at the next start (issue #19), never run again.
+    o.jidLog.accept({ jid, attempt: 0, fun: call.fun, expiresAt: spec.expiresAt, schedule });
     o.log.info({ jid, fun: call.fun, schedule }, 'scheduled job started');
     const run = this.#enqueue(spec, { schedule, ...(onDone ? { onDone } : {}) });
     if (this.#running.get(runKey(jid, 0)) === run) this.#armDeadline(run);
@@ -393,7 +397,7 @@ export class Executor {
     } catch (err) {
       o.log.error({ err: (err as Error).message, jid: spec.jid }, 'outbox write failed; sending the return anyway');
     }
-    if (run.schedule === undefined) o.jidLog.done(spec.jid, spec.attempt);
+    o.jidLog.done(spec.jid, spec.attempt);
     run.onDone?.();
     o.log.info(
       { jid: spec.jid, attempt: spec.attempt, outcome: record.outcome, retcode: record.retcode },

@@ -99,6 +99,23 @@ CLI Example:
   });
 }
 
+const runJob = defineFunction({
+  name: 'schedule.run_job',
+  doc: `Runs one of this minion's schedules now, outside its timing, as Salt's schedule.run_job: its return
+goes through the outbox like a timed run's. A disabled schedule runs only with force=True.
+
+CLI Example:
+
+    brine 'web*' schedule.run_job disk
+    brine 'web*' schedule.run_job disk force=True`,
+  params: ['name', 'force'],
+  schema: z.object({ name, force: z.boolean().default(false) }),
+  run: async ({ name: n, force }, ctx) => {
+    control(ctx).runJob(n, force);
+    return { ret: { result: true, comment: `Scheduling Job ${n} on minion.` } };
+  },
+});
+
 /** The `schedule` module: the minion's own schedule (Salt's schedule.* execution functions). */
 export const scheduleFunctions: readonly ModuleFunction[] = [
   list,
@@ -108,4 +125,5 @@ export const scheduleFunctions: readonly ModuleFunction[] = [
   toggle(false),
   toggleAll(true),
   toggleAll(false),
+  runJob,
 ];

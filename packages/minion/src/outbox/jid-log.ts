@@ -16,6 +16,8 @@ export interface AcceptedRun {
   fun: string;
   expiresAt: number;
   done: boolean;
+  /** A run of the minion's own schedule: its name, so a run cut short by a restart is reported as that schedule's (issue #19). */
+  schedule?: string;
 }
 
 /**
@@ -69,8 +71,12 @@ export class MemoryJidLog implements JidLog {
   }
 }
 
+/** The accept line of a run: the schedule's name last, when it is one (names have no spaces). */
+const acceptLine = (r: Omit<AcceptedRun, 'done'>) =>
+  `A ${r.jid} ${r.attempt} ${r.expiresAt} ${r.fun}${r.schedule === undefined ? '' : ` ${r.schedule}`}`;
+
 /**
- * A jid log in an append-only file: `A <jid> <attempt> <expiresAt> <fun>` on accept (fsynced),
+ * A jid log in an append-only file: `A <jid> <attempt> <expiresAt> <fun> [<schedule>]` on accept (fsynced),
  * `D <jid> <attempt>` when done. Compacted on open to the unexpired entries.
  */
 export class FileJidLog extends MemoryJidLog {
@@ -86,7 +92,7 @@ export class FileJidLog extends MemoryJidLog {
     this.#file = file;
     if (existsSync(file)) {
       for (const line of readFileSync(file, 'utf8').split('\n')) {
-        const [op, jid, attempt, expiresAt, fun] = line.split(' ');
+        const [op, jid, attempt, expiresAt, fun, schedule] = line.split(' ');
         if (!jid || attempt === undefined) continue;
         if (op === 'A')
           this.runs.set(key(jid, Number(attempt)), {
@@ -95,6 +101,7 @@ export class FileJidLog extends MemoryJidLog {
             fun: fun ?? '',
             expiresAt: Number(expiresAt),
             done: false,
+            ...(schedule ? { schedule } : {}),
           });
         else if (op === 'D') {
           const r = this.runs.get(key(jid, Number(attempt)));
@@ -111,7 +118,7 @@ export class FileJidLog extends MemoryJidLog {
     if (!super.accept(run)) return false;
     const fd = openSync(this.#file, 'a', 0o600);
     try {
-      appendFileSync(fd, `A ${run.jid} ${run.attempt} ${run.expiresAt} ${run.fun}\n`);
+      appendFileSync(fd, `${acceptLine(run)}\n`);
       if (this.sync) fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -128,7 +135,7 @@ export class FileJidLog extends MemoryJidLog {
   #compact(): void {
     const lines: string[] = [];
     for (const r of this.runs.values()) {
-      lines.push(`A ${r.jid} ${r.attempt} ${r.expiresAt} ${r.fun}`);
+      lines.push(acceptLine(r));
       if (r.done) lines.push(`D ${r.jid} ${r.attempt}`);
     }
     writeFileSync(`${this.#file}.tmp`, lines.join('\n') + (lines.length ? '\n' : ''), { mode: 0o600 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MinionSchedule } from './minion-schedule.js';
+import { MinionSchedule, type MissedFires } from './minion-schedule.js';
 import { minionScheduleConfigSchema, minionScheduleEntrySchema } from './schedule-config.js';
 
 let dir: string | undefined;
@@ -17,6 +17,7 @@ function setUp(ts: TestScheduler, config: unknown, hold = false) {
   dir ??= mkdtempSync(join(tmpdir(), 'brine-minion-schedule-'));
   const runs: { name: string; at: number }[] = [];
   const pending: (() => void)[] = [];
+  const missed: MissedFires[] = [];
   const schedule = new MinionSchedule({
     config: minionScheduleConfigSchema.parse(config),
     file: join(dir, 'schedule.json'),
@@ -27,9 +28,10 @@ function setUp(ts: TestScheduler, config: unknown, hold = false) {
       if (hold) pending.push(onDone);
       else onDone();
     },
+    missed: (report) => missed.push(report),
     log: pino({ level: 'silent' }),
   });
-  return { schedule, runs, pending };
+  return { schedule, runs, pending, missed };
 }
 
 describe('MinionSchedule', () => {
@@ -203,8 +205,99 @@ describe('MinionSchedule', () => {
       ts.schedule(() => b.schedule.setAllEnabled(true), 2000);
       ts.schedule(() => b.schedule.stop(), 4200);
       flush();
-      expect(b.runs.map((r) => r.at)).toEqual([6500, 7500]);
+      // On the grid of its last fire (1 s), which the file kept across the restart.
+      expect(b.runs.map((r) => r.at)).toEqual([6000, 7000]);
       expect(b.schedule.list()['tick']).toMatchObject({ enabled: true, active: true });
+    });
+  });
+
+  it('reports the cron slots missed while the minion was stopped, without running them late', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      const config = { minutely: { function: 'test.ping', cron: '* * * * *' } };
+      const a = setUp(ts, config);
+      a.schedule.start();
+      // Runs at 1 and 2 min, then the minion stops until 10 min.
+      ts.schedule(() => a.schedule.stop(), 150_000);
+      let b: ReturnType<typeof setUp> | undefined;
+      ts.schedule(() => {
+        b = setUp(ts, config);
+        b.schedule.start();
+      }, 600_000);
+      ts.schedule(() => b!.schedule.stop(), 700_000);
+      flush();
+      expect(a.runs.map((r) => r.at)).toEqual([60_000, 120_000]);
+      expect(a.missed).toEqual([]);
+      // 3 to 10 min were missed (10 min is now at the restart: passed, not run): reported once.
+      expect(b!.missed).toEqual([{ name: 'minutely', count: 8, first: 180_000, last: 600_000, capped: false }]);
+      expect(b!.runs.map((r) => r.at)).toEqual([660_000]);
+    });
+  });
+
+  it('keeps an interval on its grid across a restart and reports the slots missed', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      const config = { tick: { function: 'test.ping', seconds: 10 } };
+      const a = setUp(ts, config);
+      a.schedule.start();
+      ts.schedule(() => a.schedule.stop(), 25_000);
+      let b: ReturnType<typeof setUp> | undefined;
+      ts.schedule(() => {
+        b = setUp(ts, config);
+        b.schedule.start();
+      }, 45_000);
+      ts.schedule(() => b!.schedule.stop(), 61_000);
+      flush();
+      expect(a.runs.map((r) => r.at)).toEqual([10_000, 20_000]);
+      expect(b!.missed).toEqual([{ name: 'tick', count: 2, first: 30_000, last: 40_000, capped: false }]);
+      expect(b!.runs.map((r) => r.at)).toEqual([50_000, 60_000]);
+    });
+  });
+
+  it('does not call a slot missed whose run the stop cut short, nor report a disabled schedule', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      const config = {
+        slow: { function: 'test.sleep', cron: '* * * * *' },
+        off: { function: 'test.ping', seconds: 5 },
+      };
+      const a = setUp(ts, config, true);
+      a.schedule.start();
+      ts.schedule(() => a.schedule.setEnabled('off', false), 7_000);
+      // Stopped during the run of the 1 min slot, started again before the next slot.
+      ts.schedule(() => a.schedule.stop(), 61_000);
+      let b: ReturnType<typeof setUp> | undefined;
+      ts.schedule(() => {
+        b = setUp(ts, config);
+        b.schedule.start();
+      }, 90_000);
+      ts.schedule(() => b!.schedule.stop(), 121_000);
+      flush();
+      expect(a.runs.map((r) => [r.name, r.at])).toEqual([
+        ['off', 5_000],
+        ['slow', 60_000],
+      ]);
+      expect(b!.missed).toEqual([]);
+      expect(b!.runs.map((r) => [r.name, r.at])).toEqual([['slow', 120_000]]);
+    });
+  });
+
+  it('runs a schedule now with run_job, and a disabled one only with force', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ flush }) => {
+      const { schedule, runs, pending } = setUp(ts, { hourly: { function: 'test.ping', hours: 1 } }, true);
+      schedule.start();
+      ts.schedule(() => schedule.runJob('hourly', false), 1000);
+      ts.schedule(() => schedule.stop(), 2000);
+      flush();
+      expect(runs.map((r) => r.at)).toEqual([1000]);
+      expect(pending).toHaveLength(1);
+      schedule.setEnabled('hourly', false);
+      schedule.stop();
+      expect(() => schedule.runJob('hourly', false)).toThrow(/Job hourly is disabled/);
+      expect(() => schedule.runJob('nope', true)).toThrow(expect.objectContaining({ code: 'ERR_SCHEDULE_NAME' }));
+      schedule.runJob('hourly', true);
+      expect(runs).toHaveLength(2);
     });
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { type SchedulerLike, type Subscription, mergeMap, of, tap, timer } from 'rxjs';
-import { scheduleFires$ } from './schedule-fires.js';
+import { MISSED_CAP, missedSlots, scheduleFires$ } from './schedule-fires.js';
 import { ErrorCode } from '@brine/protocol';
 import { MinionError } from '../errors.js';
 import type { MinionScheduleView, ScheduleControl } from '../modules/types.js';
@@ -21,7 +21,23 @@ export interface MinionScheduleDeps {
   random(): number;
   /** Starts one run (Executor.runScheduled); `onDone` when it has finished. */
   run(name: string, entry: MinionScheduleEntry, onDone: () => void): void;
+  /**
+   * Told of the slots a schedule missed while the minion was stopped (they are not run late),
+   * once per schedule and start; the daemon sends it to the master as an event. @default none
+   */
+  missed?(report: MissedFires): void;
   log: Logger;
+}
+
+/** The slots a schedule missed while the minion was stopped, as the master reports its own. */
+export interface MissedFires {
+  name: string;
+  count: number;
+  /** The first and last missed slots, epoch ms. */
+  first: number;
+  last: number;
+  /** More were missed than were counted ({@link MISSED_CAP}). */
+  capped: boolean;
 }
 
 interface Saved {
@@ -29,6 +45,11 @@ interface Saved {
   enabled: Record<string, boolean>;
   /** `schedule.disable`: no schedule fires until `schedule.enable`. */
   all_disabled?: boolean;
+  /**
+   * The slot each schedule last fired at (epoch ms), written before its run starts: a restarted
+   * minion keeps the grid, reports the slots it missed and never runs a slot twice (issue #19).
+   */
+  last_fire: Record<string, number>;
 }
 
 const ERR = ErrorCode.SCHEDULE_NAME;
@@ -45,13 +66,17 @@ export class MinionSchedule implements ScheduleControl {
   readonly #timers = new Map<string, Subscription>();
   readonly #running = new Map<string, number>();
   /** The slot each schedule last fired at, so a re-armed schedule keeps its grid and never repeats a slot. */
-  readonly #lastFire = new Map<string, number>();
+  readonly #lastFire: Map<string, number>;
+  /** Schedules whose last fire came from the file and whose missed slots are not yet reported. */
+  readonly #restored: Set<string>;
   /** Schedules from the minion's pillar (`schedule:`), which take precedence over the others of the same name. */
   #pillar: Readonly<Record<string, MinionScheduleEntry>> = {};
 
   constructor(deps: MinionScheduleDeps) {
     this.#d = deps;
     this.#saved = load(deps.file);
+    this.#lastFire = new Map(Object.entries(this.#saved.last_fire));
+    this.#restored = new Set(this.#lastFire.keys());
   }
 
   /** Arms every enabled schedule. */
@@ -122,6 +147,8 @@ export class MinionSchedule implements ScheduleControl {
     this.#disarm(name);
     delete this.#saved.added[name];
     delete this.#saved.enabled[name];
+    delete this.#saved.last_fire[name];
+    this.#lastFire.delete(name);
     this.#save();
   }
 
@@ -138,6 +165,16 @@ export class MinionSchedule implements ScheduleControl {
     else this.#saved.all_disabled = true;
     this.#save();
     for (const [name, entry] of this.#all()) this.#arm(name, entry);
+  }
+
+  runJob(name: string, force: boolean): void {
+    const entry = this.#entry(name);
+    if (!entry) throw new MinionError(ERR, `no schedule ${name}`);
+    // Salt's words (salt/modules/schedule.py run_job) for a disabled job without force.
+    if (!force && !this.#enabled(name, entry)) throw new MinionError(ERR, `Job ${name} is disabled.`);
+    // At once, like Salt's, and counted with the timed runs so max_running sees it.
+    this.#running.set(name, (this.#running.get(name) ?? 0) + 1);
+    this.#d.run(name, entry, () => this.#running.set(name, (this.#running.get(name) ?? 1) - 1));
   }
 
   /** Stops every timer; runs going on finish on their own. */
@@ -174,10 +211,17 @@ export class MinionSchedule implements ScheduleControl {
   #arm(name: string, entry: MinionScheduleEntry): void {
     const d = this.#d;
     this.#disarm(name);
+    const restored = this.#restored.delete(name);
     if (this.#saved.all_disabled === true || !this.#enabled(name, entry)) return;
+    if (restored) this.#reportMissed(name, entry);
     const splayMs = entry.splay * 1000;
     const fires = scheduleFires$(entry, d.scheduler, this.#lastFire.get(name)).pipe(
-      tap((slot) => this.#lastFire.set(name, slot)),
+      tap((slot) => {
+        // Kept before the run starts: a minion that dies during the run does not call it missed.
+        this.#lastFire.set(name, slot);
+        this.#saved.last_fire[name] = slot;
+        this.#save();
+      }),
       mergeMap(() => (splayMs > 0 ? timer(Math.floor(d.random() * splayMs), d.scheduler) : of(0))),
     );
     this.#timers.set(
@@ -194,6 +238,25 @@ export class MinionSchedule implements ScheduleControl {
     );
   }
 
+  /** Logs and reports the slots missed since the last fire the file kept; they are not run late. */
+  #reportMissed(name: string, entry: MinionScheduleEntry): void {
+    const last = this.#lastFire.get(name);
+    if (last === undefined) return;
+    const missed = missedSlots(entry, last, this.#d.scheduler.now());
+    if (missed.length === 0) return;
+    const report: MissedFires = {
+      name,
+      count: missed.length,
+      first: missed[0]!,
+      last: missed.at(-1)!,
+      capped: missed.length >= MISSED_CAP,
+    };
+    // `schedule`, not `name`: pino's own `name` field is the daemon's.
+    const { name: _name, ...counts } = report;
+    this.#d.log.warn({ schedule: name, ...counts }, 'schedule fires missed while the minion was stopped; not run late');
+    this.#d.missed?.(report);
+  }
+
   #save(): void {
     writeFileSync(`${this.#d.file}.tmp`, JSON.stringify(this.#saved, null, 2) + '\n', { mode: 0o600 });
     renameSync(`${this.#d.file}.tmp`, this.#d.file);
@@ -205,7 +268,7 @@ function load(file: string): Saved {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return { added: {}, enabled: {} };
+    return { added: {}, enabled: {}, last_fire: {} };
   }
   const raw = JSON.parse(text) as Partial<Saved>;
   const added: Record<string, MinionScheduleEntry> = {};
@@ -213,5 +276,12 @@ function load(file: string): Saved {
     const parsed = minionScheduleEntrySchema.safeParse(e);
     if (parsed.success) added[name] = parsed.data;
   }
-  return { added, enabled: raw.enabled ?? {}, ...(raw.all_disabled === true ? { all_disabled: true } : {}) };
+  const lastFire: Record<string, number> = {};
+  for (const [name, at] of Object.entries(raw.last_fire ?? {})) if (Number.isFinite(at)) lastFire[name] = at;
+  return {
+    added,
+    enabled: raw.enabled ?? {},
+    last_fire: lastFire,
+    ...(raw.all_disabled === true ? { all_disabled: true } : {}),
+  };
 }

@@ -31,3 +31,31 @@ export function scheduleFires$(
   };
   return after(Math.max(now, lastFire ?? now)).pipe(expand(after));
 }
+
+/** At most this many missed slots are counted: a long outage of a per-second schedule stays cheap. */
+export const MISSED_CAP = 1000;
+
+/**
+ * The slots an entry would have fired at after `lastFire` and up to `now` (both epoch ms): those
+ * a minion that was stopped missed. The same grid as {@link scheduleFires$}: the interval's from
+ * `lastFire`, or the cron expression's matches in its time zone. At most {@link MISSED_CAP}.
+ */
+export function missedSlots(
+  entry: Pick<MinionScheduleEntry, 'cron' | 'timezone' | 'seconds' | 'minutes' | 'hours' | 'days'>,
+  lastFire: number,
+  now: number,
+): number[] {
+  const out: number[] = [];
+  if (entry.cron === undefined) {
+    const every = everyMs(entry)!;
+    for (let at = lastFire + every; at <= now && out.length < MISSED_CAP; at += every) out.push(at);
+    return out;
+  }
+  const cron = new Cron(entry.cron, { paused: true, timezone: entry.timezone ?? 'Etc/UTC' });
+  for (let at = cron.nextRun(new Date(lastFire))?.getTime(); at !== undefined && at <= now;) {
+    out.push(at);
+    if (out.length >= MISSED_CAP) break;
+    at = cron.nextRun(new Date(at))?.getTime();
+  }
+  return out;
+}

@@ -4,6 +4,7 @@
  * rest_cherrypy's Keys.POST and cors_tool).
  */
 import { loadKeyPair } from '@brine/protocol';
+import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFixture, type ApiFixture } from '../api.fixture.js';
 import { call } from '../api-call.fixture.js';
@@ -155,6 +156,23 @@ describe('runner functions in Salt shapes', () => {
       kwargs: { three: 3 },
     });
     expect(await first({ client: 'runner', fun: 'test.echo', arg: ['hello'] })).toBe('hello');
+  });
+
+  it("event.send fires an event on the bus as Salt's runner does, never under the master's or a minion's prefix", async () => {
+    const seen = firstValueFrom(fx.s.bus.events$(['myapp/*']));
+    expect(
+      await first({ client: 'runner', fun: 'event.send', arg: ['myapp/deployed'], kwarg: { data: { v: 2 } } }),
+    ).toBe(true);
+    expect(await seen).toMatchObject({ tag: 'myapp/deployed', data: { v: 2 } });
+    for (const tag of ['brine/minion/web1/spoof', 'brine/job/1/ret/web1', 'myapp//x']) {
+      const refused = await low({ client: 'runner', fun: 'event.send', tag });
+      expect(refused.status).toBe(400);
+    }
+    const kick = await call(fx.app, 'POST', '/', {
+      headers: { 'x-auth-token': fx.tokenFor('kick') },
+      body: [{ client: 'runner', fun: 'event.send', tag: 'myapp/x' }],
+    });
+    expect(kick.status).toBe(401);
   });
 
   it('a user without @minions gets 401 for manage.versions; one with it gets the answer', async () => {

@@ -8,6 +8,7 @@ import { saltJobEntry, saltJobInfo, saltReturns, saltStartTime } from './salt-fo
 import { WHEELS } from './salt-wheel.js';
 import { SCHEDULE_RUNNERS } from './salt-schedule.js';
 import { orchestrateRunners } from './salt-orchestrate.js';
+import { mayFireTag } from '../../core/event-bus.js';
 import type { SaltFunContext, SaltFunction } from './salt-function.js';
 
 /** The version `manage.versions` reports for the master. */
@@ -285,6 +286,20 @@ export const RUNNERS: Readonly<Record<string, SaltFunction>> = {
     doc: 'Return the text it was given.',
     allowed: anyAllowed,
     run: (_ctx, { kwargs }) => kwargs['text'] ?? '',
+  },
+  'event.send': {
+    params: ['tag', 'data'],
+    doc: "Fire an event on the master's bus, as Salt's salt-run event.send: never under the master's own prefixes or a minion's (needs @runner or a glob naming it).",
+    allowed: (p, fun) => p.grants.special('runner', fun),
+    run: ({ s }, { kwargs }) => {
+      const tag = kwargs['tag'];
+      if (typeof tag !== 'string' || !mayFireTag(tag))
+        throw new BadRequestError(
+          `tag: ${JSON.stringify(tag ?? null)} may not be fired (not under brine/job/, brine/key/, brine/master/, brine/auth/, brine/minion/ or brine/beacon/)`,
+        );
+      s.bus.publish(tag, kwargs['data'] ?? {});
+      return true;
+    },
   },
   ...SCHEDULE_RUNNERS,
   ...orchestrateRunners(() => ({ runner: RUNNERS, wheel: WHEELS })),
