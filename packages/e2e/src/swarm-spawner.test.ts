@@ -1,4 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '@brine/testing';
 
@@ -10,6 +13,7 @@ import { Cluster } from '@brine/testing';
 const ids = ['sp0', 'sp1'];
 let cluster: Cluster;
 let swarm: ChildProcess;
+let srv: string;
 
 interface Row {
   outcome: string;
@@ -29,13 +33,16 @@ async function run(fun: string, args: unknown[], kwargs: Record<string, unknown>
 }
 
 beforeAll(async () => {
-  cluster = new Cluster();
+  srv = mkdtempSync(join(tmpdir(), 'brine-swarm-spawner-'));
+  writeFileSync(join(srv, 'parent.sls'), 'parent:\n  cmd.run:\n    - name: echo $PPID\n');
+  cluster = new Cluster({ master: { file_roots: [srv] } });
   await cluster.startMaster();
   swarm = cluster.startSwarm(ids.length, 'sp');
   await cluster.waitConnected(ids, 60_000);
 }, 90_000);
 afterAll(async () => {
   await cluster?.stop();
+  if (srv) rmSync(srv, { recursive: true, force: true });
 });
 
 describe('commands on a swarm', () => {
@@ -45,6 +52,15 @@ describe('commands on a swarm', () => {
     expect(parents[0]).toBeGreaterThan(0);
     expect(parents[0]).not.toBe(swarm.pid);
     expect(new Set(parents).size).toBe(1);
+  });
+
+  it('start from the helper inside a state run too', async () => {
+    const [direct, state] = [await run('cmd.run', ['echo $PPID']), await run('state.apply', ['parent'])];
+    for (const id of ids) {
+      const results = Object.values(state[id]?.ret as Record<string, { changes: { stdout?: string } }>);
+      expect(results).toHaveLength(1);
+      expect(results[0]!.changes.stdout).toBe(String(direct[id]?.ret));
+    }
   });
 
   it('die with their whole process group at their timeout', async () => {
