@@ -5,8 +5,10 @@
 // second. Each of `--procs` processes holds `--rss-mb` of live JavaScript objects and runs
 // `--count` `/bin/sh -c 'touch FILE'` commands, `--in-flight` at a time, as minions running
 // their states at once would.
-// Standalone: node bench/spawn-rate.mjs [--rss-mb 1900] [--procs 1] [--count 300] [--in-flight 16]
-//   prints {rssMb, procs, spawns, seconds, spawnsPerSecond} as JSON.
+// With --helper each process starts the swarm's spawner helper first (while still small) and
+// starts its commands through it, as a swarm now does (packages/minion/src/executor/spawner-helper.ts).
+// Standalone: node bench/spawn-rate.mjs [--rss-mb 1900] [--procs 1] [--count 300] [--in-flight 16] [--helper]
+//   prints {rssMb, procs, helper, spawns, seconds, spawnsPerSecond} as JSON.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,21 +18,33 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /** One worker: grows to `rssMb`, then runs `count` commands `inFlight` at a time; prints its RSS. */
-async function worker({ rssMb, count, inFlight, dir }) {
+async function worker({ rssMb, count, inFlight, dir, helper }) {
+  const { createHelperSpawner } = await import('../packages/minion/dist/executor/spawner-helper.js');
+  const spawner = helper ? createHelperSpawner() : undefined;
   // Many small objects, as a swarm's heap is: about 100 bytes each once the strings are counted.
   const ballast = [];
   while (process.memoryUsage().rss < rssMb * 2 ** 20) {
     for (let i = 0; i < 100_000; i++) ballast.push({ i, s: `state-${i}-${ballast.length}` });
   }
-  const run = (i) =>
+  const viaHelper = (i) =>
     new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', `touch ${join(dir, `f${process.pid}-${i}`)}`], {
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.once('error', reject);
-      child.once('close', resolve);
+      const argv = ['-c', `touch ${join(dir, `f${process.pid}-${i}`)}`];
+      spawner.spawn(
+        { program: '/bin/sh', args: argv, env: process.env },
+        { spawned: () => {}, failed: reject, output: () => {}, exited: () => {}, closed: resolve },
+      );
     });
+  const run = (i) =>
+    spawner
+      ? viaHelper(i)
+      : new Promise((resolve, reject) => {
+          const child = spawn('/bin/sh', ['-c', `touch ${join(dir, `f${process.pid}-${i}`)}`], {
+            detached: true,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          child.once('error', reject);
+          child.once('close', resolve);
+        });
   process.send?.({ ready: true, rss: process.memoryUsage().rss });
   await new Promise((resolve) => process.once('message', resolve));
   let next = 0;
@@ -38,11 +52,12 @@ async function worker({ rssMb, count, inFlight, dir }) {
     while (next < count) await run(next++);
   };
   await Promise.all(Array.from({ length: inFlight }, lane));
+  spawner?.close();
   process.send?.({ done: true, kept: ballast.length });
 }
 
 /** Starts `procs` workers, lets them spawn together once all are grown, and times the whole. */
-export async function spawnRate({ rssMb = 1900, procs = 1, count = 300, inFlight = 16 }) {
+export async function spawnRate({ rssMb = 1900, procs = 1, count = 300, inFlight = 16, helper = false }) {
   const dir = mkdtempSync(join(tmpdir(), 'brine-spawn-rate-'));
   const self = fileURLToPath(import.meta.url);
   const heapMb = Math.ceil(rssMb * 1.5) + 256;
@@ -61,6 +76,7 @@ export async function spawnRate({ rssMb = 1900, procs = 1, count = 300, inFlight
         String(inFlight),
         '--dir',
         dir,
+        ...(helper ? ['--helper'] : []),
       ],
       { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     ),
@@ -81,6 +97,7 @@ export async function spawnRate({ rssMb = 1900, procs = 1, count = 300, inFlight
     return {
       rssMb: Math.round(Math.max(...ready.map((r) => r.rss)) / 2 ** 20),
       procs,
+      helper,
       spawns,
       seconds: Number(seconds.toFixed(2)),
       spawnsPerSecond: Math.round(spawns / seconds),
@@ -100,6 +117,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       count: { type: 'string', default: '300' },
       'in-flight': { type: 'string', default: '16' },
       dir: { type: 'string' },
+      helper: { type: 'boolean', default: false },
     },
   });
   const opts = {
@@ -107,6 +125,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     procs: Number(values.procs),
     count: Number(values.count),
     inFlight: Number(values['in-flight']),
+    helper: values.helper,
   };
   if (values.worker) await worker({ ...opts, dir: values.dir });
   else process.stdout.write(JSON.stringify(await spawnRate(opts)) + '\n');

@@ -1,6 +1,7 @@
 import type { SecureContext } from 'node:tls';
 import type { DecodeResult } from '@brine/protocol';
 import { createTlsContext } from './connection/connection.js';
+import type { ProcessSpawner } from './executor/process-spawner.js';
 import { createTargetCache, type TargetCache } from './executor/target-cache.js';
 import { createTurnBatch, type TurnBatch } from './executor/turn-batch.js';
 import { directVerifier, memoizingVerifier, type JobVerifier } from './executor/job-verifier.js';
@@ -20,6 +21,8 @@ export interface MinionShared {
   tlsContext(): SecureContext;
   /** A decoder shared by the process's minions; each connection decodes on its own when absent. */
   decode?: (bytes: Buffer) => DecodeResult;
+  /** Starts the commands of the process's jobs (a swarm's helper process). @default each from this process */
+  spawner?: ProcessSpawner;
 }
 
 /** The largest frame a swarm's minions accept from the master. */

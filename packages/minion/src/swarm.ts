@@ -7,6 +7,7 @@ import type { MasterConnection } from './connection/connection.js';
 import type { MasterOrderValue } from './connection/master-list.js';
 import { memoryMasterPin } from './connection/master-pin.js';
 import { collectGrains } from './grains/collect.js';
+import { createHelperSpawner } from './executor/spawner-helper.js';
 import { createRegistry, overlayRegistry } from './modules/registry.js';
 import { createStateLock } from './state-run/state-lock.js';
 import { createStateRegistry } from './states/registry.js';
@@ -80,8 +81,10 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
   // over it, for its own state-run lock.
   const states = createStateRegistry();
   const registry = createRegistry({ state: { states } });
-  // One per process: the TLS context, the frame decoder, the job verifier, the ack batch.
-  const shared = createMinionShared('swarm');
+  // One per process: the TLS context, the frame decoder, the job verifier, the ack batch, and the
+  // helper that starts commands, made now while the process is small (issue #17).
+  const spawner = createHelperSpawner();
+  const shared = { ...createMinionShared('swarm'), spawner };
   const base = await collectGrains({ id: `${options.idPrefix}0` });
   const pin = memoryMasterPin(options.masterFingerprint);
   const connections: MasterConnection[] = [];
@@ -227,6 +230,7 @@ export async function startSwarm(options: SwarmOptions): Promise<Swarm> {
     connected: () => ready,
     stop: () => {
       clearInterval(pruner);
+      spawner.close();
       connections.forEach((c) => c.stop());
       beaconRuns.forEach((r) => r.unsubscribe());
       extend.close();

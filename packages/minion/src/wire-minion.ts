@@ -111,6 +111,7 @@ export function wireMinion<R extends ReadonlyMap<string, ModuleFunction>>(o: Wir
     verifier: o.shared.verifier,
     afterTurn: o.shared.afterTurn,
     targets: o.shared.targets,
+    ...(o.shared.spawner ? { spawner: o.shared.spawner } : {}),
     maxConcurrent: o.maxConcurrent,
     maxQueued: o.maxQueued,
     maxOutputBytes: o.maxOutputBytes,

@@ -17,6 +17,7 @@ import type { Outbox, ReturnRecord } from '../outbox/outbox.js';
 import type { Session } from '../connection/connection.js';
 import type { JobVerifier } from './job-verifier.js';
 import { prepareCompound } from './prepare-compound.js';
+import { withSpawner, type ProcessSpawner } from './process-spawner.js';
 import { createTargetCache, type TargetCache } from './target-cache.js';
 import { createTurnBatch, type TurnBatch } from './turn-batch.js';
 
@@ -52,6 +53,8 @@ export interface ExecutorOptions {
   afterTurn?: TurnBatch;
   /** Compiles a job's target once per spec object; shared in a swarm. @default a cache of its own */
   targets?: TargetCache;
+  /** Starts the commands a job's function runs; a swarm's is its helper process. @default each from this process */
+  spawner?: ProcessSpawner;
 }
 
 interface Run {
@@ -131,21 +134,23 @@ export class Executor {
     const call = prepareCall(o.registry, fun, [], {});
     if (!call.ok) throw new MinionError(call.error.code, call.error.message);
     const signal = AbortSignal.timeout(timeoutMs);
-    const out = await call.fn.run(call.input, {
-      jid: 'internal',
-      log: o.log.child({ internal: fun }),
-      signal,
-      timeoutMs,
-      grains: o.grains,
-      files: o.files,
-      pillar: o.pillar ?? NO_MASTER_PILLAR,
-      mine: o.mine ?? NO_MASTER_MINE,
-      jobs: { running: () => this.running(), kill: (jid) => this.kill(jid) },
-      registry: o.registry,
-      emit: () => {},
-      maxOutputBytes: o.maxOutputBytes,
-      cacheDir: o.cacheDir,
-    });
+    const out = await withSpawner(o.spawner, () =>
+      call.fn.run(call.input, {
+        jid: 'internal',
+        log: o.log.child({ internal: fun }),
+        signal,
+        timeoutMs,
+        grains: o.grains,
+        files: o.files,
+        pillar: o.pillar ?? NO_MASTER_PILLAR,
+        mine: o.mine ?? NO_MASTER_MINE,
+        jobs: { running: () => this.running(), kill: (jid) => this.kill(jid) },
+        registry: o.registry,
+        emit: () => {},
+        maxOutputBytes: o.maxOutputBytes,
+        cacheDir: o.cacheDir,
+      }),
+    );
     return out.ret;
   }
 
@@ -339,30 +344,33 @@ export class Executor {
       if (!call.ok) {
         result = { outcome: 'returned', ret: call.error, retcode: 254, success: false };
       } else {
-        const out = await call.fn.run(call.input, {
-          jid: spec.jid,
-          // A child logger costs a few microseconds; most functions never log, so make it on first use.
-          get log() {
-            return (childLog ??= o.log.child({ jid: spec.jid }));
-          },
-          get signal() {
-            return signalOf(run);
-          },
-          timeoutMs: spec.timeoutMs,
-          grains: o.grains,
-          files: o.files,
-          pillar: o.pillar ?? NO_MASTER_PILLAR,
-          mine: o.mine ?? NO_MASTER_MINE,
-          jobs: { running: () => this.running(), kill: (jid) => this.kill(jid) },
-          registry: o.registry,
-          emit: (stream, data) => {
-            if (spec.stream) this.#session?.send({ type: 'job.progress', jid: spec.jid, seq: seq++, stream, data });
-          },
-          maxOutputBytes: o.maxOutputBytes,
-          cacheDir: o.cacheDir,
-          fireEvent: (tag, data) => this.#session?.send({ type: 'event', tag, data }) ?? false,
-          ...(o.schedule?.() ? { schedule: o.schedule()! } : {}),
-        });
+        // In the job's async context, so every command it starts goes through o.spawner.
+        const out = await withSpawner(o.spawner, () =>
+          call.fn.run(call.input, {
+            jid: spec.jid,
+            // A child logger costs a few microseconds; most functions never log, so make it on first use.
+            get log() {
+              return (childLog ??= o.log.child({ jid: spec.jid }));
+            },
+            get signal() {
+              return signalOf(run);
+            },
+            timeoutMs: spec.timeoutMs,
+            grains: o.grains,
+            files: o.files,
+            pillar: o.pillar ?? NO_MASTER_PILLAR,
+            mine: o.mine ?? NO_MASTER_MINE,
+            jobs: { running: () => this.running(), kill: (jid) => this.kill(jid) },
+            registry: o.registry,
+            emit: (stream, data) => {
+              if (spec.stream) this.#session?.send({ type: 'job.progress', jid: spec.jid, seq: seq++, stream, data });
+            },
+            maxOutputBytes: o.maxOutputBytes,
+            cacheDir: o.cacheDir,
+            fireEvent: (tag, data) => this.#session?.send({ type: 'event', tag, data }) ?? false,
+            ...(o.schedule?.() ? { schedule: o.schedule()! } : {}),
+          }),
+        );
         const retcode = out.retcode ?? 0;
         result = { outcome: 'returned', ret: out.ret, retcode, success: out.success ?? retcode === 0 };
       }

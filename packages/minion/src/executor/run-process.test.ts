@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import { runProcess, type OutputStream } from './run-process.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { directSpawner, withSpawner, type ProcessSpawner } from './process-spawner.js';
+import { runProcess as runOne, type OutputStream, type ProcessOptions } from './run-process.js';
+import { createHelperSpawner } from './spawner-helper.js';
 
 const MiB = 1024 * 1024;
 
@@ -28,7 +30,15 @@ async function expectGroupGone(pgid: number): Promise<void> {
   expect(liveInGroup(pgid)).toEqual([]);
 }
 
-describe('runProcess', () => {
+// Every behaviour holds whether this process starts the command or a swarm's helper does (issue #17).
+const helper = createHelperSpawner();
+afterAll(() => helper.close());
+
+describe.each([
+  ['directly', directSpawner],
+  ['through the spawner helper', helper],
+] as [string, ProcessSpawner][])('runProcess %s', (_how, spawner) => {
+  const runProcess = (o: ProcessOptions) => withSpawner(spawner, () => runOne(o));
   it('returns stdout, stderr and the exit code', async () => {
     const r = await runProcess({ argv: ['/bin/sh', '-c', 'echo out; echo err >&2; exit 3'], maxOutputBytes: MiB });
     expect(r).toMatchObject({ stdout: 'out\n', stderr: 'err\n', retcode: 3, truncated: false, timedOut: false });
@@ -157,6 +167,52 @@ describe('runProcess', () => {
   it('drops a character cut by the cap instead of mangling it', async () => {
     const r = await runProcess({ argv: ['/usr/bin/printf', 'aaé'], maxOutputBytes: 3 });
     expect(r).toMatchObject({ stdout: 'aa', truncated: true });
+  });
+});
+
+describe('the spawner helper', () => {
+  it('starts commands from its own process, not from the caller', async () => {
+    const r = await runOne({ argv: ['/bin/sh', '-c', 'echo $PPID'], spawner: helper, maxOutputBytes: MiB });
+    expect(Number(r.stdout)).toBe(helper.helperPid());
+    expect(helper.helperPid()).not.toBe(process.pid);
+  });
+
+  it('starts the commands of a job run inside withSpawner, across awaits', async () => {
+    const r = await withSpawner(helper, async () => {
+      await sleep(10);
+      return runOne({ argv: ['/bin/sh', '-c', 'echo $PPID'], maxOutputBytes: MiB });
+    });
+    expect(Number(r.stdout)).toBe(helper.helperPid());
+    const direct = await runOne({ argv: ['/bin/sh', '-c', 'echo $PPID'], maxOutputBytes: MiB });
+    expect(Number(direct.stdout)).toBe(process.pid);
+  });
+
+  it('is started again for the next command after it died', async () => {
+    const own = createHelperSpawner();
+    try {
+      const first = own.helperPid()!;
+      process.kill(first, 'SIGKILL');
+      for (let i = 0; i < 50 && own.helperPid() === first; i++) await sleep(100);
+      const r = await runOne({ argv: ['/bin/sh', '-c', 'echo $PPID'], spawner: own, maxOutputBytes: MiB });
+      expect(Number(r.stdout)).toBe(own.helperPid());
+      expect(own.helperPid()).not.toBe(first);
+    } finally {
+      own.close();
+    }
+  });
+
+  it('settles a command in flight when it dies, rather than hang', async () => {
+    const own = createHelperSpawner();
+    try {
+      const running = runOne({ argv: ['/bin/sleep', '0.5'], spawner: own, maxOutputBytes: MiB });
+      process.kill(own.helperPid()!, 'SIGKILL');
+      // Started or not when the helper died, the call settles rather than hangs.
+      await expect(running.then((r) => r.retcode).catch((e: { code: string }) => e.code)).resolves.toSatisfy(
+        (v: unknown) => v === 'ERR_MINION_SPAWN_FAILED' || v === 0 || v === 1,
+      );
+    } finally {
+      own.close();
+    }
   });
 });
 

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { CancelledError, SpawnFailedError } from '../errors.js';
+import { currentSpawner, type OutputStream, type ProcessSpawner, type SpawnRequest } from './process-spawner.js';
 
-/** Which pipe a chunk of output came from. */
-export type OutputStream = 'stdout' | 'stderr';
+export type { OutputStream } from './process-spawner.js';
 
 /** What to run and how; see {@link runProcess}. */
 export interface ProcessOptions {
@@ -33,6 +32,8 @@ export interface ProcessOptions {
   onOutput?: (stream: OutputStream, chunk: string) => void;
   /** Wait between SIGTERM and SIGKILL to the group. @default 2000 */
   killGraceMs?: number;
+  /** What starts the process. @default the job's spawner ({@link currentSpawner}): direct, or a swarm's helper */
+  spawner?: ProcessSpawner;
 }
 
 /** How a process ended and what it printed. */
@@ -74,105 +75,113 @@ export function runProcess(options: ProcessOptions): Promise<ProcessResult> {
     return Promise.reject(new SpawnFailedError('cannot run an empty command'));
   }
   if (options.signal?.aborted) return Promise.reject(new CancelledError());
+  const spawner = options.spawner ?? currentSpawner();
   return new Promise((resolve, reject) => {
-    let child: ChildProcess;
-    try {
-      child = spawn(program, args, {
-        detached: true,
-        stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-        env: options.clearEnv ? { ...options.env } : { ...process.env, ...options.env },
-        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-        ...(options.uid === undefined ? {} : { uid: options.uid }),
-        ...(options.gid === undefined ? {} : { gid: options.gid }),
-      });
-    } catch (err) {
-      reject(spawnError(err, program, options.cwd));
-      return;
-    }
-    child.on('error', (err) => {
-      // Before 'spawn' this is a failure to start; after it, an error killing or piping, ignored here.
-      if (child.pid === undefined) reject(spawnError(err, program, options.cwd));
+    const request: SpawnRequest = {
+      program,
+      args,
+      env: options.clearEnv ? { ...options.env } : { ...process.env, ...options.env },
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      ...(options.uid === undefined ? {} : { uid: options.uid }),
+      ...(options.gid === undefined ? {} : { gid: options.gid }),
+      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+      maxOutputBytes: options.maxOutputBytes,
+    };
+    let run: Supervision | undefined;
+    const child = spawner.spawn(request, {
+      spawned: (pid) => void (run = new Supervision(pid, options, () => child.release(), resolve)),
+      failed: (err) => reject(spawnError(err, program, options.cwd)),
+      output: (stream, chunk) => run?.output(stream, chunk),
+      exited: (code, signal) => run?.exited(code, signal),
+      closed: () => run?.settle(),
     });
-    child.once('spawn', () => supervise(child, options, resolve));
   });
 }
 
-function supervise(child: ChildProcess, options: ProcessOptions, resolve: (r: ProcessResult) => void): void {
-  const pid = child.pid!;
-  const out = new Capture('stdout', options);
-  const err = new Capture('stderr', options);
-  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
-  child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
-  if (child.stdin) {
-    // The child may exit without reading its input; EPIPE is not our failure.
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.stdin);
+/** One started process: its output, its deadline and abort, and the result once it has ended. */
+class Supervision {
+  private readonly out: Capture;
+  private readonly err: Capture;
+  private timedOut = false;
+  private cancelled = false;
+  private terminating = false;
+  private settled = false;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private readonly timeoutTimer: NodeJS.Timeout | undefined;
+  private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private readonly onAbort = (): void => {
+    // After the exit only leftovers holding the pipes remain: kill them, but the run was not cancelled.
+    if (this.exit === undefined) this.cancelled = true;
+    this.terminate();
+  };
+
+  constructor(
+    private readonly pid: number,
+    private readonly options: ProcessOptions,
+    private readonly release: () => void,
+    private readonly resolve: (r: ProcessResult) => void,
+  ) {
+    this.out = new Capture('stdout', options);
+    this.err = new Capture('stderr', options);
+    options.signal?.addEventListener('abort', this.onAbort, { once: true });
+    // An abort between spawn() and the 'spawn' event found no listener yet.
+    if (options.signal?.aborted) this.onAbort();
+    // setTimeout turns an overlong delay into 1 ms; anything past ~24.8 days means no timeout.
+    this.timeoutTimer =
+      options.timeoutMs === undefined || !(options.timeoutMs <= MAX_TIMER_MS)
+        ? undefined
+        : setTimeout(() => {
+            this.timedOut = true;
+            this.terminate();
+          }, options.timeoutMs);
   }
 
-  let timedOut = false;
-  let cancelled = false;
-  let terminating = false;
-  let drainTimer: NodeJS.Timeout | undefined;
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  output(stream: OutputStream, chunk: Uint8Array): void {
+    (stream === 'stdout' ? this.out : this.err).push(chunk);
+  }
 
-  const killGroup = (sig: NodeJS.Signals): void => {
+  exited(code: number | null, signal: NodeJS.Signals | null): void {
+    this.exit = { code, signal };
+    clearTimeout(this.timeoutTimer);
+    this.drainTimer = setTimeout(() => this.settle(), DRAIN_AFTER_EXIT_MS);
+  }
+
+  settle(): void {
+    if (this.settled || this.exit === undefined) return;
+    this.settled = true;
+    clearTimeout(this.timeoutTimer);
+    clearTimeout(this.drainTimer);
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.release();
+    const { code, signal } = this.exit;
+    this.resolve({
+      stdout: this.out.finish(),
+      stderr: this.err.finish(),
+      retcode: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1),
+      pid: this.pid,
+      truncated: this.out.truncated || this.err.truncated,
+      timedOut: this.timedOut,
+      cancelled: this.cancelled,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  private killGroup(sig: NodeJS.Signals): void {
     try {
-      process.kill(-pid, sig);
+      // The child leads its own group wherever it was started from (see ProcessSpawner).
+      process.kill(-this.pid, sig);
     } catch {
       // ESRCH: the group is already gone.
     }
-  };
-  const terminate = (): void => {
-    if (terminating) return;
-    terminating = true;
-    killGroup('SIGTERM');
-    // Unref'd so a finished job never holds the minion open; it still fires if the minion runs on.
-    setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 2000).unref();
-  };
-  const onAbort = (): void => {
-    // After the exit only leftovers holding the pipes remain: kill them, but the run was not cancelled.
-    if (exit === undefined) cancelled = true;
-    terminate();
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  // An abort between spawn() and the 'spawn' event found no listener yet.
-  if (options.signal?.aborted) onAbort();
-  // setTimeout turns an overlong delay into 1 ms; anything past ~24.8 days means no timeout.
-  const timeoutTimer =
-    options.timeoutMs === undefined || !(options.timeoutMs <= MAX_TIMER_MS)
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true;
-          terminate();
-        }, options.timeoutMs);
+  }
 
-  let settled = false;
-  const settle = (): void => {
-    if (settled || exit === undefined) return;
-    settled = true;
-    clearTimeout(timeoutTimer);
-    clearTimeout(drainTimer);
-    options.signal?.removeEventListener('abort', onAbort);
-    child.stdout!.destroy();
-    child.stderr!.destroy();
-    const { code, signal } = exit;
-    resolve({
-      stdout: out.finish(),
-      stderr: err.finish(),
-      retcode: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1),
-      pid,
-      truncated: out.truncated || err.truncated,
-      timedOut,
-      cancelled,
-      ...(signal ? { signal } : {}),
-    });
-  };
-  child.once('exit', (code, signal) => {
-    exit = { code, signal };
-    clearTimeout(timeoutTimer);
-    drainTimer = setTimeout(settle, DRAIN_AFTER_EXIT_MS);
-  });
-  child.once('close', settle);
+  private terminate(): void {
+    if (this.terminating) return;
+    this.terminating = true;
+    this.killGroup('SIGTERM');
+    // Unref'd so a finished job never holds the minion open; it still fires if the minion runs on.
+    setTimeout(() => this.killGroup('SIGKILL'), this.options.killGraceMs ?? 2000).unref();
+  }
 }
 
 /** Keeps the first `maxOutputBytes` of one pipe, decoded as UTF-8, and feeds `onOutput` by lines. */
@@ -188,7 +197,7 @@ class Capture {
     private readonly options: ProcessOptions,
   ) {}
 
-  push(chunk: Buffer): void {
+  push(chunk: Uint8Array): void {
     const room = this.options.maxOutputBytes - this.kept;
     if (chunk.length > room) this.truncated = true;
     if (room <= 0) return;
