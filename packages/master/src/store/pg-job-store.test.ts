@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { postgresMissing, startPostgres, waitFor, type PgCluster } from '@brine/testing';
 import pg from 'pg';
+import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultWrite } from '../core/job-store.js';
 import { T0, describeJobStoreContract, jobAt, returned } from './job-store.contract.js';
 import { JobStoreErrorCode } from './job-store-error.js';
+import { openPgBridge } from './pg-bridge.js';
 import { RETURNS_CHANNEL, notifyPayload, openPgJobStore } from './pg-job-store.js';
 import { PG_SCHEMA_VERSION } from './pg-schema.js';
 
@@ -75,6 +77,39 @@ describe.skipIf(missing !== undefined)(`postgres store${missing ? ` (${missing})
       expect(heard).toEqual([JSON.stringify({ jids: [job.jid] })]);
       await listener.end();
       store.close();
+    });
+
+    it('lets the event loop run while an asynchronous transaction commits', async () => {
+      const db = openPgBridge({ url });
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 5);
+      try {
+        const answer = await db.transactionAsync([{ text: 'SELECT pg_sleep(0.3)' }, { text: 'SELECT 7 AS n' }]);
+        expect(answer[1]?.rows).toEqual([{ n: 7 }]);
+        // Blocked on the answer, the loop would have run no timer at all.
+        expect(ticks).toBeGreaterThan(5);
+      } finally {
+        clearInterval(ticker);
+        db.close();
+      }
+    });
+
+    it('applies blocking and asynchronous calls in call order, handing answers through a blocking wait', async () => {
+      const store = openPgJobStore({ url });
+      const job = jobAt(T0 + 9);
+      store.createJob(job);
+      const written = firstValueFrom(store.writeResults$!([returned(job.jid, 'db1')]));
+      // Posted after the write, so it waits for it; the write's answer arrives during this wait.
+      expect(store.hasReturn(job.jid, 'db1')).toBe(true);
+      expect(await written).toEqual([true]);
+      store.close();
+    });
+
+    it('fails asynchronous calls still in flight when the bridge closes', async () => {
+      const db = openPgBridge({ url });
+      const slow = db.transactionAsync([{ text: 'SELECT pg_sleep(5)' }]);
+      db.close();
+      await expect(slow).rejects.toMatchObject({ code: JobStoreErrorCode.closed });
     });
 
     it('keeps working after PostgreSQL restarts, failing only the batch in between', () => {

@@ -1,8 +1,16 @@
 import { encodeValue } from '@brine/protocol';
+import { defer, map, of } from 'rxjs';
 import type { JobFilter, JobListing, JobLookup, JobRecord, JobStore, ResultWrite } from '../core/job-store.js';
 import { JobStoreError, JobStoreErrorCode } from './job-store-error.js';
-import { openPgBridge, type PgBridge, type PgBridgeOptions } from './pg-bridge.js';
-import { PG_JOB_COLUMNS, PG_LISTING_COLUMNS, buildPgListQuery, resultRounds } from './pg-queries.js';
+import {
+  openPgBridge,
+  type PgBridge,
+  type PgBridgeOptions,
+  type PgOrderedBridge,
+  type Statement,
+  type StatementResult,
+} from './pg-bridge.js';
+import { PG_JOB_COLUMNS, PG_LISTING_COLUMNS, buildPgListQuery, resultRounds, type ResultRound } from './pg-queries.js';
 import { migratePg } from './pg-schema.js';
 import {
   jobFromRow,
@@ -69,11 +77,23 @@ export function openPgJobStore(options: PgJobStoreOptions): JobStore {
 }
 
 /** A job store on an open, migrated bridge; its `close` closes the bridge. */
-export function pgJobStoreOn(db: PgBridge): JobStore {
+export function pgJobStoreOn(db: PgOrderedBridge): JobStore {
   const one = (text: string, values: unknown[]) => db.run([{ text, values }])[0]!;
   return {
     createJob: (job) => createJob(db, job),
-    writeResults: (rows) => (rows.length === 0 ? [] : writeResults(db, rows)),
+    writeResults: (rows) => {
+      if (rows.length === 0) return [];
+      const batch = resultBatch(rows);
+      return storedFlags(batch.rounds, rows.length, db.transaction(batch.statements));
+    },
+    // The ingest's path: the event loop goes on while PostgreSQL commits (docs/scale.md).
+    writeResults$: (rows) => {
+      if (rows.length === 0) return of([]);
+      return defer(() => {
+        const batch = resultBatch(rows);
+        return db.transactionAsync(batch.statements).then((r) => ({ batch, r }));
+      }).pipe(map(({ batch, r }) => storedFlags(batch.rounds, rows.length, r)));
+    },
     finishJob: (jid, endedAt, summary) => {
       one(SQL.finishJob, [endedAt, encodeValue(summary), jid]);
     },
@@ -112,13 +132,18 @@ function createJob(db: PgBridge, job: JobRecord): void {
   }
 }
 
-function writeResults(db: PgBridge, rows: readonly ResultWrite[]): boolean[] {
+/** A batch's statements: one UPDATE per round, then the NOTIFY. */
+function resultBatch(rows: readonly ResultWrite[]): { rounds: ResultRound[]; statements: Statement[] } {
   const rounds = resultRounds(rows);
   // The NOTIFY is the transaction's last statement, so listeners hear of the batch only once
   // it has committed, and once for the whole batch.
   const notify = { text: SQL.notify, values: [RETURNS_CHANNEL, notifyPayload(rows)] };
-  const results = db.transaction([...rounds.map((r) => r.statement), notify]);
-  const stored = new Array<boolean>(rows.length).fill(false);
+  return { rounds, statements: [...rounds.map((r) => r.statement), notify] };
+}
+
+/** Which rows of a batch the rounds' UPDATEs stored, by batch index. */
+function storedFlags(rounds: ResultRound[], count: number, results: StatementResult[]): boolean[] {
+  const stored = new Array<boolean>(count).fill(false);
   rounds.forEach((round, k) => {
     for (const row of results[k]!.rows) stored[round.indexes[(row.n as number) - 1]!] = true;
   });
