@@ -94,14 +94,46 @@ describe.skipIf(missing !== undefined)(`postgres store${missing ? ` (${missing})
       }
     });
 
-    it('applies blocking and asynchronous calls in call order, handing answers through a blocking wait', async () => {
-      const store = openPgJobStore({ url });
-      const job = jobAt(T0 + 9);
+    it('hands the answer of an asynchronous call on through a blocking wait', async () => {
+      const db = openPgBridge({ url });
+      const first = db.transactionAsync([{ text: 'SELECT 1 AS n' }]);
+      // Posted after it, so its wait drains the first answer, which must reach its promise.
+      expect(db.run([{ text: 'SELECT 2 AS n' }])[0]?.rows).toEqual([{ n: 2 }]);
+      expect((await first)[0]?.rows).toEqual([{ n: 1 }]);
+      db.close();
+    });
+
+    it('writes results on a connection of its own: blocking calls answer meanwhile, and the batch is announced from the store connection once committed', async () => {
+      const store = openPgJobStore({ url, applicationName: 'async-write' });
+      const job = jobAt(T0 + 10);
       store.createJob(job);
-      const written = firstValueFrom(store.writeResults$!([returned(job.jid, 'db1')]));
-      // Posted after the write, so it waits for it; the write's answer arrives during this wait.
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      const heard: { pid: number; payload: string }[] = [];
+      other.on('notification', (n) => heard.push({ pid: n.processId, payload: n.payload ?? '' }));
+      await other.query(`LISTEN ${RETURNS_CHANNEL}`);
+      // Hold the row, so the write waits inside PostgreSQL.
+      await other.query('BEGIN');
+      await other.query('SELECT 1 FROM job_minions WHERE jid = $1 AND minion_id = $2 FOR UPDATE', [job.jid, 'db1']);
+      let stored: boolean[] | undefined;
+      const done = firstValueFrom(store.writeResults$!([returned(job.jid, 'db1')])).then((s) => (stored = s));
+      await waitFor(
+        () => cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'", 'contract') !== '0',
+        10_000,
+        'the write to wait for the row lock',
+      );
+      // On one connection this would wait for the write, which waits for the lock: a deadlock.
+      expect(store.hasReturn(job.jid, 'db1')).toBe(false);
+      expect(stored).toBeUndefined();
+      await other.query('COMMIT');
+      expect(await done).toEqual([true]);
       expect(store.hasReturn(job.jid, 'db1')).toBe(true);
-      expect(await written).toEqual([true]);
+      await waitFor(() => heard.length > 0, 10_000, 'the notification');
+      const pid = Number(
+        cluster.psql("SELECT pid FROM pg_stat_activity WHERE application_name = 'async-write'", 'contract'),
+      );
+      expect(heard).toEqual([{ pid, payload: JSON.stringify({ jids: [job.jid] }) }]);
+      await other.end();
       store.close();
     });
 
