@@ -1,4 +1,5 @@
 import type { JobSummary, MinionResult, OutcomeValue, TargetTypeValue } from '@brine/protocol';
+import { defer, of, type Observable } from 'rxjs';
 
 /** A job as the cache keeps it. */
 export interface JobRecord {
@@ -94,7 +95,9 @@ export interface JobFilter {
  * - retention: `purgeBefore` deletes jobs that started before a time, with their rows.
  *
  * Methods are synchronous: the embedded SQLite store answers without a round trip, and the
- * ingest pipeline batches calls so that each is one transaction.
+ * ingest pipeline batches calls so that each is one transaction. A store whose commit is a
+ * round trip (PostgreSQL) may also offer `writeResults$`, the same write without blocking the
+ * caller; callers reach either through {@link storeResults$}.
  */
 export interface JobStore {
   /** Records a new job and a pending row for each targeted minion. */
@@ -105,6 +108,14 @@ export interface JobStore {
    * stored one, or a (jid, minion) the store has no row for.
    */
   writeResults(rows: readonly ResultWrite[]): boolean[];
+  /**
+   * Optional: `writeResults` without blocking the caller while the database commits. Starts the
+   * write when subscribed; emits the same flags once the batch is durable, then completes; errors
+   * where `writeResults` would throw. Writes are applied in the order they were subscribed, and
+   * after every call made before them on this store (a job's `createJob` first), so a caller that
+   * acks only on emission keeps the ack-after-commit rule. Unsubscribing does not undo a write.
+   */
+  writeResults$?(rows: readonly ResultWrite[]): Observable<boolean[]>;
   /** Marks a job finished with its summary; the first call wins and later calls change nothing. */
   finishJob(jid: string, endedAt: number, summary: JobSummary): void;
   /** One job with a row per targeted minion, or undefined for an unknown jid. */
@@ -129,4 +140,16 @@ export interface JobStore {
   purgeBefore(beforeMs: number): number;
   /** Flushes and closes; the store is unusable afterwards. */
   close(): void;
+}
+
+/**
+ * Writes a batch through the store's `writeResults$` where it has one, else through its
+ * synchronous `writeResults` when subscribed. Emits the stored flags once the batch is durable and
+ * completes; errors as the write does.
+ */
+export function storeResults$(
+  store: Pick<JobStore, 'writeResults' | 'writeResults$'>,
+  rows: readonly ResultWrite[],
+): Observable<boolean[]> {
+  return store.writeResults$ ? store.writeResults$(rows) : defer(() => of(store.writeResults(rows)));
 }

@@ -1,5 +1,5 @@
 import { Subject, type SchedulerLike, type Subscription, bufferTime, filter } from 'rxjs';
-import type { JobStore, ResultWrite } from './job-store.js';
+import { storeResults$, type JobStore, type ResultWrite } from './job-store.js';
 import type { JobFrame } from './minion-link.js';
 
 type ReturnFrame = Extract<JobFrame, { kind: 'return' }>;
@@ -16,12 +16,15 @@ export interface IngestSink {
 
 /** Options for {@link ReturnIngest}. */
 export interface ReturnIngestOptions {
-  store: JobStore;
+  store: Pick<JobStore, 'writeResults' | 'writeResults$'>;
   scheduler: SchedulerLike;
   sink: IngestSink;
   /** Longest a return waits for its batch, in ms. @default 5 */
   maxDelayMs?: number;
-  /** Largest batch, in returns. @default 2000 */
+  /**
+   * Largest batch, in returns: the most one write takes, also when returns gathered while the
+   * previous write was in flight. @default 2000
+   */
   maxBatch?: number;
   /**
    * After a failed write, the batch is written again this long after (the shared database
@@ -39,11 +42,19 @@ export interface ReturnIngestOptions {
  * Durable return ingest: returns from all minions are written to the job cache in batches (one
  * transaction each); only after the write commits is each return acked to its minion and handed
  * to the job pipeline. A duplicate of a stored return is acked again but not delivered twice.
+ *
+ * One write is in flight at a time. With a store that writes without blocking (`writeResults$`,
+ * PostgreSQL), the returns that arrive while a batch commits wait and go together into the next
+ * write as soon as it has committed: under load the batches grow rather than queue, and the
+ * event loop goes on while the database commits (docs/scale.md).
  */
 export class ReturnIngest {
   readonly #input = new Subject<ReturnFrame>();
   readonly #subscription: Subscription;
   readonly #options: ReturnIngestOptions;
+  /** Returns gathered while a write is in flight, for the next one. */
+  #waiting: ReturnFrame[] = [];
+  #writing = false;
   /** Returns of failed batches waiting for their retry. */
   #retained = 0;
   #closed = false;
@@ -55,7 +66,7 @@ export class ReturnIngest {
         bufferTime(options.maxDelayMs ?? 5, null, options.maxBatch ?? 2000, options.scheduler),
         filter((batch) => batch.length > 0),
       )
-      .subscribe((batch) => this.#write(batch));
+      .subscribe((batch) => this.#enqueue(batch));
   }
 
   /** Queues a return for the next batch. */
@@ -63,23 +74,49 @@ export class ReturnIngest {
     this.#input.next(frame);
   }
 
-  /** Writes what is queued and stops; later submits are ignored, and pending retries dropped. */
+  /**
+   * Writes what is queued and stops; later submits are ignored, and pending retries dropped. A
+   * write still in flight then acks nothing: its returns stay in the outboxes, and the store
+   * refuses them as duplicates when they come again (a duplicate is acked).
+   */
   close(): void {
     this.#input.complete();
     this.#subscription.unsubscribe();
     this.#closed = true;
   }
 
-  #write(batch: ReturnFrame[]): void {
-    const { store, sink } = this.#options;
-    let stored: boolean[];
-    try {
-      stored = store.writeResults(batch.map(toWrite));
-    } catch (error) {
-      sink.failed(error, batch.length);
-      this.#retry(batch);
-      return;
-    }
+  #enqueue(batch: ReturnFrame[]): void {
+    this.#waiting = this.#waiting.length === 0 ? batch : this.#waiting.concat(batch);
+    if (!this.#writing) this.#writeNext();
+  }
+
+  /** Starts the next write with what waits (up to `maxBatch`), unless one is in flight. */
+  #writeNext(): void {
+    if (this.#writing || this.#waiting.length === 0 || this.#subscription.closed) return;
+    const max = this.#options.maxBatch ?? 2000;
+    const batch = this.#waiting.length > max ? this.#waiting.slice(0, max) : this.#waiting;
+    this.#waiting = this.#waiting.length > max ? this.#waiting.slice(max) : [];
+    this.#writing = true;
+    const done = () => {
+      this.#writing = false;
+      this.#writeNext();
+    };
+    this.#subscription.add(
+      storeResults$(this.#options.store, batch.map(toWrite)).subscribe({
+        next: (stored) => this.#settle(batch, stored),
+        error: (error: unknown) => {
+          this.#options.sink.failed(error, batch.length);
+          this.#retry(batch);
+          done();
+        },
+        complete: done,
+      }),
+    );
+  }
+
+  /** Acks every return of a committed batch, and delivers those it stored. */
+  #settle(batch: ReturnFrame[], stored: boolean[]): void {
+    const { sink } = this.#options;
     const acks = new Map<string, [string, number][]>();
     batch.forEach((frame, i) => {
       let list = acks.get(frame.minionId);
@@ -97,7 +134,7 @@ export class ReturnIngest {
     this.#subscription.add(
       this.#options.scheduler.schedule(() => {
         this.#retained -= batch.length;
-        if (!this.#closed) this.#write(batch);
+        if (!this.#closed) this.#enqueue(batch);
       }, this.#options.retryMs ?? 1000),
     );
   }

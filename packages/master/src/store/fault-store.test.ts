@@ -1,4 +1,6 @@
+import { firstValueFrom, of, tap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import type { JobStore } from '../core/job-store.js';
 import { FaultPoint, type FaultPointValue } from '../faults.js';
 import { jobAt, returned, T0 } from './job-store.contract.js';
 import { openMemoryJobStore } from './memory-job-store.js';
@@ -31,5 +33,20 @@ describe('withWriteFaults', () => {
     });
     expect(() => store.writeResults([returned(job.jid, 'a')])).toThrow('killed');
     expect(store.lookupJob(job.jid)?.minions[0]?.outcome).not.toBe('returned');
+  });
+
+  it('hits the same points around writeResults$, after_write before the write emits', async () => {
+    const inner = openMemoryJobStore();
+    const job = jobAt(T0, { minions: ['a'] });
+    inner.createJob(job);
+    const seen: string[] = [];
+    // A store that writes without blocking, as the PostgreSQL one does.
+    const nonBlocking: JobStore = { ...inner, writeResults$: (rows) => of(inner.writeResults(rows)) };
+    const store = withWriteFaults(nonBlocking, { hit: (p) => seen.push(p) });
+    const write$ = store.writeResults$!([returned(job.jid, 'a')]);
+    expect(seen).toEqual([]);
+    const stored = await firstValueFrom(write$.pipe(tap(() => seen.push('emitted'))));
+    expect(stored).toEqual([true]);
+    expect(seen).toEqual([FaultPoint.write, FaultPoint.afterWrite, 'emitted']);
   });
 });

@@ -1,5 +1,6 @@
+import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { JobStore, ResultWrite } from '../core/job-store.js';
+import { storeResults$, type JobStore, type ResultWrite } from '../core/job-store.js';
 import { T0, jobAt, returned } from './job-store.contract.js';
 
 /** A non-returned outcome for tests. */
@@ -139,6 +140,25 @@ export function describeResultsContract(store: () => JobStore): void {
 
     it('answers an empty batch with an empty array', () => {
       expect(store().writeResults([])).toEqual([]);
+    });
+
+    // writeResults$ where the store has it (PostgreSQL), writeResults where not: same rules.
+    it('applies writes through storeResults$ in the order they start, each once durable', async () => {
+      const job = jobAt(T0);
+      store().createJob(job);
+      const first = firstValueFrom(storeResults$(store(), [returned(job.jid, 'db1', 'first')]));
+      const again = firstValueFrom(
+        storeResults$(store(), [returned(job.jid, 'db1', 'second'), failed(job.jid, 'x', 'offline')]),
+      );
+      expect(await Promise.all([first, again])).toEqual([[true], [false, false]]);
+      expect(await firstValueFrom(storeResults$(store(), []))).toEqual([]);
+      expect(store().lookupJob(job.jid)?.minions[1]).toMatchObject({ id: 'db1', ret: 'first' });
+    });
+
+    it('fails a write through storeResults$ on a closed store', async () => {
+      const closed = store();
+      closed.close();
+      await expect(firstValueFrom(storeResults$(closed, [returned(jobAt(T0).jid, 'db1')]))).rejects.toThrow();
     });
   });
 }

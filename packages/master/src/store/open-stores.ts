@@ -4,7 +4,7 @@ import type { JobStore } from '../core/job-store.js';
 import type { KeyRecords } from '../keys/key-records.js';
 import { pgKeyRecords } from '../keys/pg-key-records.js';
 import { openPgBridge, type PgBridge } from './pg-bridge.js';
-import { pgJobStoreOn } from './pg-job-store.js';
+import { openResultWriter, pgJobStoreOn } from './pg-job-store.js';
 import { migratePg } from './pg-schema.js';
 import { pgTokenRecords } from './pg-token-records.js';
 import type { SharedTokenRecords } from '../http/auth/tokens.js';
@@ -33,7 +33,8 @@ export interface MasterStores {
 /**
  * Opens what the config's `store` names: `sqlite` (the default), the job cache in the file
  * `<state_dir>/jobs.sqlite` and keys as files; a `postgres://` URL, both in a PostgreSQL
- * database shared by masters, over one connection, migrated first under an advisory lock.
+ * database shared by masters, over one connection (and one more for the ingest's writes),
+ * migrated first under an advisory lock.
  * Throws `ERR_STORE_UNREACHABLE` when PostgreSQL does not answer, so the master exits at start.
  * Closing `jobs` closes the connection.
  */
@@ -53,7 +54,8 @@ export function openStores(
       tokens: undefined,
       enrollment: undefined,
     };
-  const db = openPgBridge({ url: store, applicationName: 'brine-master' });
+  const pgOptions = { url: store, applicationName: 'brine-master' };
+  const db = openPgBridge(pgOptions);
   try {
     migratePg(db);
   } catch (err) {
@@ -61,7 +63,7 @@ export function openStores(
     throw err;
   }
   return {
-    jobs: pgJobStoreOn(db),
+    jobs: pgJobStoreOn(db, openResultWriter(pgOptions)),
     keys: pgKeyRecords(db),
     db,
     tokens: pgTokenRecords(db, Date.now),

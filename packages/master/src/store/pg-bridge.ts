@@ -48,10 +48,25 @@ export interface PgBridge {
 }
 
 /**
+ * The bridge {@link openPgBridge} makes: besides the blocking calls, `transactionAsync` posts to
+ * the same worker without blocking. The worker answers requests one at a time in the order they
+ * were posted, so every call, blocking or not, is applied in call order on the one connection (a
+ * job's rows exist before its results are written), and a blocking call made while asynchronous
+ * ones are in flight waits for them too.
+ */
+export interface PgOrderedBridge extends PgBridge {
+  /**
+   * Runs statements in one transaction without blocking: resolves after COMMIT, rejects (rolled
+   * back) with the error `transaction` would throw.
+   */
+  transactionAsync(statements: readonly Statement[], begin?: string): Promise<StatementResult[]>;
+}
+
+/**
  * Starts the bridge's worker and connects, blocking until connected. Throws
  * `ERR_STORE_UNREACHABLE` when the database does not answer or refuses the connection.
  */
-export function openPgBridge(options: PgBridgeOptions): PgBridge {
+export function openPgBridge(options: PgBridgeOptions): PgOrderedBridge {
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(workerSource, {
@@ -73,28 +88,49 @@ export function openPgBridge(options: PgBridgeOptions): PgBridge {
   // A worker that dies leaves the caller's wait to time out (ERR_STORE_TIMEOUT); without a
   // listener its 'error' event would crash the process.
   let crashed: Error | undefined;
-  worker.on('error', (err) => (crashed = err));
+  const inFlight = new AsyncCalls();
+  worker.on('error', (err) => {
+    crashed = err;
+    inFlight.failAll(new JobStoreError(JobStoreErrorCode.unreachable, `PostgreSQL bridge died: ${err.message}`));
+  });
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   let nextId = 1;
   let closed = false;
+  // Answers to asynchronous calls arrive here while the loop runs, or through a blocking call's
+  // wait, which hands on every answer that is not its own.
+  port1.on('message', (answer: Answer) => inFlight.settle(answer));
+  port1.unref();
 
+  const refusal = (): JobStoreError | undefined => {
+    if (closed) return new JobStoreError(JobStoreErrorCode.closed, 'job store is closed');
+    if (crashed) return new JobStoreError(JobStoreErrorCode.unreachable, `PostgreSQL bridge died: ${crashed.message}`);
+    return undefined;
+  };
   const call = (statements: readonly Statement[], begin?: string): StatementResult[] => {
-    if (closed) throw new JobStoreError(JobStoreErrorCode.closed, 'job store is closed');
-    if (crashed) throw new JobStoreError(JobStoreErrorCode.unreachable, `PostgreSQL bridge died: ${crashed.message}`);
+    const refused = refusal();
+    if (refused) throw refused;
     const id = nextId++;
     Atomics.store(flag, 0, 0);
     port1.postMessage({ id, statements, begin });
-    const answer = awaitAnswer(port1, flag, id, timeoutMs);
+    const answer = awaitAnswer(port1, flag, id, timeoutMs, inFlight);
     if (answer.ok) return answer.results;
-    const code = answer.error.sqlState === undefined ? JobStoreErrorCode.unreachable : JobStoreErrorCode.database;
-    throw new JobStoreError(code, answer.error.message, answer.error.sqlState);
+    throw answerError(answer.error);
   };
-  const bridge: PgBridge = {
+  const bridge: PgOrderedBridge = {
     run: (statements) => call(statements),
     transaction: (statements, begin = 'BEGIN') => call(statements, begin),
+    transactionAsync: (statements, begin = 'BEGIN') => {
+      const refused = refusal();
+      if (refused) return Promise.reject(refused);
+      const id = nextId++;
+      const answer = inFlight.expect(id, timeoutMs);
+      port1.postMessage({ id, statements, begin });
+      return answer;
+    },
     close: () => {
       if (closed) return;
       closed = true;
+      inFlight.failAll(new JobStoreError(JobStoreErrorCode.closed, 'job store is closed'));
       port1.close();
       void worker.terminate();
     },
@@ -110,14 +146,63 @@ export function openPgBridge(options: PgBridgeOptions): PgBridge {
   return bridge;
 }
 
-/** Waits for the answer to request `id`, dropping answers to earlier requests that timed out. */
-function awaitAnswer(port: MessagePort, flag: Int32Array, id: number, timeoutMs: number): Answer {
+/** The error a failed answer stands for: no SQLSTATE means the connection, not the statement. */
+function answerError(error: { message: string; sqlState?: string }): JobStoreError {
+  const code = error.sqlState === undefined ? JobStoreErrorCode.unreachable : JobStoreErrorCode.database;
+  return new JobStoreError(code, error.message, error.sqlState);
+}
+
+/** The asynchronous calls waiting for their answers, each under its own timeout. */
+class AsyncCalls {
+  readonly #waiting = new Map<
+    number,
+    { resolve: (r: StatementResult[]) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
+
+  /** A promise of request `id`'s answer, rejected with `ERR_STORE_TIMEOUT` after `timeoutMs`. */
+  expect(id: number, timeoutMs: number): Promise<StatementResult[]> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(id);
+        reject(new JobStoreError(JobStoreErrorCode.timeout, `PostgreSQL did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref();
+      this.#waiting.set(id, { resolve, reject, timer });
+    });
+  }
+
+  /** Settles the call an answer belongs to; an answer nobody waits for (timed out) is dropped. */
+  settle(answer: Answer): void {
+    const w = this.#waiting.get(answer.id);
+    if (!w) return;
+    this.#waiting.delete(answer.id);
+    clearTimeout(w.timer);
+    if (answer.ok) w.resolve(answer.results);
+    else w.reject(answerError(answer.error));
+  }
+
+  /** Rejects every waiting call. */
+  failAll(error: Error): void {
+    for (const [id, w] of this.#waiting) {
+      this.#waiting.delete(id);
+      clearTimeout(w.timer);
+      w.reject(error);
+    }
+  }
+}
+
+/**
+ * Waits for the answer to request `id`, handing answers to asynchronous calls on to them and
+ * dropping answers to earlier requests that timed out.
+ */
+function awaitAnswer(port: MessagePort, flag: Int32Array, id: number, timeoutMs: number, others: AsyncCalls): Answer {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // The worker sets the flag after posting, so a set flag means the answer is in the queue.
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
       const answer = m.message as Answer;
       if (answer.id === id) return answer;
+      others.settle(answer);
     }
     const left = deadline - Date.now();
     if (left <= 0) {

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { postgresMissing, startPostgres, waitFor, type PgCluster } from '@brine/testing';
 import pg from 'pg';
+import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultWrite } from '../core/job-store.js';
 import { T0, describeJobStoreContract, jobAt, returned } from './job-store.contract.js';
 import { JobStoreErrorCode } from './job-store-error.js';
+import { openPgBridge } from './pg-bridge.js';
 import { RETURNS_CHANNEL, notifyPayload, openPgJobStore } from './pg-job-store.js';
 import { PG_SCHEMA_VERSION } from './pg-schema.js';
 
@@ -75,6 +77,71 @@ describe.skipIf(missing !== undefined)(`postgres store${missing ? ` (${missing})
       expect(heard).toEqual([JSON.stringify({ jids: [job.jid] })]);
       await listener.end();
       store.close();
+    });
+
+    it('lets the event loop run while an asynchronous transaction commits', async () => {
+      const db = openPgBridge({ url });
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 5);
+      try {
+        const answer = await db.transactionAsync([{ text: 'SELECT pg_sleep(0.3)' }, { text: 'SELECT 7 AS n' }]);
+        expect(answer[1]?.rows).toEqual([{ n: 7 }]);
+        // Blocked on the answer, the loop would have run no timer at all.
+        expect(ticks).toBeGreaterThan(5);
+      } finally {
+        clearInterval(ticker);
+        db.close();
+      }
+    });
+
+    it('hands the answer of an asynchronous call on through a blocking wait', async () => {
+      const db = openPgBridge({ url });
+      const first = db.transactionAsync([{ text: 'SELECT 1 AS n' }]);
+      // Posted after it, so its wait drains the first answer, which must reach its promise.
+      expect(db.run([{ text: 'SELECT 2 AS n' }])[0]?.rows).toEqual([{ n: 2 }]);
+      expect((await first)[0]?.rows).toEqual([{ n: 1 }]);
+      db.close();
+    });
+
+    it('writes results on a connection of its own: blocking calls answer meanwhile, and the batch is announced from the store connection once committed', async () => {
+      const store = openPgJobStore({ url, applicationName: 'async-write' });
+      const job = jobAt(T0 + 10);
+      store.createJob(job);
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      const heard: { pid: number; payload: string }[] = [];
+      other.on('notification', (n) => heard.push({ pid: n.processId, payload: n.payload ?? '' }));
+      await other.query(`LISTEN ${RETURNS_CHANNEL}`);
+      // Hold the row, so the write waits inside PostgreSQL.
+      await other.query('BEGIN');
+      await other.query('SELECT 1 FROM job_minions WHERE jid = $1 AND minion_id = $2 FOR UPDATE', [job.jid, 'db1']);
+      let stored: boolean[] | undefined;
+      const done = firstValueFrom(store.writeResults$!([returned(job.jid, 'db1')])).then((s) => (stored = s));
+      await waitFor(
+        () => cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'", 'contract') !== '0',
+        10_000,
+        'the write to wait for the row lock',
+      );
+      // On one connection this would wait for the write, which waits for the lock: a deadlock.
+      expect(store.hasReturn(job.jid, 'db1')).toBe(false);
+      expect(stored).toBeUndefined();
+      await other.query('COMMIT');
+      expect(await done).toEqual([true]);
+      expect(store.hasReturn(job.jid, 'db1')).toBe(true);
+      await waitFor(() => heard.length > 0, 10_000, 'the notification');
+      const pid = Number(
+        cluster.psql("SELECT pid FROM pg_stat_activity WHERE application_name = 'async-write'", 'contract'),
+      );
+      expect(heard).toEqual([{ pid, payload: JSON.stringify({ jids: [job.jid] }) }]);
+      await other.end();
+      store.close();
+    });
+
+    it('fails asynchronous calls still in flight when the bridge closes', async () => {
+      const db = openPgBridge({ url });
+      const slow = db.transactionAsync([{ text: 'SELECT pg_sleep(5)' }]);
+      db.close();
+      await expect(slow).rejects.toMatchObject({ code: JobStoreErrorCode.closed });
     });
 
     it('keeps working after PostgreSQL restarts, failing only the batch in between', () => {

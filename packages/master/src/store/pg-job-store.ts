@@ -1,8 +1,17 @@
 import { encodeValue } from '@brine/protocol';
+import { defer, of } from 'rxjs';
 import type { JobFilter, JobListing, JobLookup, JobRecord, JobStore, ResultWrite } from '../core/job-store.js';
 import { JobStoreError, JobStoreErrorCode } from './job-store-error.js';
-import { openPgBridge, type PgBridge, type PgBridgeOptions } from './pg-bridge.js';
-import { PG_JOB_COLUMNS, PG_LISTING_COLUMNS, buildPgListQuery, resultRounds } from './pg-queries.js';
+import { openPgAsyncBridge, type PgAsyncBridge } from './pg-async-bridge.js';
+import {
+  openPgBridge,
+  type PgBridge,
+  type PgBridgeOptions,
+  type PgOrderedBridge,
+  type Statement,
+  type StatementResult,
+} from './pg-bridge.js';
+import { PG_JOB_COLUMNS, PG_LISTING_COLUMNS, buildPgListQuery, resultRounds, type ResultRound } from './pg-queries.js';
 import { migratePg } from './pg-schema.js';
 import {
   jobFromRow,
@@ -52,10 +61,10 @@ const SQL = {
 /**
  * Opens a job store in a PostgreSQL database, applying migrations under an advisory lock first.
  * Every write method has committed when it returns (see {@link PgBridge}), so the ingest's rule
- * holds as with SQLite: a return is acked only once stored. Each `writeResults` batch that
- * stores anything sends one NOTIFY on {@link RETURNS_CHANNEL}, inside its transaction, with the
- * jids it touched: never one per row. Throws `ERR_STORE_UNREACHABLE` when the database does
- * not answer at start.
+ * holds as with SQLite: a return is acked only once stored; `writeResults$` emits only then.
+ * Each `writeResults` batch sends one NOTIFY on {@link RETURNS_CHANNEL} with the jids it
+ * touched, never one per row. Throws `ERR_STORE_UNREACHABLE` when the database does not answer
+ * at start.
  */
 export function openPgJobStore(options: PgJobStoreOptions): JobStore {
   const db = openPgBridge(options);
@@ -65,15 +74,43 @@ export function openPgJobStore(options: PgJobStoreOptions): JobStore {
     db.close();
     throw err;
   }
-  return pgJobStoreOn(db);
+  return pgJobStoreOn(db, openResultWriter(options));
 }
 
-/** A job store on an open, migrated bridge; its `close` closes the bridge. */
-export function pgJobStoreOn(db: PgBridge): JobStore {
+/** The connection of {@link pgJobStoreOn}'s `writeResults$`, its own worker; it connects at the first write. */
+export function openResultWriter(options: PgBridgeOptions): PgAsyncBridge {
+  return openPgAsyncBridge({ ...options, applicationName: `${options.applicationName ?? 'brine-master'}-ingest` });
+}
+
+/**
+ * A job store on an open, migrated bridge; its `close` closes the bridge and `writer`.
+ *
+ * `writeResults$` (the ingest's path) writes through `writer`, a connection of its own, so the
+ * event loop goes on while PostgreSQL commits and the blocking calls on `db` (a job's
+ * `createJob`, routing's reads) never wait behind a batch in flight. Its NOTIFY then goes out
+ * on `db`, not blocking either, once the batch has committed, and the write emits only after
+ * that: the notification keeps `db`'s backend pid (routing skips this master's own batches by
+ * it), and a master that dies between the commit and the NOTIFY has acked nothing, so the
+ * minions send those returns again and the duplicate batch, wherever it lands, names the jids.
+ */
+export function pgJobStoreOn(db: PgOrderedBridge, writer: PgAsyncBridge): JobStore {
   const one = (text: string, values: unknown[]) => db.run([{ text, values }])[0]!;
   return {
     createJob: (job) => createJob(db, job),
-    writeResults: (rows) => (rows.length === 0 ? [] : writeResults(db, rows)),
+    writeResults: (rows) => {
+      if (rows.length === 0) return [];
+      const batch = resultBatch(rows);
+      return storedFlags(batch.rounds, rows.length, db.transaction(batch.statements));
+    },
+    writeResults$: (rows) => {
+      if (rows.length === 0) return of([]);
+      return defer(async () => {
+        const batch = resultBatch(rows);
+        const results = await writer.transaction(batch.rounds.map((r) => r.statement));
+        await db.transactionAsync([batch.notify]);
+        return storedFlags(batch.rounds, rows.length, results);
+      });
+    },
     finishJob: (jid, endedAt, summary) => {
       one(SQL.finishJob, [endedAt, encodeValue(summary), jid]);
     },
@@ -95,7 +132,10 @@ export function pgJobStoreOn(db: PgBridge): JobStore {
         { text: SQL.purgeAttempts, values: [beforeMs] },
         { text: SQL.purgeJobs, values: [beforeMs] },
       ])[2]!.rowCount,
-    close: () => db.close(),
+    close: () => {
+      writer.close();
+      db.close();
+    },
   };
 }
 
@@ -112,13 +152,22 @@ function createJob(db: PgBridge, job: JobRecord): void {
   }
 }
 
-function writeResults(db: PgBridge, rows: readonly ResultWrite[]): boolean[] {
+/** A batch's statements: one UPDATE per round, then the NOTIFY. */
+function resultBatch(rows: readonly ResultWrite[]): {
+  rounds: ResultRound[];
+  notify: Statement;
+  statements: Statement[];
+} {
   const rounds = resultRounds(rows);
   // The NOTIFY is the transaction's last statement, so listeners hear of the batch only once
   // it has committed, and once for the whole batch.
   const notify = { text: SQL.notify, values: [RETURNS_CHANNEL, notifyPayload(rows)] };
-  const results = db.transaction([...rounds.map((r) => r.statement), notify]);
-  const stored = new Array<boolean>(rows.length).fill(false);
+  return { rounds, notify, statements: [...rounds.map((r) => r.statement), notify] };
+}
+
+/** Which rows of a batch the rounds' UPDATEs stored, by batch index. */
+function storedFlags(rounds: ResultRound[], count: number, results: StatementResult[]): boolean[] {
+  const stored = new Array<boolean>(count).fill(false);
   rounds.forEach((round, k) => {
     for (const row of results[k]!.rows) stored[round.indexes[(row.n as number) - 1]!] = true;
   });
