@@ -222,7 +222,12 @@ export async function startMaster(
     maxFrameBytes: config.max_frame_bytes,
   };
   manager.recoverUnfinished(config.restart_recovery_ms);
-  routing?.start({ manager, store });
+  routing?.start({
+    manager,
+    store,
+    // A pillar target (`I@`) published here matches minions other masters hold too.
+    ...(masterPillar.configured ? { learned: (ids: string[]) => void masterPillar.service.prime(ids) } : {}),
+  });
   const minionServer = await startMinionServer({
     host: config.interface,
     port: config.port,

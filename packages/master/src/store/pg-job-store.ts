@@ -46,7 +46,9 @@ const SQL = {
   purgeMinions: 'DELETE FROM job_minions WHERE jid IN (SELECT jid FROM jobs WHERE started_at < $1)',
   purgeAttempts: 'DELETE FROM job_attempts WHERE jid IN (SELECT jid FROM jobs WHERE started_at < $1)',
   purgeJobs: 'DELETE FROM jobs WHERE started_at < $1',
-  notify: 'SELECT pg_notify($1, $2)',
+  // The batch's transaction id rides along (`xid`), so a reader fetches exactly the rows this
+  // batch wrote (their `xmin`), not every stored row of the jobs it names.
+  notify: `SELECT pg_notify($1, jsonb_set($2::jsonb, '{xid}', to_jsonb(xid(pg_current_xact_id())::text))::text)`,
 } as const;
 
 /**
@@ -128,7 +130,7 @@ function writeResults(db: PgBridge, rows: readonly ResultWrite[]): boolean[] {
 /**
  * The NOTIFY payload of a batch: JSON `{jids}`, the distinct jids it wrote to, in order, within
  * PostgreSQL's 8000-byte limit (`more: true` when some were left out: a listener then rereads
- * what it follows). A jid is named even when its rows turned out duplicates: the payload says
+ * what it follows); the statement adds `xid`, the writing transaction's id. A jid is named even when its rows turned out duplicates: the payload says
  * where to look, the store says what is there.
  */
 export function notifyPayload(rows: readonly ResultWrite[]): string {
