@@ -6,7 +6,7 @@
  * 4. build the core: registry, event bus, frame router, return ingest, job manager; pillar and mine
  * 5. listen for minions (WebSocket over TLS)
  * 6. serve the REST API (HTTPS unless on loopback) and write the local admin credential for the CLI
- * 7. purge old jobs on a timer
+ * 7. purge old jobs and audit entries on a timer
  * 8. start the reactor and the scheduler (docs/automation.md), as their configured identities
  * 9. on stop: stop the reactor and the scheduler, refuse new work, flush the ingest, close
  *    sockets, close the store
@@ -49,6 +49,7 @@ import { returnGate } from './core/return-gate.js';
 import { openStores } from './store/open-stores.js';
 import { withWriteFaults } from './store/fault-store.js';
 import { purgeOldJobs } from './store/purge-jobs.js';
+import { purgeOldAudit } from './audit/purge-audit.js';
 import { shareWithMasters } from './store/share-with-masters.js';
 import { routeAcrossMasters } from './routing/route-across-masters.js';
 import { Admission } from './transport/admission.js';
@@ -371,6 +372,7 @@ export async function startMaster(
   log.info({ url: apiUrl, ...(apiTls ? { tlsFingerprint: apiTls.fingerprint } : {}) }, 'REST API listening');
 
   const stopPurge = purgeOldJobs({ store, keepMs: config.keep_jobs_hours * 3_600_000, now, log });
+  const stopAuditPurge = purgeOldAudit({ trail: auditTrail, keepMs: config.audit_keep_days * 86_400_000, now, log });
 
   automation.start();
 
@@ -385,6 +387,7 @@ export async function startMaster(
         log.info('stopping');
         automation.stop();
         stopPurge();
+        stopAuditPurge();
         processWatch.stop();
         await api.close();
         // Beside other masters, its jobs are left to them (taken over) rather than cancelled.
