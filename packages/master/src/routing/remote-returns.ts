@@ -15,7 +15,7 @@ const SQL = {
   // The rows one transaction wrote (it named its id in its notification) and still hold: the
   // database scans the jobs' rows, only these cross the connection.
   written: `SELECT jid, minion_id, outcome, success::int AS success, retcode, ret, reason, duration_ms, attempt
-    FROM job_minions WHERE jid = ANY($1::text[]) AND xmin = $2::xid AND outcome = ANY($3::text[])`,
+    FROM job_minions WHERE jid = ANY($1::text[]) AND xmin = ANY($2::xid[]) AND outcome = ANY($3::text[])`,
 } as const;
 
 /** The returns other masters store for this master's jobs. */
@@ -29,11 +29,11 @@ export interface RemoteReturns {
   /** Reads the stored returns of `jids` (those followed) that their jobs have not seen, and delivers them. */
   read(jids: Iterable<string>): void;
   /**
-   * Reads only the returns that transaction `xid` wrote for `jids` (those followed), as its
-   * notification said, and delivers those their jobs have not seen. A row written again since
-   * carries the later transaction's id, whose own notification names it.
+   * Reads only the returns that the transactions `xids` wrote for `jids` (those followed), as
+   * their notifications said, in one query, and delivers those their jobs have not seen. A row
+   * written again since carries the later transaction's id, whose own notification names it.
    */
-  readWritten(jids: Iterable<string>, xid: string): void;
+  readWritten(jids: Iterable<string>, xids: readonly string[]): void;
   /** Reads every followed job (after a lost notification, say). */
   readAll(): void;
 }
@@ -104,10 +104,10 @@ export function remoteReturns(db: PgBridge, router: Pick<FrameRouter, 'frames$' 
         };
       }),
     read,
-    readWritten: (jids, xid) => {
+    readWritten: (jids, xids) => {
       const followed = [...new Set(jids)].filter((jid) => seen.has(jid));
-      if (followed.length === 0) return;
-      const rows = db.run([{ text: SQL.written, values: [followed, xid, RETURN_OUTCOMES] }])[0]!
+      if (followed.length === 0 || xids.length === 0) return;
+      const rows = db.run([{ text: SQL.written, values: [followed, xids, RETURN_OUTCOMES] }])[0]!
         .rows as unknown as (MinionRow & {
         jid: string;
       })[];

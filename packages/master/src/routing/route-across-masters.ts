@@ -177,16 +177,20 @@ export function routeAcrossMasters(
               // it wrote them before the returns, on the same connection, and their notification
               // (heard on this same LISTEN connection, in commit order) is handled at once,
               // while these wait for their 10 ms batch.
+              // The batches of one 10 ms window: the rows their transactions wrote, in one query.
+              const written = { jids: new Set<string>(), xids: [] as string[] };
               const jids = new Set<string>();
               let more = false;
               for (const n of batch) {
                 const payload = JSON.parse(n.payload) as { jids?: string[]; more?: boolean; xid?: string };
-                if (payload.more === true) more = true;
-                else if (payload.xid !== undefined) returns.readWritten(payload.jids ?? [], payload.xid);
-                else for (const jid of payload.jids ?? []) jids.add(jid);
+                const into = payload.xid === undefined ? jids : written.jids;
+                if (payload.xid !== undefined) written.xids.push(payload.xid);
+                for (const jid of payload.jids ?? []) into.add(jid);
+                more ||= payload.more === true;
               }
-              if (more) returns.readAll();
-              else if (jids.size > 0) returns.read(jids);
+              if (more) return returns.readAll();
+              returns.readWritten(written.jids, written.xids);
+              if (jids.size > 0) returns.read(jids);
             }),
           ),
       );

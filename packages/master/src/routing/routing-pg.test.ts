@@ -283,14 +283,15 @@ describe.skipIf(missing !== undefined)(`routing tables in PostgreSQL${missing ? 
     try {
       store.writeResults([ret('ra')]);
       await waitFor(() => heard.length === 1, 10_000, 'the first batch heard');
-      returns.readWritten(heard[0]!.jids, heard[0]!.xid);
-      store.writeResults([ret('rb'), ret('rc')]);
-      await waitFor(() => heard.length === 2, 10_000, 'the second batch heard');
-      returns.readWritten(heard[1]!.jids, heard[1]!.xid);
-      returns.readWritten(heard[0]!.jids, heard[0]!.xid);
+      returns.readWritten(heard[0]!.jids, [heard[0]!.xid]);
+      store.writeResults([ret('rb')]);
+      store.writeResults([ret('rc')]);
+      await waitFor(() => heard.length === 3, 10_000, 'the next two batches heard');
+      returns.readWritten([jid], [heard[1]!.xid, heard[2]!.xid]);
+      returns.readWritten(heard[0]!.jids, [heard[0]!.xid]);
       expect(seen.map((f) => f.minionId)).toEqual(['ra', 'rb', 'rc']);
-      // One row, then the second batch's two (not ra again); the first batch read again fetches
-      // its one row, which the job has seen: delivered once all the same.
+      // One row, then the next two batches' two rows in one query (not ra again); the first
+      // batch read again fetches its one row, which the job has seen: delivered once all the same.
       expect(fetched).toEqual([1, 2, 1]);
     } finally {
       sub.unsubscribe();

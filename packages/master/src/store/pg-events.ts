@@ -119,7 +119,13 @@ export function relayEvents(o: EventRelayOptions): EventRelay {
   );
   all.add(
     pgNotifications$({ url: o.url, channels: [EVENTS_CHANNEL] })
-      .pipe(filter((n) => n.payload !== o.masterId && readers.size > 0))
+      .pipe(
+        filter((n) => n.payload !== o.masterId && readers.size > 0),
+        // One read for the notifications of a batch window: each master announces a batch per
+        // window, so with several masters a read per notification was several per window.
+        bufferTime(o.batchMs ?? 50, scheduler),
+        filter((b) => b.length > 0),
+      )
       .subscribe(() =>
         safely('could not read shared events', () => {
           const { events, lastId: last } = read(o, lastId, patterns());
