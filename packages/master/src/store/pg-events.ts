@@ -83,8 +83,10 @@ export function relayEvents(o: EventRelayOptions): EventRelay {
       lastId = Number(o.db.run([{ text: 'SELECT coalesce(max(id), 0) AS id FROM bus_events' }])[0]!.rows[0]!.id);
     });
   reposition();
-  // The LIKE patterns of each open events$ stream (undefined: every tag). With none open, nothing
-  // is read: at a 10,000-minion job the other masters' return events alone are 10,000 rows.
+  // The LIKE patterns of each open events$ stream (undefined: every tag). With none open, no
+  // event is read, only the position moved past them (at a 10,000-minion job the other masters'
+  // return events alone are 10,000 rows): a stream opened later starts from the last window, as
+  // it did when every event was read (a job's watch for remote connects relies on that).
   const readers = new Map<object, string[] | undefined>();
   const patterns = (): string[] | undefined => {
     const all = new Set<string>();
@@ -120,19 +122,20 @@ export function relayEvents(o: EventRelayOptions): EventRelay {
   all.add(
     pgNotifications$({ url: o.url, channels: [EVENTS_CHANNEL] })
       .pipe(
-        filter((n) => n.payload !== o.masterId && readers.size > 0),
+        filter((n) => n.payload !== o.masterId),
         // One read for the notifications of a batch window: each master announces a batch per
         // window, so with several masters a read per notification was several per window.
         bufferTime(o.batchMs ?? 50, scheduler),
         filter((b) => b.length > 0),
       )
-      .subscribe(() =>
+      .subscribe(() => {
+        if (readers.size === 0) return reposition();
         safely('could not read shared events', () => {
           const { events, lastId: last } = read(o, lastId, patterns());
           lastId = Math.max(lastId, last);
           for (const e of events) remote.next(e);
-        }),
-      ),
+        });
+      }),
   );
   return {
     events$: (globs = []) => {
@@ -140,8 +143,6 @@ export function relayEvents(o: EventRelayOptions): EventRelay {
       const matching$ =
         tests.length === 0 ? remote.asObservable() : remote.pipe(filter((e) => tests.some((t) => t(e.tag))));
       return new Observable<BusEvent>((subscriber) => {
-        // A stream shows what happens from now on: skip what was written while nobody read.
-        if (readers.size === 0) reposition();
         const key = {};
         readers.set(key, globs.length === 0 ? undefined : globs.map(globToLike));
         const inner = matching$.subscribe(subscriber);
