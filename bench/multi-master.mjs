@@ -10,12 +10,17 @@
 //    spread evenly over them (minion i starts at master i mod m and fails over to the next);
 //    kill -9 of the first master; time until the swarm has every minion connected again, then
 //    until test.ping to `*` from the survivors has returned from every minion
-// 5. standalone: write the `multi-master` section of BENCHMARKS.md (or --out) and print JSON
+// 5. fan-out (bench/multi-master-fanout.mjs): test.ping published on one of `masters` masters to
+//    `fanoutMinions` spread over them, against one master with as many: the ratio of the times
+//    to the last return (issue #20's goal: at most 1.5x at 10,000)
+// 6. standalone: write the `multi-master` section of BENCHMARKS.md (or --out) and print JSON
 //
 // Standalone: node bench/multi-master.mjs [--minions 2000] [--masters 3] [--ingest-minions 1000]
-//   [--ingest-seconds 20] [--concurrency 4] [--parts store,ingest,failover] [--reconnect-base MS]
-//   [--out FILE]
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+//   [--ingest-seconds 20] [--concurrency 4] [--parts store,ingest,failover,fanout]
+//   [--fanout-minions N (default: --minions)] [--fanout-rounds 5] [--swarm-per-process 2500]
+//   [--profile-dir DIR (CPU profiles of the publishing and a holding master in the fan-out)]
+//   [--reconnect-base MS] [--out FILE]
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,12 +31,10 @@ import { parseArgs } from 'node:util';
 import { postgresMissing, startPostgres } from '../packages/testing/dist/index.js';
 import { openSqliteJobStore } from '../packages/master/dist/index.js';
 import { openPgJobStore } from '../packages/master/dist/store/pg-job-store.js';
-import { startBenchMaster, startSwarm } from './brine-cluster.mjs';
 import { runIngest } from './brine-fanout.mjs';
+import { runFanoutRatio, startMasterGroup, startSwarms } from './multi-master-fanout.mjs';
 import { load1 } from './lib/procs.mjs';
 
-/** The identity files every master of a group shares (docs/scale.md). */
-const IDENTITY = ['master.pem', 'master.pub', 'master-tls.key', 'master-tls.crt'];
 const PING = { target: '*', fun: 'test.ping', timeoutMs: 30_000 };
 
 /**
@@ -107,25 +110,11 @@ async function runFailover({ url, n, masters: count, sourceAddresses, reconnectB
   const masters = [];
   let swarm;
   try {
-    for (let i = 0; i < count; i++) {
-      const mdir = join(dir, `master-${i}`);
-      if (i > 0) {
-        const pki = join(mdir, 'master', 'pki');
-        mkdirSync(pki, { recursive: true, mode: 0o700 });
-        for (const f of IDENTITY) copyFileSync(join(masters[0].dir, 'master', 'pki', f), join(pki, f));
-      }
-      masters.push(await startBenchMaster({ dir: mdir, fds: n + 1024, config: { store: url } }));
-    }
+    masters.push(...(await startMasterGroup({ url, count, fds: n + 1024, dir })));
     const urls = masters.map((m) => `wss://127.0.0.1:${m.endpoints.minionPort}`);
     const spawnedAt = Date.now();
-    swarm = startSwarm({
-      master: masters[0],
-      masterUrls: urls,
-      n,
-      sourceAddresses,
-      reconnectBaseMs,
-      logFile: join(dir, 'swarm.log'),
-    });
+    // In processes of at most 2,500 minions each: one process's file limit holds at 10,000.
+    swarm = startSwarms({ master: masters[0], masterUrls: urls, n, sourceAddresses, reconnectBaseMs, dir });
     // Generous stall limit: the swarm makes every key before its first connect (slow on a loaded box).
     const allAt = await swarm.waitConnected(n, 600_000, 180_000);
     const spread = await waitUntil(
@@ -192,6 +181,10 @@ export async function runMultiMaster({
   minions = 2000,
   masters = 3,
   reconnectBaseMs,
+  fanoutMinions = minions,
+  fanoutRounds = 5,
+  perProcess = 2500,
+  profileDir,
   dir,
 }) {
   const missing = postgresMissing();
@@ -236,6 +229,18 @@ export async function runMultiMaster({
         sourceAddresses,
         reconnectBaseMs,
         dir: join(dir, 'failover'),
+      });
+    }
+    if (parts.includes('fanout')) {
+      out.fanout = await runFanoutRatio({
+        urlFor: (name) => pg.createDatabase(name),
+        n: fanoutMinions,
+        masters,
+        rounds: fanoutRounds,
+        perProcess,
+        sourceAddresses,
+        dir: join(dir, 'fanout'),
+        profileDir,
       });
     }
     return out;
@@ -294,8 +299,25 @@ export function multiMasterSection(r, meta) {
       `| for comparison: the same pings before the kill, from all ${f.masters} masters | ${s1(f.jobBeforeMs)} |`,
     );
   }
+  if (r.fanout) lines.push(...fanoutLines(r.fanout));
   lines.push('<!-- multi-master:end -->');
   return lines.join('\n');
+}
+
+function fanoutLines(f) {
+  const row = (label, c) =>
+    `| ${label} (load ${c.load.toFixed(1)}; connect ${s1(c.connectMs)}, ${c.processes} swarm process${c.processes === 1 ? '' : 'es'}) | ${int(c.jobMs.median)} ms (${int(c.jobMs.min)}-${int(c.jobMs.max)}) | ${int(c.wallMs.median)} ms |`;
+  return [
+    '',
+    `Fan-out: test.ping to \`*\` published on one master, ${int(f.n)} swarm minions, ${f.rounds} rounds after a ` +
+      "warm-up; both on PostgreSQL. The time to the last return is the job's own clock (publish to last outcome).",
+    '',
+    '| cluster | time to the last return, median (min-max) | API wall time, median |',
+    '| --- | ---: | ---: |',
+    row(`1 master holding all ${int(f.n)}`, f.one),
+    row(`${f.many.masters} masters, the minions spread over them, published on the first`, f.many),
+    `| **ratio (goal: at most 1.5x at 10,000)** | **${f.ratio.toFixed(2)}x** | ${f.wallRatio.toFixed(2)}x |`,
+  ];
 }
 
 /** Writes `section` over its old copy in `file`, or appends it. */
@@ -315,7 +337,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       concurrency: { type: 'string', default: '4' },
       'source-addresses': { type: 'string', default: '1' },
       'reconnect-base': { type: 'string' },
-      parts: { type: 'string', default: 'store,ingest,failover' },
+      parts: { type: 'string', default: 'store,ingest,failover,fanout' },
+      'fanout-minions': { type: 'string' },
+      'fanout-rounds': { type: 'string', default: '5' },
+      'swarm-per-process': { type: 'string', default: '2500' },
+      'profile-dir': { type: 'string' },
       out: { type: 'string', default: join(import.meta.dirname, '..', 'BENCHMARKS.md') },
       label: { type: 'string', default: 'this checkout' },
       keep: { type: 'boolean', default: false },
@@ -333,6 +359,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       minions: Number(flags.minions),
       masters: Number(flags.masters),
       ...(flags['reconnect-base'] ? { reconnectBaseMs: Number(flags['reconnect-base']) } : {}),
+      fanoutMinions: Number(flags['fanout-minions'] ?? flags.minions),
+      fanoutRounds: Number(flags['fanout-rounds']),
+      perProcess: Number(flags['swarm-per-process']),
+      ...(flags['profile-dir'] ? { profileDir: flags['profile-dir'] } : {}),
       dir: work,
     });
   } catch (err) {

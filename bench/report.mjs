@@ -89,6 +89,18 @@ export function goalRows(results) {
       met: bad(r) ? undefined : r.ratio >= 1,
     });
   }
+  if (results.multimaster?.fanout !== undefined) {
+    // Issue #20: test.ping published on one of the masters, its minions spread over all of them,
+    // against one master with as many; the goal is stated at 10,000.
+    const f = results.multimaster.fanout;
+    rows.push({
+      figure: `Fan-out across ${f.many.masters} masters / 1 master, ${int(f.n)} minions, time to the last return`,
+      measured: `${x(f.ratio)} (${ms(f.many.jobMs.median)} / ${ms(f.one.jobMs.median)})`,
+      spread: `load ${f.one.load.toFixed(1)} / ${f.many.load.toFixed(1)} at the start of each`,
+      goal: '≤ 1.5 at 10,000',
+      met: f.n >= 10_000 ? f.ratio <= 1.5 : undefined,
+    });
+  }
   {
     const r = results.cli;
     rows.push({

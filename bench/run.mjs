@@ -20,8 +20,9 @@
 //   --phases floor,brine,ingest,cli,jobcache,multimaster (and states, issue #17's 300-state SLS
 //   locally and to --states-minions swarm minions, which is not in the default list)
 //   --mm-minions N (multimaster failover: N swarm minions over --mm-masters masters, default
-//   10000, 500 in quick mode)  --mm-masters M  --mm-ingest-seconds S  --mm-parts
-//   store,ingest,failover (multimaster needs PostgreSQL's server binaries; without them the
+//   10000, 500 in quick mode)  --mm-fanout-minions N (the fan-out ratio: test.ping on one of the
+//   masters against one master with as many; default --mm-minions)  --mm-fanout-rounds R
+//   --mm-masters M  --mm-ingest-seconds S  --mm-parts store,ingest,failover,fanout (multimaster needs PostgreSQL's server binaries; without them the
 //   phase is skipped and its section says why)
 //   --profile (an extra Brine run at the largest N with the master CPU-profiled: connect, rounds)
 //   --master-config JSON (master config keys merged over the benchmark's, e.g. admission limits)
@@ -66,7 +67,9 @@ const { values: flags } = parseArgs({
     'mm-minions': { type: 'string' },
     'mm-masters': { type: 'string', default: '3' },
     'mm-ingest-seconds': { type: 'string' },
-    'mm-parts': { type: 'string', default: 'store,ingest,failover' },
+    'mm-parts': { type: 'string', default: 'store,ingest,failover,fanout' },
+    'mm-fanout-minions': { type: 'string' },
+    'mm-fanout-rounds': { type: 'string' },
     'states-minions': { type: 'string', default: '1000' },
     'master-config': { type: 'string', default: '{}' },
     profile: { type: 'boolean', default: false },
@@ -94,6 +97,7 @@ const config = {
   mmMasters: Number(flags['mm-masters']),
   mmIngestSeconds: num(flags['mm-ingest-seconds'], 30, 10),
   mmParts: flags['mm-parts'].split(','),
+  mmFanoutRounds: num(flags['mm-fanout-rounds'], 5, 3),
   idleMs: num(flags['idle-ms'], 5000, 3000),
   sourceAddresses: Number(flags['source-addresses']),
   splayMs: Number(flags.splay),
@@ -279,6 +283,8 @@ try {
           sourceAddresses: config.sourceAddresses,
           minions: config.mmMinions,
           masters: config.mmMasters,
+          fanoutMinions: Number(flags['mm-fanout-minions'] ?? config.mmMinions),
+          fanoutRounds: config.mmFanoutRounds,
           dir: join(work, 'multimaster'),
         }),
     );

@@ -104,6 +104,8 @@ export const masterConfigSchema = z
     pending_key_burst: z.number().int().positive().default(20),
     /** How long the job cache keeps jobs, in hours (Salt's keep_jobs). */
     keep_jobs_hours: z.number().positive().default(24),
+    /** How long the audit log keeps entries, in days (checked hourly, like the job cache); 0 keeps them all. */
+    audit_keep_days: z.number().min(0).default(90),
     autosign: z
       .object({
         ids: z.array(z.string()).default([]),

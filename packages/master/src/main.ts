@@ -6,7 +6,7 @@
  * 4. build the core: registry, event bus, frame router, return ingest, job manager; pillar and mine
  * 5. listen for minions (WebSocket over TLS)
  * 6. serve the REST API (HTTPS unless on loopback) and write the local admin credential for the CLI
- * 7. purge old jobs on a timer
+ * 7. purge old jobs and audit entries on a timer
  * 8. start the reactor and the scheduler (docs/automation.md), as their configured identities
  * 9. on stop: stop the reactor and the scheduler, refuse new work, flush the ingest, close
  *    sockets, close the store
@@ -49,6 +49,7 @@ import { returnGate } from './core/return-gate.js';
 import { openStores } from './store/open-stores.js';
 import { withWriteFaults } from './store/fault-store.js';
 import { purgeOldJobs } from './store/purge-jobs.js';
+import { purgeOldAudit } from './audit/purge-audit.js';
 import { shareWithMasters } from './store/share-with-masters.js';
 import { routeAcrossMasters } from './routing/route-across-masters.js';
 import { Admission } from './transport/admission.js';
@@ -222,7 +223,12 @@ export async function startMaster(
     maxFrameBytes: config.max_frame_bytes,
   };
   manager.recoverUnfinished(config.restart_recovery_ms);
-  routing?.start({ manager, store });
+  routing?.start({
+    manager,
+    store,
+    // A pillar target (`I@`) published here matches minions other masters hold too.
+    ...(masterPillar.configured ? { learned: (ids: string[]) => void masterPillar.service.prime(ids) } : {}),
+  });
   const minionServer = await startMinionServer({
     host: config.interface,
     port: config.port,
@@ -369,6 +375,7 @@ export async function startMaster(
   log.info({ url: apiUrl, ...(apiTls ? { tlsFingerprint: apiTls.fingerprint } : {}) }, 'REST API listening');
 
   const stopPurge = purgeOldJobs({ store, keepMs: config.keep_jobs_hours * 3_600_000, now, log });
+  const stopAuditPurge = purgeOldAudit({ trail: auditTrail, keepMs: config.audit_keep_days * 86_400_000, now, log });
 
   automation.start();
 
@@ -383,6 +390,7 @@ export async function startMaster(
         log.info('stopping');
         automation.stop();
         stopPurge();
+        stopAuditPurge();
         processWatch.stop();
         await api.close();
         // Beside other masters, its jobs are left to them (taken over) rather than cancelled.

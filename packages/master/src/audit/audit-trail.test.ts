@@ -30,4 +30,13 @@ describe('memoryAuditTrail', () => {
     for (let at = 1; at <= 7; at++) trail.record(entry(at));
     expect(trail.list({}).map((e) => e.at)).toEqual([7, 6, 5]);
   });
+
+  it('purges entries older than the cut, and goes on keeping the last ones once full', async () => {
+    const trail = memoryAuditTrail(3);
+    for (let at = 1; at <= 5; at++) trail.record(entry(at));
+    expect(await trail.purgeBefore(5)).toBe(2);
+    expect(await trail.purgeBefore(5)).toBe(0);
+    for (let at = 6; at <= 8; at++) trail.record(entry(at));
+    expect(trail.list({}).map((e) => e.at)).toEqual([8, 7, 6]);
+  });
 });

@@ -48,13 +48,16 @@ export interface AuditQuery {
 /**
  * Where the master keeps its audit records beside the log line. An implementation owes:
  * `record` never throws and never blocks on I/O for long (a request's end calls it); `list`
- * answers newest first and may throw the store's errors (the API maps an outage to 503).
+ * answers newest first and may throw the store's errors (the API maps an outage to 503);
+ * `purgeBefore` is idempotent, since every master sharing one table runs it.
  */
 export interface AuditTrail {
   /** Keeps one entry. */
   record(entry: AuditEntry): void;
   /** The entries the query selects, newest first. */
   list(query: AuditQuery): AuditEntry[];
+  /** Deletes the entries from before `beforeMs` (ms since the epoch); resolves with how many went. */
+  purgeBefore(beforeMs: number): Promise<number>;
   /** Writes what is pending and stops; resolves once written. */
   close(): Promise<void>;
 }
@@ -77,7 +80,7 @@ export function auditMatches(e: AuditEntry, q: AuditQuery): boolean {
  * durable record of a single master; several masters share a table instead, docs/scale.md).
  */
 export function memoryAuditTrail(keep = 10_000): AuditTrail {
-  const ring: AuditEntry[] = [];
+  let ring: AuditEntry[] = [];
   let next = 0;
   return {
     record: (e) => {
@@ -92,6 +95,13 @@ export function memoryAuditTrail(keep = 10_000): AuditTrail {
       for (let i = ordered.length - 1; i >= 0 && out.length < limit; i--)
         if (auditMatches(ordered[i]!, q)) out.push(ordered[i]!);
       return out;
+    },
+    purgeBefore: (beforeMs) => {
+      const ordered = ring.length < keep ? ring : [...ring.slice(next), ...ring.slice(0, next)];
+      const kept = ordered.filter((e) => e.at >= beforeMs);
+      ring = kept;
+      next = kept.length % keep;
+      return Promise.resolve(ordered.length - kept.length);
     },
     close: () => Promise.resolve(),
   };

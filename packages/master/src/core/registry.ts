@@ -28,6 +28,7 @@ interface Entry {
 export class MinionRegistry {
   readonly #entries = new Map<string, Entry>();
   readonly #changes = new Subject<ConnectionChange>();
+  readonly #grainsUpdates = new Subject<string>();
   readonly #now: () => number;
   readonly #grains = new GrainsInterner();
 
@@ -67,10 +68,12 @@ export class MinionRegistry {
     this.#changes.next({ id: link.id, connected: false });
   }
 
-  /** Replaces a connected minion's grains (after a refresh). */
+  /** Replaces a connected minion's grains (after a refresh), and says so on {@link grainsUpdates$}. */
   updateGrains(id: string, grains: Record<string, unknown>): void {
     const e = this.#entries.get(id);
-    if (e) e.info.grains = this.#grains.intern(grains);
+    if (!e) return;
+    e.info.grains = this.#grains.intern(grains);
+    this.#grainsUpdates.next(id);
   }
 
   /**
@@ -141,9 +144,18 @@ export class MinionRegistry {
     return this.#changes.asObservable();
   }
 
-  /** Closes every link and completes `changes$`. */
+  /**
+   * The id of each minion whose grains {@link updateGrains} replaced while connected (a
+   * `grains.update` frame), as it happens. Never completes before `close`.
+   */
+  get grainsUpdates$(): Observable<string> {
+    return this.#grainsUpdates.asObservable();
+  }
+
+  /** Closes every link and completes `changes$` and `grainsUpdates$`. */
   close(reason: string): void {
     for (const e of this.#entries.values()) e.link?.close(reason);
     this.#changes.complete();
+    this.#grainsUpdates.complete();
   }
 }

@@ -100,6 +100,16 @@ describe('PillarService', () => {
     expect(peak).toBe(3);
   });
 
+  it("compiles the pillar of minions held elsewhere into the registry's facts, for pillar targets", async () => {
+    const { svc, compiled, registry } = service({ r1: { role: 'web' }, r2: { role: 'db' } });
+    await svc.prime(['r1', 'r2']);
+    expect(compiled).toEqual(['r1', 'r2']);
+    expect([...registry.pillars]).toEqual([
+      ['r1', { role: 'web' }],
+      ['r2', { role: 'db' }],
+    ]);
+  });
+
   it('shares one compile between concurrent requests', async () => {
     const { svc, compiled } = service({ m1: {} });
     await Promise.all([svc.get('m1'), svc.get('m1'), svc.get('m1')]);

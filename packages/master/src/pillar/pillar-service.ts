@@ -51,6 +51,16 @@ export class PillarService {
     return running;
   }
 
+  /**
+   * Compiles the pillar of minions this master does not hold (another master does, and shared
+   * their grains), only so that `I@`/`J@` targets published here match them: the result becomes
+   * their registry pillar facts and is never sent anywhere. Compiles queue behind the same
+   * limit as a connect's. Resolves when all are done; never rejects.
+   */
+  async prime(ids: Iterable<string>): Promise<void> {
+    await Promise.all([...ids].map((id) => this.get(id).catch(() => undefined)));
+  }
+
   /** Drops cached pillar: one minion's, or every one (`cache.clear_pillar`); returns how many. */
   clear(id?: string): number {
     let n = 0;

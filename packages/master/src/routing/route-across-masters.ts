@@ -46,8 +46,16 @@ export interface MasterRouting {
   ownership: NonNullable<JobManagerDeps['ownership']>;
   /** The store for the restart recovery: owned jobs are left to takeover. */
   guard(store: JobStore): JobStore;
-  /** Starts delivering routed frames, and taking over dead masters' jobs into `to.manager`. */
-  start(to: { manager: Pick<JobManager, 'adopt' | 'active' | 'leave'>; store: Pick<JobStore, 'lookupJob'> }): void;
+  /**
+   * Starts delivering routed frames, and taking over dead masters' jobs into `to.manager`;
+   * `to.learned` hears the minions held elsewhere whose grains this master read (to compile
+   * their pillar for `I@` targets).
+   */
+  start(to: {
+    manager: Pick<JobManager, 'adopt' | 'active' | 'leave'>;
+    store: Pick<JobStore, 'lookupJob'>;
+    learned?: (ids: string[]) => void;
+  }): void;
   stop(): void;
 }
 
@@ -87,8 +95,10 @@ export function routeAcrossMasters(
     // The holder's session row is written in its own batch: read the holders again first.
     tap(() => safely('could not read minion sessions', () => fleet.refresh())),
   );
+  let learned: ((ids: string[]) => void) | undefined;
   const grains = shareGrains(o.db, local.registry, {
     failed: (err) => log.warn({ err: (err as Error).message }, 'could not share grains'),
+    learned: (ids) => learned?.(ids),
   });
   const fleet = remoteFleet({
     registry: local.registry,
@@ -146,6 +156,7 @@ export function routeAcrossMasters(
       },
     }),
     start: (to) => {
+      learned = to.learned;
       const notes$ = pgNotifications$({
         url: o.url,
         channels: [ROUTED_CHANNEL, RETURNS_CHANNEL],
@@ -162,25 +173,32 @@ export function routeAcrossMasters(
           )
           .subscribe((batch) =>
             safely('could not read returns stored by other masters', () => {
+              // The acks and progress a holder routed before storing these returns came first:
+              // it wrote them before the returns, on the same connection, and their notification
+              // (heard on this same LISTEN connection, in commit order) is handled at once,
+              // while these wait for their 10 ms batch.
+              // The batches of one 10 ms window: the rows their transactions wrote, in one query.
+              const written = { jids: new Set<string>(), xids: [] as string[] };
               const jids = new Set<string>();
               let more = false;
               for (const n of batch) {
-                const payload = JSON.parse(n.payload) as { jids?: string[]; more?: boolean };
-                for (const jid of payload.jids ?? []) jids.add(jid);
+                const payload = JSON.parse(n.payload) as { jids?: string[]; more?: boolean; xid?: string };
+                const into = payload.xid === undefined ? jids : written.jids;
+                if (payload.xid !== undefined) written.xids.push(payload.xid);
+                for (const jid of payload.jids ?? []) into.add(jid);
                 more ||= payload.more === true;
               }
-              // Acks and progress the holder routed before storing these returns come first, as
-              // they would on one connection (a job ignores progress after a minion's return).
-              deliverRouted();
-              if (more) returns.readAll();
-              else returns.read(jids);
+              if (more) return returns.readAll();
+              returns.readWritten(written.jids, written.xids);
+              if (jids.size > 0) returns.read(jids);
             }),
           ),
       );
       const ownership = ownershipPass({
         db: o.db,
         masterId: me,
-        ...to,
+        manager: to.manager,
+        store: to.store,
         readReturns: (jids) => returns.read(jids),
         now,
         log,

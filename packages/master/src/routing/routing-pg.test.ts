@@ -2,13 +2,18 @@ import { postgresMissing, startPostgres, waitFor, type PgCluster } from '@brine/
 import { jobRequestSchema } from '@brine/protocol';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPgBridge, type PgBridge } from '../store/pg-bridge.js';
+import { openPgBridge, type PgBridge, type PgOrderedBridge } from '../store/pg-bridge.js';
 import { pgNotifications$, type PgNotification } from '../store/pg-listener.js';
 import { migratePg } from '../store/pg-schema.js';
 import { OWNERSHIP_SQL, claimJob, lostJobs, ownedJobs, releaseJob, takeOverJobs } from './job-ownership.js';
 import { ROUTED_CHANNEL, routeToMinions, routeToOwners, takeRouted } from './routed-frames.js';
 import { shareGrains } from './shared-grains.js';
+import { remoteReturns } from './remote-returns.js';
 import { MinionRegistry } from '../core/registry.js';
+import { FrameRouter } from '../core/frame-router.js';
+import type { JobFrame } from '../core/minion-link.js';
+import { RETURNS_CHANNEL, openResultWriter, pgJobStoreOn } from '../store/pg-job-store.js';
+import { firstValueFrom } from 'rxjs';
 
 const missing = postgresMissing();
 const request = jobRequestSchema.parse({ target: 'm*', fun: 'test.ping', timeoutMs: 5000 });
@@ -16,7 +21,7 @@ const request = jobRequestSchema.parse({ target: 'm*', fun: 'test.ping', timeout
 describe.skipIf(missing !== undefined)(`routing tables in PostgreSQL${missing ? ` (${missing})` : ''}`, () => {
   let cluster: PgCluster;
   let url: string;
-  let db: PgBridge;
+  let db: PgOrderedBridge;
   beforeAll(async () => {
     cluster = await startPostgres();
     url = cluster.createDatabase('routing');
@@ -197,6 +202,105 @@ describe.skipIf(missing !== undefined)(`routing tables in PostgreSQL${missing ? 
     } finally {
       writer.stop();
       reader.stop();
+    }
+  });
+
+  it('shares grains a minion changes while connected, and names the minions whose grains a read brought', async () => {
+    sql(`INSERT INTO minion_keys (id, state, pub) VALUES ('g3', 'accepted', '\\x00')`);
+    const [here, there] = [new MinionRegistry(Date.now), new MinionRegistry(Date.now)];
+    const learned: string[][] = [];
+    const writer = shareGrains(db, here, { batchMs: 10 });
+    const reader = shareGrains(db, there, { learned: (ids) => learned.push(ids) });
+    try {
+      reader.refresh();
+      learned.length = 0;
+      here.attach({ id: 'g3', send: () => true, close: () => {} }, { os: 'Debian' });
+      await waitFor(
+        () => {
+          reader.refresh();
+          return there.get('g3')?.grains['os'] === 'Debian';
+        },
+        10_000,
+        'grains at connect',
+      );
+      // grains.setval on the connected minion: no reconnect, the other master sees it all the same.
+      here.updateGrains('g3', { os: 'Debian', role: 'db' });
+      await waitFor(
+        () => {
+          reader.refresh();
+          return there.get('g3')?.grains['role'] === 'db';
+        },
+        10_000,
+        'grains changed while connected',
+      );
+      expect(learned).toEqual([['g3'], ['g3']]);
+    } finally {
+      writer.stop();
+      reader.stop();
+    }
+  });
+
+  it('reads only the returns the notified transaction wrote, each once, from either write path', async () => {
+    const writer = openResultWriter({ url });
+    const store = pgJobStoreOn(db, writer);
+    const jid = '20260101000000000100';
+    store.createJob({
+      jid,
+      fun: 'test.ping',
+      args: [],
+      kwargs: {},
+      target: 'r*',
+      targetType: 'glob',
+      user: 'test',
+      startedAt: Date.now(),
+      minions: ['ra', 'rb', 'rc'],
+    });
+    const listener = new pg.Client({ connectionString: url });
+    await listener.connect();
+    const heard: { jids: string[]; xid: string }[] = [];
+    listener.on('notification', (n) => heard.push(JSON.parse(n.payload ?? '{}') as { jids: string[]; xid: string }));
+    await listener.query(`LISTEN ${RETURNS_CHANNEL}`);
+    const fetched: number[] = [];
+    const counting: PgBridge = {
+      ...db,
+      run: (statements) => {
+        const results = db.run(statements);
+        if (statements[0]!.text.includes('xmin')) fetched.push(results[0]!.rowCount);
+        return results;
+      },
+    };
+    const router = new FrameRouter();
+    const returns = remoteReturns(counting, router);
+    const seen: JobFrame[] = [];
+    const sub = returns.frames$(jid).subscribe((f) => seen.push(f));
+    const ret = (id: string) => ({
+      jid,
+      id,
+      outcome: 'returned' as const,
+      success: true,
+      retcode: 0,
+      ret: id,
+      durationMs: 1,
+    });
+    try {
+      store.writeResults([ret('ra')]);
+      await waitFor(() => heard.length === 1, 10_000, 'the first batch heard');
+      returns.readWritten(heard[0]!.jids, [heard[0]!.xid]);
+      store.writeResults([ret('rb')]);
+      // The ingest's asynchronous path: its notification names the transaction that wrote the
+      // row, though it goes out after the commit in a transaction of its own.
+      await firstValueFrom(store.writeResults$!([ret('rc')]));
+      await waitFor(() => heard.length === 3, 10_000, 'the next two batches heard');
+      returns.readWritten([jid], [heard[1]!.xid, heard[2]!.xid]);
+      returns.readWritten(heard[0]!.jids, [heard[0]!.xid]);
+      expect(seen.map((f) => f.minionId)).toEqual(['ra', 'rb', 'rc']);
+      // One row, then the next two batches' two rows in one query (not ra again); the first
+      // batch read again fetches its one row, which the job has seen: delivered once all the same.
+      expect(fetched).toEqual([1, 2, 1]);
+    } finally {
+      sub.unsubscribe();
+      await listener.end();
+      writer.close();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { decodeValue, encodeValue } from '@brine/protocol';
-import { asyncScheduler, bufferTime, filter, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, bufferTime, filter, map, merge, type SchedulerLike, type Subscription } from 'rxjs';
 import type { MinionRegistry } from '../core/registry.js';
 import type { PgBridge } from '../store/pg-bridge.js';
 
@@ -27,15 +27,21 @@ export interface SharedGrains {
 
 /**
  * Shares minions' grains between masters through `minion_grains`: the grains of each minion
- * that connects here are written in batches (every `batchMs`, one statement), and `refresh`
+ * that connects here, or changes them while connected (`grains.setval`, a refresh: its
+ * `grains.update` frame), are written in batches (every `batchMs`, one statement), and `refresh`
  * reads the rows written since, remembering each minion this master does not hold in its
- * registry (known, not connected), so a grain target on any master matches it. Grains a minion
- * changes while connected (`grains.update`) cross at its next connect.
+ * registry (known, not connected), so a grain target on any master matches it. `learned` hears
+ * the ids whose grains a read brought (for the pillar those grains select).
  */
 export function shareGrains(
   db: PgBridge,
-  registry: Pick<MinionRegistry, 'changes$' | 'get' | 'isConnected' | 'remember'>,
-  options: { batchMs?: number; scheduler?: SchedulerLike; failed?: (err: unknown) => void } = {},
+  registry: Pick<MinionRegistry, 'changes$' | 'grainsUpdates$' | 'get' | 'isConnected' | 'remember'>,
+  options: {
+    batchMs?: number;
+    scheduler?: SchedulerLike;
+    failed?: (err: unknown) => void;
+    learned?: (ids: string[]) => void;
+  } = {},
 ): SharedGrains {
   let seq = 0;
   let caughtUp = 0;
@@ -46,15 +52,20 @@ export function shareGrains(
       options.failed?.(err);
     }
   };
-  const subscription: Subscription = registry.changes$
-    .pipe(
+  const subscription: Subscription = merge(
+    registry.changes$.pipe(
       filter((c) => c.connected),
+      map((c) => c.id),
+    ),
+    registry.grainsUpdates$,
+  )
+    .pipe(
       bufferTime(options.batchMs ?? 100, options.scheduler ?? asyncScheduler),
       filter((b) => b.length > 0),
     )
     .subscribe((batch) =>
       safely(() => {
-        const ids = [...new Set(batch.map((c) => c.id))].filter((id) => registry.get(id) !== undefined);
+        const ids = [...new Set(batch)].filter((id) => registry.get(id) !== undefined);
         const grains = ids.map((id) => encodeValue(registry.get(id)!.grains));
         if (ids.length > 0) db.run([{ text: SQL.write, values: [ids, grains] }]);
       }),
@@ -66,12 +77,16 @@ export function shareGrains(
         grains: Uint8Array;
         seq: number;
       }[];
+      const learned: string[] = [];
       for (const r of rows) {
         seq = Math.max(seq, r.seq);
         if (registry.isConnected(r.minion_id)) continue;
         const decoded = decodeValue(r.grains);
-        if (decoded.ok) registry.remember(r.minion_id, decoded.value as Record<string, unknown>, 0);
+        if (!decoded.ok) continue;
+        registry.remember(r.minion_id, decoded.value as Record<string, unknown>, 0);
+        learned.push(r.minion_id);
       }
+      if (learned.length > 0) options.learned?.(learned);
     });
   return {
     refresh: () => read(seq),

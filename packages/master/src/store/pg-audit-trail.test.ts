@@ -62,6 +62,17 @@ describe.skipIf(missing !== undefined)(`the audit log shared in PostgreSQL${miss
     expect(reader.list({ user: 'bob' })[0]).toEqual({ ...entry(3000, 'bob'), master: 'ma' });
   });
 
+  it('purges the entries before a cut, whichever master runs it, and twice is the same as once', async () => {
+    const a = master('pa');
+    for (const at of [100, 200, 300]) a.record(entry(at, 'purge'));
+    await a.close();
+    const [b, c] = [master('pb'), master('pc')];
+    const removed = await Promise.all([b.purgeBefore(250), c.purgeBefore(250)]);
+    expect(removed.reduce((x, y) => x + y, 0)).toBe(2);
+    expect(await b.purgeBefore(250)).toBe(0);
+    expect(c.list({ user: 'purge' }).map((e) => e.at)).toEqual([300]);
+  });
+
   it('writes in batches, one INSERT for entries recorded together', async () => {
     const a = master('batch');
     for (let i = 0; i < 50; i++) a.record(entry(10_000 + i, 'carol'));

@@ -78,9 +78,24 @@ export function relayEvents(o: EventRelayOptions): EventRelay {
     }
   };
   let lastId = 0;
-  safely('could not read the event position', () => {
-    lastId = Number(o.db.run([{ text: 'SELECT coalesce(max(id), 0) AS id FROM bus_events' }])[0]!.rows[0]!.id);
-  });
+  const reposition = () =>
+    safely('could not read the event position', () => {
+      lastId = Number(o.db.run([{ text: 'SELECT coalesce(max(id), 0) AS id FROM bus_events' }])[0]!.rows[0]!.id);
+    });
+  reposition();
+  // The LIKE patterns of each open events$ stream (undefined: every tag). With none open, no
+  // event is read, only the position moved past them (at a 10,000-minion job the other masters'
+  // return events alone are 10,000 rows): a stream opened later starts from the last window, as
+  // it did when every event was read (a job's watch for remote connects relies on that).
+  const readers = new Map<object, string[] | undefined>();
+  const patterns = (): string[] | undefined => {
+    const all = new Set<string>();
+    for (const p of readers.values()) {
+      if (p === undefined) return undefined;
+      for (const like of p) all.add(like);
+    }
+    return [...all];
+  };
   all.add(
     o.bus
       .events$()
@@ -106,20 +121,36 @@ export function relayEvents(o: EventRelayOptions): EventRelay {
   );
   all.add(
     pgNotifications$({ url: o.url, channels: [EVENTS_CHANNEL] })
-      .pipe(filter((n) => n.payload !== o.masterId))
-      .subscribe(() =>
+      .pipe(
+        filter((n) => n.payload !== o.masterId),
+        // One read for the notifications of a batch window: each master announces a batch per
+        // window, so with several masters a read per notification was several per window.
+        bufferTime(o.batchMs ?? 50, scheduler),
+        filter((b) => b.length > 0),
+      )
+      .subscribe(() => {
+        if (readers.size === 0) return reposition();
         safely('could not read shared events', () => {
-          for (const e of read(o, lastId)) {
-            lastId = Math.max(lastId, e.id);
-            remote.next(e.event);
-          }
-        }),
-      ),
+          const { events, lastId: last } = read(o, lastId, patterns());
+          lastId = Math.max(lastId, last);
+          for (const e of events) remote.next(e);
+        });
+      }),
   );
   return {
     events$: (globs = []) => {
       const tests = globs.map((g) => compileGlob(g));
-      return tests.length === 0 ? remote.asObservable() : remote.pipe(filter((e) => tests.some((t) => t(e.tag))));
+      const matching$ =
+        tests.length === 0 ? remote.asObservable() : remote.pipe(filter((e) => tests.some((t) => t(e.tag))));
+      return new Observable<BusEvent>((subscriber) => {
+        const key = {};
+        readers.set(key, globs.length === 0 ? undefined : globs.map(globToLike));
+        const inner = matching$.subscribe(subscriber);
+        return () => {
+          inner.unsubscribe();
+          readers.delete(key);
+        };
+      });
     },
     stop: () => {
       all.unsubscribe();
@@ -143,15 +174,51 @@ function writeStatements(o: EventRelayOptions, batch: BusEvent[]): Statement[] {
   ];
 }
 
-function read(o: EventRelayOptions, afterId: number): { id: number; event: BusEvent }[] {
+/**
+ * A LIKE pattern that matches at least what the glob matches (`*` is `%`, `?` and a `[...]`
+ * class are `_`), so the database leaves out the rows no reader wants; the glob itself then
+ * decides. Exported for tests.
+ */
+export function globToLike(glob: string): string {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') out += '%';
+    else if (c === '?') out += '_';
+    else if (c === '[' && glob.indexOf(']', i + 2) > i) {
+      out += '_';
+      i = glob.indexOf(']', i + 2);
+    } else out += c === '%' || c === '_' || c === '\\' ? `\\${c}` : c;
+  }
+  return out;
+}
+
+/**
+ * Other masters' events after `afterId` whose tag matches one of `likes` (all when undefined),
+ * and the highest id looked at, matching or not, so the next read starts past it.
+ */
+function read(
+  o: EventRelayOptions,
+  afterId: number,
+  likes: string[] | undefined,
+): { events: BusEvent[]; lastId: number } {
   const rows = o.db.run([
     {
-      text: `SELECT id, tag, data, stamp FROM bus_events WHERE id > $1 AND master_id <> $2 ORDER BY id LIMIT 10000`,
-      values: [afterId, o.masterId],
+      text: `WITH r AS (SELECT id, tag, data, stamp FROM bus_events WHERE id > $1 AND master_id <> $2 ORDER BY id LIMIT 10000)
+        SELECT id, tag, data, stamp FROM r WHERE $3::text[] IS NULL OR tag LIKE ANY($3::text[])
+        UNION ALL SELECT max(id), NULL, NULL, NULL FROM r`,
+      values: [afterId, o.masterId, likes ?? null],
     },
-  ])[0]!.rows as { id: number; tag: string; data: Uint8Array | null; stamp: number }[];
-  return rows.map((r) => {
+  ])[0]!.rows as { id: number | null; tag: string | null; data: Uint8Array | null; stamp: number | null }[];
+  let lastId = afterId;
+  const events: { id: number; event: BusEvent }[] = [];
+  for (const r of rows) {
+    if (r.id === null) continue;
+    lastId = Math.max(lastId, Number(r.id));
+    if (r.tag === null) continue;
     const decoded = r.data === null ? undefined : decodeValue(r.data);
-    return { id: Number(r.id), event: { tag: r.tag, data: decoded?.ok ? decoded.value : null, stamp: r.stamp } };
-  });
+    events.push({ id: Number(r.id), event: { tag: r.tag, data: decoded?.ok ? decoded.value : null, stamp: r.stamp! } });
+  }
+  events.sort((a, b) => a.id - b.id);
+  return { events: events.map((e) => e.event), lastId };
 }

@@ -74,7 +74,10 @@ describe.skipIf(missing !== undefined)(`postgres store${missing ? ` (${missing})
       await waitFor(() => heard.length > 0, 10_000, 'the notification');
       // A round trip on the listener's connection: anything else sent would have arrived by now.
       await listener.query('SELECT 1');
-      expect(heard).toEqual([JSON.stringify({ jids: [job.jid] })]);
+      // With the writing transaction's id, so a reader fetches only the rows it wrote.
+      expect(heard.map((p) => JSON.parse(p) as unknown)).toEqual([
+        { jids: [job.jid], xid: expect.stringMatching(/^\d+$/) },
+      ]);
       await listener.end();
       store.close();
     });

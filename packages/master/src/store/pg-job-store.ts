@@ -55,7 +55,13 @@ const SQL = {
   purgeMinions: 'DELETE FROM job_minions WHERE jid IN (SELECT jid FROM jobs WHERE started_at < $1)',
   purgeAttempts: 'DELETE FROM job_attempts WHERE jid IN (SELECT jid FROM jobs WHERE started_at < $1)',
   purgeJobs: 'DELETE FROM jobs WHERE started_at < $1',
-  notify: 'SELECT pg_notify($1, $2)',
+  // The batch's transaction id rides along (`xid`), so a reader fetches exactly the rows this
+  // batch wrote (their `xmin`), not every stored row of the jobs it names.
+  notify: `SELECT pg_notify($1, jsonb_set($2::jsonb, '{xid}', to_jsonb(xid(pg_current_xact_id())::text))::text)`,
+  // The asynchronous write's NOTIFY goes out after its commit, in a transaction of its own: the
+  // writing transaction's id is read inside it and handed to this one.
+  currentXid: `SELECT xid(pg_current_xact_id())::text AS xid`,
+  notifyXid: `SELECT pg_notify($1, jsonb_set($2::jsonb, '{xid}', to_jsonb($3::text))::text)`,
 } as const;
 
 /**
@@ -106,8 +112,14 @@ export function pgJobStoreOn(db: PgOrderedBridge, writer: PgAsyncBridge): JobSto
       if (rows.length === 0) return of([]);
       return defer(async () => {
         const batch = resultBatch(rows);
-        const results = await writer.transaction(batch.rounds.map((r) => r.statement));
-        await db.transactionAsync([batch.notify]);
+        const results = await writer.transaction([
+          ...batch.rounds.map((r) => r.statement),
+          { text: SQL.currentXid, values: [] },
+        ]);
+        // Readers fetch the rows by the transaction that wrote them (their xmin), so the
+        // notification names the writer's transaction, not its own.
+        const xid = results[batch.rounds.length]!.rows[0]!.xid as string;
+        await db.transactionAsync([{ text: SQL.notifyXid, values: [RETURNS_CHANNEL, notifyPayload(rows), xid] }]);
         return storedFlags(batch.rounds, rows.length, results);
       });
     },
@@ -177,7 +189,7 @@ function storedFlags(rounds: ResultRound[], count: number, results: StatementRes
 /**
  * The NOTIFY payload of a batch: JSON `{jids}`, the distinct jids it wrote to, in order, within
  * PostgreSQL's 8000-byte limit (`more: true` when some were left out: a listener then rereads
- * what it follows). A jid is named even when its rows turned out duplicates: the payload says
+ * what it follows); the statement adds `xid`, the writing transaction's id. A jid is named even when its rows turned out duplicates: the payload says
  * where to look, the store says what is there.
  */
 export function notifyPayload(rows: readonly ResultWrite[]): string {
