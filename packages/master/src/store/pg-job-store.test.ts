@@ -135,7 +135,13 @@ describe.skipIf(missing !== undefined)(`postgres store${missing ? ` (${missing})
       const pid = Number(
         cluster.psql("SELECT pid FROM pg_stat_activity WHERE application_name = 'async-write'", 'contract'),
       );
-      expect(heard).toEqual([{ pid, payload: JSON.stringify({ jids: [job.jid] }) }]);
+      // It names the transaction that wrote the row (readers fetch rows by their xmin).
+      const xmin = cluster.psql(
+        `SELECT xmin FROM job_minions WHERE jid = '${job.jid}' AND minion_id = 'db1'`,
+        'contract',
+      );
+      expect(heard).toEqual([{ pid, payload: expect.any(String) }]);
+      expect(JSON.parse(heard[0]!.payload)).toEqual({ jids: [job.jid], xid: xmin });
       await other.end();
       store.close();
     });
