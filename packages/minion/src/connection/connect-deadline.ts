@@ -1,5 +1,5 @@
-import { connect as netConnect, isIP, type NetConnectOpts, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import net, { isIP, type NetConnectOpts, type Socket } from 'node:net';
+import tls, { type ConnectionOptions } from 'node:tls';
 
 /** What ws hands its `createConnection`: the request's options (host, port, TLS settings). */
 type DialOptions = ConnectionOptions;
@@ -7,15 +7,18 @@ type DialOptions = ConnectionOptions;
 /** Opens the TCP (and TLS) connection; node's `tls.connect` or `net.connect` by default. */
 export type Dial = (options: DialOptions) => Socket;
 
-/** The TLS dial ws makes by default: no `path`, and SNI only for a host name. */
+/**
+ * The TLS dial ws makes by default: no `path`, and SNI only for a host name. Through the module
+ * objects, as ws does, so a probe preloaded into a swarm (bench/swarm-probe.mjs) still sees it.
+ */
 const dialTls: Dial = (options) =>
-  tlsConnect({
+  tls.connect({
     ...options,
     path: undefined,
     servername: options.servername ?? (isIP(options.host ?? '') ? '' : options.host),
   } as ConnectionOptions);
 
-const dialPlain: Dial = (options) => netConnect({ ...options, path: undefined } as NetConnectOpts);
+const dialPlain: Dial = (options) => net.connect({ ...options, path: undefined } as NetConnectOpts);
 
 /**
  * A `createConnection` for ws with a deadline on the TCP connect alone: a connect not established
