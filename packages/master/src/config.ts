@@ -90,8 +90,12 @@ export const masterConfigSchema = z
     handshake_timeout_ms: z.number().int().positive().default(10_000),
     /** Connections allowed to wait at accept; the excess is reset (the minion backs off and retries). */
     max_connect_queue: z.number().int().min(0).default(20_000),
-    /** A connection that waited at accept longer than this is reset instead of started. */
-    connect_queue_wait_ms: z.number().int().positive().default(15_000),
+    /**
+     * A connection that waited at accept longer than this is reset instead of started; below the
+     * minion's 60 s of patience with a master that accepted it (issue #15). Past a third of it,
+     * the newest waiting connections start first.
+     */
+    connect_queue_wait_ms: z.number().int().positive().default(45_000),
     /** Retry delay told to pending and refused minions, in ms (jittered). */
     pending_retry_ms: z.number().int().positive().default(10_000),
     /** Pending keys at most; a new id beyond it is not recorded and told to retry (issue 13 finding 6). */

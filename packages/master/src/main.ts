@@ -399,6 +399,7 @@ export async function startMaster(
         ingest.close();
         acks.flush();
         await minionServer.close();
+        await keys.flush();
         registry.close('shutdown');
         jobsDone.unsubscribe();
         collector.stop();

@@ -5,11 +5,12 @@ import { keyAdmission } from './admit-key.js';
 const PUB = new Uint8Array(32);
 
 /** A key admission over a fake key store and token list, recording what it was asked. */
-function admission(known: Record<string, KeyStateValue>, validToken: string) {
+function admission(known: Record<string, KeyStateValue>, validToken: string, writing?: Promise<void>) {
   const calls: string[] = [];
   const admit = keyAdmission({
     keys: {
       state: (id) => known[id],
+      stored: () => writing,
       admit: (id, _pub, _grains, options) => {
         calls.push(`admit ${id} enrolled=${String(options?.enrolled)} from ${options?.address}`);
         return known[id] ?? (options?.enrolled ? 'accepted' : 'pending');
@@ -50,5 +51,21 @@ describe('keyAdmission', () => {
     const { admit, calls } = admission({}, 'tok');
     expect(admit({ id: 'web1', pub: PUB }, { grains: {} }, '10.0.0.1')).toBe('pending');
     expect(calls).toEqual(['admit web1 enrolled=false from 10.0.0.1']);
+  });
+
+  it('answers an accepted key whose record is being written once it is stored, and limited if it fails', async () => {
+    let done!: () => void;
+    const { admit } = admission({ web1: 'accepted' }, 'tok', new Promise<void>((r) => (done = r)));
+    const answer = admit({ id: 'web1', pub: PUB }, { grains: {} }, '10.0.0.1');
+    expect(answer).toBeInstanceOf(Promise);
+    done();
+    await expect(answer).resolves.toBe('accepted');
+    const failed = admission({ web1: 'accepted' }, 'tok', Promise.reject(new Error('ENOSPC')));
+    await expect(failed.admit({ id: 'web1', pub: PUB }, { grains: {} }, '10.0.0.1')).resolves.toBe('limited');
+  });
+
+  it('answers a pending key at once, even while its record is being written', () => {
+    const { admit } = admission({}, 'tok', new Promise<void>(() => {}));
+    expect(admit({ id: 'web1', pub: PUB }, { grains: {} }, '10.0.0.1')).toBe('pending');
   });
 });

@@ -4,7 +4,7 @@ import type { AdmitResult, KeyStore } from './key-store.js';
 
 /** What {@link keyAdmission} needs. */
 export interface KeyAdmissionDeps {
-  keys: Pick<KeyStore, 'state' | 'admit'>;
+  keys: Pick<KeyStore, 'state' | 'admit' | 'stored'>;
   enrollment: Pick<EnrollmentTokens, 'consume'>;
   now(): number;
   /** Told of each minion that a one-time token enrolled, for the log. */
@@ -14,7 +14,9 @@ export interface KeyAdmissionDeps {
 /**
  * Decides a connecting minion's key state, with its enrollment token: a token is spent only on an
  * id the master has never seen (a known id keeps its key's state whatever it presents), and a
- * spent token admits the new key as accepted. The rest is {@link KeyStore.admit}.
+ * spent token admits the new key as accepted. The rest is {@link KeyStore.admit}. An accepted key
+ * whose record is still being written is answered once it is stored (a promise), or `limited`
+ * (retry later) when it could not be; every other answer is at once.
  */
 export function keyAdmission(
   deps: KeyAdmissionDeps,
@@ -22,13 +24,20 @@ export function keyAdmission(
   hello: { id: string; pub: Uint8Array },
   auth: { grains: Record<string, unknown>; enrollToken?: string | undefined },
   address: string,
-) => AdmitResult {
+) => AdmitResult | Promise<AdmitResult> {
   return ({ id, pub }, { grains, enrollToken }, address) => {
     const enrolled =
       enrollToken !== undefined &&
       deps.keys.state(id) === undefined &&
       deps.enrollment.consume(enrollToken, id, deps.now(), globMatch);
     if (enrolled) deps.enrolled(id);
-    return deps.keys.admit(id, pub, grains, { enrolled, address });
+    const decision = deps.keys.admit(id, pub, grains, { enrolled, address });
+    const writing = decision === 'accepted' ? deps.keys.stored(id) : undefined;
+    return writing
+      ? writing.then(
+          () => decision,
+          () => 'limited' as const,
+        )
+      : decision;
   };
 }

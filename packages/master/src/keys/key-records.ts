@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { validateMinionId } from '@brine/protocol';
+import { NewKeyWriter } from './new-key-writer.js';
 
 /** Minion key states, as in Salt. `denied`: the id is known with a different key. */
 export const KeyState = {
@@ -30,6 +31,8 @@ export interface StoredKey {
 /**
  * Where the master's minion keys are kept; the `KeyStore` mirrors them in memory. An
  * implementation owes: `put` has stored the key when it returns (a crash after it keeps it);
+ * `putNew`, where offered, has stored it when its promise resolves, and a `put`, `putDenied` or
+ * `remove` of the same id made before then wins over it;
  * `loadAll` and `load` give each id's real key, never a denied one while a real one exists;
  * `shared` is true when other masters write the same records, and then the `KeyStore` rereads
  * an id before deciding on it, so a key accepted on one master holds on all.
@@ -43,6 +46,13 @@ export interface KeyRecords {
   load(id: string): StoredKey | undefined;
   /** Records an id's real key in a state, replacing the state it had. */
   put(key: StoredKey): void;
+  /**
+   * Records the key of an id that has none in any state, possibly batched and off the event
+   * loop (issue #15); resolves once stored, rejects when it could not be. @default `put`
+   */
+  putNew?(key: StoredKey): Promise<void>;
+  /** Resolves once every `putNew` made so far has settled. */
+  settled?(): Promise<void>;
   /** Keeps a key that came for a known id with a different key, beside the real one. */
   putDenied(id: string, pub: Buffer): void;
   /** Forgets an id in every state. */
@@ -78,6 +88,8 @@ export function fileKeyRecords(pkiDir: string): KeyRecords {
   for (const state of Object.values(KeyState)) mkdirSync(join(pkiDir, DIRS[state]), { recursive: true, mode: 0o700 });
   const read = (state: KeyStateValue, id: string) =>
     Buffer.from(readFileSync(join(pkiDir, DIRS[state], id), 'utf8').trim(), 'base64');
+  const fileOf = (state: KeyStateValue, id: string) => join(pkiDir, DIRS[state], id);
+  const newKeys = new NewKeyWriter(removeIfPresent);
   const write = (state: KeyStateValue, id: string, pub: Buffer) => {
     // validateMinionId has run before any id reaches here: no separators, no '..'.
     const file = join(pkiDir, DIRS[state], id);
@@ -104,13 +116,18 @@ export function fileKeyRecords(pkiDir: string): KeyRecords {
       return state === undefined ? undefined : { id, state, pub: read(state, id) };
     },
     put: ({ id, state, pub }) => {
+      newKeys.supersede(id, (file) => file === fileOf(state, id));
       write(state, id, pub);
       for (const s of ['accepted', 'pending', 'rejected'] as const) {
         if (s !== state) removeIfPresent(join(pkiDir, DIRS[s], id));
       }
     },
+    // The id has no file in any state (its KeyStore knows every id): no other state to clear.
+    putNew: ({ id, state, pub }) => newKeys.write(id, fileOf(state, id), pub.toString('base64') + '\n'),
+    settled: () => newKeys.settled(),
     putDenied: (id, pub) => write('denied', id, pub),
     remove: (id) => {
+      newKeys.supersede(id, () => false);
       for (const s of Object.values(KeyState)) rmSync(join(pkiDir, DIRS[s], id), { force: true });
     },
   };

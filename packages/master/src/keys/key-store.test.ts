@@ -11,10 +11,11 @@ const pub = () => generateKeyPair().publicRaw;
 const pki = () => mkdtempSync(join(tmpdir(), 'brine-pki-'));
 
 describe('KeyStore', () => {
-  it('records a new minion as pending, in a 0600 file under minions_pre', () => {
+  it('records a new minion as pending, in a 0600 file under minions_pre', async () => {
     const dir = pki();
     const store = new KeyStore(dir);
     expect(store.admit('web1', pub(), {})).toBe('pending');
+    await store.stored('web1');
     expect(readdirSync(join(dir, 'minions_pre'))).toEqual(['web1']);
     expect(statSync(join(dir, 'minions_pre', 'web1')).mode & 0o777).toBe(0o600);
   });
@@ -96,5 +97,47 @@ describe('KeyStore pending-key limits', () => {
     expect(store.admit('auto-1', pub(), {}, { address: 'a' })).toBe('accepted');
     expect(store.admit('tok-1', pub(), {}, { address: 'a', enrolled: true })).toBe('accepted');
     expect(store.admit('other', pub(), {}, { address: 'a' })).toBe('limited');
+  });
+
+  it('stores an autosigned key in the background: on disk, 0600, when stored(id) resolves', async () => {
+    const dir = pki();
+    const store = new KeyStore(dir, { autosign: { ids: ['web*'] } });
+    expect(store.admit('web1', pub(), {})).toBe('accepted');
+    expect(store.stored('web1')).toBeInstanceOf(Promise);
+    await store.stored('web1');
+    expect(store.stored('web1')).toBeUndefined();
+    expect(statSync(join(dir, 'minions', 'web1')).mode & 0o777).toBe(0o600);
+    expect(new KeyStore(dir).state('web1')).toBe('accepted');
+  });
+
+  it("lets an operator's accept win over a new key's write still under way", async () => {
+    const dir = pki();
+    const store = new KeyStore(dir);
+    expect(store.admit('web1', pub(), {})).toBe('pending');
+    expect(store.accept('web1')).toEqual(['web1']);
+    await store.flush();
+    expect(readdirSync(join(dir, 'minions_pre'))).toEqual([]);
+    expect(new KeyStore(dir).state('web1')).toBe('accepted');
+  });
+
+  it('forgets a new key whose write failed, so its minion is recorded anew', async () => {
+    const changes: KeyChange[] = [];
+    const records = {
+      shared: false,
+      loadAll: () => [],
+      load: () => undefined,
+      put: () => {},
+      putNew: () => Promise.reject(new Error('ENOSPC')),
+      putDenied: () => {},
+      remove: () => {},
+    };
+    const store = new KeyStore(records, { onChange: (c) => changes.push(c) });
+    expect(store.admit('web1', pub(), {})).toBe('pending');
+    await expect(store.stored('web1')).rejects.toThrow('ENOSPC');
+    expect(store.state('web1')).toBeUndefined();
+    expect(changes).toEqual([
+      { id: 'web1', from: undefined, to: 'pending' },
+      { id: 'web1', from: 'pending', to: undefined },
+    ]);
   });
 });

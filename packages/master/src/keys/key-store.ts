@@ -41,6 +41,8 @@ export class KeyStore {
   readonly #onChange: (change: KeyChange) => void;
   readonly #autosign: AutosignPolicy;
   readonly #limits: PendingKeyLimiter;
+  /** New keys whose record is being written, by id: the write's promise. */
+  readonly #writing = new Map<string, Promise<void>>();
 
   constructor(
     pki: string | KeyRecords,
@@ -102,8 +104,26 @@ export class KeyStore {
     }
     const state = options.enrolled || this.#autosigned(id, grains) ? 'accepted' : 'pending';
     if (state === 'pending' && !this.#limits.allow(options.address ?? '').ok) return 'limited';
-    this.#set(id, state, Buffer.from(pub), options.address ?? '');
+    // An enrollment token is spent on disk already: its key is stored before the answer, so the
+    // two cannot part in a crash. Others are written in the background (see `stored`).
+    this.#set(id, state, Buffer.from(pub), options.address ?? '', !options.enrolled);
     return state;
+  }
+
+  /**
+   * The write of a new id's key, while it is under way: resolves once the key is stored, rejects
+   * when it could not be (the id is then forgotten, so its minion is recorded anew when it comes
+   * back). A key `admit` returned as accepted must not be acted on before this: the handshake
+   * waits for it before `welcome`. A pending key is answered at once; a crash before it is stored
+   * loses it, and its minion is recorded again at its next connect (issue #15).
+   */
+  stored(id: string): Promise<void> | undefined {
+    return this.#writing.get(id);
+  }
+
+  /** Resolves once every key write under way has settled (before the master stops). */
+  async flush(): Promise<void> {
+    await this.#records.settled?.();
   }
 
   /** The pending-key limits and what they refused, for the key listing. */
@@ -169,11 +189,35 @@ export class KeyStore {
     return moved.sort();
   }
 
-  #set(id: string, state: KeyStateValue, pub: Buffer, address: string): void {
-    this.#records.put({ id, state, pub });
-    this.#keys.set(id, { state, pub });
+  #set(id: string, state: KeyStateValue, pub: Buffer, address: string, background: boolean): void {
+    const key = { state, pub };
+    if (background && this.#records.putNew) this.#writeNew(id, key, this.#records.putNew({ id, state, pub }));
+    else this.#records.put({ id, state, pub });
+    this.#keys.set(id, key);
     if (state === 'pending') this.#limits.added(id, address);
     this.#onChange({ id, from: undefined, to: state });
+  }
+
+  #writeNew(id: string, key: { state: KeyStateValue; pub: Buffer }, write: Promise<void>): void {
+    const tracked = write.then(
+      () => {
+        if (this.#writing.get(id) === tracked) this.#writing.delete(id);
+      },
+      (err: unknown) => {
+        if (this.#writing.get(id) === tracked) this.#writing.delete(id);
+        // Not stored: forgotten, so its minion is recorded anew. (An operator's write of the id
+        // since would have stood in for this one, and it would not have failed.)
+        if (this.#keys.get(id) === key) {
+          this.#keys.delete(id);
+          this.#limits.removed(id);
+          this.#onChange({ id, from: key.state, to: undefined });
+        }
+        throw err;
+      },
+    );
+    // The waiter (the handshake) handles a failure; an unawaited rejection must not end the process.
+    tracked.catch(() => {});
+    this.#writing.set(id, tracked);
   }
 
   #autosigned(id: string, grains: Record<string, unknown>): boolean {

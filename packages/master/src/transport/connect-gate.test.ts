@@ -28,7 +28,12 @@ class FakeSocket extends EventEmitter {
 function setup(
   options: Pick<
     ConnectGateOptions,
-    'maxHandshaking' | 'maxQueued' | 'maxHandshakingPerAddress' | 'maxPreauthPerAddress' | 'handshakeTimeoutMs'
+    | 'maxHandshaking'
+    | 'maxQueued'
+    | 'maxHandshakingPerAddress'
+    | 'maxPreauthPerAddress'
+    | 'handshakeTimeoutMs'
+    | 'staleMs'
   > & { maxWaitMs?: number },
 ) {
   let t = 0;
@@ -197,5 +202,64 @@ describe('ConnectGate', () => {
     expect(accept('10.6.6.6').reset).toBe(true);
     expect(c.destroyed).toBe(false);
     expect(gate.resets).toBe(2);
+  });
+
+  it('starts the newest waiting connection first once the oldest has waited past staleMs', () => {
+    const { gate, started, accept, advance } = setup({ maxHandshaking: 1, maxQueued: 10, staleMs: 1000 });
+    const a = accept();
+    const [b, c] = [accept(), accept()];
+    advance(500);
+    const d = accept();
+    advance(100);
+    gate.authenticated(a); // b waited 600 ms: in order
+    expect(started.at(-1)).toBe(b);
+    advance(900);
+    gate.authenticated(b); // c waited 1,500 ms: the newest goes first
+    expect(started.at(-1)).toBe(d);
+    const e = accept();
+    gate.authenticated(d);
+    expect(started.at(-1)).toBe(e);
+    gate.authenticated(e); // c, the last one left, in the end
+    expect(started.at(-1)).toBe(c);
+    expect(gate.resets).toBe(0);
+  });
+
+  it('resets the connections at the head that waited past maxWaitMs while it serves the newest', () => {
+    const { gate, started, accept, advance } = setup({ maxHandshaking: 1, maxQueued: 10, maxWaitMs: 3000 });
+    const a = accept();
+    const old = [accept(), accept()];
+    advance(3001);
+    const fresh = accept();
+    gate.authenticated(a);
+    expect(old.map((s) => s.reset)).toEqual([true, true]);
+    expect(started.at(-1)).toBe(fresh);
+    expect([gate.resets, gate.queued]).toEqual([2, 0]);
+  });
+
+  it('under a standing queue, starts connections that waited little, and resets the oldest', () => {
+    // Minions arrive every 50 ms, a handshake takes 100 ms: the line grows without end.
+    const { gate, started, accept, advance } = setup({
+      maxHandshaking: 1,
+      maxQueued: 10_000,
+      maxWaitMs: 6000,
+      staleMs: 2000,
+    });
+    const acceptedAt = new Map<unknown, number>();
+    const waits: number[] = [];
+    let t = 0;
+    for (let step = 0; step < 400; step++) {
+      acceptedAt.set(accept(), t);
+      if (step % 2 === 1) {
+        const running = started.at(-1)!;
+        gate.authenticated(running);
+        waits.push(t - acceptedAt.get(started.at(-1))!);
+      }
+      advance(50);
+      t += 50;
+    }
+    const late = waits.slice(100).sort((x, y) => x - y);
+    // In arrival order every start after the first seconds would have waited close to 6 s.
+    expect(late[Math.floor(late.length * 0.9)]).toBeLessThanOrEqual(2000);
+    expect(gate.resets).toBeGreaterThan(0);
   });
 });

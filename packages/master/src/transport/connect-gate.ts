@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { Deque } from './deque.js';
 
 /** Options for {@link ConnectGate}. */
 export interface ConnectGateOptions {
@@ -12,6 +13,12 @@ export interface ConnectGateOptions {
   maxQueued: number;
   /** A connection that waited longer than this is reset instead of started: its minion gave up. */
   maxWaitMs: number;
+  /**
+   * When the oldest waiting connection of an address has waited longer than this, that address's
+   * newest is started first (adaptive LIFO), so a standing queue does not start only connections
+   * whose minion is about to give up. @default maxWaitMs / 3
+   */
+  staleMs?: number;
   /** A started connection not authenticated this long after it got its slot is reset. @default Infinity */
   handshakeTimeoutMs?: number;
   /** Starts the TLS (or HTTP) handshake on an accepted socket. */
@@ -42,7 +49,7 @@ interface Entry {
 /** One source address: its waiting connections and its counts. */
 interface Peer {
   address: string;
-  queue: Fifo<Entry>;
+  queue: Deque<Entry>;
   /** Live entries in `queue`. */
   queued: number;
   handshaking: number;
@@ -70,6 +77,13 @@ interface Peer {
  * - waiting connections are served address by address in turn, so a long line from one address
  *   does not delay the first connection of another.
  *
+ * A standing queue is served newest first (issue #15): in arrival order, every connection started
+ * had waited nearly `maxWaitMs`, so once the connect phase outlasted it each start went to a minion
+ * about to give up (its handshake wasted) and each reset one came back at the end of the line, to
+ * wait the whole queue again (10,000 minions took 16,000 handshakes). Served newest first once the
+ * oldest waited `staleMs`, a started connection has waited little and a retried one is served
+ * soon; the oldest are reset at `maxWaitMs`, at their address's turn, and retry.
+ *
  * An authenticated connection is found by its TCP peer (address and port), which a TLS socket
  * shares with the TCP socket under it.
  */
@@ -77,7 +91,7 @@ export class ConnectGate {
   readonly #o: Required<ConnectGateOptions>;
   readonly #peers = new Map<string, Peer>();
   /** Addresses with waiting connections and a free slot of their own, in turn. */
-  readonly #ring = new Fifo<Peer>();
+  readonly #ring = new Deque<Peer>();
   /** Started, not yet authenticated connections by `address|port`. */
   readonly #starting = new Map<string, Entry>();
   /** Every socket handed off and still open. */
@@ -93,6 +107,7 @@ export class ConnectGate {
       maxHandshakingPerAddress: options.maxHandshaking,
       maxPreauthPerAddress: Number.POSITIVE_INFINITY,
       handshakeTimeoutMs: Number.POSITIVE_INFINITY,
+      staleMs: options.maxWaitMs / 3,
       setTimer: (fn, ms) => {
         const t = setTimeout(fn, ms);
         t.unref();
@@ -177,7 +192,7 @@ export class ConnectGate {
   }
 
   #newPeer(address: string): Peer {
-    const peer: Peer = { address, queue: new Fifo(), queued: 0, handshaking: 0, preauth: 0, inRing: false };
+    const peer: Peer = { address, queue: new Deque(), queued: 0, handshaking: 0, preauth: 0, inRing: false };
     this.#peers.set(address, peer);
     return peer;
   }
@@ -245,8 +260,7 @@ export class ConnectGate {
   }
 
   #pump(): void {
-    const o = this.#o;
-    while (this.#handshaking < o.maxHandshaking) {
+    while (this.#handshaking < this.#o.maxHandshaking) {
       const peer = this.#ring.shift();
       if (!peer) return;
       peer.inRing = false;
@@ -255,47 +269,38 @@ export class ConnectGate {
         peer.queued--;
         this.#queued--;
         if (entry.socket.destroyed) entry.state = 'leaving';
-        else if (o.now() - entry.at > o.maxWaitMs) {
-          entry.state = 'leaving';
-          this.#reset(entry.socket);
-        } else this.#start(entry);
+        else this.#start(entry);
       }
       this.#offer(peer);
       this.#forgetIfIdle(peer);
     }
   }
 
+  /**
+   * The connection of `peer` to start now: the oldest, or the newest once the oldest waited over
+   * `staleMs`. Those at the head that waited over `maxWaitMs` are reset on the way.
+   */
   #nextQueued(peer: Peer): Entry | undefined {
-    for (let e = peer.queue.shift(); e; e = peer.queue.shift()) if (e.state === 'queued') return e;
+    const o = this.#o;
+    const now = o.now();
+    const queue = peer.queue;
+    for (let head = queue.first(); head; head = queue.first()) {
+      if (head.state === 'queued' && now - head.at <= o.maxWaitMs) break;
+      queue.shift();
+      if (head.state === 'queued') this.#expire(head);
+    }
+    const head = queue.first();
+    if (!head) return undefined;
+    if (now - head.at <= o.staleMs) return queue.shift();
+    for (let e = queue.pop(); e; e = queue.pop()) if (e.state === 'queued') return e;
     return undefined;
   }
-}
 
-/** A first-in first-out queue with O(1) shift: an array and a head index, compacted as it goes. */
-class Fifo<T> {
-  #items: (T | undefined)[] = [];
-  #head = 0;
-
-  push(item: T): void {
-    this.#items.push(item);
-  }
-
-  shift(): T | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const item = this.#items[this.#head];
-    this.#items[this.#head++] = undefined;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items.splice(0, this.#head);
-      this.#head = 0;
-    }
-    return item;
-  }
-
-  /** Removes and returns every item. */
-  drain(): T[] {
-    const rest = this.#items.slice(this.#head) as T[];
-    this.#items = [];
-    this.#head = 0;
-    return rest;
+  /** Resets a waiting connection that waited too long (counts first: a reset may close at once). */
+  #expire(entry: Entry): void {
+    entry.state = 'leaving';
+    entry.peer.queued--;
+    this.#queued--;
+    this.#reset(entry.socket);
   }
 }

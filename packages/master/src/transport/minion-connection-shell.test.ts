@@ -37,7 +37,7 @@ class FakeSocket extends EventEmitter {
 }
 
 /** The master's dependencies, with an admission gate that counts its slots. */
-function deps(admit: AdmitResult, busy = false) {
+function deps(admit: AdmitResult | Promise<AdmitResult>, busy = false) {
   const master = generateMemoryKeyPair();
   const slots = { entered: 0, left: 0 };
   const seen: string[] = [];
@@ -137,6 +137,32 @@ describe('handleMinionSocket', () => {
     ws.emit('close');
     expect(ws.written).toMatchObject([{ type: 'error', code: 'ERR_AUTH_TIMEOUT' }]);
     expect(ws.closes[0]).toEqual([1008, 'ERR_AUTH_TIMEOUT']);
+    expect(slots).toEqual({ entered: 1, left: 1 });
+  });
+
+  it('sends welcome only once a new key it waits for is stored', async () => {
+    const ws = new FakeSocket();
+    let stored!: () => void;
+    const { d, seen } = deps(new Promise<AdmitResult>((resolve) => (stored = () => resolve('accepted'))));
+    handleMinionSocket(ws as unknown as WebSocket, '10.0.0.1', d);
+    authenticate(ws);
+    await Promise.resolve();
+    expect(ws.written.map((f) => f.type)).toEqual(['challenge']);
+    expect(seen).toEqual([]);
+    stored();
+    await vi.waitFor(() => expect(ws.written.map((f) => f.type)).toEqual(['challenge', 'welcome']));
+    expect(seen).toEqual(['authenticated web1']);
+  });
+
+  it('answers nothing when the minion left while its key was being stored', async () => {
+    const ws = new FakeSocket();
+    const { d, seen, slots } = deps(Promise.resolve('accepted'));
+    handleMinionSocket(ws as unknown as WebSocket, '10.0.0.1', d);
+    authenticate(ws);
+    ws.emit('close');
+    await new Promise((r) => setImmediate(r));
+    expect(ws.written.map((f) => f.type)).toEqual(['challenge']);
+    expect(seen).toEqual([]);
     expect(slots).toEqual({ entered: 1, left: 1 });
   });
 });

@@ -36,13 +36,14 @@ export interface ConnectionDeps {
   log: Logger;
   /**
    * Decides the key's state, recording new keys; `limited` when the pending-key limits refused
-   * to record a new one. `address` is the connection's source address.
+   * to record a new one. `address` is the connection's source address. A promise when the answer
+   * waits for a new key to be stored.
    */
   admitKey(
     hello: Pick<Frame<'hello'>, 'id' | 'pub'>,
     auth: Pick<Frame<'auth'>, 'grains' | 'enrollToken'>,
     address: string,
-  ): AdmitResult;
+  ): AdmitResult | Promise<AdmitResult>;
   /** Called once the minion is authenticated and accepted. */
   onAuthenticated(link: TransportLink, hello: Frame<'hello'>, auth: Frame<'auth'>, address: string): void;
   /** Called for every frame an authenticated minion sends, after decoding and sender checks. */
@@ -101,8 +102,12 @@ export function handleMinionSocket(ws: WebSocket, address: string, deps: SocketD
         return;
       case 'close':
         return closeThenTerminate(ws, out.code, out.reason);
-      case 'admit':
-        return feed({ type: 'admitted', decision: deps.admitKey(out.hello, out.auth, address), random: deps.random() });
+      case 'admit': {
+        const decision = deps.admitKey(out.hello, out.auth, address);
+        // Answered later when it waits for the key's write; the machine ignores it if closed by then.
+        if (typeof decision === 'string') return feed({ type: 'admitted', decision, random: deps.random() });
+        return void decision.then((d) => feed({ type: 'admitted', decision: d, random: deps.random() }));
+      }
       case 'release':
         clearTimeout(authTimer);
         return deps.admission.leave();

@@ -1,7 +1,7 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
 import {
   ErrorCode,
   decodeFrame,
@@ -16,6 +16,7 @@ import {
   type MinionHandshakeOutput,
 } from '@brine/protocol';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
+import { dialWithDeadline } from './connect-deadline.js';
 import type { MasterPin } from './master-pin.js';
 import { MasterList, type MasterOrderValue } from './master-list.js';
 
@@ -65,14 +66,21 @@ export interface ConnectionOptions {
 }
 
 /**
- * How long a connect may take up to the WebSocket upgrade. A master that comes back to a whole
- * fleet holds the excess connections at accept, in order, until it has handshake capacity (its
- * `connect_queue_wait_ms`, 15 s by default, stays below this): on this 2-core machine 10,000
- * minions take about 15 s, and a minion that gave up at 10 s went to the back of the queue. A
- * connect into a black hole also waits this long, so it is not longer still: after a network
- * partition heals, a minion stuck in such an attempt reconnects within this plus its backoff.
+ * How long a TCP connect may take. A connect into a black hole waits this long, so it is not
+ * longer still: after a network partition heals, a minion stuck in such an attempt reconnects
+ * within this plus its backoff.
  */
-const HANDSHAKE_TIMEOUT_MS = 20_000;
+const CONNECT_TIMEOUT_MS = 20_000;
+
+/**
+ * How long the master may stay silent once it accepted the TCP connection (ws's handshake
+ * timeout: an idle timeout, up to the WebSocket upgrade). A master that comes back to a whole
+ * fleet holds the excess connections at accept until it has handshake capacity (its
+ * `connect_queue_wait_ms`, 45 s by default, stays below this). At 20 s, once a fleet's connect
+ * outlasted it, minions gave up in line, went to its end and waited again (issue #15: 16,000
+ * handshakes for 10,000 minions, against 10,000 when both sides waited longer).
+ */
+const HANDSHAKE_TIMEOUT_MS = 60_000;
 
 /**
  * The TLS context a minion connects with; make one per process and share it. Without it each
@@ -172,6 +180,10 @@ export class MasterConnection {
       perMessageDeflate: false,
       maxPayload: o.maxFrameBytes,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      createConnection: dialWithDeadline(
+        url.startsWith('wss:'),
+        CONNECT_TIMEOUT_MS,
+      ) as unknown as ClientOptions['createConnection'],
       // The master's certificate is self-signed; it is pinned through the signed challenge.
       rejectUnauthorized: false,
       ...(url.startsWith('wss:') ? { secureContext: (o.tlsContext ??= createTlsContext()) } : {}),
