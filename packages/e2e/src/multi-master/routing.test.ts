@@ -141,7 +141,9 @@ describe.skipIf(missing !== undefined)(`jobs across three masters${missing ? ` (
       target: ['rb', 'rc'],
       targetType: 'list',
       fun: 'test.sleep',
-      args: [2],
+      // Long enough to outlast the stall and the takeover (a 3 s lease here): a job whose
+      // returns were all stored before the owner woke would end on it, with nothing to leave.
+      args: [8],
       timeoutMs: 30_000,
     });
     expect(post.status).toBe(202);
