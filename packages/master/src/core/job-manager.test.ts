@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { openMemoryJobStore } from '../store/memory-job-store.js';
 import { EventBus } from './event-bus.js';
 import { FrameRouter } from './frame-router.js';
-import { JobManager } from './job-manager.js';
+import { JobManager, withFreshJid } from './job-manager.js';
+import { JobStoreError, JobStoreErrorCode } from '../store/job-store-error.js';
 import type { JobStore } from './job-store.js';
 import { MinionRegistry } from './registry.js';
 
@@ -136,5 +137,40 @@ describe('JobManager pillar targets', () => {
     expect(started.job.minions).toEqual(['m1']);
     expect(sent[0]).toMatchObject({ tgt: ['m1'], tgtType: 'list' });
     manager.cancel(started.job.jid);
+  });
+});
+
+describe('withFreshJid', () => {
+  it('draws the next jid while the drawn one is already stored, and rethrows any other failure', () => {
+    const stored = new Set(['j1', 'j2']);
+    let n = 0;
+    const create = (jid: string) => {
+      if (stored.has(jid)) throw new JobStoreError(JobStoreErrorCode.jidExists, `job ${jid} is already stored`);
+      stored.add(jid);
+    };
+    expect(withFreshJid(() => `j${++n}`, create)).toBe('j3');
+    expect(() =>
+      withFreshJid(
+        () => 'x',
+        () => {
+          throw new Error('disk full');
+        },
+      ),
+    ).toThrow('disk full');
+    expect(() => withFreshJid(() => 'j1', create)).toThrow(/already stored/);
+  });
+
+  it('starts a job on the next jid when another master already stored the first one', () => {
+    const store = openMemoryJobStore();
+    const { manager } = managerOn(store);
+    const first = manager.start(jobRequestSchema.parse({ target: 'm1', fun: 'test.ping' }), 'tester');
+    if (!first.ok) throw new Error(first.error.message);
+    // A second manager on the same store draws the same jids, as a second master could.
+    const other = managerOn(store).manager;
+    const second = other.start(jobRequestSchema.parse({ target: 'm1', fun: 'test.ping' }), 'tester');
+    if (!second.ok) throw new Error(second.error.message);
+    expect(second.job.jid).not.toBe(first.job.jid);
+    manager.cancelAll();
+    other.cancelAll();
   });
 });

@@ -37,6 +37,7 @@ import { summarize } from './summary.js';
 import type { FrameRouter } from './frame-router.js';
 import type { EventBus } from './event-bus.js';
 import type { JobStore, ResultWrite } from './job-store.js';
+import { MasterErrorCode } from '../errors.js';
 import type { MinionRegistry } from './registry.js';
 import { runJob$, type JobEvent, type JobPlan } from './run-job.js';
 
@@ -152,19 +153,22 @@ export class JobManager {
     }
     const refusal = allowed?.(minions);
     if (refusal) return { ok: false, error: refusal };
-    const jid = d.newJid();
     const startedAt = d.now();
-    d.store.createJob({
-      jid,
-      fun: request.fun,
-      args: request.args,
-      kwargs: request.kwargs,
-      target: request.target,
-      targetType: request.targetType,
-      user,
-      startedAt,
-      minions,
-    });
+    // Several masters share one job cache, and two of them can draw the same jid in the same
+    // millisecond: the one whose row is second takes its next jid, as many times as it takes.
+    const jid = withFreshJid(d.newJid, (candidate) =>
+      d.store.createJob({
+        jid: candidate,
+        fun: request.fun,
+        args: request.args,
+        kwargs: request.kwargs,
+        target: request.target,
+        targetType: request.targetType,
+        user,
+        startedAt,
+        minions,
+      }),
+    );
     d.ownership?.claim({ jid, request, user, startedAt });
     d.bus.publish(`brine/job/${jid}/new`, {
       jid,
@@ -460,4 +464,23 @@ export function batchSize(batch: number | string | undefined, targets: number): 
   if (typeof batch === 'number') return batch;
   const pct = Number(batch.slice(0, -1));
   return Math.max(1, Math.ceil((targets * pct) / 100));
+}
+
+/** How many jids a start draws before a jid already in the job cache is an error. */
+const JID_DRAWS = 20;
+
+/**
+ * Calls `create` with jids from `newJid` until one is not already stored (another master drew
+ * it in the same millisecond); returns the jid stored. Any other failure is thrown as it came.
+ */
+export function withFreshJid(newJid: () => string, create: (jid: string) => void): string {
+  for (let draw = 1; ; draw++) {
+    const jid = newJid();
+    try {
+      create(jid);
+      return jid;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== MasterErrorCode.storeJidExists || draw >= JID_DRAWS) throw err;
+    }
+  }
 }
