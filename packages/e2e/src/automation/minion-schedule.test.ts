@@ -108,11 +108,16 @@ describe('minion schedule', () => {
       await ok(['schedule.add', 'secs', 'function=test.ping', 'cron=* * * * * *']);
       await ok(['schedule.run_job', 'sleeper']);
       const jobsOf = async (fun: string) => (await scheduledJobs()).filter((j) => j.fun === fun);
-      // The sleeper is running (its record exists once the minion logged it) when the minion dies.
+      // The sleeper is running (its record exists once the minion logged it) when the minion
+      // dies, and the every-second schedule has fired once (a schedule that never fired has no
+      // last slot to count missed slots from).
       await waitFor(
-        () => readFileSync(join(cluster.dir, 'minion-ms-1.log'), 'utf8').includes('"fun":"test.sleep"'),
+        () => {
+          const log = readFileSync(join(cluster.dir, 'minion-ms-1.log'), 'utf8');
+          return log.includes('"fun":"test.sleep"') && /"schedule":"secs","msg":"scheduled job started"/.test(log);
+        },
         10_000,
-        'the sleeper started',
+        'the sleeper started and secs fired',
       );
       await cluster.killMinion('ms-1', 'SIGKILL');
       const killedAt = Date.now();
