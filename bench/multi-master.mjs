@@ -104,6 +104,23 @@ async function pingFromAll(masters, n) {
   return { ms: performance.now() - t0, returned: answers };
 }
 
+/**
+ * {@link pingFromAll} again until it returns from all, for up to `withinMs`: a master learns of
+ * the minions other masters hold from the shared sessions, which it rereads on its lease
+ * cycle, so a ping at once after they connected can find some of them not yet known there.
+ */
+async function pingUntilAll(masters, n, withinMs = 120_000) {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await pingFromAll(masters, n);
+    } catch (err) {
+      if (Date.now() > deadline || !/^test\.ping: returns/.test(err.message)) throw err;
+      await sleep(500);
+    }
+  }
+}
+
 /** Step 4: kill -9 of one of `masters` masters holding a swarm of `n`. */
 async function runFailover({ url, n, masters: count, sourceAddresses, reconnectBaseMs, dir }) {
   const load = load1();
@@ -125,7 +142,7 @@ async function runFailover({ url, n, masters: count, sourceAddresses, reconnectB
       60_000,
       'every master to count its minions',
     );
-    const before = await pingFromAll(masters, n);
+    const before = await pingUntilAll(masters, n);
     const [victim, ...survivors] = masters;
     const victims = spread[0];
     const killedAt = performance.now();
@@ -145,7 +162,7 @@ async function runFailover({ url, n, masters: count, sourceAddresses, reconnectB
       'the survivors to hold every minion',
     );
     const heldMs = performance.now() - killedAt;
-    const after = await pingFromAll(survivors, n);
+    const after = await pingUntilAll(survivors, n);
     return {
       n,
       masters: count,
