@@ -27,9 +27,9 @@ import { createStateRegistry } from './states/registry.js';
 import { FileJidLog } from './outbox/jid-log.js';
 import { FileOutbox } from './outbox/outbox.js';
 import { ErrorCode, validateMinionId } from '@brine/protocol';
-import { asyncScheduler, BehaviorSubject, map, share, startWith } from 'rxjs';
+import { asyncScheduler, BehaviorSubject } from 'rxjs';
 import { minionBeacons$ } from './beacons/minion-beacons.js';
-import { automationFromPillar, readLastPillarAutomation, writeLastPillarAutomation } from './pillar-automation.js';
+import { followPillarAutomation } from './pillar-automation.js';
 import { MinionSchedule } from './schedule/minion-schedule.js';
 import { HeldEvents } from './connection/held-events.js';
 import { killRunningJobs } from './executor/kill-running.js';
@@ -159,28 +159,16 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
   mineTimer = scheduleMine({ executor, pillar, mine, intervalMinutes: config.mine_interval, log });
 
   const beaconLog = log.child({ component: 'beacons' });
-  // Pillar's `beacons:` and `schedule:` over the config's, as Salt merges them; a bad pillar
-  // entry is left out and logged, the rest apply. Those of the last pillar are kept on disk, so
-  // a minion that starts while the master is unreachable runs them too (issue #19).
-  const lastPillarFile = join(stateDir, 'pillar-automation.json');
-  const lastPillar = automationFromPillar(readLastPillarAutomation(lastPillarFile));
-  schedule.setPillar(lastPillar.schedule);
-  const fromPillar$ = pillar.changes$.pipe(map(automationFromPillar), share());
-  const pillarSchedule = fromPillar$.subscribe((a) => {
-    for (const problem of a.problems) log.warn({ problem }, 'pillar automation entry ignored');
-    schedule.setPillar(a.schedule);
-    try {
-      writeLastPillarAutomation(lastPillarFile, a);
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'pillar beacons and schedules not kept on disk');
-    }
+  const fromPillar = followPillarAutomation({
+    file: join(stateDir, 'pillar-automation.json'),
+    changes$: pillar.changes$,
+    configBeacons: config.beacons,
+    setSchedule: (entries) => schedule.setPillar(entries),
+    log,
   });
   // Beacon events are not spooled: one seen while the master is away is dropped, as in Salt.
   const beaconEvents = minionBeacons$({
-    configs$: fromPillar$.pipe(
-      map((a) => ({ ...config.beacons, ...a.beacons })),
-      startWith({ ...config.beacons, ...lastPillar.beacons }),
-    ),
+    configs$: fromPillar.beacons$,
     // A sync that changes the custom beacons starts those entries anew (issue #21).
     customSynced$: customBeaconsSynced$,
     custom: () => extend.beacons(),
@@ -211,7 +199,7 @@ export async function startMinion(config: MinionConfig, log: Logger): Promise<Ru
     id: config.id,
     stop: async () => {
       await watchdog?.stop();
-      pillarSchedule.unsubscribe();
+      fromPillar.stop();
       schedule.stop();
       // Closes every beacon's watchers too.
       beaconEvents.unsubscribe();

@@ -1,4 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { map, share, startWith, type Observable } from 'rxjs';
 import { beaconsConfigSchema, type BeaconsConfig } from './beacons/beacons-config.js';
 import {
   MINION_SCHEDULE_NAME,
@@ -83,4 +85,49 @@ export function readLastPillarAutomation(file: string): Record<string, unknown> 
 export function writeLastPillarAutomation(file: string, a: Pick<PillarAutomation, 'beacons' | 'schedule'>): void {
   writeFileSync(`${file}.tmp`, JSON.stringify({ beacons: a.beacons, schedule: a.schedule }) + '\n', { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
+}
+
+/** What {@link followPillarAutomation} needs. */
+export interface FollowPillarOptions {
+  /** Where the last pillar's `beacons` and `schedule` are kept (`state_dir/pillar-automation.json`). */
+  file: string;
+  /** Each pillar the master sends. */
+  changes$: Observable<Readonly<Record<string, unknown>>>;
+  /** The minion config's own beacons, which a pillar entry of the same name replaces. */
+  configBeacons: BeaconsConfig;
+  /** Gives the minion schedule the pillar's entries. */
+  setSchedule(entries: PillarAutomation['schedule']): void;
+  log: Pick<Logger, 'warn'>;
+}
+
+/**
+ * Pillar's `beacons:` and `schedule:` over the config's, as Salt merges them (issue #19): the
+ * schedule gets the pillar's entries at once (the last pillar's, kept on disk, so a minion that
+ * starts while the master is unreachable runs them too) and at each pillar; `beacons$` is the
+ * merged beacon configuration, starting with the last pillar's. A bad pillar entry is left out
+ * and logged, the rest apply. @returns the beacon configurations and a stop for the schedule part
+ */
+export function followPillarAutomation(o: FollowPillarOptions): {
+  beacons$: Observable<Record<string, Readonly<Record<string, unknown>>>>;
+  stop(): void;
+} {
+  const last = automationFromPillar(readLastPillarAutomation(o.file));
+  o.setSchedule(last.schedule);
+  const fromPillar$ = o.changes$.pipe(map(automationFromPillar), share());
+  const schedule = fromPillar$.subscribe((a) => {
+    for (const problem of a.problems) o.log.warn({ problem }, 'pillar automation entry ignored');
+    o.setSchedule(a.schedule);
+    try {
+      writeLastPillarAutomation(o.file, a);
+    } catch (err) {
+      o.log.warn({ err: (err as Error).message }, 'pillar beacons and schedules not kept on disk');
+    }
+  });
+  return {
+    beacons$: fromPillar$.pipe(
+      map((a) => ({ ...o.configBeacons, ...a.beacons })),
+      startWith({ ...o.configBeacons, ...last.beacons }),
+    ),
+    stop: () => schedule.unsubscribe(),
+  };
 }
